@@ -1,0 +1,25 @@
+namespace Orchestrator.Activities;
+
+/// <summary>The activity types a process knows, by catalog name.</summary>
+public sealed class ActivityRegistry
+{
+    private readonly Dictionary<string, ActivityDescriptor> _byType;
+
+    public ActivityRegistry(IEnumerable<ActivityDescriptor> descriptors)
+    {
+        _byType = new Dictionary<string, ActivityDescriptor>(StringComparer.Ordinal);
+        foreach (var descriptor in descriptors)
+        {
+            if (!_byType.TryAdd(descriptor.Type, descriptor))
+            {
+                throw new InvalidOperationException($"Activity type '{descriptor.Type}' is registered twice.");
+            }
+        }
+    }
+
+    public IReadOnlyCollection<ActivityDescriptor> All => _byType.Values.OrderBy(d => d.Type, StringComparer.Ordinal).ToArray();
+
+    public IReadOnlyCollection<string> Types => _byType.Keys;
+
+    public ActivityDescriptor? Find(string type) => _byType.GetValueOrDefault(type);
+}
