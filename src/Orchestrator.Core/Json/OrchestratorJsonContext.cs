@@ -18,6 +18,7 @@ namespace Orchestrator.Json;
     Converters = [typeof(IsoDurationConverter)])]
 [JsonSerializable(typeof(WorkflowDefinition))]
 [JsonSerializable(typeof(ScheduleObject))]
+[JsonSerializable(typeof(ParamDefinition))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 [JsonSerializable(typeof(Dictionary<string, JsonElement>))]
 public sealed partial class OrchestratorJsonContext : JsonSerializerContext;

@@ -1,0 +1,66 @@
+using Cronos;
+using TimeZoneConverter;
+
+namespace Orchestrator.Engine;
+
+/// <summary>
+/// A cron expression in a time zone (Cronos: 5 fields, or 6 with leading seconds, or a macro such as
+/// <c>@hourly</c>), evaluated DST-correctly.
+/// </summary>
+public sealed class CronSchedule
+{
+    private readonly CronExpression _expression;
+
+    private CronSchedule(CronExpression expression, TimeZoneInfo zone)
+    {
+        _expression = expression;
+        Zone = zone;
+    }
+
+    public TimeZoneInfo Zone { get; }
+
+    public static bool TryParse(string expression, string timeZone, out CronSchedule? schedule, out string error)
+    {
+        schedule = null;
+        if (!TryParseExpression(expression, out var cron, out error))
+        {
+            return false;
+        }
+
+        if (!TryFindZone(timeZone, out var zone))
+        {
+            error = $"unknown time zone '{timeZone}'";
+            return false;
+        }
+
+        schedule = new CronSchedule(cron!, zone!);
+        return true;
+    }
+
+    public static bool TryParseExpression(string expression, out CronExpression? cron, out string error)
+    {
+        cron = null;
+        error = "";
+        var fields = expression.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
+        if (!expression.TrimStart().StartsWith('@') && fields is not (5 or 6))
+        {
+            error = $"cron '{expression}' has {fields} field(s); expected 5 (minute hour day month weekday) or 6 (with leading seconds)";
+            return false;
+        }
+
+        if (CronExpression.TryParse(expression, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard, out cron))
+        {
+            return true;
+        }
+
+        error = $"cron '{expression}' does not parse";
+        return false;
+    }
+
+    public static bool TryFindZone(string name, out TimeZoneInfo? zone)
+        => TZConvert.TryGetTimeZoneInfo(name, out zone);
+
+    /// <summary>The first occurrence strictly after <paramref name="after"/>, or null when there is none.</summary>
+    public DateTimeOffset? NextAfter(DateTimeOffset after)
+        => _expression.GetNextOccurrence(after, Zone, inclusive: false);
+}

@@ -1,0 +1,442 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Orchestrator.Activities;
+using Orchestrator.Engine;
+using Orchestrator.Json;
+using Orchestrator.Model;
+using Orchestrator.Schema;
+using Orchestrator.Templates;
+
+namespace Orchestrator.Validation;
+
+/// <summary>
+/// The checks that need more than the schema: unique ids, known activities and their inputs, dependencies
+/// and cycles, param definitions, template syntax and references, branch targets, schedule window.
+/// Works on the located tree and skips what is structurally broken (already reported).
+/// </summary>
+internal sealed class SemanticChecks(string file, LocatedValue root, ActivityRegistry activities, List<Diagnostic> diagnostics)
+{
+    private const string BranchActivity = "core.branch";
+
+    private sealed record TaskNode(string Id, LocatedValue Value, ActivityDescriptor? Activity, List<(string Id, LocatedValue Value)> DependsOn);
+
+    private readonly List<TaskNode> _allTasks = [];
+
+    public void Run()
+    {
+        var tasks = CollectTasks();
+        CheckActivities();
+        CheckDependencies(tasks);
+        CheckCycles(tasks);
+        var ancestors = Ancestors(tasks);
+        var paramNames = CheckParams();
+        CheckTemplates(tasks, ancestors, paramNames);
+        CheckBranches(tasks);
+        CheckScheduleWindow();
+    }
+
+    private void Report(LocatedValue at, string code, string message) => Report(at.Position, at.Path, code, message);
+
+    private void Report(TextPosition position, string path, string code, string message)
+        => diagnostics.Add(new Diagnostic(file, position, path, code, message));
+
+    private Dictionary<string, TaskNode> CollectTasks()
+    {
+        var tasks = new Dictionary<string, TaskNode>(StringComparer.Ordinal);
+        if (root["tasks"] is not { Kind: LocatedKind.Array } list)
+        {
+            return tasks;
+        }
+
+        foreach (var task in list.Items.Where(t => t.Kind == LocatedKind.Object))
+        {
+            if (task["id"] is not { Kind: LocatedKind.String } idValue)
+            {
+                continue;
+            }
+
+            var id = idValue.StringValue!;
+            var activity = task["activity"] is { Kind: LocatedKind.String } a ? activities.Find(a.StringValue!) : null;
+            var depends = task["dependsOn"] is { Kind: LocatedKind.Array } deps
+                ? deps.Items.Where(d => d.Kind == LocatedKind.String).Select(d => (d.StringValue!, d)).ToList()
+                : [];
+            var node = new TaskNode(id, task, activity, depends);
+            _allTasks.Add(node);
+            if (!tasks.TryAdd(id, node))
+            {
+                Report(idValue, DiagnosticCodes.DuplicateTaskId, $"task id '{id}' is used by another task");
+            }
+        }
+
+        return tasks;
+    }
+
+    private void CheckActivities()
+    {
+        foreach (var task in _allTasks)
+        {
+            if (task.Value["activity"] is not { Kind: LocatedKind.String } activityValue)
+            {
+                continue;
+            }
+
+            if (task.Activity is null)
+            {
+                Report(activityValue, DiagnosticCodes.UnknownActivity,
+                    $"unknown activity '{activityValue.StringValue}'{Suggestions.For(activityValue.StringValue!, activities.Types)} (see `orchestrator activities`)");
+                continue;
+            }
+
+            var with = task.Value["with"];
+            if (with is { Kind: not (LocatedKind.Object or LocatedKind.Null) })
+            {
+                continue;
+            }
+
+            var inputs = with is { Kind: LocatedKind.Object }
+                ? with
+                : LocatedJsonParser.Parse("{}").Root!;
+            var validator = new JsonSchemaValidator(task.Activity.InputSchema, WorkflowFormats.Check, allowTemplates: true);
+            foreach (var v in validator.Validate(inputs))
+            {
+                var name = task.Activity.Type;
+                switch (v.Kind)
+                {
+                    case ViolationKind.UnknownProperty:
+                        Report(v.Position, v.Path, DiagnosticCodes.UnknownInput,
+                            $"activity '{name}' has no input '{v.Detail}'{Suggestions.For(v.Detail!, v.Allowed)}");
+                        break;
+                    case ViolationKind.MissingProperty when v.Path == inputs.Path || with is not { Kind: LocatedKind.Object }:
+                        var at = with is { Kind: LocatedKind.Object } ? with : activityValue;
+                        Report(at, DiagnosticCodes.MissingInput, $"activity '{name}' requires input '{v.Detail}'");
+                        break;
+                    default:
+                        var relative = v.Path.StartsWith(inputs.Path, StringComparison.Ordinal) && inputs.Path != "$"
+                            ? v.Path[(inputs.Path.Length + 1)..]
+                            : v.Path.TrimStart('$', '.');
+                        Report(v.Position, v.Path, DiagnosticCodes.InvalidInput,
+                            $"input '{relative}' of '{name}': {v.Message}");
+                        break;
+                }
+            }
+        }
+    }
+
+    private void CheckDependencies(Dictionary<string, TaskNode> tasks)
+    {
+        foreach (var task in tasks.Values)
+        {
+            foreach (var (id, value) in task.DependsOn)
+            {
+                if (!tasks.ContainsKey(id) && System.Text.RegularExpressions.Regex.IsMatch(id, Ids.Pattern))
+                {
+                    Report(value, DiagnosticCodes.UnknownDependency,
+                        $"task '{task.Id}' depends on unknown task '{id}'{Suggestions.For(id, tasks.Keys)}");
+                }
+            }
+        }
+    }
+
+    private void CheckCycles(Dictionary<string, TaskNode> tasks)
+    {
+        var state = new Dictionary<string, int>(StringComparer.Ordinal); // 1 = on the path, 2 = done
+        var path = new List<string>();
+        var reported = new HashSet<string>(StringComparer.Ordinal);
+
+        void Visit(TaskNode node)
+        {
+            state[node.Id] = 1;
+            path.Add(node.Id);
+            foreach (var (upstreamId, value) in node.DependsOn)
+            {
+                if (!tasks.TryGetValue(upstreamId, out var upstream))
+                {
+                    continue;
+                }
+
+                switch (state.GetValueOrDefault(upstreamId))
+                {
+                    case 0:
+                        Visit(upstream);
+                        break;
+                    case 1:
+                        // path = [upstreamId, ..., node]: each depends on the next. Print in flow order.
+                        var members = path.Skip(path.IndexOf(upstreamId)).ToList();
+                        var key = string.Join(',', members.Order(StringComparer.Ordinal));
+                        if (reported.Add(key))
+                        {
+                            var flow = Enumerable.Reverse(members).Append(node.Id).ToList();
+                            if (members.Count == 1)
+                            {
+                                flow = [node.Id, node.Id];
+                            }
+
+                            Report(value, DiagnosticCodes.DependencyCycle, $"dependency cycle: {string.Join(" -> ", flow)}");
+                        }
+
+                        break;
+                }
+            }
+
+            path.RemoveAt(path.Count - 1);
+            state[node.Id] = 2;
+        }
+
+        foreach (var task in tasks.Values)
+        {
+            if (!state.ContainsKey(task.Id))
+            {
+                Visit(task);
+            }
+        }
+    }
+
+    private static Dictionary<string, HashSet<string>> Ancestors(Dictionary<string, TaskNode> tasks)
+    {
+        var result = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+
+        HashSet<string> Of(TaskNode node, HashSet<string> visiting)
+        {
+            if (result.TryGetValue(node.Id, out var known))
+            {
+                return known;
+            }
+
+            var set = new HashSet<string>(StringComparer.Ordinal);
+            visiting.Add(node.Id);
+            foreach (var (id, _) in node.DependsOn)
+            {
+                if (tasks.TryGetValue(id, out var upstream) && !visiting.Contains(id))
+                {
+                    set.Add(id);
+                    set.UnionWith(Of(upstream, visiting));
+                }
+            }
+
+            visiting.Remove(node.Id);
+            result[node.Id] = set;
+            return set;
+        }
+
+        foreach (var task in tasks.Values)
+        {
+            Of(task, new HashSet<string>(StringComparer.Ordinal));
+        }
+
+        return result;
+    }
+
+    private HashSet<string> CheckParams()
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        if (root["params"] is not { Kind: LocatedKind.Object } parameters)
+        {
+            return names;
+        }
+
+        foreach (var property in parameters.Properties)
+        {
+            names.Add(property.Name);
+            if (!System.Text.RegularExpressions.Regex.IsMatch(property.Name, "^[A-Za-z_][A-Za-z0-9_]*$"))
+            {
+                Report(property.NamePosition, property.Value.Path, DiagnosticCodes.InvalidParam,
+                    $"param name '{property.Name}' must be letters, digits and '_' (templates read it as params.<name>)");
+            }
+
+            if (property.Value.Kind != LocatedKind.Object
+                || property.Value["type"] is not { Kind: LocatedKind.String } typeValue
+                || !WireNames.TryParse<ParamType>(typeValue.StringValue!, out var type))
+            {
+                continue;
+            }
+
+            CheckParamDefinition(property.Value, type);
+        }
+
+        return names;
+    }
+
+    private void CheckParamDefinition(LocatedValue definition, ParamType type)
+    {
+        var numeric = type is ParamType.Integer or ParamType.Number;
+        foreach (var keyword in new[] { "minimum", "maximum" })
+        {
+            if (definition.Property(keyword) is { } p && !numeric)
+            {
+                Report(p.NamePosition, p.Value.Path, DiagnosticCodes.InvalidParam, $"'{keyword}' applies to integer and number params, not {WireNames.Of(type)}");
+            }
+        }
+
+        foreach (var keyword in new[] { "minLength", "maxLength", "pattern" })
+        {
+            if (definition.Property(keyword) is { } p && type != ParamType.String)
+            {
+                Report(p.NamePosition, p.Value.Path, DiagnosticCodes.InvalidParam, $"'{keyword}' applies to string params, not {WireNames.Of(type)}");
+            }
+        }
+
+        if (definition["minimum"]?.NumberValue is { } min && definition["maximum"]?.NumberValue is { } max && min > max)
+        {
+            Report(definition["maximum"]!, DiagnosticCodes.InvalidParam, $"maximum {max} is below minimum {min}");
+        }
+
+        if (definition["pattern"] is { Kind: LocatedKind.String } pattern)
+        {
+            try
+            {
+                _ = new System.Text.RegularExpressions.Regex(pattern.StringValue!);
+            }
+            catch (ArgumentException e)
+            {
+                Report(pattern, DiagnosticCodes.InvalidParam, $"pattern does not compile: {e.Message}");
+                return;
+            }
+        }
+
+        ParamDefinition parsed;
+        try
+        {
+            parsed = definition.ToJsonElement().Deserialize(OrchestratorJsonContext.Default.ParamDefinition)!;
+        }
+        catch (JsonException)
+        {
+            return; // structure errors are already reported
+        }
+
+        if (definition["enum"] is { Kind: LocatedKind.Array } enumValues)
+        {
+            foreach (var item in enumValues.Items)
+            {
+                if (ParamRules.TypeError(type, item.ToJsonElement()) is { } error)
+                {
+                    Report(item, DiagnosticCodes.InvalidParam, $"enum value {error}");
+                }
+            }
+        }
+
+        if (definition["default"] is { } defaultValue && ParamRules.Check(parsed, defaultValue.ToJsonElement()) is { } problem)
+        {
+            Report(defaultValue, DiagnosticCodes.InvalidParam, $"default {problem}");
+        }
+    }
+
+    private void CheckTemplates(Dictionary<string, TaskNode> tasks, Dictionary<string, HashSet<string>> ancestors, HashSet<string> paramNames)
+    {
+        foreach (var task in tasks.Values)
+        {
+            if (task.Value["with"] is not { Kind: LocatedKind.Object } with)
+            {
+                continue;
+            }
+
+            foreach (var value in with.Descendants().Where(v => v.Kind == LocatedKind.String && Liquid.IsTemplate(v.StringValue!)))
+            {
+                if (!Liquid.TryParse(value.StringValue!, out var template, out var error))
+                {
+                    Report(value, DiagnosticCodes.TemplateSyntax, $"template does not parse: {error}");
+                    continue;
+                }
+
+                foreach (var reference in TemplateReferences.Collect(template))
+                {
+                    CheckReference(task, value, reference, tasks, ancestors[task.Id], paramNames);
+                }
+            }
+        }
+    }
+
+    private void CheckReference(
+        TaskNode task,
+        LocatedValue at,
+        TemplateReference reference,
+        Dictionary<string, TaskNode> tasks,
+        HashSet<string> upstream,
+        HashSet<string> paramNames)
+    {
+        var s = reference.Segments;
+        switch (reference.Root)
+        {
+            case "params" when s.Count > 1 && !paramNames.Contains(s[1]):
+                Report(at, DiagnosticCodes.UnknownParam, $"unknown param '{s[1]}'{Suggestions.For(s[1], paramNames)}");
+                break;
+            case "run" when s.Count > 1 && !TemplateScope.RunFields.Contains(s[1]):
+                Report(at, DiagnosticCodes.UnknownVariable, $"unknown field run.{s[1]}; run has {string.Join(", ", TemplateScope.RunFields)}");
+                break;
+            case "workflow" when s.Count > 1 && !TemplateScope.WorkflowFields.Contains(s[1]):
+                Report(at, DiagnosticCodes.UnknownVariable, $"unknown field workflow.{s[1]}; workflow has {string.Join(", ", TemplateScope.WorkflowFields)}");
+                break;
+            case "tasks" when s.Count > 1:
+                if (!tasks.TryGetValue(s[1], out var source))
+                {
+                    Report(at, DiagnosticCodes.UnknownTask, $"unknown task '{s[1]}' in '{reference}'{Suggestions.For(s[1], tasks.Keys)}");
+                }
+                else if (!upstream.Contains(s[1]))
+                {
+                    Report(at, DiagnosticCodes.TaskNotUpstream,
+                        $"task '{task.Id}' reads outputs of '{s[1]}', which is not upstream of it; add '{s[1]}' to dependsOn");
+                }
+                else if (s.Count > 2 && s[2] != "outputs")
+                {
+                    Report(at, DiagnosticCodes.UnknownVariable, $"'{reference}' is not readable; use tasks.{s[1]}.outputs.<name>");
+                }
+                else if (s.Count > 3 && source.Activity is { } activity && IsClosed(activity.OutputSchema) && !activity.OutputNames.Contains(s[3]))
+                {
+                    Report(at, DiagnosticCodes.UnknownOutput,
+                        $"activity '{activity.Type}' of task '{s[1]}' has no output '{s[3]}'{Suggestions.For(s[3], activity.OutputNames)}");
+                }
+
+                break;
+            case "params" or "run" or "workflow" or "tasks" or "vars":
+                break;
+            default:
+                Report(at, DiagnosticCodes.UnknownVariable,
+                    $"unknown variable '{reference.Root}'{Suggestions.For(reference.Root, TemplateScope.Roots)}; templates read params, run, workflow, tasks and vars");
+                break;
+        }
+    }
+
+    private static bool IsClosed(JsonObject schema)
+        => schema["additionalProperties"] is JsonValue v && v.TryGetValue<bool>(out var open) && !open;
+
+    private void CheckBranches(Dictionary<string, TaskNode> tasks)
+    {
+        foreach (var task in tasks.Values.Where(t => t.Activity?.Type == BranchActivity))
+        {
+            var follow = task.Value["with"]?["follow"];
+            var targets = follow switch
+            {
+                { Kind: LocatedKind.String } => [follow],
+                { Kind: LocatedKind.Array } => follow.Items.Where(i => i.Kind == LocatedKind.String).ToList(),
+                _ => [],
+            };
+            foreach (var target in targets.Where(t => !Liquid.IsTemplate(t.StringValue!)))
+            {
+                var id = target.StringValue!;
+                if (!tasks.TryGetValue(id, out var downstream) || downstream.DependsOn.All(d => d.Id != task.Id))
+                {
+                    var direct = tasks.Values.Where(t => t.DependsOn.Any(d => d.Id == task.Id)).Select(t => t.Id).ToList();
+                    Report(target, DiagnosticCodes.InvalidBranchTarget,
+                        $"branch '{task.Id}' can only follow its direct downstream tasks ({(direct.Count == 0 ? "none" : string.Join(", ", direct))}), not '{id}'");
+                }
+            }
+        }
+    }
+
+    private void CheckScheduleWindow()
+    {
+        if (root["schedule"] is not { Kind: LocatedKind.Object } schedule
+            || schedule["start"]?.StringValue is not { } start
+            || schedule["end"] is not { StringValue: { } end } endValue)
+        {
+            return;
+        }
+
+        if (DateTimeOffset.TryParse(start, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var s)
+            && DateTimeOffset.TryParse(end, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var e)
+            && s > e)
+        {
+            Report(endValue, DiagnosticCodes.InvalidScheduleWindow, $"schedule end {end} is before its start {start}");
+        }
+    }
+}

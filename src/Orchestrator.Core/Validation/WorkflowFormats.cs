@@ -1,0 +1,33 @@
+using System.Globalization;
+using Orchestrator.Engine;
+using Orchestrator.Json;
+using Orchestrator.Schema;
+
+namespace Orchestrator.Validation;
+
+/// <summary>Checks the string formats the workflow and activity schemas use.</summary>
+public static class WorkflowFormats
+{
+    public static string? Check(string format, string value) => format switch
+    {
+        SchemaFormats.Cron => CronSchedule.TryParseExpression(value, out _, out var error) ? null : error,
+        SchemaFormats.TimeZone => CronSchedule.TryFindZone(value, out _) ? null : $"unknown time zone '{value}' (use an IANA name such as Europe/Paris)",
+        SchemaFormats.Duration => IsoDuration.TryParse(value, out _) ? null : $"'{value}' is not an ISO 8601 duration such as PT30S, PT1H30M or P1D",
+        SchemaFormats.DateTime => IsDateTime(value) ? null : $"'{value}' is not an ISO 8601 date-time with offset such as 2026-01-01T00:00:00Z",
+        _ => null,
+    };
+
+    private static bool IsDateTime(string value)
+        => value.Length >= 20
+           && (value.EndsWith('Z') || value[^6] is '+' or '-')
+           && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out _);
+
+    public static string CodeFor(string format) => format switch
+    {
+        SchemaFormats.Cron => DiagnosticCodes.InvalidCron,
+        SchemaFormats.TimeZone => DiagnosticCodes.InvalidTimeZone,
+        SchemaFormats.Duration => DiagnosticCodes.InvalidDuration,
+        SchemaFormats.DateTime => DiagnosticCodes.InvalidDateTime,
+        _ => DiagnosticCodes.PatternMismatch,
+    };
+}
