@@ -1,0 +1,16 @@
+namespace Orchestrator.Activities.Core;
+
+/// <summary>The built-in <c>core.*</c> activity types.</summary>
+public static class CoreActivities
+{
+    public static IReadOnlyList<Type> Types { get; } =
+    [
+        typeof(NoopActivity),
+        typeof(SleepActivity),
+        typeof(FailActivity),
+        typeof(LogActivity),
+        typeof(BranchActivity),
+    ];
+
+    public static IEnumerable<ActivityDescriptor> Descriptors() => Types.Select(ActivityDescriptor.From);
+}
