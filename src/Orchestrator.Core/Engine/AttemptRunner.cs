@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Activities;
+using Orchestrator.Json;
+using Orchestrator.Model;
+using Orchestrator.Storage;
+using Orchestrator.Templates;
+
+namespace Orchestrator.Engine;
+
+/// <summary>How one attempt ended, as the engine records it.</summary>
+public sealed record AttemptResult(
+    AttemptOutcome Outcome,
+    DateTimeOffset StartedAt,
+    DateTimeOffset EndedAt,
+    JsonElement? Outputs = null,
+    IReadOnlyList<string>? Follow = null,
+    string? Error = null);
+
+/// <summary>
+/// Runs one attempt of one task: renders its inputs, creates the activity, enforces the attempt timeout, and
+/// classifies the end (succeeded, failed, timed out, cancelled). Activities only throw; this class decides what
+/// the exception means. Retries are not decided here.
+/// </summary>
+public sealed partial class AttemptRunner(
+    IServiceProvider services,
+    TimeProvider time,
+    DataDirectory data,
+    ITaskLogStore logs,
+    ILogger<AttemptRunner> logger)
+{
+    public async Task<AttemptResult> RunAsync(
+        WorkflowPlan plan,
+        TaskPlan task,
+        RunContext run,
+        int attempt,
+        IReadOnlyDictionary<string, JsonElement> upstreamOutputs,
+        IRunObserver? observer,
+        CancellationToken runCancellation)
+    {
+        var startedAt = time.GetUtcNow();
+        using var timeout = task.Timeout is { } limit
+            ? new CancellationTokenSource(limit, time)
+            : new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(runCancellation, timeout.Token);
+        var taskLog = new TaskLogger(run.RunId, task.Id, attempt, time, logs, observer);
+        observer?.OnEvent(new AttemptStarted(run.RunId, startedAt, task.Id, attempt, task.Timeout));
+
+        using var scope = logger.BeginScope(new Dictionary<string, object>
+        {
+            ["RunId"] = run.RunId,
+            ["WorkflowId"] = run.WorkflowId,
+            ["TaskId"] = task.Id,
+            ["Attempt"] = attempt,
+        });
+        AttemptResult result;
+        try
+        {
+            var inputs = await task.Inputs.RenderAsync(task.Inputs.HasTemplates
+                ? TemplateScope.Create(run, attempt, upstreamOutputs, Liquid.CreateOptions(time))
+                : null).ConfigureAwait(false);
+            var activity = task.Activity.Create(services);
+            var context = new ActivityContext
+            {
+                Run = run,
+                TaskId = task.Id,
+                Attempt = attempt,
+                Logger = taskLog,
+                CancellationToken = linked.Token,
+                Time = time,
+                Services = services,
+                Data = data,
+            };
+
+            // WaitAsync: an activity that ignores its token still ends the attempt on time; it is abandoned.
+            var outcome = await activity.ExecuteAsync(inputs, context).WaitAsync(linked.Token).ConfigureAwait(false);
+            var outputs = JsonSerializer.SerializeToUtf8Bytes(outcome.Outputs, OrchestratorJsonContext.Default.JsonObject);
+            result = outputs.Length > plan.Defaults.MaxOutputBytes
+                ? Failed(startedAt, $"outputs are {outputs.Length} bytes, above the limit of {plan.Defaults.MaxOutputBytes}; pass large data by reference (a path, URI or table)")
+                : new AttemptResult(AttemptOutcome.Succeeded, startedAt, time.GetUtcNow(), JsonDocument.Parse(outputs).RootElement.Clone(), outcome.FollowTasks);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !runCancellation.IsCancellationRequested)
+        {
+            result = new AttemptResult(AttemptOutcome.TimedOut, startedAt, time.GetUtcNow(),
+                Error: $"timed out after {IsoDuration.Format(task.Timeout!.Value)}");
+        }
+        catch (OperationCanceledException) when (runCancellation.IsCancellationRequested)
+        {
+            result = new AttemptResult(AttemptOutcome.Cancelled, startedAt, time.GetUtcNow(), Error: "cancelled");
+        }
+        catch (Exception e) when (e is ActivityFailedException or FormatException)
+        {
+            result = Failed(startedAt, e.Message);
+        }
+        catch (Exception e)
+        {
+            result = Failed(startedAt, $"{e.GetType().Name}: {e.Message}");
+        }
+
+        if (result.Outcome != AttemptOutcome.Succeeded)
+        {
+            taskLog.Log(LogLevel.Error, default, result.Error ?? "", null, static (s, _) => s);
+            LogAttemptFailed(logger, task.Id, attempt, result.Outcome, result.Error);
+        }
+
+        await taskLog.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        observer?.OnEvent(new AttemptEnded(run.RunId, result.EndedAt, task.Id, attempt, result.Outcome, result.Error));
+        return result;
+    }
+
+    private AttemptResult Failed(DateTimeOffset startedAt, string error)
+        => new(AttemptOutcome.Failed, startedAt, time.GetUtcNow(), Error: error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Task {TaskId} attempt {Attempt} ended {Outcome}: {Error}")]
+    private static partial void LogAttemptFailed(ILogger logger, string taskId, int attempt, AttemptOutcome outcome, string? error);
+}

@@ -1,0 +1,38 @@
+using System.Security.Cryptography;
+using System.Text;
+using Orchestrator.Model;
+
+namespace Orchestrator.Engine;
+
+/// <summary>
+/// How often and when a task is tried again. Delay before attempt n+1 after attempt n failed:
+/// constant = <see cref="Delay"/>; exponential = Delay × 2^(n−1), capped by <see cref="MaxDelay"/>, minus up
+/// to 10 % jitter derived from the run, task and attempt (so the schedule is reproducible and never above the cap).
+/// </summary>
+public sealed record RetryPolicy(int Retries, TimeSpan Delay, RetryBackoff Backoff, TimeSpan MaxDelay)
+{
+    public const double MaxJitter = 0.10;
+
+    public int MaxAttempts => Retries + 1;
+
+    public TimeSpan DelayAfter(int failedAttempt, string jitterKey)
+    {
+        if (Backoff == RetryBackoff.Constant)
+        {
+            return Delay;
+        }
+
+        var exponent = Math.Min(failedAttempt - 1, 62);
+        var raw = Delay.Ticks * Math.Pow(2, exponent);
+        var capped = Math.Min(raw, MaxDelay.Ticks);
+        return TimeSpan.FromTicks((long)(capped * (1 - (MaxJitter * JitterFraction(jitterKey)))));
+    }
+
+    /// <summary>A number in [0, 1) fixed by the key.</summary>
+    public static double JitterFraction(string key)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(key), hash);
+        return BitConverter.ToUInt32(hash) / (double)uint.MaxValue * 0.999_999;
+    }
+}

@@ -1,0 +1,25 @@
+using Orchestrator.Model;
+using Orchestrator.Storage;
+
+namespace Orchestrator.Engine;
+
+/// <summary>Something that happened in a run, after it was persisted. Feeds live views, metrics and alerts.</summary>
+public abstract record RunEvent(Guid RunId, DateTimeOffset At);
+
+public sealed record RunStateChanged(Guid RunId, DateTimeOffset At, string WorkflowId, RunState State, string? Error) : RunEvent(RunId, At);
+
+public sealed record TaskStateChanged(Guid RunId, DateTimeOffset At, string TaskId, TaskState State, int Attempts, DateTimeOffset? NextAttemptAt, string? Error)
+    : RunEvent(RunId, At);
+
+/// <summary>An attempt began; its timeout clock is already running.</summary>
+public sealed record AttemptStarted(Guid RunId, DateTimeOffset At, string TaskId, int Attempt, TimeSpan? Timeout) : RunEvent(RunId, At);
+
+public sealed record AttemptEnded(Guid RunId, DateTimeOffset At, string TaskId, int Attempt, AttemptOutcome Outcome, string? Error) : RunEvent(RunId, At);
+
+public sealed record TaskLogWritten(Guid RunId, DateTimeOffset At, TaskLogLine Line) : RunEvent(RunId, At);
+
+/// <summary>Receives run events. Called from several threads (log lines come from running attempts).</summary>
+public interface IRunObserver
+{
+    void OnEvent(RunEvent runEvent);
+}

@@ -1,0 +1,184 @@
+using Orchestrator.Model;
+
+namespace Orchestrator.Engine;
+
+/// <summary>A task's new state, with the time of its next attempt when it waits for a retry.</summary>
+public readonly record struct TaskTransition(int Task, TaskState State, DateTimeOffset? NextAttemptAt = null);
+
+/// <summary>
+/// The task state machine of one run, free of I/O and time: it is told what happened (an attempt started,
+/// succeeded, failed; a retry is due) and answers with the transitions that follow, including the trigger-rule
+/// propagation to downstream tasks. The executor persists the transitions of one event together.
+/// Only the downstream of a task that just reached a final state is re-evaluated, so a run costs O(edges).
+/// </summary>
+public sealed class RunStateMachine
+{
+    private readonly WorkflowPlan _plan;
+    private readonly TaskState[] _states;
+    private readonly int[] _attempts;
+    private int _unfinished;
+
+    public RunStateMachine(WorkflowPlan plan)
+    {
+        _plan = plan;
+        _states = new TaskState[plan.Tasks.Count];
+        _attempts = new int[plan.Tasks.Count];
+        _unfinished = plan.Tasks.Count;
+    }
+
+    public TaskState StateOf(int task) => _states[task];
+
+    public int AttemptsOf(int task) => _attempts[task];
+
+    /// <summary>True when every task is in a final state.</summary>
+    public bool IsFinished => _unfinished == 0;
+
+    /// <summary>Failed when any task failed or is upstream_failed, else succeeded (DESIGN: not Airflow's leaf rule).</summary>
+    public RunState Outcome => _states.Any(s => s is TaskState.Failed or TaskState.UpstreamFailed)
+        ? RunState.Failed
+        : RunState.Succeeded;
+
+    /// <summary>Queues the tasks that can run at the start (those without upstreams, and <c>always</c> tasks).</summary>
+    public IReadOnlyList<TaskTransition> Start()
+    {
+        var changes = new List<TaskTransition>();
+        foreach (var task in _plan.Tasks)
+        {
+            Evaluate(task.Index, changes);
+        }
+
+        return changes;
+    }
+
+    public IReadOnlyList<TaskTransition> AttemptStarted(int task)
+    {
+        Require(task, TaskState.Queued);
+        _attempts[task]++;
+        return [Set(task, TaskState.Running)];
+    }
+
+    /// <param name="follow">For branching tasks, the direct downstream tasks to follow; the others are skipped.</param>
+    public IReadOnlyList<TaskTransition> AttemptSucceeded(int task, IReadOnlyCollection<int>? follow = null)
+    {
+        Require(task, TaskState.Running);
+        var changes = new List<TaskTransition> { Set(task, TaskState.Succeeded) };
+        if (follow is not null)
+        {
+            foreach (var downstream in _plan.Tasks[task].Downstream)
+            {
+                if (!follow.Contains(downstream) && _states[downstream] == TaskState.Pending)
+                {
+                    changes.Add(Set(downstream, TaskState.Skipped));
+                    Propagate(downstream, changes);
+                }
+            }
+        }
+
+        Propagate(task, changes);
+        return changes;
+    }
+
+    /// <summary>A failed or timed-out attempt: up_for_retry while attempts remain (and <paramref name="retryable"/>), else failed.</summary>
+    public IReadOnlyList<TaskTransition> AttemptFailed(int task, DateTimeOffset now, string jitterKey, bool retryable = true)
+    {
+        Require(task, TaskState.Running);
+        var retry = _plan.Tasks[task].Retry;
+        if (retryable && _attempts[task] < retry.MaxAttempts)
+        {
+            var due = now + retry.DelayAfter(_attempts[task], jitterKey);
+            return [Set(task, TaskState.UpForRetry, due)];
+        }
+
+        var changes = new List<TaskTransition> { Set(task, TaskState.Failed) };
+        Propagate(task, changes);
+        return changes;
+    }
+
+    public IReadOnlyList<TaskTransition> RetryDue(int task)
+    {
+        Require(task, TaskState.UpForRetry);
+        return [Set(task, TaskState.Queued)];
+    }
+
+    /// <summary>Ends a running attempt without retry in the given final state (run cancelled or timed out).</summary>
+    public IReadOnlyList<TaskTransition> Abort(int task, TaskState finalState)
+    {
+        Require(task, TaskState.Running);
+        return [Set(task, finalState)];
+    }
+
+    /// <summary>Cancels every task that is neither final nor running.</summary>
+    public IReadOnlyList<TaskTransition> CancelWaiting()
+    {
+        var changes = new List<TaskTransition>();
+        for (var i = 0; i < _states.Length; i++)
+        {
+            if (!_states[i].IsFinal() && _states[i] != TaskState.Running)
+            {
+                changes.Add(Set(i, TaskState.Cancelled));
+            }
+        }
+
+        return changes;
+    }
+
+    private void Propagate(int finishedTask, List<TaskTransition> changes)
+    {
+        var work = new Stack<int>();
+        work.Push(finishedTask);
+        while (work.Count > 0)
+        {
+            foreach (var downstream in _plan.Tasks[work.Pop()].Downstream)
+            {
+                if (Evaluate(downstream, changes) is TaskState.Skipped or TaskState.UpstreamFailed)
+                {
+                    work.Push(downstream);
+                }
+            }
+        }
+    }
+
+    /// <summary>Applies the trigger rule to a pending task; returns its new state, if any.</summary>
+    private TaskState? Evaluate(int task, List<TaskTransition> changes)
+    {
+        if (_states[task] != TaskState.Pending)
+        {
+            return null;
+        }
+
+        var plan = _plan.Tasks[task];
+        var counts = UpstreamCounts.Of(plan.Upstream.Select(u => _states[u]));
+        TaskState? next = TriggerRuleEvaluator.Decide(plan.Rule, counts) switch
+        {
+            TriggerDecision.Run => TaskState.Queued,
+            TriggerDecision.Skip => TaskState.Skipped,
+            TriggerDecision.UpstreamFailed => TaskState.UpstreamFailed,
+            _ => null,
+        };
+        if (next is { } state)
+        {
+            changes.Add(Set(task, state));
+        }
+
+        return next;
+    }
+
+    private TaskTransition Set(int task, TaskState state, DateTimeOffset? nextAttemptAt = null)
+    {
+        if (!_states[task].IsFinal() && state.IsFinal())
+        {
+            _unfinished--;
+        }
+
+        _states[task] = state;
+        return new TaskTransition(task, state, nextAttemptAt);
+    }
+
+    private void Require(int task, TaskState expected)
+    {
+        if (_states[task] != expected)
+        {
+            throw new InvalidOperationException($"task '{_plan.Tasks[task].Id}' is {_states[task]}, not {expected}");
+        }
+    }
+}

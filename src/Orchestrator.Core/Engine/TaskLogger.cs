@@ -1,0 +1,88 @@
+using Microsoft.Extensions.Logging;
+using Orchestrator.Storage;
+
+namespace Orchestrator.Engine;
+
+/// <summary>
+/// The logger an activity writes to: every line becomes a <see cref="TaskLogLine"/> of exactly this attempt,
+/// published live to the observer and persisted in batches (and at the end of the attempt).
+/// Sequence numbers are (attempt &lt;&lt; 32) | n, so a task's lines sort across attempts.
+/// </summary>
+internal sealed class TaskLogger(
+    Guid runId,
+    string taskId,
+    int attempt,
+    TimeProvider time,
+    ITaskLogStore store,
+    IRunObserver? observer) : ILogger
+{
+    private const int BatchSize = 200;
+    private readonly Lock _gate = new();
+    private readonly List<TaskLogLine> _pending = [];
+    private readonly Queue<string> _tail = new();
+    private long _sequence;
+
+    public int TailSize { get; init; } = 50;
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        var message = formatter(state, exception);
+        if (exception is not null)
+        {
+            message = $"{message} {exception.GetType().Name}: {exception.Message}";
+        }
+
+        TaskLogLine line;
+        List<TaskLogLine>? batch = null;
+        lock (_gate)
+        {
+            line = new TaskLogLine(runId, taskId, attempt, ((long)attempt << 32) | ++_sequence, time.GetUtcNow(), logLevel, message);
+            _pending.Add(line);
+            _tail.Enqueue(message);
+            if (_tail.Count > TailSize)
+            {
+                _tail.Dequeue();
+            }
+
+            if (_pending.Count >= BatchSize)
+            {
+                batch = [.. _pending];
+                _pending.Clear();
+            }
+        }
+
+        observer?.OnEvent(new TaskLogWritten(runId, line.Timestamp, line));
+        if (batch is not null)
+        {
+            store.AppendAsync(batch, CancellationToken.None).GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>The last lines written, for error reports.</summary>
+    public IReadOnlyList<string> Tail()
+    {
+        lock (_gate)
+        {
+            return [.. _tail];
+        }
+    }
+
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        List<TaskLogLine> batch;
+        lock (_gate)
+        {
+            batch = [.. _pending];
+            _pending.Clear();
+        }
+
+        if (batch.Count > 0)
+        {
+            await store.AppendAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

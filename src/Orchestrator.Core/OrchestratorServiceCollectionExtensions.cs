@@ -1,0 +1,47 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orchestrator.Activities;
+using Orchestrator.Activities.Core;
+using Orchestrator.Engine;
+using Orchestrator.Storage;
+using Orchestrator.Validation;
+
+namespace Orchestrator;
+
+public static class OrchestratorServiceCollectionExtensions
+{
+    /// <summary>
+    /// The engine, the validator, the core activities and in-memory stores (a database provider registered before
+    /// or after replaces them). <paramref name="dataDirectory"/> is the working directory of activities.
+    /// </summary>
+    public static IServiceCollection AddOrchestratorCore(this IServiceCollection services, string dataDirectory)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddLogging();
+        services.AddHttpClient();
+        services.TryAddSingleton(new DataDirectory(dataDirectory));
+        services.TryAddSingleton(new EngineDefaults());
+        services.AddActivities(CoreActivities.Types);
+        services.TryAddSingleton(sp => new ActivityRegistry(sp.GetServices<ActivityDescriptor>()));
+        services.TryAddSingleton<WorkflowValidator>();
+        services.TryAddSingleton<AttemptRunner>();
+        services.TryAddSingleton<WorkflowRunner>();
+
+        services.TryAddSingleton<InMemoryStore>();
+        services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<InMemoryStore>());
+        services.TryAddSingleton<IWorkflowVersionStore>(sp => sp.GetRequiredService<InMemoryStore>());
+        services.TryAddSingleton<ITaskLogStore>(sp => sp.GetRequiredService<InMemoryStore>());
+        return services;
+    }
+
+    /// <summary>Adds activity types to the catalog.</summary>
+    public static IServiceCollection AddActivities(this IServiceCollection services, IEnumerable<Type> activityTypes)
+    {
+        foreach (var type in activityTypes)
+        {
+            services.AddSingleton(ActivityDescriptor.From(type));
+        }
+
+        return services;
+    }
+}

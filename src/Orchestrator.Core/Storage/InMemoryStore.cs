@@ -1,0 +1,143 @@
+namespace Orchestrator.Storage;
+
+/// <summary>
+/// Stores kept in memory: for <c>orchestrator run</c> without a database, for tests, and as the reference
+/// behaviour the database stores must match.
+/// </summary>
+public sealed class InMemoryStore : IWorkflowVersionStore, IRunStore, ITaskLogStore
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string, string), WorkflowVersionRecord> _versions = [];
+    private readonly Dictionary<Guid, RunRecord> _runs = [];
+    private readonly Dictionary<(Guid, string), TaskInstanceRecord> _tasks = [];
+    private readonly Dictionary<Guid, List<string>> _taskOrder = [];
+    private readonly Dictionary<(Guid, string, int), AttemptRecord> _attempts = [];
+    private readonly List<TaskLogLine> _logs = [];
+
+    public Task SaveAsync(WorkflowVersionRecord version, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _versions.TryAdd((version.WorkflowId, version.Version), version);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<WorkflowVersionRecord?> FindAsync(string workflowId, string version, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_versions.GetValueOrDefault((workflowId, version)));
+        }
+    }
+
+    public Task<IReadOnlyList<WorkflowVersionRecord>> ListAsync(string workflowId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<WorkflowVersionRecord> list = _versions.Values.Where(v => v.WorkflowId == workflowId).OrderByDescending(v => v.CreatedAt).ToList();
+            return Task.FromResult(list);
+        }
+    }
+
+    public Task CreateAsync(RunRecord run, IReadOnlyList<TaskInstanceRecord> tasks, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_runs.TryAdd(run.Id, run))
+            {
+                throw new InvalidOperationException($"run {run.Id} already exists");
+            }
+
+            _taskOrder[run.Id] = tasks.Select(t => t.TaskId).ToList();
+            foreach (var task in tasks)
+            {
+                _tasks[(task.RunId, task.TaskId)] = task;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task SaveAsync(RunChanges changes, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (changes.Run is { } run)
+            {
+                _runs[run.Id] = run;
+            }
+
+            foreach (var task in changes.Tasks)
+            {
+                _tasks[(task.RunId, task.TaskId)] = task;
+            }
+
+            foreach (var attempt in changes.Attempts)
+            {
+                _attempts[(attempt.RunId, attempt.TaskId, attempt.Number)] = attempt;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<RunRecord?> FindAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_runs.GetValueOrDefault(runId));
+        }
+    }
+
+    public Task<RunDetails?> GetDetailsAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_runs.TryGetValue(runId, out var run))
+            {
+                return Task.FromResult<RunDetails?>(null);
+            }
+
+            var tasks = _taskOrder[runId].Select(id => _tasks[(runId, id)]).ToList();
+            var attempts = _attempts.Values.Where(a => a.RunId == runId)
+                .OrderBy(a => a.TaskId, StringComparer.Ordinal).ThenBy(a => a.Number).ToList();
+            return Task.FromResult<RunDetails?>(new RunDetails(run, tasks, attempts));
+        }
+    }
+
+    public Task<IReadOnlyList<RunRecord>> ListAsync(RunFilter filter, Page page, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<RunRecord> list = _runs.Values
+                .Where(r => filter.WorkflowId is null || r.WorkflowId == filter.WorkflowId)
+                .Where(r => filter.State is null || r.State == filter.State)
+                .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
+                .Skip(page.Skip).Take(page.Take).ToList();
+            return Task.FromResult(list);
+        }
+    }
+
+    public Task AppendAsync(IReadOnlyList<TaskLogLine> lines, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            _logs.AddRange(lines);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<TaskLogLine>> ReadAsync(Guid runId, string taskId, int? attempt, long afterSequence, int limit, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<TaskLogLine> list = _logs
+                .Where(l => l.RunId == runId && l.TaskId == taskId && (attempt is null || l.Attempt == attempt) && l.Sequence > afterSequence)
+                .OrderBy(l => l.Attempt).ThenBy(l => l.Sequence).Take(limit).ToList();
+            return Task.FromResult(list);
+        }
+    }
+}
