@@ -16,6 +16,12 @@ public sealed record AttemptStarted(Guid RunId, DateTimeOffset At, string TaskId
 
 public sealed record AttemptEnded(Guid RunId, DateTimeOffset At, string TaskId, int Attempt, AttemptOutcome Outcome, string? Error) : RunEvent(RunId, At);
 
+/// <summary>
+/// The executor has nothing to do until an attempt ends or <paramref name="WakeAt"/> (a retry or the run deadline)
+/// comes; its timers are armed when this is published. Lets a fake clock be advanced without races.
+/// </summary>
+public sealed record RunWaiting(Guid RunId, DateTimeOffset At, int RunningAttempts, DateTimeOffset? WakeAt) : RunEvent(RunId, At);
+
 public sealed record TaskLogWritten(Guid RunId, DateTimeOffset At, TaskLogLine Line) : RunEvent(RunId, At);
 
 /// <summary>Receives run events. Called from several threads (log lines come from running attempts).</summary>

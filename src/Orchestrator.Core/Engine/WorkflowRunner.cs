@@ -140,7 +140,7 @@ public sealed partial class WorkflowRunner(
                     continue;
                 }
 
-                await WaitAsync(now, stop.IsCancellationRequested ? null : deadline, stop.Token).ConfigureAwait(false);
+                await WaitAsync(stop.IsCancellationRequested ? null : deadline, stop.Token).ConfigureAwait(false);
                 if (cancellationToken.IsCancellationRequested && !stop.IsCancellationRequested)
                 {
                     cancelled = true;
@@ -170,7 +170,7 @@ public sealed partial class WorkflowRunner(
         }
 
         /// <summary>Waits for an attempt to end, the next retry, the deadline or cancellation, whichever is first.</summary>
-        private async Task WaitAsync(DateTimeOffset now, DateTimeOffset? deadline, CancellationToken stop)
+        private async Task WaitAsync(DateTimeOffset? deadline, CancellationToken stop)
         {
             DateTimeOffset? wakeAt = deadline;
             if (!stop.IsCancellationRequested && _retries.TryPeek(out _, out var due) && (wakeAt is null || due < wakeAt))
@@ -178,22 +178,25 @@ public sealed partial class WorkflowRunner(
                 wakeAt = due;
             }
 
-            using var waitCancellation = new CancellationTokenSource();
-            var read = _completions.Reader.WaitToReadAsync(waitCancellation.Token).AsTask();
-            var waits = new List<Task> { read };
+            // Linked to stop so cancellation wakes the loop, unless already stopping (then only completions matter).
+            using var waitCancellation = stop.IsCancellationRequested
+                ? new CancellationTokenSource()
+                : CancellationTokenSource.CreateLinkedTokenSource(stop);
+            var waits = new List<Task> { _completions.Reader.WaitToReadAsync(waitCancellation.Token).AsTask() };
+            var now = Time.GetUtcNow();
             if (wakeAt is { } at)
             {
+                if (at <= now)
+                {
+                    return;
+                }
+
                 waits.Add(Task.Delay(at - now, Time, waitCancellation.Token));
             }
 
-            if (!stop.IsCancellationRequested)
-            {
-                waits.Add(Task.Delay(Timeout.Infinite, stop));
-            }
-
+            Publish(new RunWaiting(context.RunId, now, _running, wakeAt));
             await Task.WhenAny(waits).ConfigureAwait(false);
             await waitCancellation.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAll(waits).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
         }
 
         private async Task StartAttemptAsync(int task, CancellationToken stop)
