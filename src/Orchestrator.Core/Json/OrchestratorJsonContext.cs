@@ -21,6 +21,7 @@ namespace Orchestrator.Json;
 [JsonSerializable(typeof(ParamDefinition))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 [JsonSerializable(typeof(Dictionary<string, JsonElement>))]
+[JsonSerializable(typeof(string))]
 public sealed partial class OrchestratorJsonContext : JsonSerializerContext;
 
 /// <summary>Shared serializer options.</summary>

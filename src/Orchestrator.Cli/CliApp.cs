@@ -1,0 +1,37 @@
+using System.CommandLine;
+using Orchestrator.Cli.Commands;
+
+namespace Orchestrator.Cli;
+
+/// <summary>The <c>orchestrator</c> command line. Exit codes: 0 success, 1 failure (invalid file, failed run), 2 usage error.</summary>
+public static class CliApp
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int UsageError = 2;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("Orchestrator: declarative workflows for data pipelines.")
+        {
+            ValidateCommand.Create(stdout, stderr),
+            RunCommand.Create(stdout, stderr),
+            ActivitiesCommand.Create(stdout),
+            SchemaCommand.Create(stdout),
+        };
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await stderr.WriteLineAsync($"orchestrator: {error.Message}");
+            }
+
+            await stderr.WriteLineAsync("Run 'orchestrator --help' for usage.");
+            return UsageError;
+        }
+
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
+    }
+}
