@@ -1,1 +1,76 @@
-﻿Console.WriteLine("Hello, World!");
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Orchestrator;
+using Orchestrator.Activities;
+using Orchestrator.Engine;
+using Orchestrator.Model;
+using Orchestrator.Storage;
+
+// Engine overhead benchmark: no-op tasks through the real engine (state machine, template-free inputs,
+// attempt runner, in-memory stores). Goal: <= 1 s of engine overhead for 10,000 no-op tasks in memory.
+var dataDirectory = Directory.CreateTempSubdirectory("orchestrator-bench-").FullName;
+await using var services = new ServiceCollection().AddOrchestratorCore(dataDirectory).BuildServiceProvider();
+var registry = services.GetRequiredService<ActivityRegistry>();
+var runner = services.GetRequiredService<WorkflowRunner>();
+
+Console.WriteLine($"Orchestrator engine benchmark ({Environment.ProcessorCount} cores, .NET {Environment.Version})");
+await Measure("warm-up: 1,000 tasks, 10 layers", Layered(10, 100), iterations: 3, print: false);
+await Measure("10,000 no-op tasks, 100 layers x 100, 2 upstreams each", Layered(100, 100), iterations: 5);
+await Measure("10,000 no-op tasks, independent (maxActiveTasks 64)", Layered(1, 10_000), iterations: 5);
+await Measure("1,000 no-op tasks in a chain (latency upstream end -> downstream start)", Layered(1_000, 1), iterations: 5);
+Directory.Delete(dataDirectory, recursive: true);
+
+async Task Measure(string name, WorkflowDefinition definition, int iterations, bool print = true)
+{
+    var plan = WorkflowPlan.Compile(definition, registry);
+    var timings = new List<double>();
+    long allocated = 0;
+    for (var i = 0; i < iterations; i++)
+    {
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var watch = Stopwatch.StartNew();
+        var result = await runner.RunAsync(plan, new RunRequest());
+        watch.Stop();
+        allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        if (result.Run.State != RunState.Succeeded)
+        {
+            throw new InvalidOperationException($"benchmark run ended {result.Run.State}");
+        }
+
+        timings.Add(watch.Elapsed.TotalMilliseconds);
+    }
+
+    if (!print)
+    {
+        return;
+    }
+
+    timings.Sort();
+    var median = timings[timings.Count / 2];
+    var tasks = definition.Tasks.Count;
+    Console.WriteLine($"{name}");
+    Console.WriteLine($"  median {median:F0} ms (min {timings[0]:F0}, max {timings[^1]:F0}) over {iterations} runs; " +
+                      $"{tasks / (median / 1000):N0} tasks/s; {median * 1000 / tasks:F1} µs/task; {allocated / tasks / 1024.0:F1} KiB allocated/task");
+}
+
+static WorkflowDefinition Layered(int layers, int width)
+{
+    var tasks = new List<TaskDefinition>(layers * width);
+    for (var layer = 0; layer < layers; layer++)
+    {
+        for (var i = 0; i < width; i++)
+        {
+            IReadOnlyList<string>? upstream = layer == 0
+                ? null
+                : width == 1 ? [$"t{layer - 1}-0"] : [$"t{layer - 1}-{i}", $"t{layer - 1}-{(i + 1) % width}"];
+            tasks.Add(new TaskDefinition { Id = $"t{layer}-{i}", Activity = "core.noop", DependsOn = upstream });
+        }
+    }
+
+    return new WorkflowDefinition
+    {
+        Id = "bench",
+        Concurrency = new ConcurrencyLimits { MaxActiveTasks = 64 },
+        Tasks = tasks,
+    };
+}

@@ -36,8 +36,8 @@ internal static class RunCommand
                 return CliApp.UsageError;
             }
 
-            if (!TryParsePairs(parse.GetValue(param) ?? [], "--param", out var parameters, out var error, json: true)
-                || !TryParsePairs(parse.GetValue(variable) ?? [], "--var", out var variables, out error, json: false))
+            if (!TryParsePairs(parse.GetValue(param) ?? [], "--param", ParseValue, out var parameters, out var error)
+                || !TryParsePairs(parse.GetValue(variable) ?? [], "--var", text => text, out var variables, out error))
             {
                 await stderr.WriteLineAsync($"orchestrator: {error}");
                 return CliApp.UsageError;
@@ -74,8 +74,8 @@ internal static class RunCommand
             {
                 Kind = RunKind.Manual,
                 LogicalDate = logical,
-                Params = parameters.ToDictionary(kv => kv.Key, kv => (JsonElement)kv.Value),
-                Vars = variables.ToDictionary(kv => kv.Key, kv => ((JsonElement)kv.Value).GetString()!),
+                Params = parameters,
+                Vars = variables,
             };
 
             RunResult result;
@@ -108,9 +108,9 @@ internal static class RunCommand
         return command;
     }
 
-    private static bool TryParsePairs(string[] pairs, string option, out Dictionary<string, object> values, out string error, bool json)
+    private static bool TryParsePairs<T>(string[] pairs, string option, Func<string, T> parseValue, out Dictionary<string, T> values, out string error)
     {
-        values = new Dictionary<string, object>(StringComparer.Ordinal);
+        values = new Dictionary<string, T>(StringComparer.Ordinal);
         error = "";
         foreach (var pair in pairs)
         {
@@ -121,8 +121,7 @@ internal static class RunCommand
                 return false;
             }
 
-            var text = pair[(equals + 1)..];
-            values[pair[..equals]] = json ? ParseValue(text) : JsonSerializer.SerializeToElement(text, OrchestratorJsonContext.Default.String);
+            values[pair[..equals]] = parseValue(pair[(equals + 1)..]);
         }
 
         return true;

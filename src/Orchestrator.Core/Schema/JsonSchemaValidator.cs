@@ -44,7 +44,7 @@ public sealed class JsonSchemaValidator(JsonObject rootSchema, FormatChecker? fo
     public IReadOnlyList<SchemaViolation> Validate(LocatedValue value)
     {
         var violations = new List<SchemaViolation>();
-        Validate(value, rootSchema, violations, propertyPosition: null);
+        Validate(value, rootSchema, violations);
         return violations;
     }
 
@@ -53,7 +53,7 @@ public sealed class JsonSchemaValidator(JsonObject rootSchema, FormatChecker? fo
         => value.Kind == LocatedKind.String && value.StringValue is { } s
            && (s.Contains("{{", StringComparison.Ordinal) || s.Contains("{%", StringComparison.Ordinal));
 
-    private void Validate(LocatedValue value, JsonNode? schemaNode, List<SchemaViolation> violations, TextPosition? propertyPosition)
+    private void Validate(LocatedValue value, JsonNode? schemaNode, List<SchemaViolation> violations)
     {
         if (schemaNode is JsonValue boolSchema && boolSchema.TryGetValue<bool>(out var allowed))
         {
@@ -72,7 +72,7 @@ public sealed class JsonSchemaValidator(JsonObject rootSchema, FormatChecker? fo
 
         if (schema["$ref"]?.GetValue<string>() is { } reference)
         {
-            Validate(value, Resolve(reference), violations, propertyPosition);
+            Validate(value, Resolve(reference), violations);
         }
 
         if (allowTemplates && IsTemplate(value))
@@ -82,12 +82,12 @@ public sealed class JsonSchemaValidator(JsonObject rootSchema, FormatChecker? fo
 
         if (schema["anyOf"] is JsonArray anyOf)
         {
-            ValidateAnyOf(value, anyOf, violations, propertyPosition);
+            ValidateAnyOf(value, anyOf, violations);
         }
 
         if (schema["oneOf"] is JsonArray oneOf)
         {
-            ValidateAnyOf(value, oneOf, violations, propertyPosition);
+            ValidateAnyOf(value, oneOf, violations);
         }
 
         if (schema["type"] is { } typeNode && !TypeMatches(value, typeNode))
@@ -130,14 +130,14 @@ public sealed class JsonSchemaValidator(JsonObject rootSchema, FormatChecker? fo
         }
     }
 
-    private void ValidateAnyOf(LocatedValue value, JsonArray branches, List<SchemaViolation> violations, TextPosition? propertyPosition)
+    private void ValidateAnyOf(LocatedValue value, JsonArray branches, List<SchemaViolation> violations)
     {
         List<SchemaViolation>? best = null;
         var expectedTypes = new List<string>();
         foreach (var branch in branches)
         {
             var attempt = new List<SchemaViolation>();
-            Validate(value, branch, attempt, propertyPosition);
+            Validate(value, branch, attempt);
             if (attempt.Count == 0)
             {
                 return;
@@ -184,7 +184,7 @@ public sealed class JsonSchemaValidator(JsonObject rootSchema, FormatChecker? fo
         {
             if (properties is not null && properties.TryGetPropertyValue(property.Name, out var propertySchema))
             {
-                Validate(property.Value, propertySchema, violations, property.NamePosition);
+                Validate(property.Value, propertySchema, violations);
             }
             else if (additional is JsonValue a && a.TryGetValue<bool>(out var allowed) && !allowed)
             {
@@ -194,7 +194,7 @@ public sealed class JsonSchemaValidator(JsonObject rootSchema, FormatChecker? fo
             }
             else if (additional is JsonObject additionalSchema)
             {
-                Validate(property.Value, additionalSchema, violations, property.NamePosition);
+                Validate(property.Value, additionalSchema, violations);
             }
         }
     }
@@ -217,7 +217,7 @@ public sealed class JsonSchemaValidator(JsonObject rootSchema, FormatChecker? fo
         {
             foreach (var item in value.Items)
             {
-                Validate(item, items, violations, propertyPosition: null);
+                Validate(item, items, violations);
             }
         }
     }
