@@ -142,6 +142,7 @@ public sealed class CompiledInputs
         BooleanValue b => JsonValue.Create(b.ToBooleanValue()),
         NumberValue n => ToJsonNumber(n.ToNumberValue()),
         StringValue s => JsonValue.Create(s.ToStringValue()),
+        ArrayValue a => new JsonArray(a.Values.Select(ToJson).ToArray()),
         _ => ToJson(value.ToObjectValue()),
     };
 
@@ -149,6 +150,8 @@ public sealed class CompiledInputs
     {
         null => null,
         FluidValue f => ToJson(f),
+        IFluidIndexable indexable => new JsonObject(indexable.Keys
+            .Select(k => KeyValuePair.Create(k, indexable.TryGetValue(k, out var v) ? ToJson(v) : null))),
         string s => JsonValue.Create(s),
         bool b => JsonValue.Create(b),
         long or int or short or byte => JsonValue.Create(Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)),
