@@ -10,6 +10,8 @@ public static class CoreActivities
         typeof(FailActivity),
         typeof(LogActivity),
         typeof(BranchActivity),
+        typeof(ShellActivity),
+        typeof(HttpActivity),
     ];
 
     public static IEnumerable<ActivityDescriptor> Descriptors() => Types.Select(ActivityDescriptor.From);
