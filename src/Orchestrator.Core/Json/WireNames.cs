@@ -16,9 +16,6 @@ public static class WireNames
             return field?.GetCustomAttribute<JsonStringEnumMemberNameAttribute>()?.Name ?? v.ToString();
         });
 
-    public static IReadOnlyList<string> All<TEnum>() where TEnum : struct, Enum
-        => Enum.GetValues<TEnum>().Select(Of).ToArray();
-
     public static bool TryParse<TEnum>(string text, out TEnum value) where TEnum : struct, Enum
     {
         foreach (var candidate in Enum.GetValues<TEnum>())

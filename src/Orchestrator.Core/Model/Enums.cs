@@ -88,7 +88,4 @@ public static class StateExtensions
     public static bool IsFinal(this TaskState state) => state >= TaskState.Succeeded;
 
     public static bool IsFinal(this RunState state) => state >= RunState.Succeeded;
-
-    public static string ToWire<TEnum>(this TEnum value) where TEnum : struct, Enum
-        => Json.WireNames.Of(value);
 }

@@ -78,6 +78,12 @@ public static class JsonSchemas
             dateSchema["format"] = SchemaFormats.DateTime;
         }
 
+        if (schema is JsonValue anything && anything.TryGetValue<bool>(out var allowsAll) && allowsAll)
+        {
+            // `true` (any value) as `{}`, so descriptions and the like can be attached.
+            schema = new JsonObject();
+        }
+
         if (schema is not JsonObject obj)
         {
             return schema;
