@@ -26,6 +26,24 @@ public sealed class RunStateMachine
         _unfinished = plan.Tasks.Count;
     }
 
+    /// <summary>Restores the machine of a run in progress from its persisted task states and attempt counts.</summary>
+    public RunStateMachine(WorkflowPlan plan, IReadOnlyList<TaskState> states, IReadOnlyList<int> attempts)
+        : this(plan)
+    {
+        if (states.Count != plan.Tasks.Count || attempts.Count != plan.Tasks.Count)
+        {
+            throw new ArgumentException("one state and one attempt count per task of the plan are needed");
+        }
+
+        for (var i = 0; i < states.Count; i++)
+        {
+            _states[i] = states[i];
+            _attempts[i] = attempts[i];
+        }
+
+        _unfinished = _states.Count(s => !s.IsFinal());
+    }
+
     public TaskState StateOf(int task) => _states[task];
 
     public int AttemptsOf(int task) => _attempts[task];
