@@ -46,6 +46,9 @@ public sealed class RunStateMachine
 
     public TaskState StateOf(int task) => _states[task];
 
+    /// <summary>The run's limit on parallel attempts.</summary>
+    public int MaxActiveTasks => _plan.MaxActiveTasks;
+
     public int AttemptsOf(int task) => _attempts[task];
 
     /// <summary>True when every task is in a final state.</summary>

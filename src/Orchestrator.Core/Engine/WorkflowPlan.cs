@@ -12,6 +12,7 @@ namespace Orchestrator.Engine;
 public sealed record EngineDefaults
 {
     public int MaxActiveTasks { get; init; } = 16;
+    public int MaxActiveRuns { get; init; } = 16;
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromHours(1);
 

@@ -81,6 +81,9 @@ public enum AttemptOutcome
     [JsonStringEnumMemberName("failed")] Failed,
     [JsonStringEnumMemberName("timed_out")] TimedOut,
     [JsonStringEnumMemberName("cancelled")] Cancelled,
+
+    /// <summary>The worker stopped renewing its lease (its node died); a failed attempt, retried by policy.</summary>
+    [JsonStringEnumMemberName("lease_expired")] LeaseExpired,
 }
 
 public static class StateExtensions

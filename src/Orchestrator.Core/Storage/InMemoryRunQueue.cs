@@ -1,0 +1,257 @@
+using System.Text.Json;
+using Orchestrator.Engine;
+using Orchestrator.Model;
+
+namespace Orchestrator.Storage;
+
+/// <summary>
+/// <see cref="IRunQueue"/> in memory, over an <see cref="InMemoryStore"/>: one process, one lock. The reference
+/// behaviour for the database queues, and the queue of tests and of a server without a database.
+/// </summary>
+public sealed class InMemoryRunQueue(InMemoryStore store) : IRunQueue
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<Guid, RunProgress> _active = [];
+    private readonly List<Guid> _queuedRuns = [];
+    private readonly LinkedList<(Guid Run, int Task)> _queuedTasks = new();
+    private readonly Dictionary<(Guid Run, string Task), (ClaimedTask Claim, AttemptRecord Attempt)> _leases = [];
+    private readonly HashSet<Guid> _cancelling = [];
+    private readonly Dictionary<Guid, (RunRecord Run, IReadOnlyList<TaskInstanceRecord> Tasks)> _pending = [];
+
+    public Task<bool> TryCreateRunAsync(RunRecord run, IReadOnlyList<TaskInstanceRecord> tasks, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (store.ListAsync(new RunFilter(run.WorkflowId), new Page(0, int.MaxValue), cancellationToken).Result.Any(r => r.LogicalDate == run.LogicalDate))
+            {
+                return Task.FromResult(false);
+            }
+
+            store.CreateAsync(run, tasks, cancellationToken).GetAwaiter().GetResult();
+            _pending[run.Id] = (run, tasks);
+            _queuedRuns.Add(run.Id);
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<IReadOnlyList<RunRecord>> StartRunsAsync(IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var started = new List<RunRecord>();
+        lock (_gate)
+        {
+            foreach (var runId in _queuedRuns.ToList())
+            {
+                var (run, tasks) = _pending[runId];
+                var plan = plans.Find(run.WorkflowId, run.WorkflowVersion);
+                if (plan is null)
+                {
+                    continue;
+                }
+
+                var limit = plan.Definition.Concurrency?.MaxActiveRuns ?? plan.Defaults.MaxActiveRuns;
+                if (_active.Values.Count(p => p.Run.WorkflowId == run.WorkflowId) >= limit)
+                {
+                    continue;
+                }
+
+                _queuedRuns.Remove(runId);
+                _pending.Remove(runId);
+                var progress = new RunProgress(plan, run, tasks);
+                _active[runId] = progress;
+                Apply(progress, progress.Start(now));
+                started.Add(progress.Run);
+                FinishIfDone(progress, now);
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<RunRecord>>(started);
+    }
+
+    public Task<IReadOnlyList<ClaimedTask>> ClaimAsync(ClaimRequest request, IWorkflowPlans plans, CancellationToken cancellationToken)
+    {
+        var claimed = new List<ClaimedTask>();
+        lock (_gate)
+        {
+            foreach (var progress in _active.Values)
+            {
+                for (var i = 0; i < progress.Tasks.Count; i++)
+                {
+                    if (progress.Tasks[i] is { State: TaskState.UpForRetry, NextAttemptAt: { } due } && due <= request.Now)
+                    {
+                        Apply(progress, progress.RetryDue(i, request.Now));
+                    }
+                }
+            }
+
+            var node = _queuedTasks.First;
+            while (node is not null && claimed.Count < request.Max)
+            {
+                var next = node.Next;
+                var (runId, task) = node.Value;
+                if (_active.TryGetValue(runId, out var progress) && progress.Machine.StateOf(task) == TaskState.Queued)
+                {
+                    var running = progress.Tasks.Count(t => t.State == TaskState.Running);
+                    if (running < progress.Machine.MaxActiveTasks)
+                    {
+                        _queuedTasks.Remove(node);
+                        var changes = progress.StartAttempt(task, request.Now, out var attempt);
+                        Apply(progress, changes);
+                        var claim = new ClaimedTask(runId, progress.Run.WorkflowId, progress.Run.WorkflowVersion,
+                            attempt.TaskId, attempt.Number, request.Worker, request.LeaseUntil);
+                        _leases[(runId, attempt.TaskId)] = (claim, attempt);
+                        claimed.Add(claim);
+                    }
+                }
+                else
+                {
+                    _queuedTasks.Remove(node);
+                }
+
+                node = next;
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<ClaimedTask>>(claimed);
+    }
+
+    public Task<bool> CompleteAsync(ClaimedTask task, AttemptResult result, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_leases.TryGetValue((task.RunId, task.TaskId), out var lease) || lease.Claim.Attempt != task.Attempt || lease.Claim.Worker != task.Worker)
+            {
+                return Task.FromResult(false);
+            }
+
+            _leases.Remove((task.RunId, task.TaskId));
+            var progress = _active[task.RunId];
+            var cancelling = _cancelling.Contains(task.RunId);
+            var index = IndexOf(progress, task.TaskId);
+            Apply(progress, progress.EndAttempt(index, lease.Attempt, result, now,
+                cancelling ? TaskState.Cancelled : null, cancelling ? "cancelled" : null));
+            FinishIfDone(progress, now);
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<IReadOnlyList<ClaimedTask>> RenewLeasesAsync(IReadOnlyCollection<ClaimedTask> tasks, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var cancelled = new List<ClaimedTask>();
+        lock (_gate)
+        {
+            foreach (var task in tasks)
+            {
+                if (_leases.TryGetValue((task.RunId, task.TaskId), out var lease) && lease.Claim.Worker == task.Worker)
+                {
+                    _leases[(task.RunId, task.TaskId)] = (lease.Claim with { LeaseExpiresAt = until }, lease.Attempt);
+                }
+
+                if (_cancelling.Contains(task.RunId))
+                {
+                    cancelled.Add(task);
+                }
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<ClaimedTask>>(cancelled);
+    }
+
+    public Task<int> ExpireLeasesAsync(IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var expired = _leases.Values.Where(l => l.Claim.LeaseExpiresAt <= now).ToList();
+            foreach (var (claim, attempt) in expired)
+            {
+                _leases.Remove((claim.RunId, claim.TaskId));
+                var progress = _active[claim.RunId];
+                var result = new AttemptResult(AttemptOutcome.LeaseExpired, attempt.StartedAt, now,
+                    Error: $"lease of worker {claim.Worker} expired at {Templates.TemplateScope.Iso(claim.LeaseExpiresAt)}");
+                Apply(progress, progress.EndAttempt(IndexOf(progress, claim.TaskId), attempt, result, now));
+                FinishIfDone(progress, now);
+            }
+
+            return Task.FromResult(expired.Count);
+        }
+    }
+
+    public Task<bool> CancelRunAsync(Guid runId, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_pending.Remove(runId, out var pending))
+            {
+                _queuedRuns.Remove(runId);
+                var progress = new RunProgress(plans.Find(pending.Run.WorkflowId, pending.Run.WorkflowVersion)!, pending.Run, pending.Tasks);
+                Apply(progress, progress.Finish(now, RunState.Cancelled, "cancelled"));
+                return Task.FromResult(true);
+            }
+
+            if (!_active.TryGetValue(runId, out var active))
+            {
+                return Task.FromResult(false);
+            }
+
+            _cancelling.Add(runId);
+            FinishIfDone(active, now);
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<DateTimeOffset?> NextRetryAtAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_active.Values
+                .SelectMany(p => p.Tasks)
+                .Where(t => t.State == TaskState.UpForRetry)
+                .Min(t => t.NextAttemptAt));
+        }
+    }
+
+    public Task<IReadOnlyDictionary<string, JsonElement>> OutputsAsync(Guid runId, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken)
+    {
+        var details = store.GetDetailsAsync(runId, cancellationToken).GetAwaiter().GetResult();
+        IReadOnlyDictionary<string, JsonElement> outputs = details?.Tasks
+            .Where(t => t.Outputs is not null && (taskIds.Count == 0 || taskIds.Contains(t.TaskId)))
+            .ToDictionary(t => t.TaskId, t => t.Outputs!.Value) ?? [];
+        return Task.FromResult(outputs);
+    }
+
+    /// <summary>Ends a run when nothing more can happen: all tasks final, or cancelling with nothing running.</summary>
+    private void FinishIfDone(RunProgress progress, DateTimeOffset now)
+    {
+        var running = progress.Tasks.Any(t => t.State == TaskState.Running);
+        var cancelling = _cancelling.Contains(progress.Run.Id);
+        if (running || (!progress.Machine.IsFinished && !cancelling))
+        {
+            return;
+        }
+
+        Apply(progress, cancelling ? progress.Finish(now, RunState.Cancelled, "cancelled") : progress.Finish(now));
+        _active.Remove(progress.Run.Id);
+        _cancelling.Remove(progress.Run.Id);
+    }
+
+    private void Apply(RunProgress progress, RunChanges changes)
+    {
+        store.SaveAsync(changes, CancellationToken.None).GetAwaiter().GetResult();
+        foreach (var task in changes.Tasks.Where(t => t.State == TaskState.Queued))
+        {
+            _queuedTasks.AddLast((progress.Run.Id, IndexOf(progress, task.TaskId)));
+        }
+    }
+
+    private static int IndexOf(RunProgress progress, string taskId)
+    {
+        for (var i = 0; i < progress.Tasks.Count; i++)
+        {
+            if (progress.Tasks[i].TaskId == taskId)
+            {
+                return i;
+            }
+        }
+
+        throw new InvalidOperationException($"run {progress.Run.Id} has no task '{taskId}'");
+    }
+}

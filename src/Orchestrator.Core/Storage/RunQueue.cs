@@ -1,0 +1,58 @@
+using Orchestrator.Engine;
+
+namespace Orchestrator.Storage;
+
+/// <summary>Compiled plans by workflow version: every run executes the version it was created with.</summary>
+public interface IWorkflowPlans
+{
+    WorkflowPlan? Find(string workflowId, string version);
+}
+
+/// <summary>A task instance a worker claimed: it runs attempt <see cref="Attempt"/> until it completes or the lease expires.</summary>
+public sealed record ClaimedTask(
+    Guid RunId,
+    string WorkflowId,
+    string WorkflowVersion,
+    string TaskId,
+    int Attempt,
+    string Worker,
+    DateTimeOffset LeaseExpiresAt);
+
+/// <summary>What a worker asks for: up to <see cref="Max"/> task instances, leased until <see cref="LeaseUntil"/>.</summary>
+public sealed record ClaimRequest(string Worker, int Max, DateTimeOffset Now, DateTimeOffset LeaseUntil);
+
+/// <summary>
+/// Durable execution. Runs and task instances live in the database; workers on any node claim queued task
+/// instances with a lease, and record each attempt's end together with what follows from it (retry, downstream
+/// queued, run finished) in one transaction. A lease that expires (its node died) ends the attempt as failed,
+/// retried by policy. Every implementation applies <see cref="RunProgress"/>, so semantics match the in-process runner.
+/// </summary>
+public interface IRunQueue
+{
+    /// <summary>Creates a queued run with pending task instances; false when the workflow already has a run at that logical date.</summary>
+    Task<bool> TryCreateRunAsync(RunRecord run, IReadOnlyList<TaskInstanceRecord> tasks, CancellationToken cancellationToken);
+
+    /// <summary>Starts queued runs (oldest first) while their workflow has fewer than <c>maxActiveRuns</c> running.</summary>
+    Task<IReadOnlyList<RunRecord>> StartRunsAsync(IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Claims queued task instances (and retries that are due), honouring each run's <c>maxActiveTasks</c>.</summary>
+    Task<IReadOnlyList<ClaimedTask>> ClaimAsync(ClaimRequest request, IWorkflowPlans plans, CancellationToken cancellationToken);
+
+    /// <summary>Records the end of a claimed attempt and everything that follows, in one transaction. False when the lease was lost.</summary>
+    Task<bool> CompleteAsync(ClaimedTask task, AttemptResult result, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Extends the leases a worker holds; returns the claims whose run is being cancelled.</summary>
+    Task<IReadOnlyList<ClaimedTask>> RenewLeasesAsync(IReadOnlyCollection<ClaimedTask> tasks, DateTimeOffset until, CancellationToken cancellationToken);
+
+    /// <summary>Ends attempts whose lease expired as failed (retried by policy); returns how many.</summary>
+    Task<int> ExpireLeasesAsync(IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Cancels a run: waiting tasks are cancelled now, running attempts when their worker next renews.</summary>
+    Task<bool> CancelRunAsync(Guid runId, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>The earliest time a retry falls due, to wake workers without polling.</summary>
+    Task<DateTimeOffset?> NextRetryAtAsync(CancellationToken cancellationToken);
+
+    /// <summary>Outputs of a run's succeeded tasks, for rendering templates.</summary>
+    Task<IReadOnlyDictionary<string, System.Text.Json.JsonElement>> OutputsAsync(Guid runId, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken);
+}
