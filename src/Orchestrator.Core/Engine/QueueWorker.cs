@@ -55,7 +55,7 @@ public sealed partial class QueueWorker(
                 var now = time.GetUtcNow();
                 if (now >= nextHeartbeat)
                 {
-                    await HeartbeatAsync(now).ConfigureAwait(false);
+                    await HeartbeatAsync().ConfigureAwait(false);
                     nextHeartbeat = now + settings.HeartbeatInterval;
                 }
 
@@ -171,8 +171,10 @@ public sealed partial class QueueWorker(
         }
     }
 
-    private async Task HeartbeatAsync(DateTimeOffset now)
+    /// <summary>Renews the leases of running attempts and cancels those whose run is being cancelled.</summary>
+    public async Task HeartbeatAsync()
     {
+        var now = time.GetUtcNow();
         if (_running.Count == 0)
         {
             return;

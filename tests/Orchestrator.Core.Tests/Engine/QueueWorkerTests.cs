@@ -220,27 +220,15 @@ public sealed class QueueWorkerTests : IAsyncDisposable
             """);
         var runId = await CreateRunAsync(plan);
         var worker = Worker("node-1");
-        using var stop = new CancellationTokenSource();
-        var loop = worker.RunAsync(stop.Token);
-
-        // Wait until the attempt is running, then cancel and let the heartbeat deliver it.
-        while ((await _store.GetDetailsAsync(runId, CancellationToken.None))!.Tasks[0].State != TaskState.Running)
-        {
-            await Task.Yield();
-        }
+        await worker.StepAsync();
+        Assert.Equal(1, worker.RunningCount);
 
         Assert.True(await _queue.CancelRunAsync(runId, _plans, _clock.GetUtcNow(), CancellationToken.None));
-        RunRecord run;
-        do
-        {
-            _clock.Advance(TimeSpan.FromSeconds(10));
-            await Task.Yield();
-            run = (await _store.FindAsync(runId, CancellationToken.None))!;
-        }
-        while (!run.State.IsFinal());
+        Assert.Equal(RunState.Running, (await _store.FindAsync(runId, CancellationToken.None))!.State);
+        await worker.HeartbeatAsync();
+        await worker.AttemptsEndedAsync();
+        await worker.StepAsync();
 
-        await stop.CancelAsync();
-        await loop;
         var details = (await _store.GetDetailsAsync(runId, CancellationToken.None))!;
         Assert.Equal(RunState.Cancelled, details.Run.State);
         Assert.Equal([TaskState.Cancelled, TaskState.Cancelled], details.Tasks.Select(t => t.State));
