@@ -31,6 +31,9 @@ public static class OrchestratorServiceCollectionExtensions
         services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<InMemoryStore>());
         services.TryAddSingleton<IWorkflowVersionStore>(sp => sp.GetRequiredService<InMemoryStore>());
         services.TryAddSingleton<ITaskLogStore>(sp => sp.GetRequiredService<InMemoryStore>());
+        services.TryAddSingleton<IWorkflowStateStore>(sp => sp.GetRequiredService<InMemoryStore>());
+        services.TryAddSingleton<IRunQueue>(sp => new InMemoryRunQueue(sp.GetRequiredService<InMemoryStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<IRunObserver>()));
+        services.TryAddSingleton<QueueSignal>();
         return services;
     }
 

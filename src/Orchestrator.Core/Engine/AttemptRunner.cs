@@ -104,7 +104,7 @@ public sealed partial class AttemptRunner(
         }
 
         await taskLog.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-        observer?.OnEvent(new AttemptEnded(run.RunId, result.EndedAt, task.Id, attempt, result.Outcome, result.Error));
+        observer?.OnEvent(new AttemptEnded(run.RunId, result.EndedAt, task.Id, attempt, result.Outcome, result.Error, task.Activity.Type, result.EndedAt - result.StartedAt));
         return result;
     }
 

@@ -60,6 +60,41 @@ public sealed class CronSchedule
     public static bool TryFindZone(string name, out TimeZoneInfo? zone)
         => TZConvert.TryGetTimeZoneInfo(name, out zone);
 
+    /// <summary>
+    /// The last occurrence at or before <paramref name="at"/>, not earlier than <paramref name="floor"/> (an occurrence).
+    /// Cron has no "previous"; this steps back in growing windows and walks forward.
+    /// </summary>
+    public DateTimeOffset PreviousOrSame(DateTimeOffset at, DateTimeOffset floor)
+    {
+        var window = TimeSpan.FromHours(1);
+        while (true)
+        {
+            var from = at - window;
+            if (from <= floor)
+            {
+                from = floor.AddTicks(-1);
+            }
+
+            DateTimeOffset? best = null;
+            foreach (var occurrence in _expression.GetOccurrences(from, at, Zone, fromInclusive: false, toInclusive: true))
+            {
+                best = occurrence;
+            }
+
+            if (best is { } found)
+            {
+                return found;
+            }
+
+            if (from < floor)
+            {
+                return floor;
+            }
+
+            window *= 4;
+        }
+    }
+
     /// <summary>The first occurrence strictly after <paramref name="after"/>, or null when there is none.</summary>
     public DateTimeOffset? NextAfter(DateTimeOffset after)
         => _expression.GetNextOccurrence(after, Zone, inclusive: false);

@@ -1,20 +1,29 @@
+using System.Text.Json.Serialization;
 using Orchestrator.Model;
 using Orchestrator.Storage;
 
 namespace Orchestrator.Engine;
 
 /// <summary>Something that happened in a run, after it was persisted. Feeds live views, metrics and alerts.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(RunStateChanged), "run_state")]
+[JsonDerivedType(typeof(TaskStateChanged), "task_state")]
+[JsonDerivedType(typeof(AttemptStarted), "attempt_started")]
+[JsonDerivedType(typeof(AttemptEnded), "attempt_ended")]
+[JsonDerivedType(typeof(RunWaiting), "run_waiting")]
+[JsonDerivedType(typeof(TaskLogWritten), "log")]
 public abstract record RunEvent(Guid RunId, DateTimeOffset At);
 
 public sealed record RunStateChanged(Guid RunId, DateTimeOffset At, string WorkflowId, RunState State, string? Error) : RunEvent(RunId, At);
 
-public sealed record TaskStateChanged(Guid RunId, DateTimeOffset At, string TaskId, TaskState State, int Attempts, DateTimeOffset? NextAttemptAt, string? Error)
+public sealed record TaskStateChanged(Guid RunId, DateTimeOffset At, string TaskId, TaskState State, int Attempts, DateTimeOffset? NextAttemptAt, string? Error, string? WorkflowId = null)
     : RunEvent(RunId, At);
 
 /// <summary>An attempt began; its timeout clock is already running.</summary>
 public sealed record AttemptStarted(Guid RunId, DateTimeOffset At, string TaskId, int Attempt, TimeSpan? Timeout) : RunEvent(RunId, At);
 
-public sealed record AttemptEnded(Guid RunId, DateTimeOffset At, string TaskId, int Attempt, AttemptOutcome Outcome, string? Error) : RunEvent(RunId, At);
+public sealed record AttemptEnded(Guid RunId, DateTimeOffset At, string TaskId, int Attempt, AttemptOutcome Outcome, string? Error, string? Activity = null, TimeSpan? Duration = null)
+    : RunEvent(RunId, At);
 
 /// <summary>
 /// The executor has nothing to do until an attempt ends or <paramref name="WakeAt"/> (a retry or the run deadline)

@@ -37,7 +37,7 @@ public sealed partial class WorkflowRunner(
             Kind = request.Kind,
             LogicalDate = logicalDate,
             DataIntervalStart = logicalDate,
-            DataIntervalEnd = DataIntervalEnd(plan.Definition, logicalDate),
+            DataIntervalEnd = DataIntervals.ForLogicalDate(plan.Definition, logicalDate).End,
             Params = parameters,
             Vars = request.Vars ?? new Dictionary<string, string>(),
         };
@@ -47,13 +47,6 @@ public sealed partial class WorkflowRunner(
         await execution.CreateAsync(now, cancellationToken).ConfigureAwait(false);
         return await execution.RunAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    private static DateTimeOffset DataIntervalEnd(WorkflowDefinition definition, DateTimeOffset logicalDate)
-        => definition.Schedule is { } schedule
-           && CronSchedule.TryParse(schedule.Cron, schedule.Timezone, out var cron, out _)
-           && cron!.NextAfter(logicalDate) is { } next
-            ? next
-            : logicalDate;
 
     /// <summary>One run while it executes: dispatch, timers and the <see cref="RunProgress"/>. Only its loop mutates it.</summary>
     private sealed class Execution(WorkflowRunner owner, WorkflowPlan plan, RunContext context, IRunObserver? observer)
@@ -217,7 +210,7 @@ public sealed partial class WorkflowRunner(
 
             foreach (var record in changes.Tasks)
             {
-                Publish(new TaskStateChanged(context.RunId, now, record.TaskId, record.State, record.Attempts, record.NextAttemptAt, record.Error));
+                Publish(new TaskStateChanged(context.RunId, now, record.TaskId, record.State, record.Attempts, record.NextAttemptAt, record.Error, context.WorkflowId));
                 switch (record.State)
                 {
                     case TaskState.Queued:

@@ -8,7 +8,7 @@ namespace Orchestrator.Storage;
 /// <see cref="IRunQueue"/> in memory, over an <see cref="InMemoryStore"/>: one process, one lock. The reference
 /// behaviour for the database queues, and the queue of tests and of a server without a database.
 /// </summary>
-public sealed class InMemoryRunQueue(InMemoryStore store) : IRunQueue
+public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Engine.IRunObserver? observer = null) : IRunQueue
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, RunProgress> _active = [];
@@ -28,6 +28,7 @@ public sealed class InMemoryRunQueue(InMemoryStore store) : IRunQueue
             }
 
             store.CreateAsync(run, tasks, cancellationToken).GetAwaiter().GetResult();
+            observer?.OnEvent(new RunStateChanged(run.Id, time.GetUtcNow(), run.WorkflowId, run.State, null));
             _pending[run.Id] = (run, tasks);
             _queuedRuns.Add(run.Id);
             return Task.FromResult(true);
@@ -209,6 +210,15 @@ public sealed class InMemoryRunQueue(InMemoryStore store) : IRunQueue
         }
     }
 
+    public Task<int> QueueDepthAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_active.Values.SelectMany(p => p.Tasks)
+                .Count(t => t.State == TaskState.Queued || (t.State == TaskState.UpForRetry && t.NextAttemptAt <= now)));
+        }
+    }
+
     public Task<IReadOnlyDictionary<string, JsonElement>> OutputsAsync(Guid runId, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken)
     {
         var details = store.GetDetailsAsync(runId, cancellationToken).GetAwaiter().GetResult();
@@ -236,6 +246,7 @@ public sealed class InMemoryRunQueue(InMemoryStore store) : IRunQueue
     private void Apply(RunProgress progress, RunChanges changes)
     {
         store.SaveAsync(changes, CancellationToken.None).GetAwaiter().GetResult();
+        RunChangeEvents.Publish(observer, progress.Run, changes, time.GetUtcNow());
         foreach (var task in changes.Tasks.Where(t => t.State == TaskState.Queued))
         {
             _queuedTasks.AddLast((progress.Run.Id, IndexOf(progress, task.TaskId)));

@@ -4,7 +4,7 @@ namespace Orchestrator.Storage;
 /// Stores kept in memory: for <c>orchestrator run</c> without a database, for tests, and as the reference
 /// behaviour the database stores must match.
 /// </summary>
-public sealed class InMemoryStore : IWorkflowVersionStore, IRunStore, ITaskLogStore
+public sealed class InMemoryStore : IWorkflowVersionStore, IRunStore, ITaskLogStore, IWorkflowStateStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<(string, string), WorkflowVersionRecord> _versions = [];
@@ -13,6 +13,32 @@ public sealed class InMemoryStore : IWorkflowVersionStore, IRunStore, ITaskLogSt
     private readonly Dictionary<Guid, List<string>> _taskOrder = [];
     private readonly Dictionary<(Guid, string, int), AttemptRecord> _attempts = [];
     private readonly List<TaskLogLine> _logs = [];
+    private readonly HashSet<string> _paused = new(StringComparer.Ordinal);
+
+    public Task<IReadOnlySet<string>> PausedAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult<IReadOnlySet<string>>(new HashSet<string>(_paused, StringComparer.Ordinal));
+        }
+    }
+
+    public Task SetPausedAsync(string workflowId, bool paused, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (paused)
+            {
+                _paused.Add(workflowId);
+            }
+            else
+            {
+                _paused.Remove(workflowId);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
 
     public Task SaveAsync(WorkflowVersionRecord version, CancellationToken cancellationToken)
     {

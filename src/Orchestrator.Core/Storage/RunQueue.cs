@@ -53,6 +53,9 @@ public interface IRunQueue
     /// <summary>The earliest time a retry falls due, to wake workers without polling.</summary>
     Task<DateTimeOffset?> NextRetryAtAsync(CancellationToken cancellationToken);
 
+    /// <summary>Task instances waiting for a worker (queued, and retries that are due), for metrics.</summary>
+    Task<int> QueueDepthAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>Outputs of a run's succeeded tasks, for rendering templates.</summary>
     Task<IReadOnlyDictionary<string, System.Text.Json.JsonElement>> OutputsAsync(Guid runId, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken);
 }

@@ -22,7 +22,7 @@ public sealed class QueueWorkerTests : IAsyncDisposable
     {
         _services = new ServiceCollection().AddSingleton<TimeProvider>(_clock).AddOrchestratorCore(_data).BuildServiceProvider();
         _store = _services.GetRequiredService<InMemoryStore>();
-        _queue = new InMemoryRunQueue(_store);
+        _queue = new InMemoryRunQueue(_store, _clock);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Orchestrator.Model;
+using Orchestrator.Storage;
+using Orchestrator.Validation;
+
+namespace Orchestrator.Server.Api;
+
+/// <summary>A located validation error.</summary>
+public sealed record DiagnosticDto(string File, int Line, int Column, string Path, string Code, string Message)
+{
+    public static DiagnosticDto From(Diagnostic d) => new(d.File, d.Position.Line, d.Position.Column, d.Path, d.Code, d.Message);
+}
+
+public sealed record ScheduleDto(string Cron, string Timezone, DateTimeOffset? Start, DateTimeOffset? End, bool Catchup);
+
+public sealed record RunSummaryDto(Guid Id, RunKind Kind, RunState State, DateTimeOffset LogicalDate, DateTimeOffset CreatedAt, DateTimeOffset? EndedAt);
+
+/// <summary>A workflow in the list: what it is, when it runs next, how it last ran.</summary>
+public sealed record WorkflowSummaryDto(
+    string Id,
+    string? Name,
+    string? Description,
+    IReadOnlyList<string> Tags,
+    string? Version,
+    bool Active,
+    bool Paused,
+    ScheduleDto? Schedule,
+    DateTimeOffset? NextRunAt,
+    RunSummaryDto? LastRun,
+    int TaskCount,
+    int ErrorCount,
+    string File);
+
+public sealed record VersionDto(string Version, DateTimeOffset CreatedAt);
+
+public sealed record WorkflowDetailDto(WorkflowSummaryDto Workflow, WorkflowDefinition? Definition, IReadOnlyList<VersionDto> Versions, IReadOnlyList<DiagnosticDto> Errors);
+
+public sealed record ValidationDto(bool Valid, IReadOnlyList<DiagnosticDto> Errors);
+
+/// <summary>Body of a trigger: params, and optionally the logical date.</summary>
+public sealed record TriggerRequest(Dictionary<string, JsonElement>? Params, DateTimeOffset? LogicalDate);
+
+public sealed record BackfillRequest(DateTimeOffset From, DateTimeOffset To, Dictionary<string, JsonElement>? Params);
+
+public sealed record BackfillDto(IReadOnlyList<RunSummaryDto> Created, IReadOnlyList<DateTimeOffset> Skipped);
+
+public sealed record RunDto(
+    Guid Id,
+    string WorkflowId,
+    string WorkflowVersion,
+    RunKind Kind,
+    RunState State,
+    DateTimeOffset LogicalDate,
+    DateTimeOffset DataIntervalStart,
+    DateTimeOffset DataIntervalEnd,
+    IReadOnlyDictionary<string, JsonElement> Params,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? EndedAt,
+    string? Error)
+{
+    public static RunDto From(RunRecord r) => new(r.Id, r.WorkflowId, r.WorkflowVersion, r.Kind, r.State, r.LogicalDate,
+        r.DataIntervalStart, r.DataIntervalEnd, r.Params, r.CreatedAt, r.StartedAt, r.EndedAt, r.Error);
+}
+
+public sealed record AttemptDto(int Number, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, AttemptOutcome? Outcome, string? Error);
+
+public sealed record TaskInstanceDto(
+    string TaskId,
+    TaskState State,
+    int Attempts,
+    int MaxAttempts,
+    DateTimeOffset? NextAttemptAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? EndedAt,
+    JsonElement? Outputs,
+    string? Error,
+    IReadOnlyList<AttemptDto> AttemptHistory);
+
+public sealed record RunDetailDto(RunDto Run, IReadOnlyList<TaskInstanceDto> Tasks)
+{
+    public static RunDetailDto From(RunDetails d) => new(
+        RunDto.From(d.Run),
+        d.Tasks.Select(t => new TaskInstanceDto(t.TaskId, t.State, t.Attempts, t.MaxAttempts, t.NextAttemptAt, t.StartedAt, t.EndedAt, t.Outputs, t.Error,
+            d.Attempts.Where(a => a.TaskId == t.TaskId).Select(a => new AttemptDto(a.Number, a.StartedAt, a.EndedAt, a.Outcome, a.Error)).ToList())).ToList());
+}
+
+public sealed record PageDto<T>(IReadOnlyList<T> Items, int Skip, int Take);
+
+public sealed record LogLineDto(int Attempt, long Sequence, DateTimeOffset Timestamp, string Level, string Message);
+
+public sealed record LogPageDto(IReadOnlyList<LogLineDto> Lines, long NextAfter);
+
+public sealed record ActivityDto(string Type, string Category, string Description, JsonElement InputSchema, JsonElement OutputSchema);

@@ -1,0 +1,81 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Orchestrator.Json;
+using Orchestrator.Model;
+using Orchestrator.Server.Workflows;
+using Orchestrator.Storage;
+
+namespace Orchestrator.Server.Api;
+
+/// <summary><c>/api/v1/runs</c>: list, detail, cancel, task logs.</summary>
+public static class RunEndpoints
+{
+    public static RouteGroupBuilder MapRunEndpoints(this RouteGroupBuilder api)
+    {
+        var runs = api.MapGroup("/runs").WithTags("Runs");
+        runs.MapGet("/", ListAsync).WithSummary("Runs, newest first, filtered by workflow and state.");
+        runs.MapGet("/{id:guid}", GetAsync).WithSummary("A run with its task instances and attempts.");
+        runs.MapPost("/{id:guid}/cancel", CancelAsync).WithSummary("Cancels a run: waiting tasks at once, running attempts at their next heartbeat.");
+        runs.MapGet("/{id:guid}/tasks/{taskId}/logs", LogsAsync).WithSummary("A page of a task's log lines (all attempts, or one).");
+        return api;
+    }
+
+    private static async Task<Results<Ok<PageDto<RunDto>>, ProblemHttpResult>> ListAsync(
+        IRunStore runs, [FromQuery] string? workflowId, [FromQuery] string? state, CancellationToken ct, [FromQuery] int skip = 0, [FromQuery] int take = 50)
+    {
+        RunState? filter = null;
+        if (state is not null)
+        {
+            if (!WireNames.TryParse<RunState>(state, out var parsed))
+            {
+                return Problems.BadRequest($"unknown run state '{state}'", "invalid-filter");
+            }
+
+            filter = parsed;
+        }
+
+        take = Math.Clamp(take, 1, 500);
+        skip = Math.Max(0, skip);
+        var list = await runs.ListAsync(new RunFilter(workflowId, filter), new Page(skip, take), ct);
+        return TypedResults.Ok(new PageDto<RunDto>(list.Select(RunDto.From).ToList(), skip, take));
+    }
+
+    private static async Task<Results<Ok<RunDetailDto>, ProblemHttpResult>> GetAsync(Guid id, IRunStore runs, CancellationToken ct)
+        => await runs.GetDetailsAsync(id, ct) is { } details
+            ? TypedResults.Ok(RunDetailDto.From(details))
+            : Problems.NotFound($"run {id} does not exist");
+
+    private static async Task<Results<Accepted, ProblemHttpResult>> CancelAsync(
+        Guid id, IRunStore runs, IRunQueue queue, WorkflowCatalog catalog, TimeProvider time, Engine.QueueSignal signal, CancellationToken ct)
+    {
+        var run = await runs.FindAsync(id, ct);
+        if (run is null)
+        {
+            return Problems.NotFound($"run {id} does not exist");
+        }
+
+        if (run.State.IsFinal())
+        {
+            return Problems.Conflict($"run {id} already ended {WireNames.Of(run.State)}", "run-finished");
+        }
+
+        await queue.CancelRunAsync(id, catalog, time.GetUtcNow(), ct);
+        signal.Pulse();
+        return TypedResults.Accepted($"/api/v1/runs/{id}");
+    }
+
+    private static async Task<Results<Ok<LogPageDto>, ProblemHttpResult>> LogsAsync(
+        Guid id, string taskId, IRunStore runs, ITaskLogStore logs, CancellationToken ct,
+        [FromQuery] int? attempt = null, [FromQuery] long after = 0, [FromQuery] int limit = 500)
+    {
+        if (await runs.FindAsync(id, ct) is null)
+        {
+            return Problems.NotFound($"run {id} does not exist");
+        }
+
+        var lines = await logs.ReadAsync(id, taskId, attempt, after, Math.Clamp(limit, 1, 5000), ct);
+        return TypedResults.Ok(new LogPageDto(
+            lines.Select(l => new LogLineDto(l.Attempt, l.Sequence, l.Timestamp, l.Level.ToString(), l.Message)).ToList(),
+            lines.Count == 0 ? after : lines[^1].Sequence));
+    }
+}

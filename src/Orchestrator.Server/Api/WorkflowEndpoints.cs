@@ -1,0 +1,176 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Orchestrator.Model;
+using Orchestrator.Server.Execution;
+using Orchestrator.Server.Scheduling;
+using Orchestrator.Server.Workflows;
+using Orchestrator.Storage;
+using Orchestrator.Validation;
+
+namespace Orchestrator.Server.Api;
+
+/// <summary><c>/api/v1/workflows</c>: list, detail, save, pause, trigger, backfill; <c>/api/v1/validate</c>.</summary>
+public static class WorkflowEndpoints
+{
+    public static RouteGroupBuilder MapWorkflowEndpoints(this RouteGroupBuilder api)
+    {
+        var workflows = api.MapGroup("/workflows").WithTags("Workflows");
+        workflows.MapGet("/", ListAsync).WithSummary("Workflows with schedule, paused, next run and last run.");
+        workflows.MapGet("/{id}", GetAsync).WithSummary("A workflow with its definition, versions and validation errors.");
+        workflows.MapPut("/{id}", SaveAsync).WithSummary("Validates a definition and writes workflows/<id>.json.").Accepts<object>("application/json");
+        workflows.MapPost("/{id}/pause", (string id, IWorkflowStateStore states, WorkflowCatalog catalog, WorkflowScheduler scheduler, CancellationToken ct)
+            => SetPausedAsync(id, true, states, catalog, scheduler, ct)).WithSummary("Stops scheduling new runs.");
+        workflows.MapPost("/{id}/unpause", (string id, IWorkflowStateStore states, WorkflowCatalog catalog, WorkflowScheduler scheduler, CancellationToken ct)
+            => SetPausedAsync(id, false, states, catalog, scheduler, ct)).WithSummary("Resumes scheduling (catching up if the workflow says so).");
+        workflows.MapPost("/{id}/runs", TriggerAsync).WithSummary("Triggers a manual run with params.");
+        workflows.MapPost("/{id}/backfill", BackfillAsync).WithSummary("Creates one run per data interval between from and to.");
+        api.MapPost("/validate", ValidateAsync).WithTags("Workflows").WithSummary("Validates a definition; returns located errors.").Accepts<object>("application/json");
+        return api;
+    }
+
+    private static async Task<Ok<List<WorkflowSummaryDto>>> ListAsync(WorkflowCatalog catalog, IWorkflowStateStore states, IRunStore runs, WorkflowScheduler scheduler, CancellationToken ct)
+    {
+        var paused = await states.PausedAsync(ct);
+        var list = new List<WorkflowSummaryDto>();
+        foreach (var entry in catalog.Workflows)
+        {
+            list.Add(await SummaryAsync(entry, paused, runs, scheduler, ct));
+        }
+
+        return TypedResults.Ok(list);
+    }
+
+    private static async Task<Results<Ok<WorkflowDetailDto>, ProblemHttpResult>> GetAsync(
+        string id, WorkflowCatalog catalog, IWorkflowStateStore states, IRunStore runs, IWorkflowVersionStore versions, WorkflowScheduler scheduler, CancellationToken ct)
+    {
+        var entry = catalog.Find(id);
+        if (entry is null)
+        {
+            return Problems.NotFound($"workflow '{id}' is not known");
+        }
+
+        var summary = await SummaryAsync(entry, await states.PausedAsync(ct), runs, scheduler, ct);
+        var history = await versions.ListAsync(id, ct);
+        return TypedResults.Ok(new WorkflowDetailDto(summary, entry.Plan?.Definition,
+            history.Select(v => new VersionDto(v.Version, v.CreatedAt)).ToList(),
+            entry.Errors.Select(DiagnosticDto.From).ToList()));
+    }
+
+    private static async Task<Results<Ok<WorkflowDetailDto>, ProblemHttpResult>> SaveAsync(
+        string id, HttpRequest request, WorkflowCatalog catalog, IWorkflowStateStore states, IRunStore runs, IWorkflowVersionStore versions, WorkflowScheduler scheduler, CancellationToken ct)
+    {
+        using var reader = new StreamReader(request.Body);
+        var json = await reader.ReadToEndAsync(ct);
+        var result = await catalog.SaveAsync(json, ct);
+        if (!result.IsValid)
+        {
+            return Problems.InvalidWorkflow(result.Diagnostics);
+        }
+
+        if (result.Definition!.Id != id)
+        {
+            return Problems.BadRequest($"the definition's id '{result.Definition.Id}' differs from '{id}' in the URL", "id-mismatch");
+        }
+
+        return await GetAsync(id, catalog, states, runs, versions, scheduler, ct);
+    }
+
+    private static async Task<Ok<ValidationDto>> ValidateAsync(HttpRequest request, WorkflowValidator validator, CancellationToken ct)
+    {
+        using var reader = new StreamReader(request.Body);
+        var result = validator.Validate("request.json", await reader.ReadToEndAsync(ct));
+        return TypedResults.Ok(new ValidationDto(result.IsValid, result.Diagnostics.Select(DiagnosticDto.From).ToList()));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> SetPausedAsync(
+        string id, bool paused, IWorkflowStateStore states, WorkflowCatalog catalog, WorkflowScheduler scheduler, CancellationToken ct)
+    {
+        if (catalog.Find(id) is null)
+        {
+            return Problems.NotFound($"workflow '{id}' is not known");
+        }
+
+        await states.SetPausedAsync(id, paused, ct);
+        await scheduler.RescheduleAsync(id, ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Created<RunDto>, ProblemHttpResult>> TriggerAsync(
+        string id, TriggerRequest? body, RunLauncher launcher, CancellationToken ct)
+    {
+        var result = await launcher.LaunchAsync(id, RunKind.Manual, body?.LogicalDate, body?.Params, ct);
+        return result.Run is { } run
+            ? TypedResults.Created($"/api/v1/runs/{run.Id}", RunDto.From(run))
+            : Failure(result);
+    }
+
+    private static async Task<Results<Ok<BackfillDto>, ProblemHttpResult>> BackfillAsync(
+        string id, BackfillRequest body, WorkflowCatalog catalog, RunLauncher launcher, CancellationToken ct)
+    {
+        if (catalog.Find(id)?.Plan is not { } plan)
+        {
+            return Problems.NotFound($"workflow '{id}' is not known");
+        }
+
+        if (plan.Definition.Schedule is null)
+        {
+            return Problems.BadRequest($"workflow '{id}' has no schedule, so it has no data intervals to backfill", "not-scheduled");
+        }
+
+        if (body.To <= body.From)
+        {
+            return Problems.BadRequest("'to' must be after 'from'", "invalid-range");
+        }
+
+        var created = new List<RunSummaryDto>();
+        var skipped = new List<DateTimeOffset>();
+        var intervals = Engine.DataIntervals.EndingBetween(plan.Definition, DateTimeOffset.MinValue, body.To)
+            .Where(i => i.Start >= body.From && i.Start < body.To);
+        foreach (var interval in intervals)
+        {
+            var result = await launcher.LaunchAsync(id, RunKind.Backfill, interval.Start, body.Params, ct);
+            if (result.Run is { } run)
+            {
+                created.Add(new RunSummaryDto(run.Id, run.Kind, run.State, run.LogicalDate, run.CreatedAt, run.EndedAt));
+            }
+            else if (result.Failure == LaunchFailure.DuplicateLogicalDate)
+            {
+                skipped.Add(interval.Start);
+            }
+            else
+            {
+                return Failure(result);
+            }
+        }
+
+        return TypedResults.Ok(new BackfillDto(created, skipped));
+    }
+
+    internal static ProblemHttpResult Failure(LaunchResult result) => result.Failure switch
+    {
+        LaunchFailure.UnknownWorkflow => Problems.NotFound(result.Errors![0]),
+        LaunchFailure.InactiveWorkflow => Problems.Conflict(result.Errors![0], "workflow-inactive"),
+        LaunchFailure.DuplicateLogicalDate => Problems.Conflict(result.Errors![0], "duplicate-logical-date"),
+        _ => Problems.BadRequest("the params do not fit the workflow's definitions", "invalid-params", result.Errors),
+    };
+
+    private static async Task<WorkflowSummaryDto> SummaryAsync(WorkflowEntry entry, IReadOnlySet<string> paused, IRunStore runs, WorkflowScheduler scheduler, CancellationToken ct)
+    {
+        var definition = entry.Plan?.Definition;
+        var last = (await runs.ListAsync(new RunFilter(entry.WorkflowId), new Page(0, 1), ct)).FirstOrDefault();
+        var schedule = definition?.Schedule is { } s ? new ScheduleDto(s.Cron, s.Timezone, s.Start, s.End, s.Catchup) : null;
+        return new WorkflowSummaryDto(
+            entry.WorkflowId,
+            definition?.Name,
+            definition?.Description,
+            definition?.Tags ?? [],
+            entry.Plan?.Version,
+            entry.Active,
+            paused.Contains(entry.WorkflowId),
+            schedule,
+            await scheduler.NextFireAsync(entry.WorkflowId, ct),
+            last is null ? null : new RunSummaryDto(last.Id, last.Kind, last.State, last.LogicalDate, last.CreatedAt, last.EndedAt),
+            definition?.Tasks.Count ?? 0,
+            entry.Errors.Count,
+            Path.GetFileName(entry.File));
+    }
+}

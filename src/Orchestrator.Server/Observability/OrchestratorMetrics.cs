@@ -1,0 +1,46 @@
+using Orchestrator.Engine;
+using Orchestrator.Json;
+using Orchestrator.Model;
+using Prometheus;
+
+namespace Orchestrator.Server.Observability;
+
+/// <summary>The Prometheus metrics of a node, served at <c>/metrics</c>.</summary>
+public sealed class OrchestratorMetrics
+{
+    private readonly Counter _runs = Metrics.CreateCounter(
+        "orchestrator_runs_total", "Runs that reached a state, by workflow and state.", "workflow", "state");
+
+    private readonly Counter _tasks = Metrics.CreateCounter(
+        "orchestrator_task_instances_total", "Task instances that reached a state, by workflow and state.", "workflow", "state");
+
+    private readonly Histogram _attempts = Metrics.CreateHistogram(
+        "orchestrator_attempt_duration_seconds", "Duration of task attempts, by activity.",
+        new HistogramConfiguration { LabelNames = ["activity", "outcome"], Buckets = Histogram.ExponentialBuckets(0.001, 4, 12) });
+
+    private readonly Histogram _lag = Metrics.CreateHistogram(
+        "orchestrator_scheduling_lag_seconds", "Delay between a scheduled fire time and the creation of its run.",
+        new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 4, 10) });
+
+    public Gauge QueueDepth { get; } = Metrics.CreateGauge("orchestrator_queue_depth", "Task instances waiting for a worker.");
+
+    public Gauge ActiveRuns { get; } = Metrics.CreateGauge("orchestrator_active_runs", "Runs in the running state.");
+
+    public void Record(RunEvent runEvent)
+    {
+        switch (runEvent)
+        {
+            case RunStateChanged run:
+                _runs.WithLabels(run.WorkflowId, WireNames.Of(run.State)).Inc();
+                break;
+            case TaskStateChanged task when task.State.IsFinal() || task.State == TaskState.UpForRetry:
+                _tasks.WithLabels(task.WorkflowId ?? "", WireNames.Of(task.State)).Inc();
+                break;
+            case AttemptEnded { Duration: { } duration } attempt:
+                _attempts.WithLabels(attempt.Activity ?? "", WireNames.Of(attempt.Outcome)).Observe(duration.TotalSeconds);
+                break;
+        }
+    }
+
+    public void RecordSchedulingLag(TimeSpan lag) => _lag.Observe(Math.Max(0, lag.TotalSeconds));
+}

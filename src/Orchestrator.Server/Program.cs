@@ -1,0 +1,4 @@
+using Orchestrator.Server.Hosting;
+
+var app = OrchestratorHost.Build(args);
+await app.RunAsync();
