@@ -18,6 +18,9 @@ public static class CliApp
             RunCommand.Create(stdout, stderr),
             ActivitiesCommand.Create(stdout),
             SchemaCommand.Create(stdout),
+            ServerCommand.Create(),
+            RemoteCommands.Trigger(stdout, stderr),
+            RemoteCommands.Backfill(stdout, stderr),
         };
 
         var parse = root.Parse(args);
