@@ -15,7 +15,8 @@ public static class RunEndpoints
         var runs = api.MapGroup("/runs").WithTags("Runs");
         runs.MapGet("/", ListAsync).WithSummary("Runs, newest first, filtered by workflow and state.");
         runs.MapGet("/{id:guid}", GetAsync).WithSummary("A run with its task instances and attempts.");
-        runs.MapPost("/{id:guid}/cancel", CancelAsync).WithSummary("Cancels a run: waiting tasks at once, running attempts at their next heartbeat.");
+        runs.MapPost("/{id:guid}/cancel", CancelAsync).WithSummary("Cancels a run: waiting tasks at once, running attempts at their next heartbeat.")
+            .RequireAuthorization(Security.ApiPolicies.Operator);
         runs.MapGet("/{id:guid}/tasks/{taskId}/logs", LogsAsync).WithSummary("A page of a task's log lines (all attempts, or one).");
         return api;
     }

@@ -16,13 +16,16 @@ public static class WorkflowEndpoints
         var workflows = api.MapGroup("/workflows").WithTags("Workflows");
         workflows.MapGet("/", ListAsync).WithSummary("Workflows with schedule, paused, next run and last run.");
         workflows.MapGet("/{id}", GetAsync).WithSummary("A workflow with its definition, versions and validation errors.");
-        workflows.MapPut("/{id}", SaveAsync).WithSummary("Validates a definition and writes workflows/<id>.json.").Accepts<object>("application/json");
+        workflows.MapPut("/{id}", SaveAsync).WithSummary("Validates a definition and writes workflows/<id>.json.").Accepts<object>("application/json")
+            .RequireAuthorization(Security.ApiPolicies.Editor);
         workflows.MapPost("/{id}/pause", (string id, IWorkflowStateStore states, WorkflowCatalog catalog, WorkflowScheduler scheduler, CancellationToken ct)
-            => SetPausedAsync(id, true, states, catalog, scheduler, ct)).WithSummary("Stops scheduling new runs.");
+            => SetPausedAsync(id, true, states, catalog, scheduler, ct)).WithSummary("Stops scheduling new runs.")
+            .RequireAuthorization(Security.ApiPolicies.Operator);
         workflows.MapPost("/{id}/unpause", (string id, IWorkflowStateStore states, WorkflowCatalog catalog, WorkflowScheduler scheduler, CancellationToken ct)
-            => SetPausedAsync(id, false, states, catalog, scheduler, ct)).WithSummary("Resumes scheduling (catching up if the workflow says so).");
-        workflows.MapPost("/{id}/runs", TriggerAsync).WithSummary("Triggers a manual run with params.");
-        workflows.MapPost("/{id}/backfill", BackfillAsync).WithSummary("Creates one run per data interval between from and to.");
+            => SetPausedAsync(id, false, states, catalog, scheduler, ct)).WithSummary("Resumes scheduling (catching up if the workflow says so).")
+            .RequireAuthorization(Security.ApiPolicies.Operator);
+        workflows.MapPost("/{id}/runs", TriggerAsync).WithSummary("Triggers a manual run with params.").RequireAuthorization(Security.ApiPolicies.Operator);
+        workflows.MapPost("/{id}/backfill", BackfillAsync).WithSummary("Creates one run per data interval between from and to.").RequireAuthorization(Security.ApiPolicies.Operator);
         api.MapPost("/validate", ValidateAsync).WithTags("Workflows").WithSummary("Validates a definition; returns located errors.").Accepts<object>("application/json");
         return api;
     }

@@ -32,6 +32,7 @@ public static class OrchestratorHost
 
         builder.Services.AddOrchestratorServer(builder.Configuration);
         configure?.Invoke(builder);
+        builder.Services.AddApiKeys(builder.Configuration);
         var app = builder.Build();
         app.MapOrchestrator();
         return app;
@@ -88,12 +89,35 @@ public static class OrchestratorHost
         return services;
     }
 
+    /// <summary>API keys: required when configured so or when any listen URL is beyond loopback (then keys must exist).</summary>
+    public static IServiceCollection AddApiKeys(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<Security.SecurityOptions>().BindConfiguration(Security.SecurityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        var security = configuration.GetSection(Security.SecurityOptions.SectionName).Get<Security.SecurityOptions>() ?? new Security.SecurityOptions();
+        var urls = (configuration["urls"] ?? configuration["ASPNETCORE_URLS"] ?? DefaultUrl).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var required = security.RequireApiKeys || !Security.ApiKeyPolicy.IsLoopbackOnly(urls);
+        if (required && security.ApiKeys.Count == 0)
+        {
+            throw new InvalidOperationException(
+                $"The server listens on {string.Join(", ", urls)}, beyond loopback: configure API keys in Orchestrator:Security:ApiKeys " +
+                "(e.g. Orchestrator__Security__ApiKeys__0__Key and Orchestrator__Security__ApiKeys__0__Role).");
+        }
+
+        services.AddSingleton(new Security.ApiKeyPolicy(required));
+        services.AddAuthentication(Security.ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, Security.ApiKeyAuthenticationHandler>(Security.ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization(Security.ApiPolicies.Add);
+        return services;
+    }
+
     public static WebApplication MapOrchestrator(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
 
-        var api = app.MapGroup("/api/v1");
+        var api = app.MapGroup("/api/v1").RequireAuthorization(Security.ApiPolicies.Viewer);
         api.MapWorkflowEndpoints();
         api.MapRunEndpoints();
         api.MapCatalogEndpoints();
