@@ -18,6 +18,8 @@ public static class RunEndpoints
         runs.MapPost("/{id:guid}/cancel", CancelAsync).WithSummary("Cancels a run: waiting tasks at once, running attempts at their next heartbeat.")
             .RequireAuthorization(Security.ApiPolicies.Operator);
         runs.MapGet("/{id:guid}/tasks/{taskId}/logs", LogsAsync).WithSummary("A page of a task's log lines (all attempts, or one).");
+        runs.MapGet("/{id:guid}/tasks/{taskId}/logs/follow", Follow)
+            .WithSummary("Server-Sent Events: the task's stored log lines after ?after=, then new lines as they are written, until the run ends.");
         return api;
     }
 
@@ -65,6 +67,44 @@ public static class RunEndpoints
         return TypedResults.Accepted($"/api/v1/runs/{id}");
     }
 
+    private static ServerSentEventsResult<LogLineDto> Follow(
+        Guid id, string taskId, ITaskLogStore logs, IRunStore runs, Observability.RunEventHub hub, HttpContext context, [FromQuery] long after = 0)
+    {
+        async IAsyncEnumerable<System.Net.ServerSentEvents.SseItem<LogLineDto>> Stream([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        {
+            // Subscribe first, then read the backlog: no line falls between the two.
+            await using var live = hub.SubscribeAsync(ct).GetAsyncEnumerator(ct);
+            var last = after;
+            foreach (var line in await logs.ReadAsync(id, taskId, null, after, 100_000, ct))
+            {
+                last = line.Sequence;
+                yield return new(ToDto(line), "log");
+            }
+
+            if ((await runs.FindAsync(id, ct))?.State.IsFinal() ?? true)
+            {
+                yield break;
+            }
+
+            while (await live.MoveNextAsync())
+            {
+                switch (live.Current)
+                {
+                    case Engine.TaskLogWritten written when written.RunId == id && written.Line.TaskId == taskId && written.Line.Sequence > last:
+                        last = written.Line.Sequence;
+                        yield return new(ToDto(written.Line), "log");
+                        break;
+                    case Engine.RunStateChanged changed when changed.RunId == id && changed.State.IsFinal():
+                        yield break;
+                }
+            }
+        }
+
+        return TypedResults.ServerSentEvents(Stream(context.RequestAborted));
+    }
+
+    private static LogLineDto ToDto(TaskLogLine l) => new(l.Attempt, l.Sequence, l.Timestamp, l.Level.ToString(), l.Message);
+
     private static async Task<Results<Ok<LogPageDto>, ProblemHttpResult>> LogsAsync(
         Guid id, string taskId, IRunStore runs, ITaskLogStore logs, CancellationToken ct,
         [FromQuery] int? attempt = null, [FromQuery] long after = 0, [FromQuery] int limit = 500)
@@ -76,7 +116,7 @@ public static class RunEndpoints
 
         var lines = await logs.ReadAsync(id, taskId, attempt, after, Math.Clamp(limit, 1, 5000), ct);
         return TypedResults.Ok(new LogPageDto(
-            lines.Select(l => new LogLineDto(l.Attempt, l.Sequence, l.Timestamp, l.Level.ToString(), l.Message)).ToList(),
+            lines.Select(ToDto).ToList(),
             lines.Count == 0 ? after : lines[^1].Sequence));
     }
 }

@@ -31,6 +31,17 @@ public static class OrchestratorHost
         }
 
         builder.Services.AddOrchestratorServer(builder.Configuration);
+        if (builder.Configuration[$"{OrchestratorOptions.SectionName}:LogFormat"] == "json")
+        {
+            builder.Logging.ClearProviders();
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.IncludeScopes = true;
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffzzz";
+                o.UseUtcTimestamp = true;
+            });
+        }
+
         configure?.Invoke(builder);
         builder.Services.AddApiKeys(builder.Configuration);
         var app = builder.Build();

@@ -18,6 +18,10 @@ public sealed class OrchestratorOptions
     /// <summary>This node's name in leases and logs; defaults to the machine name and process id.</summary>
     public string? NodeName { get; set; }
 
+    /// <summary><c>text</c> (default) or <c>json</c>: one JSON object per log line on the console, for ELK and the like.</summary>
+    [RegularExpression("^(text|json)$", ErrorMessage = "Orchestrator:LogFormat must be text or json.")]
+    public string LogFormat { get; set; } = "text";
+
     /// <summary>The URL people reach the server at, for links in alerts.</summary>
     [Url]
     public string? PublicUrl { get; set; }
