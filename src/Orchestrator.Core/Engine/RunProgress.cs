@@ -23,7 +23,7 @@ public sealed class RunProgress
         _tasks = plan.Tasks.Select(t => byId.TryGetValue(t.Id, out var record)
             ? record
             : throw new InvalidOperationException($"run {run.Id} has no task instance '{t.Id}'")).ToArray();
-        Machine = new RunStateMachine(plan, _tasks.Select(t => t.State).ToArray(), _tasks.Select(t => t.Attempts).ToArray());
+        Machine = new RunStateMachine(plan, _tasks.Select(t => t.State).ToArray(), _tasks.Select(t => t.Attempts).ToArray(), _tasks.Select(t => t.MaxAttempts).ToArray());
     }
 
     public RunRecord Run { get; private set; }
@@ -113,6 +113,36 @@ public sealed class RunProgress
     public RunChanges RetryDue(int task, DateTimeOffset now) => Changes(Machine.RetryDue(task), now);
 
     /// <summary>
+    /// Clears tasks (optionally with their downstream) back to pending with fresh attempts; a finished run goes
+    /// back to queued so a worker starts it again. Returns null when no task could be cleared.
+    /// </summary>
+    public RunChanges? Clear(IReadOnlyCollection<string> taskIds, bool downstream, DateTimeOffset now)
+    {
+        var indices = taskIds.Select(id => _plan.IndexOf.TryGetValue(id, out var i) ? i : throw new ArgumentException($"run {Run.Id} has no task '{id}'")).ToList();
+        var cleared = Machine.Clear(downstream ? Machine.WithDownstream(indices) : indices);
+        if (cleared.Count == 0)
+        {
+            return null;
+        }
+
+        foreach (var t in cleared)
+        {
+            _tasks[t.Task] = _tasks[t.Task] with { Outputs = null, Error = null, EndedAt = null, StartedAt = null, NextAttemptAt = null };
+        }
+
+        var finished = Run.State.IsFinal();
+        if (finished)
+        {
+            Run = Run with { State = RunState.Queued, EndedAt = null, Error = null };
+        }
+
+        return Changes(cleared, now, runChanged: finished);
+    }
+
+    /// <summary>Queues the pending tasks whose trigger rules now allow them (after a clear of a running run).</summary>
+    public RunChanges Reevaluate(DateTimeOffset now) => Changes(Machine.Start(), now);
+
+    /// <summary>
     /// Ends the run: waiting tasks are cancelled when it was stopped; the state is the machine's outcome unless
     /// <paramref name="stoppedAs"/> says otherwise (cancelled, or failed by the run timeout).
     /// </summary>
@@ -164,6 +194,7 @@ public sealed class RunProgress
             {
                 State = t.State,
                 Attempts = Machine.AttemptsOf(t.Task),
+                MaxAttempts = Machine.MaxAttemptsOf(t.Task),
                 NextAttemptAt = t.NextAttemptAt,
             };
             if (t.State == TaskState.Running && record.StartedAt is null)

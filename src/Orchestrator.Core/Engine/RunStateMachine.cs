@@ -16,6 +16,7 @@ public sealed class RunStateMachine
     private readonly WorkflowPlan _plan;
     private readonly TaskState[] _states;
     private readonly int[] _attempts;
+    private readonly int[] _maxAttempts;
     private int _unfinished;
 
     public RunStateMachine(WorkflowPlan plan)
@@ -23,14 +24,16 @@ public sealed class RunStateMachine
         _plan = plan;
         _states = new TaskState[plan.Tasks.Count];
         _attempts = new int[plan.Tasks.Count];
+        _maxAttempts = plan.Tasks.Select(t => t.Retry.MaxAttempts).ToArray();
         _unfinished = plan.Tasks.Count;
     }
 
     /// <summary>Restores the machine of a run in progress from its persisted task states and attempt counts.</summary>
-    public RunStateMachine(WorkflowPlan plan, IReadOnlyList<TaskState> states, IReadOnlyList<int> attempts)
+    /// <param name="maxAttempts">Attempt budgets per task (a cleared task gets a fresh one); null: from the plan.</param>
+    public RunStateMachine(WorkflowPlan plan, IReadOnlyList<TaskState> states, IReadOnlyList<int> attempts, IReadOnlyList<int>? maxAttempts = null)
         : this(plan)
     {
-        if (states.Count != plan.Tasks.Count || attempts.Count != plan.Tasks.Count)
+        if (states.Count != plan.Tasks.Count || attempts.Count != plan.Tasks.Count || (maxAttempts is not null && maxAttempts.Count != plan.Tasks.Count))
         {
             throw new ArgumentException("one state and one attempt count per task of the plan are needed");
         }
@@ -39,6 +42,7 @@ public sealed class RunStateMachine
         {
             _states[i] = states[i];
             _attempts[i] = attempts[i];
+            _maxAttempts[i] = maxAttempts?[i] ?? _maxAttempts[i];
         }
 
         _unfinished = _states.Count(s => !s.IsFinal());
@@ -104,9 +108,9 @@ public sealed class RunStateMachine
     {
         Require(task, TaskState.Running);
         var retry = _plan.Tasks[task].Retry;
-        if (retryable && _attempts[task] < retry.MaxAttempts)
+        if (retryable && _attempts[task] < _maxAttempts[task])
         {
-            var due = now + retry.DelayAfter(_attempts[task], jitterKey);
+            var due = now + retry.DelayAfter(_attempts[task] - (_maxAttempts[task] - retry.MaxAttempts), jitterKey);
             return [Set(task, TaskState.UpForRetry, due)];
         }
 
@@ -126,6 +130,49 @@ public sealed class RunStateMachine
     {
         Require(task, TaskState.Running);
         return [Set(task, finalState)];
+    }
+
+    public int MaxAttemptsOf(int task) => _maxAttempts[task];
+
+    /// <summary>
+    /// Clears final tasks back to pending with a fresh attempt budget (Airflow's "clear"); then <see cref="Start"/>
+    /// re-evaluates them. Running and waiting tasks are left alone.
+    /// </summary>
+    public IReadOnlyList<TaskTransition> Clear(IEnumerable<int> tasks)
+    {
+        var changes = new List<TaskTransition>();
+        foreach (var task in tasks.Distinct())
+        {
+            if (_states[task].IsFinal())
+            {
+                _maxAttempts[task] = _attempts[task] + _plan.Tasks[task].Retry.MaxAttempts;
+                _unfinished++;
+                _states[task] = TaskState.Pending;
+                changes.Add(new TaskTransition(task, TaskState.Pending));
+            }
+        }
+
+        return changes;
+    }
+
+    /// <summary>A task and everything downstream of it, transitively.</summary>
+    public IReadOnlyCollection<int> WithDownstream(IEnumerable<int> tasks)
+    {
+        var result = new HashSet<int>();
+        var work = new Stack<int>(tasks);
+        while (work.Count > 0)
+        {
+            var task = work.Pop();
+            if (result.Add(task))
+            {
+                foreach (var downstream in _plan.Tasks[task].Downstream)
+                {
+                    work.Push(downstream);
+                }
+            }
+        }
+
+        return result;
     }
 
     /// <summary>Cancels every task that is neither final nor running.</summary>

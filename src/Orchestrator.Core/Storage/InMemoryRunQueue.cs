@@ -199,6 +199,41 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
         }
     }
 
+    public Task<bool> ClearAsync(Guid runId, IReadOnlyCollection<string> taskIds, bool downstream, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_active.TryGetValue(runId, out var active))
+            {
+                if (active.Clear(taskIds, downstream, now) is not { } changes)
+                {
+                    return Task.FromResult(false);
+                }
+
+                Apply(active, changes);
+                Apply(active, active.Reevaluate(now));
+                return Task.FromResult(true);
+            }
+
+            if (_pending.ContainsKey(runId) || store.GetDetailsAsync(runId, cancellationToken).GetAwaiter().GetResult() is not { } details
+                || plans.Find(details.Run.WorkflowId, details.Run.WorkflowVersion) is not { } plan)
+            {
+                return Task.FromResult(false);
+            }
+
+            var progress = new RunProgress(plan, details.Run, details.Tasks);
+            if (progress.Clear(taskIds, downstream, now) is not { } cleared)
+            {
+                return Task.FromResult(false);
+            }
+
+            Apply(progress, cleared);
+            _pending[runId] = (progress.Run, progress.Tasks.ToList());
+            _queuedRuns.Add(runId);
+            return Task.FromResult(true);
+        }
+    }
+
     public Task<DateTimeOffset?> NextRetryAtAsync(CancellationToken cancellationToken)
     {
         lock (_gate)

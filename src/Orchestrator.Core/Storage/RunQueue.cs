@@ -50,6 +50,12 @@ public interface IRunQueue
     /// <summary>Cancels a run: waiting tasks are cancelled now, running attempts when their worker next renews.</summary>
     Task<bool> CancelRunAsync(Guid runId, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Clears task instances (and optionally their downstream) of a run back to pending with fresh attempts; a
+    /// finished run is queued again. False when the run does not exist or nothing could be cleared.
+    /// </summary>
+    Task<bool> ClearAsync(Guid runId, IReadOnlyCollection<string> taskIds, bool downstream, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>The earliest time a retry falls due, to wake workers without polling.</summary>
     Task<DateTimeOffset?> NextRetryAtAsync(CancellationToken cancellationToken);
 

@@ -40,6 +40,9 @@ public sealed record ValidationDto(bool Valid, IReadOnlyList<DiagnosticDto> Erro
 /// <summary>Body of a trigger: params, and optionally the logical date.</summary>
 public sealed record TriggerRequest(Dictionary<string, JsonElement>? Params, DateTimeOffset? LogicalDate);
 
+/// <summary>Tasks to clear; <c>downstream</c> (default true) clears everything after them too.</summary>
+public sealed record ClearRequest(IReadOnlyList<string> Tasks, bool? Downstream);
+
 public sealed record BackfillRequest(DateTimeOffset From, DateTimeOffset To, Dictionary<string, JsonElement>? Params);
 
 public sealed record BackfillDto(IReadOnlyList<RunSummaryDto> Created, IReadOnlyList<DateTimeOffset> Skipped);

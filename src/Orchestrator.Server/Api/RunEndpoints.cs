@@ -17,6 +17,10 @@ public static class RunEndpoints
         runs.MapGet("/{id:guid}", GetAsync).WithSummary("A run with its task instances and attempts.");
         runs.MapPost("/{id:guid}/cancel", CancelAsync).WithSummary("Cancels a run: waiting tasks at once, running attempts at their next heartbeat.")
             .RequireAuthorization(Security.ApiPolicies.Operator);
+        runs.MapPost("/{id:guid}/clear", ClearAsync).RequireAuthorization(Security.ApiPolicies.Operator)
+            .WithSummary("Clears tasks (and by default their downstream) back to pending with fresh attempts; a finished run runs again.");
+        runs.MapPost("/{id:guid}/rerun-failed", RerunFailedAsync).RequireAuthorization(Security.ApiPolicies.Operator)
+            .WithSummary("Clears every failed and upstream_failed task and its downstream.");
         runs.MapGet("/{id:guid}/tasks/{taskId}/logs", LogsAsync).WithSummary("A page of a task's log lines (all attempts, or one).");
         runs.MapGet("/{id:guid}/tasks/{taskId}/logs/follow", Follow)
             .WithSummary("Server-Sent Events: the task's stored log lines after ?after=, then new lines as they are written, until the run ends.");
@@ -63,6 +67,47 @@ public static class RunEndpoints
         }
 
         await queue.CancelRunAsync(id, catalog, time.GetUtcNow(), ct);
+        signal.Pulse();
+        return TypedResults.Accepted($"/api/v1/runs/{id}");
+    }
+
+    private static async Task<Results<Accepted, ProblemHttpResult>> ClearAsync(
+        Guid id, ClearRequest body, IRunStore runs, IRunQueue queue, WorkflowCatalog catalog, TimeProvider time, Engine.QueueSignal signal, CancellationToken ct)
+    {
+        if (await runs.GetDetailsAsync(id, ct) is not { } details)
+        {
+            return Problems.NotFound($"run {id} does not exist");
+        }
+
+        var unknown = body.Tasks.Where(t => details.Tasks.All(x => x.TaskId != t)).ToList();
+        if (body.Tasks.Count == 0 || unknown.Count > 0)
+        {
+            return Problems.BadRequest(body.Tasks.Count == 0 ? "name at least one task" : $"run {id} has no task {string.Join(", ", unknown)}", "invalid-tasks");
+        }
+
+        if (!await queue.ClearAsync(id, body.Tasks, body.Downstream ?? true, catalog, time.GetUtcNow(), ct))
+        {
+            return Problems.Conflict("nothing to clear: the tasks are not in a final state", "nothing-to-clear");
+        }
+
+        signal.Pulse();
+        return TypedResults.Accepted($"/api/v1/runs/{id}");
+    }
+
+    private static async Task<Results<Accepted, ProblemHttpResult>> RerunFailedAsync(
+        Guid id, IRunStore runs, IRunQueue queue, WorkflowCatalog catalog, TimeProvider time, Engine.QueueSignal signal, CancellationToken ct)
+    {
+        if (await runs.GetDetailsAsync(id, ct) is not { } details)
+        {
+            return Problems.NotFound($"run {id} does not exist");
+        }
+
+        var failed = details.Tasks.Where(t => t.State is TaskState.Failed or TaskState.UpstreamFailed).Select(t => t.TaskId).ToList();
+        if (failed.Count == 0 || !await queue.ClearAsync(id, failed, downstream: true, catalog, time.GetUtcNow(), ct))
+        {
+            return Problems.Conflict($"run {id} has no failed task to run again", "nothing-to-clear");
+        }
+
         signal.Pulse();
         return TypedResults.Accepted($"/api/v1/runs/{id}");
     }

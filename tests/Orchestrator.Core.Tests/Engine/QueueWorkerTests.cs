@@ -8,22 +8,26 @@ using Orchestrator.Validation;
 
 namespace Orchestrator.Core.Tests.Engine;
 
-/// <summary>Durable execution through <see cref="IRunQueue"/> (in memory): claims, leases, retries, limits, cancellation.</summary>
-public sealed class QueueWorkerTests : IAsyncDisposable
+/// <summary>The real engine services, the in-memory run queue and a fake clock, for queue tests.</summary>
+public sealed class QueueWorkerFixture : IAsyncDisposable
 {
-    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly ServiceProvider _services;
-    private readonly InMemoryStore _store;
-    private readonly InMemoryRunQueue _queue;
-    private readonly Plans _plans = new();
     private readonly string _data = Directory.CreateTempSubdirectory("orchestrator-queue-").FullName;
 
-    public QueueWorkerTests()
+    public QueueWorkerFixture()
     {
-        _services = new ServiceCollection().AddSingleton<TimeProvider>(_clock).AddOrchestratorCore(_data).BuildServiceProvider();
-        _store = _services.GetRequiredService<InMemoryStore>();
-        _queue = new InMemoryRunQueue(_store, _clock);
+        _services = new ServiceCollection().AddSingleton<TimeProvider>(Clock).AddOrchestratorCore(_data).BuildServiceProvider();
+        Store = _services.GetRequiredService<InMemoryStore>();
+        Queue = new InMemoryRunQueue(Store, Clock);
     }
+
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+
+    public InMemoryStore Store { get; }
+
+    public InMemoryRunQueue Queue { get; }
+
+    public PlanSet Plans { get; } = new();
 
     public async ValueTask DisposeAsync()
     {
@@ -31,7 +35,7 @@ public sealed class QueueWorkerTests : IAsyncDisposable
         Directory.Delete(_data, recursive: true);
     }
 
-    private sealed class Plans : IWorkflowPlans
+    public sealed class PlanSet : IWorkflowPlans
     {
         private readonly Dictionary<(string, string), WorkflowPlan> _plans = [];
 
@@ -40,23 +44,23 @@ public sealed class QueueWorkerTests : IAsyncDisposable
         public WorkflowPlan? Find(string workflowId, string version) => _plans.GetValueOrDefault((workflowId, version));
     }
 
-    private QueueWorker Worker(string name, int slots = 4) => new(
-        _queue, _store, _plans, _services.GetRequiredService<AttemptRunner>(), new QueueSignal(), _clock,
+    public QueueWorker Worker(string name, int slots = 4) => new(
+        Queue, Store, Plans, _services.GetRequiredService<AttemptRunner>(), new QueueSignal(), Clock,
         new WorkerSettings { Name = name, Slots = slots, LeaseDuration = TimeSpan.FromSeconds(30) },
         NullLogger<QueueWorker>.Instance);
 
-    private WorkflowPlan Plan(string json)
+    public WorkflowPlan Plan(string json)
     {
         var result = _services.GetRequiredService<WorkflowValidator>().Validate("test.json", json);
         Assert.True(result.IsValid, string.Join('\n', result.Diagnostics));
         var plan = WorkflowPlan.Compile(result.Definition!, _services.GetRequiredService<Orchestrator.Activities.ActivityRegistry>());
-        _plans.Add(plan);
+        Plans.Add(plan);
         return plan;
     }
 
-    private async Task<Guid> CreateRunAsync(WorkflowPlan plan, DateTimeOffset? logicalDate = null)
+    public async Task<Guid> CreateRunAsync(WorkflowPlan plan, DateTimeOffset? logicalDate = null)
     {
-        var at = logicalDate ?? _clock.GetUtcNow();
+        var at = logicalDate ?? Clock.GetUtcNow();
         var context = new RunContext
         {
             RunId = Guid.CreateVersion7(),
@@ -68,32 +72,40 @@ public sealed class QueueWorkerTests : IAsyncDisposable
             DataIntervalEnd = at,
             Params = new Dictionary<string, System.Text.Json.JsonElement>(),
         };
-        var (run, tasks) = RunProgress.New(plan, context, _clock.GetUtcNow());
-        Assert.True(await _queue.TryCreateRunAsync(run, tasks, CancellationToken.None));
+        var (run, tasks) = RunProgress.New(plan, context, Clock.GetUtcNow());
+        Assert.True(await Queue.TryCreateRunAsync(run, tasks, CancellationToken.None));
         return run.Id;
     }
 
     /// <summary>Steps the worker until the run is final; each step records what the previous one started.</summary>
-    private async Task<RunDetails> DriveAsync(QueueWorker worker, Guid runId, int maxSteps = 50)
+    public async Task<RunDetails> DriveAsync(QueueWorker worker, Guid runId, int maxSteps = 50)
     {
         for (var i = 0; i < maxSteps; i++)
         {
             await worker.StepAsync();
             await worker.AttemptsEndedAsync();
-            var run = await _store.FindAsync(runId, CancellationToken.None);
+            var run = await Store.FindAsync(runId, CancellationToken.None);
             if (run!.State.IsFinal())
             {
-                return (await _store.GetDetailsAsync(runId, CancellationToken.None))!;
+                return (await Store.GetDetailsAsync(runId, CancellationToken.None))!;
             }
         }
 
         throw new InvalidOperationException("the run did not end");
     }
+}
+
+/// <summary>Durable execution through <see cref="IRunQueue"/> (in memory): claims, leases, retries, limits, cancellation.</summary>
+public sealed class QueueWorkerTests : IAsyncDisposable
+{
+    private readonly QueueWorkerFixture _f = new();
+
+    public ValueTask DisposeAsync() => _f.DisposeAsync();
 
     [Fact]
     public async Task Worker_RunsADagThroughTheQueue_WithOutputsBetweenTasks()
     {
-        var plan = Plan("""
+        var plan = _f.Plan("""
             {
               "id": "queued",
               "tasks": [
@@ -103,9 +115,9 @@ public sealed class QueueWorkerTests : IAsyncDisposable
               ]
             }
             """);
-        var runId = await CreateRunAsync(plan);
+        var runId = await _f.CreateRunAsync(plan);
 
-        var details = await DriveAsync(Worker("node-1"), runId);
+        var details = await _f.DriveAsync(_f.Worker("node-1"), runId);
 
         Assert.Equal(RunState.Succeeded, details.Run.State);
         Assert.Equal("b saw 'from a'", details.Tasks.Single(t => t.TaskId == "b").Outputs!.Value.GetProperty("message").GetString());
@@ -115,40 +127,40 @@ public sealed class QueueWorkerTests : IAsyncDisposable
     [Fact]
     public async Task TryCreateRun_RefusesASecondRunAtTheSameLogicalDate()
     {
-        var plan = Plan("""{ "id": "once", "tasks": [ { "id": "a", "activity": "core.noop" } ] }""");
+        var plan = _f.Plan("""{ "id": "once", "tasks": [ { "id": "a", "activity": "core.noop" } ] }""");
         var date = new DateTimeOffset(2026, 1, 1, 10, 0, 0, TimeSpan.Zero);
-        await CreateRunAsync(plan, date);
+        await _f.CreateRunAsync(plan, date);
 
         var (run, tasks) = RunProgress.New(plan, new RunContext
         {
             RunId = Guid.CreateVersion7(), WorkflowId = "once", WorkflowVersion = plan.Version, Kind = RunKind.Scheduled,
             LogicalDate = date, DataIntervalStart = date, DataIntervalEnd = date, Params = new Dictionary<string, System.Text.Json.JsonElement>(),
-        }, _clock.GetUtcNow());
+        }, _f.Clock.GetUtcNow());
 
-        Assert.False(await _queue.TryCreateRunAsync(run, tasks, CancellationToken.None));
+        Assert.False(await _f.Queue.TryCreateRunAsync(run, tasks, CancellationToken.None));
     }
 
     [Fact]
     public async Task Retry_IsClaimedOnlyOnceItIsDue()
     {
-        var plan = Plan("""{ "id": "retry", "tasks": [ { "id": "a", "activity": "core.fail", "retries": 1, "retryDelay": "PT30S", "with": { "failAttempts": 1 } } ] }""");
-        var runId = await CreateRunAsync(plan);
-        var worker = Worker("node-1");
+        var plan = _f.Plan("""{ "id": "retry", "tasks": [ { "id": "a", "activity": "core.fail", "retries": 1, "retryDelay": "PT30S", "with": { "failAttempts": 1 } } ] }""");
+        var runId = await _f.CreateRunAsync(plan);
+        var worker = _f.Worker("node-1");
 
         await worker.StepAsync();
         await worker.AttemptsEndedAsync();
         await worker.StepAsync();
-        var waiting = (await _store.GetDetailsAsync(runId, CancellationToken.None))!.Tasks.Single();
+        var waiting = (await _f.Store.GetDetailsAsync(runId, CancellationToken.None))!.Tasks.Single();
         Assert.Equal(TaskState.UpForRetry, waiting.State);
-        Assert.Equal(_clock.GetUtcNow().AddSeconds(30), waiting.NextAttemptAt);
-        Assert.Equal(waiting.NextAttemptAt, await _queue.NextRetryAtAsync(CancellationToken.None));
+        Assert.Equal(_f.Clock.GetUtcNow().AddSeconds(30), waiting.NextAttemptAt);
+        Assert.Equal(waiting.NextAttemptAt, await _f.Queue.NextRetryAtAsync(CancellationToken.None));
 
-        _clock.Advance(TimeSpan.FromSeconds(29));
+        _f.Clock.Advance(TimeSpan.FromSeconds(29));
         await worker.StepAsync();
         Assert.Equal(0, worker.RunningCount);
 
-        _clock.Advance(TimeSpan.FromSeconds(1));
-        var details = await DriveAsync(worker, runId);
+        _f.Clock.Advance(TimeSpan.FromSeconds(1));
+        var details = await _f.DriveAsync(worker, runId);
         Assert.Equal(RunState.Succeeded, details.Run.State);
         Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Succeeded], details.Attempts.Select(a => a.Outcome!.Value));
     }
@@ -156,44 +168,44 @@ public sealed class QueueWorkerTests : IAsyncDisposable
     [Fact]
     public async Task ExpiredLease_BecomesAFailedAttempt_AndAnotherWorkerRetriesIt()
     {
-        var plan = Plan("""{ "id": "crash", "tasks": [ { "id": "a", "activity": "core.noop", "retries": 1, "retryDelay": "PT0S" } ] }""");
-        var runId = await CreateRunAsync(plan);
+        var plan = _f.Plan("""{ "id": "crash", "tasks": [ { "id": "a", "activity": "core.noop", "retries": 1, "retryDelay": "PT0S" } ] }""");
+        var runId = await _f.CreateRunAsync(plan);
 
         // node-1 starts the run, claims the task and dies: it never records the end nor renews its lease.
-        await _queue.StartRunsAsync(_plans, _clock.GetUtcNow(), CancellationToken.None);
-        var dead = await _queue.ClaimAsync(new ClaimRequest("node-1", 1, _clock.GetUtcNow(), _clock.GetUtcNow().AddSeconds(30)), _plans, CancellationToken.None);
+        await _f.Queue.StartRunsAsync(_f.Plans, _f.Clock.GetUtcNow(), CancellationToken.None);
+        var dead = await _f.Queue.ClaimAsync(new ClaimRequest("node-1", 1, _f.Clock.GetUtcNow(), _f.Clock.GetUtcNow().AddSeconds(30)), _f.Plans, CancellationToken.None);
         Assert.Single(dead);
 
-        var survivor = Worker("node-2");
+        var survivor = _f.Worker("node-2");
         await survivor.StepAsync();
         Assert.Equal(0, survivor.RunningCount);
 
-        _clock.Advance(TimeSpan.FromSeconds(30));
-        var details = await DriveAsync(survivor, runId);
+        _f.Clock.Advance(TimeSpan.FromSeconds(30));
+        var details = await _f.DriveAsync(survivor, runId);
 
         Assert.Equal(RunState.Succeeded, details.Run.State);
         Assert.Equal([AttemptOutcome.LeaseExpired, AttemptOutcome.Succeeded], details.Attempts.Select(a => a.Outcome!.Value));
         Assert.Contains("lease of worker node-1 expired", details.Attempts[0].Error);
 
         // The dead node's late report is refused: the attempt was already recorded.
-        var late = new AttemptResult(AttemptOutcome.Succeeded, _clock.GetUtcNow(), _clock.GetUtcNow());
-        Assert.False(await _queue.CompleteAsync(dead[0], late, _plans, _clock.GetUtcNow(), CancellationToken.None));
+        var late = new AttemptResult(AttemptOutcome.Succeeded, _f.Clock.GetUtcNow(), _f.Clock.GetUtcNow());
+        Assert.False(await _f.Queue.CompleteAsync(dead[0], late, _f.Plans, _f.Clock.GetUtcNow(), CancellationToken.None));
     }
 
     [Fact]
     public async Task MaxActiveRuns_KeepsLaterRunsQueued_UntilEarlierOnesEnd()
     {
-        var plan = Plan("""{ "id": "serial", "concurrency": { "maxActiveRuns": 1 }, "tasks": [ { "id": "a", "activity": "core.noop" } ] }""");
-        var first = await CreateRunAsync(plan, _clock.GetUtcNow());
-        var second = await CreateRunAsync(plan, _clock.GetUtcNow().AddHours(1));
-        var worker = Worker("node-1");
+        var plan = _f.Plan("""{ "id": "serial", "concurrency": { "maxActiveRuns": 1 }, "tasks": [ { "id": "a", "activity": "core.noop" } ] }""");
+        var first = await _f.CreateRunAsync(plan, _f.Clock.GetUtcNow());
+        var second = await _f.CreateRunAsync(plan, _f.Clock.GetUtcNow().AddHours(1));
+        var worker = _f.Worker("node-1");
 
         await worker.StepAsync();
-        Assert.Equal(RunState.Running, (await _store.FindAsync(first, CancellationToken.None))!.State);
-        Assert.Equal(RunState.Queued, (await _store.FindAsync(second, CancellationToken.None))!.State);
+        Assert.Equal(RunState.Running, (await _f.Store.FindAsync(first, CancellationToken.None))!.State);
+        Assert.Equal(RunState.Queued, (await _f.Store.FindAsync(second, CancellationToken.None))!.State);
 
-        await DriveAsync(worker, first);
-        var details = await DriveAsync(worker, second);
+        await _f.DriveAsync(worker, first);
+        var details = await _f.DriveAsync(worker, second);
         Assert.Equal(RunState.Succeeded, details.Run.State);
     }
 
@@ -201,9 +213,9 @@ public sealed class QueueWorkerTests : IAsyncDisposable
     public async Task MaxActiveTasks_LimitsClaimsPerRun()
     {
         var tasks = string.Join(", ", Enumerable.Range(1, 5).Select(i => $$"""{ "id": "t{{i}}", "activity": "core.sleep", "with": { "duration": "PT1M" } }"""));
-        var plan = Plan($$"""{ "id": "narrow", "concurrency": { "maxActiveTasks": 2 }, "tasks": [ {{tasks}} ] }""");
-        await CreateRunAsync(plan);
-        var worker = Worker("node-1", slots: 10);
+        var plan = _f.Plan($$"""{ "id": "narrow", "concurrency": { "maxActiveTasks": 2 }, "tasks": [ {{tasks}} ] }""");
+        await _f.CreateRunAsync(plan);
+        var worker = _f.Worker("node-1", slots: 10);
 
         await worker.StepAsync();
 
@@ -213,25 +225,69 @@ public sealed class QueueWorkerTests : IAsyncDisposable
     [Fact]
     public async Task CancelRun_CancelsRunningAttemptsAtHeartbeat_AndEndsTheRunCancelled()
     {
-        var plan = Plan("""
+        var plan = _f.Plan("""
             { "id": "cancel", "tasks": [
               { "id": "long", "activity": "core.sleep", "with": { "duration": "PT1H" } },
               { "id": "next", "activity": "core.noop", "dependsOn": ["long"] } ] }
             """);
-        var runId = await CreateRunAsync(plan);
-        var worker = Worker("node-1");
+        var runId = await _f.CreateRunAsync(plan);
+        var worker = _f.Worker("node-1");
         await worker.StepAsync();
         Assert.Equal(1, worker.RunningCount);
 
-        Assert.True(await _queue.CancelRunAsync(runId, _plans, _clock.GetUtcNow(), CancellationToken.None));
-        Assert.Equal(RunState.Running, (await _store.FindAsync(runId, CancellationToken.None))!.State);
+        Assert.True(await _f.Queue.CancelRunAsync(runId, _f.Plans, _f.Clock.GetUtcNow(), CancellationToken.None));
+        Assert.Equal(RunState.Running, (await _f.Store.FindAsync(runId, CancellationToken.None))!.State);
         await worker.HeartbeatAsync();
         await worker.AttemptsEndedAsync();
         await worker.StepAsync();
 
-        var details = (await _store.GetDetailsAsync(runId, CancellationToken.None))!;
+        var details = (await _f.Store.GetDetailsAsync(runId, CancellationToken.None))!;
         Assert.Equal(RunState.Cancelled, details.Run.State);
         Assert.Equal([TaskState.Cancelled, TaskState.Cancelled], details.Tasks.Select(t => t.State));
         Assert.Equal(AttemptOutcome.Cancelled, details.Attempts.Single().Outcome);
+    }
+}
+
+public sealed class QueueClearTests : IAsyncDisposable
+{
+    private readonly QueueWorkerFixture _f = new();
+
+    public ValueTask DisposeAsync() => _f.DisposeAsync();
+
+    [Fact]
+    public async Task RerunningAFailedTask_ClearsItsDownstream_AndTheRunSucceeds()
+    {
+        var plan = _f.Plan("""
+            { "id": "rerun", "tasks": [
+              { "id": "ok", "activity": "core.noop" },
+              { "id": "flaky", "activity": "core.fail", "dependsOn": ["ok"], "with": { "failAttempts": 1 } },
+              { "id": "after", "activity": "core.noop", "dependsOn": ["flaky"] } ] }
+            """);
+        var runId = await _f.CreateRunAsync(plan);
+        var worker = _f.Worker("node-1");
+        var first = await _f.DriveAsync(worker, runId);
+        Assert.Equal(RunState.Failed, first.Run.State);
+        Assert.Equal(TaskState.UpstreamFailed, first.Tasks.Single(t => t.TaskId == "after").State);
+
+        Assert.True(await _f.Queue.ClearAsync(runId, ["flaky"], downstream: true, _f.Plans, _f.Clock.GetUtcNow(), CancellationToken.None));
+        var second = await _f.DriveAsync(worker, runId);
+
+        Assert.Equal(RunState.Succeeded, second.Run.State);
+        var states = second.Tasks.ToDictionary(t => t.TaskId, t => (t.State, t.Attempts, t.MaxAttempts));
+        Assert.Equal((TaskState.Succeeded, 1, 1), states["ok"]);
+        Assert.Equal((TaskState.Succeeded, 2, 2), states["flaky"]);
+        Assert.Equal((TaskState.Succeeded, 1, 1), states["after"]);
+        Assert.Equal(4, second.Attempts.Count);
+    }
+
+    [Fact]
+    public async Task Clear_RefusesTasksThatAreNotFinal()
+    {
+        var plan = _f.Plan("""{ "id": "busy", "tasks": [ { "id": "long", "activity": "core.sleep", "with": { "duration": "PT1H" } } ] }""");
+        var runId = await _f.CreateRunAsync(plan);
+        var worker = _f.Worker("node-1");
+        await worker.StepAsync();
+
+        Assert.False(await _f.Queue.ClearAsync(runId, ["long"], downstream: true, _f.Plans, _f.Clock.GetUtcNow(), CancellationToken.None));
     }
 }
