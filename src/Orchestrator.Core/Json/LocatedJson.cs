@@ -54,9 +54,13 @@ public sealed class LocatedValue
 
     public LocatedValue? this[string name] => Property(name)?.Value;
 
+    /// <summary>
+    /// Written without fraction or exponent: <c>2.0</c> is a number here, because the loader
+    /// (System.Text.Json) cannot read it into an <c>int</c> and the validator must not pass what cannot load.
+    /// </summary>
     public bool IsInteger => Kind == LocatedKind.Number
-        && decimal.TryParse(RawNumber, NumberStyles.Float, CultureInfo.InvariantCulture, out var d)
-        && decimal.Truncate(d) == d;
+        && RawNumber!.AsSpan().IndexOfAny('.', 'e', 'E') < 0
+        && decimal.TryParse(RawNumber, NumberStyles.Integer, CultureInfo.InvariantCulture, out _);
 
     public decimal? NumberValue => Kind == LocatedKind.Number
         && decimal.TryParse(RawNumber, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null;
@@ -166,14 +170,16 @@ public static class LocatedJsonParser
 
         var lines = new LineMap(utf8);
         var duplicates = new List<DuplicateProperty>();
+        if (utf8.TrimStart(" \t\r\n"u8).IsEmpty)
+        {
+            // The reader throws on empty input at the end of the text; the file's start is the useful place.
+            return new LocatedDocument(null, new JsonSyntaxError(TextPosition.Start, "The file is empty; expected a JSON object."), duplicates);
+        }
+
         var reader = new Utf8JsonReader(utf8, ReaderOptions);
         try
         {
-            if (!reader.Read())
-            {
-                return new LocatedDocument(null, new JsonSyntaxError(TextPosition.Start, "The file is empty; expected a JSON object."), duplicates);
-            }
-
+            reader.Read();
             var root = ReadValue(ref reader, utf8, lines, "$", duplicates);
             if (reader.Read())
             {
@@ -188,6 +194,13 @@ public static class LocatedJsonParser
             var line = (int)(e.LineNumber ?? 0);
             var bytePos = (int)(e.BytePositionInLine ?? 0);
             var position = lines.PositionOfLineByte(utf8, line, bytePos);
+            if (e.Message.Contains("trailing comma", StringComparison.Ordinal)
+                && utf8[..lines.OffsetOfLineByte(utf8, line, bytePos)].LastIndexOf((byte)',') is >= 0 and var comma)
+            {
+                // The reader stops at the closing bracket, often on the next line; the comma is what to delete.
+                position = lines.PositionOf(utf8, comma);
+            }
+
             return new LocatedDocument(null, new JsonSyntaxError(position, CleanMessage(e.Message)), duplicates);
         }
     }
@@ -285,6 +298,9 @@ public static class LocatedJsonParser
             var end = Math.Min(start + bytePosition, utf8.Length);
             return new TextPosition(zeroBasedLine + 1, Encoding.UTF8.GetCharCount(utf8[start..end]) + 1);
         }
+
+        public int OffsetOfLineByte(ReadOnlySpan<byte> utf8, int zeroBasedLine, int bytePosition)
+            => Math.Min(_lineStarts[Math.Min(zeroBasedLine, _lineStarts.Count - 1)] + bytePosition, utf8.Length);
     }
 }
 

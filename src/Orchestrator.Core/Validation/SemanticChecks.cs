@@ -240,7 +240,7 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
             names.Add(property.Name);
             if (!System.Text.RegularExpressions.Regex.IsMatch(property.Name, "^[A-Za-z_][A-Za-z0-9_]*$"))
             {
-                Report(property.NamePosition, property.Value.Path, DiagnosticCodes.InvalidParam,
+                Report(property.NamePosition, property.Value.Path, DiagnosticCodes.PatternMismatch,
                     $"param name '{property.Name}' must be letters, digits and '_' (templates read it as params.<name>)");
             }
 
@@ -410,9 +410,14 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
                 { Kind: LocatedKind.Array } => follow.Items.Where(i => i.Kind == LocatedKind.String).ToList(),
                 _ => [],
             };
-            foreach (var target in targets.Where(t => !Liquid.IsTemplate(t.StringValue!)))
+            // core.branch reads a string as comma-separated ids, an array item as one id.
+            var ids = targets
+                .Where(t => !Liquid.IsTemplate(t.StringValue!))
+                .SelectMany(t => follow!.Kind == LocatedKind.String
+                    ? t.StringValue!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(id => (Target: t, Id: id))
+                    : [(Target: t, Id: t.StringValue!)]);
+            foreach (var (target, id) in ids)
             {
-                var id = target.StringValue!;
                 if (!tasks.TryGetValue(id, out var downstream) || downstream.DependsOn.All(d => d.Id != task.Id))
                 {
                     var direct = tasks.Values.Where(t => t.DependsOn.Any(d => d.Id == task.Id)).Select(t => t.Id).ToList();
