@@ -89,7 +89,11 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
             {
                 var next = node.Next;
                 var (runId, task) = node.Value;
-                if (_active.TryGetValue(runId, out var progress) && progress.Machine.StateOf(task) == TaskState.Queued)
+                if (_cancelling.Contains(runId))
+                {
+                    // A run being cancelled starts nothing new; its waiting tasks end when its running ones do.
+                }
+                else if (_active.TryGetValue(runId, out var progress) && progress.Machine.StateOf(task) == TaskState.Queued)
                 {
                     var running = progress.Tasks.Count(t => t.State == TaskState.Running);
                     if (running < progress.Machine.MaxActiveTasks)

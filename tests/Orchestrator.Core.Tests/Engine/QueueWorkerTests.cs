@@ -291,3 +291,37 @@ public sealed class QueueClearTests : IAsyncDisposable
         Assert.False(await _f.Queue.ClearAsync(runId, ["long"], downstream: true, _f.Plans, _f.Clock.GetUtcNow(), CancellationToken.None));
     }
 }
+
+public sealed class QueueCancelTests : IAsyncDisposable
+{
+    private readonly QueueWorkerFixture _f = new();
+
+    public ValueTask DisposeAsync() => _f.DisposeAsync();
+
+    [Fact]
+    public async Task CancellingRun_StartsNoQueuedTask_WhileItsRunningOnesStop()
+    {
+        var plan = _f.Plan("""
+            { "id": "cancel-queued", "concurrency": { "maxActiveTasks": 1 }, "tasks": [
+              { "id": "first", "activity": "core.sleep", "with": { "duration": "PT1H" } },
+              { "id": "second", "activity": "core.noop" } ] }
+            """);
+        var runId = await _f.CreateRunAsync(plan);
+        var worker = _f.Worker("node-1");
+        await worker.StepAsync();
+        Assert.Equal(1, worker.RunningCount);
+
+        await _f.Queue.CancelRunAsync(runId, _f.Plans, _f.Clock.GetUtcNow(), CancellationToken.None);
+        var other = _f.Worker("node-2");
+        await other.StepAsync();
+        Assert.Equal(0, other.RunningCount);
+
+        await worker.HeartbeatAsync();
+        await worker.AttemptsEndedAsync();
+        await worker.StepAsync();
+        var details = (await _f.Store.GetDetailsAsync(runId, CancellationToken.None))!;
+        Assert.Equal(RunState.Cancelled, details.Run.State);
+        Assert.Equal([TaskState.Cancelled, TaskState.Cancelled], details.Tasks.Select(t => t.State));
+        Assert.Single(details.Attempts);
+    }
+}
