@@ -1,0 +1,34 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orchestrator.Persistence.Stores;
+using Orchestrator.Storage;
+
+namespace Orchestrator.Persistence;
+
+internal static class DatabaseStoreRegistration
+{
+    /// <summary>
+    /// The database stores and the migrator over a provider's context factory (registered by the caller). The
+    /// store interfaces are replaced, not tried, so the order against <c>AddOrchestratorCore</c> does not matter.
+    /// </summary>
+    public static IServiceCollection AddDatabaseStores<TContext>(this IServiceCollection services)
+        where TContext : OrchestratorDbContext
+    {
+        services.RemoveAll<IDbContextFactory<OrchestratorDbContext>>();
+        services.AddSingleton<IDbContextFactory<OrchestratorDbContext>>(sp =>
+            new ProviderContextFactory<TContext>(sp.GetRequiredService<IDbContextFactory<TContext>>()));
+
+        services.TryAddSingleton<DatabaseMigrator>();
+        services.TryAddSingleton<EfWorkflowVersionStore>();
+        services.TryAddSingleton<EfRunStore>();
+        services.TryAddSingleton<EfTaskLogStore>();
+        services.RemoveAll<IWorkflowVersionStore>();
+        services.RemoveAll<IRunStore>();
+        services.RemoveAll<ITaskLogStore>();
+        services.AddSingleton<IWorkflowVersionStore>(sp => sp.GetRequiredService<EfWorkflowVersionStore>());
+        services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<EfRunStore>());
+        services.AddSingleton<ITaskLogStore>(sp => sp.GetRequiredService<EfTaskLogStore>());
+        return services;
+    }
+}

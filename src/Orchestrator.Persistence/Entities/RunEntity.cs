@@ -1,0 +1,21 @@
+using Orchestrator.Model;
+
+namespace Orchestrator.Persistence.Entities;
+
+/// <summary>A row of <c>runs</c>.</summary>
+internal sealed class RunEntity
+{
+    public Guid Id { get; set; }
+    public required string WorkflowId { get; set; }
+    public required string WorkflowVersion { get; set; }
+    public RunKind Kind { get; set; }
+    public RunState State { get; set; }
+    public DateTimeOffset LogicalDate { get; set; }
+    public DateTimeOffset DataIntervalStart { get; set; }
+    public DateTimeOffset DataIntervalEnd { get; set; }
+    public required string ParamsJson { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? EndedAt { get; set; }
+    public string? Error { get; set; }
+}

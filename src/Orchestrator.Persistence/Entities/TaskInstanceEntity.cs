@@ -1,0 +1,22 @@
+using Orchestrator.Model;
+
+namespace Orchestrator.Persistence.Entities;
+
+/// <summary>A row of <c>task_instances</c>.</summary>
+internal sealed class TaskInstanceEntity
+{
+    public Guid RunId { get; set; }
+    public required string TaskId { get; set; }
+
+    /// <summary>Position in the workflow definition: details list tasks in the order they were written.</summary>
+    public int Ordinal { get; set; }
+
+    public TaskState State { get; set; }
+    public int Attempts { get; set; }
+    public int MaxAttempts { get; set; }
+    public DateTimeOffset? NextAttemptAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? EndedAt { get; set; }
+    public string? OutputsJson { get; set; }
+    public string? Error { get; set; }
+}

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Model;
+using Orchestrator.Persistence.Conversions;
+using Orchestrator.Persistence.Entities;
+
+namespace Orchestrator.Persistence;
+
+/// <summary>
+/// The schema of runs, task instances, attempts, logs and workflow versions, independent of the database.
+/// Each provider derives its own context (<see cref="Sqlite.SqliteOrchestratorDbContext"/>) so that it keeps
+/// its own migration set and its own storage conventions.
+/// </summary>
+public abstract class OrchestratorDbContext : DbContext
+{
+    protected OrchestratorDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
+    internal DbSet<WorkflowVersionEntity> WorkflowVersions => Set<WorkflowVersionEntity>();
+
+    internal DbSet<RunEntity> Runs => Set<RunEntity>();
+
+    internal DbSet<TaskInstanceEntity> TaskInstances => Set<TaskInstanceEntity>();
+
+    internal DbSet<AttemptEntity> Attempts => Set<AttemptEntity>();
+
+    internal DbSet<TaskLogEntity> TaskLogs => Set<TaskLogEntity>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        configurationBuilder.Properties<RunKind>().HaveConversion<WireNameConverter<RunKind>>();
+        configurationBuilder.Properties<RunState>().HaveConversion<WireNameConverter<RunState>>();
+        configurationBuilder.Properties<TaskState>().HaveConversion<WireNameConverter<TaskState>>();
+        configurationBuilder.Properties<AttemptOutcome>().HaveConversion<WireNameConverter<AttemptOutcome>>();
+        configurationBuilder.Properties<LogLevel>().HaveConversion<LogLevelConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<WorkflowVersionEntity>(e =>
+        {
+            e.ToTable("workflow_versions");
+            e.HasKey(v => new { v.WorkflowId, v.Version });
+        });
+
+        modelBuilder.Entity<RunEntity>(e =>
+        {
+            e.ToTable("runs");
+            e.HasKey(r => r.Id);
+            e.Property(r => r.Id).ValueGeneratedNever();
+            e.HasIndex(r => new { r.WorkflowId, r.CreatedAt });
+            e.HasIndex(r => r.State);
+        });
+
+        modelBuilder.Entity<TaskInstanceEntity>(e =>
+        {
+            e.ToTable("task_instances");
+            e.HasKey(t => new { t.RunId, t.TaskId });
+            e.HasOne<RunEntity>().WithMany().HasForeignKey(t => t.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<AttemptEntity>(e =>
+        {
+            e.ToTable("attempts");
+            e.HasKey(a => new { a.RunId, a.TaskId, a.Number });
+            e.HasOne<TaskInstanceEntity>().WithMany().HasForeignKey(a => new { a.RunId, a.TaskId }).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<TaskLogEntity>(e =>
+        {
+            e.ToTable("task_logs");
+            e.HasKey(l => l.Id);
+            e.Property(l => l.Id).ValueGeneratedOnAdd();
+
+            // Serves reads of one task's log in (attempt, sequence) order, with or without an attempt filter,
+            // without a sort. No foreign key: a batch append, the most frequent write, touches only this table.
+            e.HasIndex(l => new { l.RunId, l.TaskId, l.Attempt, l.Sequence });
+        });
+
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name));
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Orchestrator.Persistence.Sqlite;
+
+public static class SqliteServiceCollectionExtensions
+{
+    /// <summary>
+    /// Keeps workflow versions, runs and logs in a SQLite file (its directory is created). Replaces the
+    /// in-memory stores whether <c>AddOrchestratorCore</c> is called before or after. Apply the schema at
+    /// start-up with <see cref="DatabaseMigrator.MigrateAsync"/>.
+    /// </summary>
+    public static IServiceCollection AddSqliteStore(this IServiceCollection services, string databasePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        var fullPath = Path.GetFullPath(databasePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+
+        // A private cache per pooled connection: shared cache and WAL do not mix well.
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = fullPath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+
+        services.AddPooledDbContextFactory<SqliteOrchestratorDbContext>(options => options
+            .UseSqlite(connectionString)
+            .AddInterceptors(SqlitePragmas.Instance));
+        return services.AddDatabaseStores<SqliteOrchestratorDbContext>();
+    }
+}

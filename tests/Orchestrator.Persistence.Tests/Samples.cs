@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Model;
+using Orchestrator.Storage;
+
+namespace Orchestrator.Persistence.Tests;
+
+/// <summary>Records with every field set to something a careless mapping would lose.</summary>
+public static class Samples
+{
+    /// <summary>Sub-millisecond ticks and a non-UTC offset.</summary>
+    public static readonly DateTimeOffset T0 = new DateTimeOffset(2025, 3, 14, 15, 9, 26, TimeSpan.FromHours(2)).AddTicks(5_358_979);
+
+    public static JsonElement Json(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
+    public static RunRecord Run(string workflowId = "orders", DateTimeOffset? createdAt = null, RunState state = RunState.Queued, Guid? id = null) => new()
+    {
+        Id = id ?? Guid.NewGuid(),
+        WorkflowId = workflowId,
+        WorkflowVersion = "0123456789abcdef",
+        Kind = RunKind.Manual,
+        State = state,
+        LogicalDate = T0,
+        DataIntervalStart = T0,
+        DataIntervalEnd = T0.AddDays(1),
+        Params = new Dictionary<string, JsonElement>(),
+        CreatedAt = createdAt ?? T0,
+    };
+
+    public static RunRecord FullRun() => Run() with
+    {
+        Kind = RunKind.Backfill,
+        State = RunState.Failed,
+        LogicalDate = T0.AddHours(-1),
+        DataIntervalStart = T0.AddHours(-1),
+        DataIntervalEnd = new DateTimeOffset(2025, 3, 15, 0, 0, 0, TimeSpan.FromHours(-5)),
+        Params = new Dictionary<string, JsonElement>
+        {
+            ["region"] = Json("\"eu-west\""),
+            ["limit"] = Json("12.5"),
+            ["dryRun"] = Json("true"),
+            ["tags"] = Json("[\"a\",\"é\",null]"),
+            ["window"] = Json("{\"from\":1,\"to\":{\"nested\":[1,2]}}"),
+            ["nothing"] = Json("null"),
+        },
+        StartedAt = T0.AddSeconds(1),
+        EndedAt = T0.AddMinutes(2).AddTicks(1),
+        Error = "task 'load' failed: boom",
+    };
+
+    public static TaskInstanceRecord Task(Guid runId, string taskId, TaskState state = TaskState.Pending) => new()
+    {
+        RunId = runId,
+        TaskId = taskId,
+        State = state,
+        MaxAttempts = 3,
+    };
+
+    public static TaskInstanceRecord FullTask(Guid runId, string taskId) => Task(runId, taskId, TaskState.Succeeded) with
+    {
+        Attempts = 2,
+        NextAttemptAt = T0.AddSeconds(30),
+        StartedAt = T0.AddSeconds(3),
+        EndedAt = T0.AddSeconds(4).AddTicks(7),
+        Outputs = Json("{\"rows\":42,\"path\":\"out/x.csv\",\"ok\":true,\"list\":[1.5,\"two\"]}"),
+        Error = "attempt 1: connection reset",
+    };
+
+    public static AttemptRecord Attempt(Guid runId, string taskId, int number) => new()
+    {
+        RunId = runId,
+        TaskId = taskId,
+        Number = number,
+        StartedAt = T0.AddSeconds(number),
+    };
+
+    public static TaskLogLine Line(Guid runId, string taskId, int attempt, int n, LogLevel level = LogLevel.Information)
+        => new(runId, taskId, attempt, ((long)attempt << 32) | (uint)n, T0.AddMilliseconds(n).AddTicks(3), level, $"line {n} of attempt {attempt}");
+}
