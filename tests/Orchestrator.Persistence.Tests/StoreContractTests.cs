@@ -155,7 +155,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     public async Task CreateAsync_RoundTripsEveryTaskState_WhenEachIsStored()
     {
         var run = Run();
-        var tasks = Enum.GetValues<TaskState>().Select(state => Task(run.Id, "t-" + state.ToWire(), state)).ToList();
+        var tasks = Enum.GetValues<TaskState>().Select(state => Task(run.Id, "t-" + Orchestrator.Json.WireNames.Of(state), state)).ToList();
 
         await Runs.CreateAsync(run, tasks, Token);
 
@@ -289,14 +289,14 @@ public abstract class StoreContractTests : IAsyncLifetime
         var finished = new List<AttemptRecord>();
         for (var i = 0; i < outcomes.Length; i++)
         {
-            finished.Add(Attempt(run.Id, "a", 3 + i) with { EndedAt = T0.AddMinutes(i), Outcome = outcomes[i], Error = outcomes[i] == AttemptOutcome.Succeeded ? null : "why: " + outcomes[i].ToWire() });
+            finished.Add(Attempt(run.Id, "a", 3 + i) with { EndedAt = T0.AddMinutes(i), Outcome = outcomes[i], Error = outcomes[i] == AttemptOutcome.Succeeded ? null : "why: " + Orchestrator.Json.WireNames.Of(outcomes[i]) });
         }
 
         await Runs.SaveAsync(new RunChanges(null, [], finished), Token);
 
         var details = await Runs.GetDetailsAsync(run.Id, Token);
         Assert.Equal(
-            ["B/1", "a/1", "a/2", "a/3", "a/4", "a/5", "a/6", "b/1", "b/2", "b/10"],
+            ["B/1", "a/1", "a/2", .. Enumerable.Range(3, outcomes.Length).Select(n => $"a/{n}"), "b/1", "b/2", "b/10"],
             details!.Attempts.Select(a => $"{a.TaskId}/{a.Number}"));
         Assert.Equal(finished, details.Attempts.Where(a => a.TaskId == "a" && a.Number >= 3));
     }
