@@ -29,6 +29,16 @@ internal static class DatabaseStoreRegistration
         services.AddSingleton<IWorkflowVersionStore>(sp => sp.GetRequiredService<EfWorkflowVersionStore>());
         services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<EfRunStore>());
         services.AddSingleton<ITaskLogStore>(sp => sp.GetRequiredService<EfTaskLogStore>());
+
+        services.RemoveAll<IWorkflowStateStore>();
+        services.AddSingleton<IWorkflowStateStore, EfWorkflowStateStore>();
+        services.TryAddSingleton<Engine.QueueSignal>();
+        services.RemoveAll<IRunQueue>();
+        services.AddSingleton<IRunQueue>(sp => new Queue.EfRunQueue(
+            sp.GetRequiredService<IDbContextFactory<OrchestratorDbContext>>(),
+            sp.GetRequiredService<Queue.IQueueLocking>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<Engine.IRunObserver>()));
         return services;
     }
 }

@@ -29,6 +29,8 @@ public abstract class OrchestratorDbContext : DbContext
 
     internal DbSet<TaskLogEntity> TaskLogs => Set<TaskLogEntity>();
 
+    internal DbSet<WorkflowStateEntity> WorkflowStates => Set<WorkflowStateEntity>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         configurationBuilder.Properties<RunKind>().HaveConversion<WireNameConverter<RunKind>>();
@@ -53,6 +55,9 @@ public abstract class OrchestratorDbContext : DbContext
             e.Property(r => r.Id).ValueGeneratedNever();
             e.HasIndex(r => new { r.WorkflowId, r.CreatedAt });
             e.HasIndex(r => r.State);
+
+            // One run per workflow and logical date: a trigger that fires twice (two nodes) creates one run.
+            e.HasIndex(r => new { r.WorkflowId, r.LogicalDate }).IsUnique();
         });
 
         modelBuilder.Entity<TaskInstanceEntity>(e =>
@@ -60,6 +65,16 @@ public abstract class OrchestratorDbContext : DbContext
             e.ToTable("task_instances");
             e.HasKey(t => new { t.RunId, t.TaskId });
             e.HasOne<RunEntity>().WithMany().HasForeignKey(t => t.RunId).OnDelete(DeleteBehavior.Cascade);
+
+            // Claims read queued instances oldest first; lease expiry reads running ones by expiry.
+            e.HasIndex(t => new { t.State, t.QueuedAt });
+            e.HasIndex(t => new { t.State, t.LeaseExpiresAt });
+        });
+
+        modelBuilder.Entity<WorkflowStateEntity>(e =>
+        {
+            e.ToTable("workflow_states");
+            e.HasKey(w => w.WorkflowId);
         });
 
         modelBuilder.Entity<AttemptEntity>(e =>

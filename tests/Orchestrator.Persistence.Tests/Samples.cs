@@ -17,6 +17,9 @@ public static class Samples
         return document.RootElement.Clone();
     }
 
+    private static long _logicalDates;
+
+    /// <summary>A run; each sample gets its own logical date, as a workflow has one run per logical date.</summary>
     public static RunRecord Run(string workflowId = "orders", DateTimeOffset? createdAt = null, RunState state = RunState.Queued, Guid? id = null) => new()
     {
         Id = id ?? Guid.NewGuid(),
@@ -24,7 +27,7 @@ public static class Samples
         WorkflowVersion = "0123456789abcdef",
         Kind = RunKind.Manual,
         State = state,
-        LogicalDate = T0,
+        LogicalDate = T0.AddSeconds(Interlocked.Increment(ref _logicalDates)),
         DataIntervalStart = T0,
         DataIntervalEnd = T0.AddDays(1),
         Params = new Dictionary<string, JsonElement>(),

@@ -18,4 +18,7 @@ internal sealed class RunEntity
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? EndedAt { get; set; }
     public string? Error { get; set; }
+
+    /// <summary>Set by a cancel request; workers stop the run's attempts at their next heartbeat.</summary>
+    public DateTimeOffset? CancelRequestedAt { get; set; }
 }

@@ -19,4 +19,12 @@ internal sealed class TaskInstanceEntity
     public DateTimeOffset? EndedAt { get; set; }
     public string? OutputsJson { get; set; }
     public string? Error { get; set; }
+
+    /// <summary>When the instance was queued: workers claim the oldest first.</summary>
+    public DateTimeOffset? QueuedAt { get; set; }
+
+    /// <summary>The worker running the current attempt, while it renews its lease.</summary>
+    public string? LeaseOwner { get; set; }
+
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
 }

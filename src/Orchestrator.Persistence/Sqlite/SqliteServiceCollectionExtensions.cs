@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Orchestrator.Persistence.Sqlite;
 
@@ -30,6 +31,8 @@ public static class SqliteServiceCollectionExtensions
         services.AddPooledDbContextFactory<SqliteOrchestratorDbContext>(options => options
             .UseSqlite(connectionString)
             .AddInterceptors(SqlitePragmas.Instance));
+        services.RemoveAll<Queue.IQueueLocking>();
+        services.AddSingleton<Queue.IQueueLocking, Queue.SqliteQueueLocking>();
         return services.AddDatabaseStores<SqliteOrchestratorDbContext>();
     }
 }

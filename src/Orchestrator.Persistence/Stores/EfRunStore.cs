@@ -38,7 +38,13 @@ public sealed class EfRunStore(IDbContextFactory<OrchestratorDbContext> contexts
         if (changes.Run is { } run)
         {
             var exists = await db.Runs.AnyAsync(r => r.Id == run.Id, cancellationToken).ConfigureAwait(false);
-            db.Entry(RecordMapping.ToEntity(run)).State = exists ? EntityState.Modified : EntityState.Added;
+            var entry = db.Entry(RecordMapping.ToEntity(run));
+            entry.State = exists ? EntityState.Modified : EntityState.Added;
+            if (exists)
+            {
+                // Queue bookkeeping is the run queue's; a plain save leaves it alone.
+                entry.Property(r => r.CancelRequestedAt).IsModified = false;
+            }
         }
 
         // The last change of a key wins, as in a dictionary.
@@ -129,6 +135,9 @@ public sealed class EfRunStore(IDbContextFactory<OrchestratorDbContext> contexts
                 var entry = db.Entry(RecordMapping.ToEntity(task, 0));
                 entry.State = EntityState.Modified;
                 entry.Property(t => t.Ordinal).IsModified = false;
+                entry.Property(t => t.QueuedAt).IsModified = false;
+                entry.Property(t => t.LeaseOwner).IsModified = false;
+                entry.Property(t => t.LeaseExpiresAt).IsModified = false;
                 continue;
             }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Orchestrator.Activities;
 using Orchestrator.Engine;
+using Orchestrator.Persistence.Sqlite;
 using Orchestrator.Server.Api;
 using Orchestrator.Server.Execution;
 using Orchestrator.Server.Observability;
@@ -31,6 +32,9 @@ public static class OrchestratorHost
         }
 
         builder.Services.AddOrchestratorServer(builder.Configuration);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Quartz", LogLevel.Warning);
         if (builder.Configuration[$"{OrchestratorOptions.SectionName}:LogFormat"] == "json")
         {
             builder.Logging.ClearProviders();
@@ -60,6 +64,7 @@ public static class OrchestratorHost
         services.AddSingleton<RunEventHub>();
         services.AddSingleton<IRunObserver>(sp => sp.GetRequiredService<RunEventHub>());
         services.AddSingleton<OrchestratorMetrics>();
+        services.AddDatabase(configuration, dataDirectory);
         services.AddOrchestratorCore(dataDirectory);
 
         services.AddSingleton<WorkflowCatalog>();
@@ -97,6 +102,28 @@ public static class OrchestratorHost
         });
         services.AddHealthChecks()
             .AddCheck<SchedulerHealthCheck>("scheduler", tags: ["ready"]);
+        return services;
+    }
+
+    /// <summary>The database of runs and versions (SQLite in the data directory by default), migrated at start-up.</summary>
+    public static IServiceCollection AddDatabase(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    {
+        var database = configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        switch (database.Provider)
+        {
+            case "sqlite":
+                var path = database.ConnectionString is { Length: > 0 } connection
+                    ? new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connection).DataSource
+                    : Path.Combine(dataDirectory, "orchestrator.db");
+                services.AddSqliteStore(path);
+                break;
+            default:
+                throw new InvalidOperationException(
+                    $"Orchestrator:Database:Provider '{database.Provider}' is not available in this build; use sqlite.");
+        }
+
+        // First hosted service: the schema is current before the catalog stores versions.
+        services.AddHostedService<DatabaseMigrationService>();
         return services;
     }
 

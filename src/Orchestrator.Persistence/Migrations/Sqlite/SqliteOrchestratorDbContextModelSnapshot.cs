@@ -59,6 +59,10 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
+                    b.Property<string>("CancelRequestedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("cancel_requested_at");
+
                     b.Property<string>("CreatedAt")
                         .IsRequired()
                         .HasColumnType("TEXT")
@@ -122,6 +126,9 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
 
                     b.HasIndex("WorkflowId", "CreatedAt");
 
+                    b.HasIndex("WorkflowId", "LogicalDate")
+                        .IsUnique();
+
                     b.ToTable("runs", (string)null);
                 });
 
@@ -147,6 +154,14 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("error");
 
+                    b.Property<string>("LeaseExpiresAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_expires_at");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_owner");
+
                     b.Property<int>("MaxAttempts")
                         .HasColumnType("INTEGER")
                         .HasColumnName("max_attempts");
@@ -163,6 +178,10 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("outputs_json");
 
+                    b.Property<string>("QueuedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("queued_at");
+
                     b.Property<string>("StartedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("started_at");
@@ -173,6 +192,10 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                         .HasColumnName("state");
 
                     b.HasKey("RunId", "TaskId");
+
+                    b.HasIndex("State", "LeaseExpiresAt");
+
+                    b.HasIndex("State", "QueuedAt");
 
                     b.ToTable("task_instances", (string)null);
                 });
@@ -221,6 +244,21 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                     b.HasIndex("RunId", "TaskId", "Attempt", "Sequence");
 
                     b.ToTable("task_logs", (string)null);
+                });
+
+            modelBuilder.Entity("Orchestrator.Persistence.Entities.WorkflowStateEntity", b =>
+                {
+                    b.Property<string>("WorkflowId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workflow_id");
+
+                    b.Property<bool>("Paused")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("paused");
+
+                    b.HasKey("WorkflowId");
+
+                    b.ToTable("workflow_states", (string)null);
                 });
 
             modelBuilder.Entity("Orchestrator.Persistence.Entities.WorkflowVersionEntity", b =>

@@ -4,34 +4,54 @@ using Microsoft.Extensions.Time.Testing;
 using Orchestrator.Engine;
 using Orchestrator.Model;
 using Orchestrator.Storage;
+using Orchestrator.Persistence.Sqlite;
 using Orchestrator.Validation;
 
-namespace Orchestrator.Core.Tests.Engine;
+namespace Orchestrator.Persistence.Tests;
 
-/// <summary>The real engine services, the in-memory run queue and a fake clock, for queue tests.</summary>
+/// <summary>The run queue under test.</summary>
+public enum QueueKind
+{
+    InMemory,
+    Sqlite,
+}
+
+/// <summary>The real engine services, a run queue (in memory or SQLite) and a fake clock, for queue tests.</summary>
 public sealed class QueueWorkerFixture : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
     private readonly string _data = Directory.CreateTempSubdirectory("orchestrator-queue-").FullName;
 
-    public QueueWorkerFixture()
+    public QueueWorkerFixture(QueueKind kind)
     {
-        _services = new ServiceCollection().AddSingleton<TimeProvider>(Clock).AddOrchestratorCore(_data).BuildServiceProvider();
-        Store = _services.GetRequiredService<InMemoryStore>();
-        Queue = new InMemoryRunQueue(Store, Clock);
+        var services = new ServiceCollection().AddSingleton<TimeProvider>(Clock);
+        if (kind == QueueKind.Sqlite)
+        {
+            services.AddSqliteStore(Path.Combine(_data, "queue.db"));
+        }
+
+        _services = services.AddOrchestratorCore(_data).BuildServiceProvider();
+        if (kind == QueueKind.Sqlite)
+        {
+            _services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
+
+        Store = _services.GetRequiredService<IRunStore>();
+        Queue = _services.GetRequiredService<IRunQueue>();
     }
 
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
-    public InMemoryStore Store { get; }
+    public IRunStore Store { get; }
 
-    public InMemoryRunQueue Queue { get; }
+    public IRunQueue Queue { get; }
 
     public PlanSet Plans { get; } = new();
 
     public async ValueTask DisposeAsync()
     {
         await _services.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_data, recursive: true);
     }
 
@@ -96,9 +116,9 @@ public sealed class QueueWorkerFixture : IAsyncDisposable
 }
 
 /// <summary>Durable execution through <see cref="IRunQueue"/> (in memory): claims, leases, retries, limits, cancellation.</summary>
-public sealed class QueueWorkerTests : IAsyncDisposable
+public abstract class QueueWorkerTests(QueueKind kind) : IAsyncDisposable
 {
-    private readonly QueueWorkerFixture _f = new();
+    private readonly QueueWorkerFixture _f = new(kind);
 
     public ValueTask DisposeAsync() => _f.DisposeAsync();
 
@@ -248,9 +268,9 @@ public sealed class QueueWorkerTests : IAsyncDisposable
     }
 }
 
-public sealed class QueueClearTests : IAsyncDisposable
+public abstract class QueueClearTests(QueueKind kind) : IAsyncDisposable
 {
-    private readonly QueueWorkerFixture _f = new();
+    private readonly QueueWorkerFixture _f = new(kind);
 
     public ValueTask DisposeAsync() => _f.DisposeAsync();
 
@@ -292,9 +312,9 @@ public sealed class QueueClearTests : IAsyncDisposable
     }
 }
 
-public sealed class QueueCancelTests : IAsyncDisposable
+public abstract class QueueCancelTests(QueueKind kind) : IAsyncDisposable
 {
-    private readonly QueueWorkerFixture _f = new();
+    private readonly QueueWorkerFixture _f = new(kind);
 
     public ValueTask DisposeAsync() => _f.DisposeAsync();
 
@@ -325,3 +345,15 @@ public sealed class QueueCancelTests : IAsyncDisposable
         Assert.Single(details.Attempts);
     }
 }
+
+public sealed class InMemoryQueueWorkerTests() : QueueWorkerTests(QueueKind.InMemory);
+
+public sealed class SqliteQueueWorkerTests() : QueueWorkerTests(QueueKind.Sqlite);
+
+public sealed class InMemoryQueueClearTests() : QueueClearTests(QueueKind.InMemory);
+
+public sealed class SqliteQueueClearTests() : QueueClearTests(QueueKind.Sqlite);
+
+public sealed class InMemoryQueueCancelTests() : QueueCancelTests(QueueKind.InMemory);
+
+public sealed class SqliteQueueCancelTests() : QueueCancelTests(QueueKind.Sqlite);

@@ -1,0 +1,455 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Orchestrator.Engine;
+using Orchestrator.Model;
+using Orchestrator.Persistence.Entities;
+using Orchestrator.Persistence.Stores;
+using Orchestrator.Storage;
+
+namespace Orchestrator.Persistence.Queue;
+
+/// <summary>
+/// <see cref="IRunQueue"/> in the database (SQLite or PostgreSQL). Each operation is one transaction; the
+/// provider's <see cref="IQueueLocking"/> serializes what must not interleave across nodes (claims, run starts,
+/// the events of one run). Task state changes that follow from an event are computed by <see cref="RunProgress"/>
+/// from the run's rows, exactly as in the in-process runner.
+/// </summary>
+public sealed class EfRunQueue(
+    IDbContextFactory<OrchestratorDbContext> contexts,
+    IQueueLocking locking,
+    TimeProvider time,
+    IRunObserver? observer = null) : IRunQueue
+{
+    public async Task<bool> TryCreateRunAsync(RunRecord run, IReadOnlyList<TaskInstanceRecord> tasks, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (await db.Runs.AnyAsync(r => r.WorkflowId == run.WorkflowId && r.LogicalDate == run.LogicalDate, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        db.Runs.Add(RecordMapping.ToEntity(run));
+        for (var i = 0; i < tasks.Count; i++)
+        {
+            db.TaskInstances.Add(RecordMapping.ToEntity(tasks[i], i));
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateException)
+        {
+            // Another node created the run of this logical date first: the unique key is the second guard.
+            if (await ExistsAsync(run, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+
+            throw;
+        }
+
+        observer?.OnEvent(new RunStateChanged(run.Id, time.GetUtcNow(), run.WorkflowId, run.State, null));
+        await locking.NotifyAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    public async Task<IReadOnlyList<RunRecord>> StartRunsAsync(IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var started = new List<(RunRecord Run, RunChanges Changes)>();
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            if (!await db.Runs.AnyAsync(r => r.State == RunState.Queued, cancellationToken).ConfigureAwait(false))
+            {
+                return [];
+            }
+
+            await locking.LockAsync(db, QueueLock.StartRuns, cancellationToken).ConfigureAwait(false);
+            var queued = await db.Runs.Where(r => r.State == RunState.Queued).OrderBy(r => r.CreatedAt).Take(200)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            var workflows = queued.Select(r => r.WorkflowId).Distinct().ToList();
+            var running = (await db.Runs.Where(r => r.State == RunState.Running && workflows.Contains(r.WorkflowId))
+                    .GroupBy(r => r.WorkflowId).Select(g => new { g.Key, Count = g.Count() })
+                    .ToListAsync(cancellationToken).ConfigureAwait(false))
+                .ToDictionary(x => x.Key, x => x.Count, StringComparer.Ordinal);
+
+            foreach (var entity in queued)
+            {
+                if (plans.Find(entity.WorkflowId, entity.WorkflowVersion) is not { } plan)
+                {
+                    continue;
+                }
+
+                var limit = plan.Definition.Concurrency?.MaxActiveRuns ?? plan.Defaults.MaxActiveRuns;
+                if (running.GetValueOrDefault(entity.WorkflowId) >= limit)
+                {
+                    continue;
+                }
+
+                running[entity.WorkflowId] = running.GetValueOrDefault(entity.WorkflowId) + 1;
+                var progress = await LoadAsync(db, plan, entity, cancellationToken).ConfigureAwait(false);
+                var changes = progress.Start(now);
+                if (progress.Machine.IsFinished)
+                {
+                    changes = Combine(changes, progress.Finish(now));
+                }
+
+                await WriteAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
+                started.Add((progress.Run, changes));
+            }
+
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var (run, changes) in started)
+        {
+            RunChangeEvents.Publish(observer, run, changes, now);
+        }
+
+        if (started.Count > 0)
+        {
+            await locking.NotifyAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return started.ConvertAll(s => s.Run);
+    }
+
+    public async Task<IReadOnlyList<ClaimedTask>> ClaimAsync(ClaimRequest request, IWorkflowPlans plans, CancellationToken cancellationToken)
+    {
+        var claimed = new List<(ClaimedTask Claim, TaskInstanceRecord Task)>();
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            var now = request.Now;
+            var anyWork = await db.TaskInstances.AnyAsync(
+                t => t.State == TaskState.Queued || (t.State == TaskState.UpForRetry && t.NextAttemptAt <= now), cancellationToken).ConfigureAwait(false);
+            if (!anyWork)
+            {
+                return [];
+            }
+
+            await locking.LockAsync(db, QueueLock.Claim, cancellationToken).ConfigureAwait(false);
+
+            // Retries that are due go back to the queue (RunStateMachine.RetryDue: up_for_retry -> queued).
+            await db.TaskInstances
+                .Where(t => t.State == TaskState.UpForRetry && t.NextAttemptAt <= now)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(t => t.State, TaskState.Queued)
+                    .SetProperty(t => t.NextAttemptAt, (DateTimeOffset?)null)
+                    .SetProperty(t => t.QueuedAt, now), cancellationToken).ConfigureAwait(false);
+
+            var candidates = await (
+                    from t in db.TaskInstances
+                    join r in db.Runs on t.RunId equals r.Id
+                    where t.State == TaskState.Queued && r.State == RunState.Running && r.CancelRequestedAt == null
+                    orderby t.QueuedAt, t.RunId, t.Ordinal
+                    select new { Task = t, r.WorkflowId, r.WorkflowVersion })
+                .Take(Math.Max(request.Max * 4, 64))
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            var runIds = candidates.Select(c => c.Task.RunId).Distinct().ToList();
+            var running = (await db.TaskInstances.Where(t => runIds.Contains(t.RunId) && t.State == TaskState.Running)
+                    .GroupBy(t => t.RunId).Select(g => new { g.Key, Count = g.Count() })
+                    .ToListAsync(cancellationToken).ConfigureAwait(false))
+                .ToDictionary(x => x.Key, x => x.Count);
+
+            foreach (var candidate in candidates)
+            {
+                if (claimed.Count >= request.Max)
+                {
+                    break;
+                }
+
+                var task = candidate.Task;
+                var limit = plans.Find(candidate.WorkflowId, candidate.WorkflowVersion)?.MaxActiveTasks ?? int.MaxValue;
+                if (running.GetValueOrDefault(task.RunId) >= limit)
+                {
+                    continue;
+                }
+
+                running[task.RunId] = running.GetValueOrDefault(task.RunId) + 1;
+
+                // RunStateMachine.AttemptStarted: queued -> running, one more attempt.
+                task.State = TaskState.Running;
+                task.Attempts++;
+                task.StartedAt ??= now;
+                task.LeaseOwner = request.Worker;
+                task.LeaseExpiresAt = request.LeaseUntil;
+                db.Attempts.Add(RecordMapping.ToEntity(new AttemptRecord { RunId = task.RunId, TaskId = task.TaskId, Number = task.Attempts, StartedAt = now }));
+                claimed.Add((new ClaimedTask(task.RunId, candidate.WorkflowId, candidate.WorkflowVersion, task.TaskId, task.Attempts, request.Worker, request.LeaseUntil),
+                    RecordMapping.ToRecord(task)));
+            }
+
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var (claim, task) in claimed)
+        {
+            observer?.OnEvent(new TaskStateChanged(claim.RunId, request.Now, task.TaskId, task.State, task.Attempts, null, null, claim.WorkflowId));
+        }
+
+        return claimed.ConvertAll(c => c.Claim);
+    }
+
+    public Task<bool> CompleteAsync(ClaimedTask task, AttemptResult result, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
+        => EndAttemptAsync(task, result, plans, now, cancellationToken);
+
+    public async Task<IReadOnlyList<ClaimedTask>> RenewLeasesAsync(IReadOnlyCollection<ClaimedTask> tasks, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        if (tasks.Count == 0)
+        {
+            return [];
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var task in tasks)
+        {
+            await db.TaskInstances
+                .Where(t => t.RunId == task.RunId && t.TaskId == task.TaskId && t.LeaseOwner == task.Worker && t.State == TaskState.Running)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LeaseExpiresAt, until), cancellationToken).ConfigureAwait(false);
+        }
+
+        var runIds = tasks.Select(t => t.RunId).Distinct().ToList();
+        var cancelling = await db.Runs.Where(r => runIds.Contains(r.Id) && r.CancelRequestedAt != null)
+            .Select(r => r.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return tasks.Where(t => cancelling.Contains(t.RunId)).ToList();
+    }
+
+    public async Task<int> ExpireLeasesAsync(IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        List<ClaimedTask> expired;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            expired = await (
+                    from t in db.TaskInstances
+                    join r in db.Runs on t.RunId equals r.Id
+                    where t.State == TaskState.Running && t.LeaseExpiresAt <= now
+                    select new ClaimedTask(t.RunId, r.WorkflowId, r.WorkflowVersion, t.TaskId, t.Attempts, t.LeaseOwner ?? "", t.LeaseExpiresAt!.Value))
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var count = 0;
+        foreach (var claim in expired)
+        {
+            var result = new AttemptResult(AttemptOutcome.LeaseExpired, now, now,
+                Error: $"lease of worker {claim.Worker} expired at {Templates.TemplateScope.Iso(claim.LeaseExpiresAt)}");
+            if (await EndAttemptAsync(claim, result, plans, now, cancellationToken, expiring: true).ConfigureAwait(false))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    public async Task<bool> CancelRunAsync(Guid runId, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        RunRecord? run = null;
+        RunChanges? changes = null;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await locking.LockRunAsync(db, runId, cancellationToken).ConfigureAwait(false);
+            var entity = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false);
+            if (entity is null || entity.State.IsFinal() || plans.Find(entity.WorkflowId, entity.WorkflowVersion) is not { } plan)
+            {
+                return false;
+            }
+
+            entity.CancelRequestedAt = now;
+            var progress = await LoadAsync(db, plan, entity, cancellationToken).ConfigureAwait(false);
+            if (!progress.Tasks.Any(t => t.State == TaskState.Running))
+            {
+                changes = progress.Finish(now, RunState.Cancelled, "cancelled");
+                await WriteAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
+            }
+
+            run = progress.Run;
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (changes is not null)
+        {
+            RunChangeEvents.Publish(observer, run, changes, now);
+        }
+
+        return true;
+    }
+
+    public async Task<bool> ClearAsync(Guid runId, IReadOnlyCollection<string> taskIds, bool downstream, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        RunRecord run;
+        RunChanges changes;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await locking.LockRunAsync(db, runId, cancellationToken).ConfigureAwait(false);
+            var entity = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false);
+            if (entity is null || entity.State == RunState.Queued || plans.Find(entity.WorkflowId, entity.WorkflowVersion) is not { } plan)
+            {
+                return false;
+            }
+
+            var progress = await LoadAsync(db, plan, entity, cancellationToken).ConfigureAwait(false);
+            var wasRunning = entity.State == RunState.Running;
+            if (progress.Clear(taskIds, downstream, now) is not { } cleared)
+            {
+                return false;
+            }
+
+            changes = wasRunning ? Combine(cleared, progress.Reevaluate(now)) : cleared;
+            entity.CancelRequestedAt = null;
+            await WriteAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
+            run = progress.Run;
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        RunChangeEvents.Publish(observer, run, changes, now);
+        await locking.NotifyAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    public async Task<DateTimeOffset?> NextRetryAtAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var next = await db.TaskInstances.Where(t => t.State == TaskState.UpForRetry)
+            .OrderBy(t => t.NextAttemptAt).Select(t => t.NextAttemptAt).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return next;
+    }
+
+    public async Task<int> QueueDepthAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await db.TaskInstances.CountAsync(
+            t => t.State == TaskState.Queued || (t.State == TaskState.UpForRetry && t.NextAttemptAt <= now), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyDictionary<string, JsonElement>> OutputsAsync(Guid runId, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var ids = taskIds.ToList();
+        var rows = await db.TaskInstances.AsNoTracking()
+            .Where(t => t.RunId == runId && t.OutputsJson != null && (ids.Count == 0 || ids.Contains(t.TaskId)))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return rows.Select(RecordMapping.ToRecord).ToDictionary(t => t.TaskId, t => t.Outputs!.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>Records the end of an attempt whose lease <paramref name="claim"/> still holds, and what follows.</summary>
+    private async Task<bool> EndAttemptAsync(ClaimedTask claim, AttemptResult result, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken, bool expiring = false)
+    {
+        if (plans.Find(claim.WorkflowId, claim.WorkflowVersion) is not { } plan)
+        {
+            return false;
+        }
+
+        RunRecord run;
+        RunChanges changes;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await locking.LockRunAsync(db, claim.RunId, cancellationToken).ConfigureAwait(false);
+            var held = await db.TaskInstances.AnyAsync(t => t.RunId == claim.RunId && t.TaskId == claim.TaskId && t.State == TaskState.Running
+                && t.Attempts == claim.Attempt && t.LeaseOwner == claim.Worker
+                && (!expiring || t.LeaseExpiresAt <= now), cancellationToken).ConfigureAwait(false);
+            if (!held)
+            {
+                return false;
+            }
+
+            var entity = await db.Runs.FirstAsync(r => r.Id == claim.RunId, cancellationToken).ConfigureAwait(false);
+            var progress = await LoadAsync(db, plan, entity, cancellationToken).ConfigureAwait(false);
+            var attempt = RecordMapping.ToRecord(await db.Attempts.AsNoTracking()
+                .FirstAsync(a => a.RunId == claim.RunId && a.TaskId == claim.TaskId && a.Number == claim.Attempt, cancellationToken).ConfigureAwait(false));
+            var cancelling = entity.CancelRequestedAt is not null;
+            var index = plan.IndexOf[claim.TaskId];
+            changes = progress.EndAttempt(index, attempt, result, now,
+                cancelling ? TaskState.Cancelled : null, cancelling ? "cancelled" : null);
+            if (!progress.Tasks.Any(t => t.State == TaskState.Running) && (progress.Machine.IsFinished || cancelling))
+            {
+                changes = Combine(changes, cancelling ? progress.Finish(now, RunState.Cancelled, "cancelled") : progress.Finish(now));
+            }
+
+            await WriteAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
+            run = progress.Run;
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        RunChangeEvents.Publish(observer, run, changes, now);
+        if (changes.Tasks.Any(t => t.State == TaskState.Queued) || changes.Run is not null)
+        {
+            await locking.NotifyAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    private static async Task<RunProgress> LoadAsync(OrchestratorDbContext db, WorkflowPlan plan, RunEntity run, CancellationToken cancellationToken)
+    {
+        var tasks = await db.TaskInstances.AsNoTracking().Where(t => t.RunId == run.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+        return new RunProgress(plan, RecordMapping.ToRecord(run), tasks.ConvertAll(RecordMapping.ToRecord));
+    }
+
+    /// <summary>Applies changes to tracked rows: queue bookkeeping (queued time, lease) follows the new states.</summary>
+    private static async Task WriteAsync(OrchestratorDbContext db, RunChanges changes, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (changes.Run is { } run)
+        {
+            var entity = db.Runs.Local.FirstOrDefault(r => r.Id == run.Id)
+                ?? await db.Runs.FirstAsync(r => r.Id == run.Id, cancellationToken).ConfigureAwait(false);
+            var cancelRequested = entity.CancelRequestedAt;
+            db.Entry(entity).CurrentValues.SetValues(RecordMapping.ToEntity(run));
+            entity.CancelRequestedAt = run.State.IsFinal() ? cancelRequested : entity.CancelRequestedAt;
+        }
+
+        foreach (var group in changes.Tasks.GroupBy(t => t.RunId))
+        {
+            var ids = group.Select(t => t.TaskId).Distinct().ToList();
+            var rows = await db.TaskInstances.Where(t => t.RunId == group.Key && ids.Contains(t.TaskId))
+                .ToDictionaryAsync(t => t.TaskId, StringComparer.Ordinal, cancellationToken).ConfigureAwait(false);
+            foreach (var task in group)
+            {
+                var row = rows[task.TaskId];
+                var wasQueued = row.State == TaskState.Queued;
+                var ordinal = row.Ordinal;
+                db.Entry(row).CurrentValues.SetValues(RecordMapping.ToEntity(task, ordinal));
+                row.QueuedAt = task.State == TaskState.Queued ? (wasQueued ? row.QueuedAt : now) : null;
+                if (task.State != TaskState.Running)
+                {
+                    row.LeaseOwner = null;
+                    row.LeaseExpiresAt = null;
+                }
+            }
+        }
+
+        foreach (var attempt in changes.Attempts)
+        {
+            var row = await db.Attempts.FirstOrDefaultAsync(a => a.RunId == attempt.RunId && a.TaskId == attempt.TaskId && a.Number == attempt.Number, cancellationToken).ConfigureAwait(false);
+            if (row is null)
+            {
+                db.Attempts.Add(RecordMapping.ToEntity(attempt));
+            }
+            else
+            {
+                db.Entry(row).CurrentValues.SetValues(RecordMapping.ToEntity(attempt));
+            }
+        }
+    }
+
+    private static RunChanges Combine(RunChanges first, RunChanges second)
+        => new(second.Run ?? first.Run, [.. first.Tasks, .. second.Tasks], [.. first.Attempts, .. second.Attempts]);
+
+    private async Task<bool> ExistsAsync(RunRecord run, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await db.Runs.AnyAsync(r => r.WorkflowId == run.WorkflowId && r.LogicalDate == run.LogicalDate, cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,38 @@
+namespace Orchestrator.Persistence.Queue;
+
+/// <summary>Named locks of the queue, held until the end of the transaction.</summary>
+public enum QueueLock
+{
+    Claim = 1,
+    StartRuns = 2,
+}
+
+/// <summary>
+/// What the databases do differently for the queue. SQLite: one writer at a time already (every transaction
+/// begins IMMEDIATE), nothing to lock, nobody else to notify. PostgreSQL: advisory and row locks, and
+/// <c>NOTIFY</c> to wake the other nodes.
+/// </summary>
+public interface IQueueLocking
+{
+    Task LockAsync(OrchestratorDbContext db, QueueLock name, CancellationToken cancellationToken);
+
+    /// <summary>Serializes the events of one run (row lock on the run).</summary>
+    Task LockRunAsync(OrchestratorDbContext db, Guid runId, CancellationToken cancellationToken);
+
+    /// <summary>Tells every node that work was queued.</summary>
+    Task NotifyAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>SQLite: a single writer serializes transactions; the in-process signal wakes the workers.</summary>
+public sealed class SqliteQueueLocking(Engine.QueueSignal signal) : IQueueLocking
+{
+    public Task LockAsync(OrchestratorDbContext db, QueueLock name, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task LockRunAsync(OrchestratorDbContext db, Guid runId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task NotifyAsync(CancellationToken cancellationToken)
+    {
+        signal.Pulse();
+        return Task.CompletedTask;
+    }
+}
