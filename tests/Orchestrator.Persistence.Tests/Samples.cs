@@ -27,7 +27,7 @@ public static class Samples
         WorkflowVersion = "0123456789abcdef",
         Kind = RunKind.Manual,
         State = state,
-        LogicalDate = T0.AddSeconds(Interlocked.Increment(ref _logicalDates)),
+        LogicalDate = T0.AddTicks(Interlocked.Increment(ref _logicalDates) * TimeSpan.TicksPerSecond),
         DataIntervalStart = T0,
         DataIntervalEnd = T0.AddDays(1),
         Params = new Dictionary<string, JsonElement>(),

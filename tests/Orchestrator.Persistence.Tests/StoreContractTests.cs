@@ -127,7 +127,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         var stored = await Runs.FindAsync(run.Id, Token);
         Assert.NotNull(stored);
         Assert.Equal(T0.UtcTicks, stored.CreatedAt.UtcTicks);
-        Assert.Equal(T0.UtcTicks, stored.LogicalDate.UtcTicks);
+        Assert.Equal(run.LogicalDate.UtcTicks, stored.LogicalDate.UtcTicks);
     }
 
     [Fact]
