@@ -43,12 +43,17 @@ public static class OrchestratorHost
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
-        var dataDirectory = Path.GetFullPath(configuration[$"{OrchestratorOptions.SectionName}:DataDirectory"] ?? "data");
-        Directory.CreateDirectory(dataDirectory);
+        // From the bound options, not read here: configuration added after this call (Build's configure) must count.
+        services.AddSingleton(sp =>
+        {
+            var dataDirectory = Path.GetFullPath(sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value.DataDirectory);
+            Directory.CreateDirectory(dataDirectory);
+            return new DataDirectory(dataDirectory);
+        });
         services.AddSingleton<RunEventHub>();
         services.AddSingleton<IRunObserver>(sp => sp.GetRequiredService<RunEventHub>());
         services.AddSingleton<OrchestratorMetrics>();
-        services.AddOrchestratorCore(dataDirectory);
+        services.AddOrchestratorCore(new OrchestratorOptions().DataDirectory); // its DataDirectory is the one registered above
 
         services.AddSingleton<WorkflowCatalog>();
         services.AddSingleton<IWorkflowPlans>(sp => sp.GetRequiredService<WorkflowCatalog>());
