@@ -1,6 +1,7 @@
 using System.Net.ServerSentEvents;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
 using Orchestrator.Activities;
 using Orchestrator.Engine;
 using Orchestrator.Server.Observability;
@@ -18,27 +19,43 @@ public static class CatalogEndpoints
             JsonSerializer.SerializeToElement(a.OutputSchema))).ToList()))
             .WithTags("Activities").WithSummary("Activity types with their input and output JSON Schemas.");
 
-        api.MapGet("/events", Events).WithTags("Runs")
+        api.MapGet("/events", EventsAsync).WithTags("Runs")
+            .Produces<SseItem<RunEvent>>(StatusCodes.Status200OK, "text/event-stream")
             .WithSummary("Server-Sent Events of run and task state changes (add ?logs=true for task log lines).");
         return api;
     }
 
-    private static ServerSentEventsResult<RunEvent> Events(RunEventHub hub, HttpContext context, bool logs = false)
+    private static async Task EventsAsync(RunEventHub hub, HttpContext context, IOptions<JsonOptions> json, bool logs = false)
     {
-        async IAsyncEnumerable<SseItem<RunEvent>> Stream([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        var ct = context.RequestAborted;
+        using var subscription = hub.Subscribe();
+
+        // The headers go out only once subscribed, without waiting for a first event: a client holding the response
+        // sees every later event, so it can open the stream, then trigger a run or read state, and miss nothing.
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache,no-store";
+        await context.Response.Body.FlushAsync(ct);
+
+        var typeInfo = json.Value.SerializerOptions.GetTypeInfo(typeof(RunEvent));
+        await SseFormatter.WriteAsync(Items(subscription, logs, ct), context.Response.Body, (item, buffer) =>
         {
-            await foreach (var runEvent in hub.SubscribeAsync(ct))
+            using var writer = new Utf8JsonWriter(buffer);
+            JsonSerializer.Serialize(writer, item.Data, typeInfo);
+        }, ct);
+    }
+
+    private static async IAsyncEnumerable<SseItem<RunEvent>> Items(
+        RunEventHub.Subscription subscription, bool logs, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var runEvent in subscription.ReadAllAsync(ct))
+        {
+            if (runEvent is RunWaiting || (!logs && runEvent is TaskLogWritten))
             {
-                if (runEvent is RunWaiting || (!logs && runEvent is TaskLogWritten))
-                {
-                    continue;
-                }
-
-                yield return new SseItem<RunEvent>(runEvent, EventName(runEvent));
+                continue;
             }
-        }
 
-        return TypedResults.ServerSentEvents(Stream(context.RequestAborted));
+            yield return new SseItem<RunEvent>(runEvent, EventName(runEvent));
+        }
     }
 
     private static string EventName(RunEvent runEvent) => runEvent switch

@@ -115,10 +115,13 @@ public static class RunEndpoints
     private static ServerSentEventsResult<LogLineDto> Follow(
         Guid id, string taskId, ITaskLogStore logs, IRunStore runs, Observability.RunEventHub hub, HttpContext context, [FromQuery] long after = 0)
     {
+        // Subscribe before reading the backlog: no line falls between the two.
+        var subscription = hub.Subscribe();
+
         async IAsyncEnumerable<System.Net.ServerSentEvents.SseItem<LogLineDto>> Stream([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
         {
-            // Subscribe first, then read the backlog: no line falls between the two.
-            await using var live = hub.SubscribeAsync(ct).GetAsyncEnumerator(ct);
+            using var owned = subscription;
+            await using var live = subscription.ReadAllAsync(ct).GetAsyncEnumerator(ct);
             var last = after;
             foreach (var line in await logs.ReadAsync(id, taskId, null, after, 100_000, ct))
             {

@@ -59,11 +59,14 @@ public static class WorkflowEndpoints
     }
 
     private static async Task<Results<Ok<WorkflowDetailDto>, ProblemHttpResult>> SaveAsync(
-        string id, HttpRequest request, WorkflowCatalog catalog, IWorkflowStateStore states, IRunStore runs, IWorkflowVersionStore versions, WorkflowScheduler scheduler, CancellationToken ct)
+        string id, HttpRequest request, WorkflowValidator validator, WorkflowCatalog catalog, IWorkflowStateStore states, IRunStore runs, IWorkflowVersionStore versions,
+        WorkflowScheduler scheduler, CancellationToken ct)
     {
         using var reader = new StreamReader(request.Body);
         var json = await reader.ReadToEndAsync(ct);
-        var result = await catalog.SaveAsync(json, ct);
+
+        // Checked before saving: a definition under the wrong URL must not be written to the folder.
+        var result = validator.Validate("request.json", json);
         if (!result.IsValid)
         {
             return Problems.InvalidWorkflow(result.Diagnostics);
@@ -72,6 +75,12 @@ public static class WorkflowEndpoints
         if (result.Definition!.Id != id)
         {
             return Problems.BadRequest($"the definition's id '{result.Definition.Id}' differs from '{id}' in the URL", "id-mismatch");
+        }
+
+        result = await catalog.SaveAsync(json, ct);
+        if (!result.IsValid)
+        {
+            return Problems.InvalidWorkflow(result.Diagnostics);
         }
 
         return await GetAsync(id, catalog, states, runs, versions, scheduler, ct);

@@ -47,6 +47,7 @@ public static class OrchestratorHost
         }
 
         configure?.Invoke(builder);
+        builder.Services.AddDatabase(builder.Configuration);
         builder.Services.AddApiKeys(builder.Configuration);
         var app = builder.Build();
         app.MapOrchestrator();
@@ -59,13 +60,17 @@ public static class OrchestratorHost
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
-        var dataDirectory = Path.GetFullPath(configuration[$"{OrchestratorOptions.SectionName}:DataDirectory"] ?? "data");
-        Directory.CreateDirectory(dataDirectory);
+        // From the bound options, not read here: configuration added after this call (Build's configure) must count.
+        services.AddSingleton(sp =>
+        {
+            var dataDirectory = Path.GetFullPath(sp.GetRequiredService<IOptions<OrchestratorOptions>>().Value.DataDirectory);
+            Directory.CreateDirectory(dataDirectory);
+            return new DataDirectory(dataDirectory);
+        });
         services.AddSingleton<RunEventHub>();
         services.AddSingleton<IRunObserver>(sp => sp.GetRequiredService<RunEventHub>());
         services.AddSingleton<OrchestratorMetrics>();
-        services.AddDatabase(configuration, dataDirectory);
-        services.AddOrchestratorCore(dataDirectory);
+        services.AddOrchestratorCore(new OrchestratorOptions().DataDirectory); // its DataDirectory is the one registered above
 
         services.AddSingleton<WorkflowCatalog>();
         services.AddSingleton<IWorkflowPlans>(sp => sp.GetRequiredService<WorkflowCatalog>());
@@ -106,8 +111,9 @@ public static class OrchestratorHost
     }
 
     /// <summary>The database of runs and versions (SQLite in the data directory by default), migrated at start-up.</summary>
-    public static IServiceCollection AddDatabase(this IServiceCollection services, IConfiguration configuration, string dataDirectory)
+    public static IServiceCollection AddDatabase(this IServiceCollection services, IConfiguration configuration)
     {
+        var dataDirectory = Path.GetFullPath(configuration[$"{OrchestratorOptions.SectionName}:DataDirectory"] ?? new OrchestratorOptions().DataDirectory);
         var database = configuration.GetSection(DatabaseOptions.SectionName).Get<DatabaseOptions>() ?? new DatabaseOptions();
         switch (database.Provider)
         {
@@ -122,8 +128,9 @@ public static class OrchestratorHost
                     $"Orchestrator:Database:Provider '{database.Provider}' is not available in this build; use sqlite.");
         }
 
-        // First hosted service: the schema is current before the catalog stores versions.
-        services.AddHostedService<DatabaseMigrationService>();
+        // The first hosted service, whatever the order of registration: the schema is current before the catalog
+        // stores versions and the workers claim.
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, DatabaseMigrationService>());
         return services;
     }
 

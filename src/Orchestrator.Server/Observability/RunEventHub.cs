@@ -27,8 +27,11 @@ public sealed class RunEventHub(OrchestratorMetrics metrics) : IRunObserver
         }
     }
 
-    /// <summary>Events from now on, until <paramref name="cancellationToken"/>.</summary>
-    public async IAsyncEnumerable<RunEvent> SubscribeAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Subscribes at once: every event published after this returns is delivered to the subscription's reader,
+    /// until it is disposed. Subscribing eagerly lets a client subscribe first, then act, and miss nothing.
+    /// </summary>
+    public Subscription Subscribe()
     {
         var channel = Channel.CreateBounded<RunEvent>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
         lock (_gate)
@@ -36,19 +39,22 @@ public sealed class RunEventHub(OrchestratorMetrics metrics) : IRunObserver
             _subscribers.Add(channel);
         }
 
-        try
+        return new Subscription(this, channel);
+    }
+
+    private void Unsubscribe(Channel<RunEvent> channel)
+    {
+        lock (_gate)
         {
-            await foreach (var runEvent in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return runEvent;
-            }
+            _subscribers.Remove(channel);
         }
-        finally
-        {
-            lock (_gate)
-            {
-                _subscribers.Remove(channel);
-            }
-        }
+    }
+
+    /// <summary>One live subscriber's events.</summary>
+    public sealed class Subscription(RunEventHub hub, Channel<RunEvent> channel) : IDisposable
+    {
+        public IAsyncEnumerable<RunEvent> ReadAllAsync(CancellationToken cancellationToken) => channel.Reader.ReadAllAsync(cancellationToken);
+
+        public void Dispose() => hub.Unsubscribe(channel);
     }
 }

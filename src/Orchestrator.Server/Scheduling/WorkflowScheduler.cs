@@ -26,6 +26,7 @@ public sealed partial class WorkflowScheduler(
 {
     private const string Group = "scheduled";
     private readonly Channel<string> _changed = Channel.CreateUnbounded<string>();
+    private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>True once every workflow of the folder has been scheduled (readiness).</summary>
     public bool Started { get; private set; }
@@ -64,6 +65,21 @@ public sealed partial class WorkflowScheduler(
 
     /// <summary>Catches up missed intervals, then arms the trigger of the next one (or removes it).</summary>
     public async Task RescheduleAsync(string workflowId, CancellationToken cancellationToken)
+    {
+        // One at a time: the start-up pass, changes, pause and unpause otherwise race, and a reschedule that read
+        // "not paused" could arm a trigger after a pause had removed it.
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RescheduleOneAsync(workflowId, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task RescheduleOneAsync(string workflowId, CancellationToken cancellationToken)
     {
         var entry = catalog.Find(workflowId);
         var paused = (await states.PausedAsync(cancellationToken).ConfigureAwait(false)).Contains(workflowId);

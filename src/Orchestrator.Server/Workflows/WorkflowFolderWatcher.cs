@@ -12,30 +12,41 @@ public sealed partial class WorkflowFolderWatcher(WorkflowCatalog catalog, TimeP
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(200);
     private readonly Channel<string> _changes = Channel.CreateUnbounded<string>();
 
+    private FileSystemWatcher? _watcher;
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        await catalog.LoadAllAsync(cancellationToken).ConfigureAwait(false);
-        await base.StartAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var watcher = new FileSystemWatcher(catalog.Directory, "*.json")
+        // Watch first, then load: a change made while (or right after) the folder is read is still seen.
+        // ExecuteAsync runs in the background, so watching from there would miss changes made after StartAsync.
+        Directory.CreateDirectory(catalog.Directory);
+        _watcher = new FileSystemWatcher(catalog.Directory, "*.json")
         {
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite | NotifyFilters.Size,
             IncludeSubdirectories = false,
         };
-        watcher.Changed += (_, e) => _changes.Writer.TryWrite(e.FullPath);
-        watcher.Created += (_, e) => _changes.Writer.TryWrite(e.FullPath);
-        watcher.Deleted += (_, e) => _changes.Writer.TryWrite(e.FullPath);
-        watcher.Renamed += (_, e) =>
+        _watcher.Changed += (_, e) => _changes.Writer.TryWrite(e.FullPath);
+        _watcher.Created += (_, e) => _changes.Writer.TryWrite(e.FullPath);
+        _watcher.Deleted += (_, e) => _changes.Writer.TryWrite(e.FullPath);
+        _watcher.Renamed += (_, e) =>
         {
             _changes.Writer.TryWrite(e.OldFullPath);
             _changes.Writer.TryWrite(e.FullPath);
         };
-        watcher.Error += (_, e) => LogWatcherError(logger, e.GetException().Message);
-        watcher.EnableRaisingEvents = true;
+        _watcher.Error += (_, e) => LogWatcherError(logger, e.GetException().Message);
+        _watcher.EnableRaisingEvents = true;
 
+        await catalog.LoadAllAsync(cancellationToken).ConfigureAwait(false);
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override void Dispose()
+    {
+        _watcher?.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
         var pending = new HashSet<string>(StringComparer.Ordinal);
         while (!stoppingToken.IsCancellationRequested)
         {

@@ -1,0 +1,62 @@
+using System.Net;
+using System.Net.Http.Json;
+using Orchestrator.Server.Tests.Support;
+
+namespace Orchestrator.Server.Tests.Api;
+
+public sealed class BackfillTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    private static readonly DateTimeOffset From = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset[] Hours = [From, From.AddHours(1), From.AddHours(2)];
+
+    [Fact]
+    public async Task Backfill_CreatesOneRunPerInterval_WhenTheRangeIsNew()
+    {
+        var result = await BackfillAsync(From, From.AddHours(3));
+
+        var created = result["created"]!.AsArray();
+        Assert.Equal(Hours, created.Select(r => (DateTimeOffset)r!["logicalDate"]!).Order());
+        Assert.All(created, r => Assert.Equal("backfill", (string?)r!["kind"]));
+        Assert.Empty(result["skipped"]!.AsArray());
+        var runs = await server.GetObjectAsync($"/api/v1/runs?workflowId={SeedWorkflows.Hourly}&take=500");
+        var stored = runs["items"]!.AsArray()
+            .Where(r => (DateTimeOffset)r!["logicalDate"]! < From.AddDays(1) && (DateTimeOffset)r["logicalDate"]! >= From)
+            .ToList();
+        Assert.Equal(Hours, stored.Select(r => (DateTimeOffset)r!["logicalDate"]!).Order());
+        Assert.All(stored, r =>
+        {
+            Assert.Equal((DateTimeOffset)r!["logicalDate"]!, (DateTimeOffset)r["dataIntervalStart"]!);
+            Assert.Equal(TimeSpan.FromHours(1), (DateTimeOffset)r["dataIntervalEnd"]! - (DateTimeOffset)r["dataIntervalStart"]!);
+        });
+    }
+
+    [Fact]
+    public async Task Backfill_SkipsEveryInterval_WhenRepeated()
+    {
+        var from = From.AddDays(1);
+        var first = await BackfillAsync(from, from.AddHours(3));
+        Assert.Equal(3, first["created"]!.AsArray().Count);
+
+        var second = await BackfillAsync(from, from.AddHours(3));
+
+        Assert.Empty(second["created"]!.AsArray());
+        Assert.Equal(Hours.Select(h => h.AddDays(1)), second["skipped"]!.AsArray().Select(d => (DateTimeOffset)d!).Order());
+    }
+
+    [Fact]
+    public async Task Backfill_ReturnsNotScheduledProblem_WhenTheWorkflowHasNoSchedule()
+    {
+        using var response = await server.Client.PostAsJsonAsync($"/api/v1/workflows/{SeedWorkflows.Noop}/backfill", new { from = From, to = From.AddHours(3) });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ServerFixture.ReadObjectAsync(response);
+        Assert.Equal("https://orchestrator.dev/problems/not-scheduled", (string?)problem["type"]);
+    }
+
+    private async Task<System.Text.Json.Nodes.JsonObject> BackfillAsync(DateTimeOffset from, DateTimeOffset to)
+    {
+        using var response = await server.Client.PostAsJsonAsync($"/api/v1/workflows/{SeedWorkflows.Hourly}/backfill", new { from, to });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await ServerFixture.ReadObjectAsync(response);
+    }
+}

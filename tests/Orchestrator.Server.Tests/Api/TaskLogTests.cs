@@ -1,0 +1,57 @@
+using System.Text.Json.Nodes;
+using Orchestrator.Server.Tests.Support;
+
+namespace Orchestrator.Server.Tests.Api;
+
+public sealed class TaskLogTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    [Fact]
+    public async Task Logs_ReturnTheMessage_WhenACoreLogTaskRan()
+    {
+        await using var events = await server.OpenEventsAsync();
+        var runId = (string)(await server.TriggerAsync(SeedWorkflows.Logger, new { @params = new { message = "rows loaded: 42" } }))["id"]!;
+        Assert.Equal("succeeded", (string?)(await server.WaitForRunAsync(events, runId))["run"]!["state"]);
+
+        var page = await server.GetObjectAsync($"/api/v1/runs/{runId}/tasks/say/logs");
+
+        var line = Assert.Single(page["lines"]!.AsArray(), l => (string?)l!["message"] == "rows loaded: 42")!;
+        Assert.Equal(1, (int?)line["attempt"]);
+        Assert.Equal("Information", (string?)line["level"]);
+    }
+
+    [Fact]
+    public async Task Logs_ReturnEachLineOnce_WhenReadInPagesAcrossAttempts()
+    {
+        await using var events = await server.OpenEventsAsync();
+        var runId = (string)(await server.TriggerAsync(SeedWorkflows.Chatty))["id"]!;
+        Assert.Equal("failed", (string?)(await server.WaitForRunAsync(events, runId))["run"]!["state"]);
+        var all = (await server.GetObjectAsync($"/api/v1/runs/{runId}/tasks/talk/logs"))["lines"]!.AsArray().Select(Key).ToList();
+
+        var paged = new List<(int, long, string)>();
+        long after = 0;
+        while (true)
+        {
+            var page = await server.GetObjectAsync($"/api/v1/runs/{runId}/tasks/talk/logs?after={after}&limit=2");
+            var lines = page["lines"]!.AsArray();
+            if (lines.Count == 0)
+            {
+                Assert.Equal(after, (long?)page["nextAfter"]);
+                break;
+            }
+
+            Assert.True(lines.Count <= 2);
+            paged.AddRange(lines.Select(Key));
+            after = (long)page["nextAfter"]!;
+        }
+
+        Assert.Equal(all, paged);
+        Assert.Equal(paged.Count, paged.Distinct().Count());
+        foreach (var attempt in new[] { 1, 2 })
+        {
+            Assert.Equal(["line-1", "line-2", "line-3"], paged.Where(l => l.Item1 == attempt && l.Item3.StartsWith("line-", StringComparison.Ordinal)).Select(l => l.Item3));
+        }
+    }
+
+    private static (int Attempt, long Sequence, string Message) Key(JsonNode? line)
+        => ((int)line!["attempt"]!, (long)line["sequence"]!, (string)line["message"]!);
+}

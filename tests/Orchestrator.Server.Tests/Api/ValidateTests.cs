@@ -1,0 +1,56 @@
+using System.Net;
+using Orchestrator.Server.Tests.Support;
+
+namespace Orchestrator.Server.Tests.Api;
+
+public sealed class ValidateTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    [Fact]
+    public async Task Validate_ReturnsLocatedErrors_WhenTheDefinitionIsMalformed()
+    {
+        const string definition = """
+            {
+              "id": "broken",
+              "sheduel": "0 * * * *",
+              "tasks": [
+                { "id": "a", "activity": "core.noop", "dependsOn": ["missing"] }
+              ]
+            }
+            """;
+
+        using var response = await server.Client.PostAsync("/api/v1/validate", ServerFixture.Json(definition));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = await ServerFixture.ReadObjectAsync(response);
+        Assert.False((bool?)result["valid"]);
+        var errors = result["errors"]!.AsArray().Select(e => e!.AsObject()).ToList();
+        var unknown = Assert.Single(errors, e => (string?)e["code"] == "WF001");
+        Assert.Equal((3, 3, "$.sheduel"), ((int)unknown["line"]!, (int)unknown["column"]!, (string)unknown["path"]!));
+        var dependency = Assert.Single(errors, e => (string?)e["code"] == "WF012");
+        Assert.Equal((5, 57, "$.tasks[0].dependsOn[0]"), ((int)dependency["line"]!, (int)dependency["column"]!, (string)dependency["path"]!));
+        Assert.Contains("missing", (string?)dependency["message"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Validate_ReturnsJsonError_WhenTheBodyIsNotJson()
+    {
+        using var response = await server.Client.PostAsync("/api/v1/validate", ServerFixture.Json("{ \"id\": \"x\",\n  \"tasks\": [ }"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = await ServerFixture.ReadObjectAsync(response);
+        Assert.False((bool?)result["valid"]);
+        var error = Assert.Single(result["errors"]!.AsArray())!;
+        Assert.Equal("JSON001", (string?)error["code"]);
+        Assert.Equal(2, (int?)error["line"]);
+    }
+
+    [Fact]
+    public async Task Validate_ReturnsValid_WhenTheDefinitionIsCorrect()
+    {
+        using var response = await server.Client.PostAsync("/api/v1/validate", ServerFixture.Json(SeedWorkflows.All[SeedWorkflows.Flaky]));
+
+        var result = await ServerFixture.ReadObjectAsync(response);
+        Assert.True((bool?)result["valid"]);
+        Assert.Empty(result["errors"]!.AsArray());
+    }
+}

@@ -1,0 +1,59 @@
+using System.Net;
+using Orchestrator.Server.Tests.Support;
+
+namespace Orchestrator.Server.Tests.Api;
+
+public sealed class WorkflowListTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    [Fact]
+    public async Task List_ReturnsEverySeededWorkflow_WhenTheFolderHasJustBeenLoaded()
+    {
+        var list = await server.GetArrayAsync("/api/v1/workflows");
+
+        Assert.Equal(SeedWorkflows.All.Keys.Order(StringComparer.Ordinal), list.Select(w => (string)w!["id"]!));
+        Assert.All(list, w =>
+        {
+            Assert.Matches("^[0-9a-f]{8,}$", (string?)w!["version"]);
+            Assert.True((bool?)w["active"]);
+            Assert.False((bool?)w["paused"]);
+            Assert.Equal(0, (int?)w["errorCount"]);
+            Assert.Equal((string)w["id"]! + ".json", (string?)w["file"]);
+        });
+    }
+
+    [Fact]
+    public async Task List_ShowsTheScheduleAndNextRun_WhenTheWorkflowHasOne()
+    {
+        await server.WaitUntilReadyAsync();
+
+        var hourly = (await server.FindInListAsync(SeedWorkflows.Hourly))!;
+        var manual = (await server.FindInListAsync(SeedWorkflows.Noop))!;
+
+        Assert.Equal("0 * * * *", (string?)hourly["schedule"]!["cron"]);
+        Assert.Equal("UTC", (string?)hourly["schedule"]!["timezone"]);
+        Assert.NotNull(hourly["nextRunAt"]);
+        Assert.Null(manual["schedule"]);
+        Assert.Null(manual["nextRunAt"]);
+    }
+
+    [Fact]
+    public async Task Get_ReturnsTheDefinitionAndItsVersion_WhenTheWorkflowIsKnown()
+    {
+        var detail = await server.GetObjectAsync($"/api/v1/workflows/{SeedWorkflows.Flaky}");
+
+        var version = (string)detail["workflow"]!["version"]!;
+        Assert.Equal(SeedWorkflows.Flaky, (string?)detail["definition"]!["id"]);
+        Assert.Equal("core.fail", (string?)detail["definition"]!["tasks"]![0]!["activity"]);
+        Assert.Equal([version], detail["versions"]!.AsArray().Select(v => (string)v!["version"]!));
+        Assert.Empty(detail["errors"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Get_ReturnsNotFoundProblem_WhenTheWorkflowIsUnknown()
+    {
+        using var response = await server.Client.GetAsync("/api/v1/workflows/no-such-workflow");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+}
