@@ -64,9 +64,9 @@ public sealed class QueueWorkerFixture : IAsyncDisposable
         public WorkflowPlan? Find(string workflowId, string version) => _plans.GetValueOrDefault((workflowId, version));
     }
 
-    public QueueWorker Worker(string name, int slots = 4) => new(
+    public QueueWorker Worker(string name, int slots = 4, IReadOnlyDictionary<string, int>? pools = null) => new(
         Queue, Store, Plans, _services.GetRequiredService<AttemptRunner>(), new QueueSignal(), Clock,
-        new WorkerSettings { Name = name, Slots = slots, LeaseDuration = TimeSpan.FromSeconds(30) },
+        new WorkerSettings { Name = name, Slots = slots, LeaseDuration = TimeSpan.FromSeconds(30), Pools = pools ?? new Dictionary<string, int>() },
         NullLogger<QueueWorker>.Instance);
 
     public WorkflowPlan Plan(string json)
@@ -357,3 +357,48 @@ public sealed class SqliteQueueClearTests() : QueueClearTests(QueueKind.Sqlite);
 public sealed class InMemoryQueueCancelTests() : QueueCancelTests(QueueKind.InMemory);
 
 public sealed class SqliteQueueCancelTests() : QueueCancelTests(QueueKind.Sqlite);
+
+public abstract class QueuePoolTests(QueueKind kind) : IAsyncDisposable
+{
+    private readonly QueueWorkerFixture _f = new(kind);
+
+    public ValueTask DisposeAsync() => _f.DisposeAsync();
+
+    [Fact]
+    public async Task Pool_LimitsRunningSlots_AcrossRunsAndWorkers()
+    {
+        var plan = _f.Plan("""
+            { "id": "pooled", "defaults": { "pool": "warehouse" }, "tasks": [
+              { "id": "big", "activity": "core.sleep", "poolSlots": 2, "with": { "duration": "PT1M" } },
+              { "id": "small", "activity": "core.sleep", "with": { "duration": "PT1M" } },
+              { "id": "free", "activity": "core.sleep", "pool": "other", "with": { "duration": "PT1M" } } ] }
+            """);
+        await _f.CreateRunAsync(plan, _f.Clock.GetUtcNow());
+        await _f.CreateRunAsync(plan, _f.Clock.GetUtcNow().AddHours(1));
+        var pools = new Dictionary<string, int> { ["warehouse"] = 3, ["other"] = 10 };
+        var first = _f.Worker("node-1", slots: 10, pools);
+        var second = _f.Worker("node-2", slots: 10, pools);
+
+        await first.StepAsync();
+        await second.StepAsync();
+
+        // warehouse: 3 slots = one big (2) + one small (1); the second run's big and small wait. "other" is free.
+        Assert.Equal(4, first.RunningCount + second.RunningCount);
+    }
+
+    [Fact]
+    public async Task TaskInAnUnconfiguredPool_FailsWithAClearMessage()
+    {
+        var plan = _f.Plan("""{ "id": "nopool", "tasks": [ { "id": "a", "activity": "core.noop", "pool": "gpu" } ] }""");
+        var runId = await _f.CreateRunAsync(plan);
+
+        var details = await _f.DriveAsync(_f.Worker("node-1"), runId);
+
+        Assert.Equal(RunState.Failed, details.Run.State);
+        Assert.Contains("pool 'gpu' is not configured", details.Tasks.Single().Error);
+    }
+}
+
+public sealed class InMemoryQueuePoolTests() : QueuePoolTests(QueueKind.InMemory);
+
+public sealed class SqliteQueuePoolTests() : QueuePoolTests(QueueKind.Sqlite);

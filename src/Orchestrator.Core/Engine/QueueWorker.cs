@@ -14,6 +14,9 @@ public sealed record WorkerSettings
 
     /// <summary>The longest sleep without a wake-up signal (other nodes' work arrives by notification or this).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Named pools and their slot counts (the same on every node).</summary>
+    public IReadOnlyDictionary<string, int> Pools { get; init; } = new Dictionary<string, int>();
 }
 
 /// <summary>
@@ -96,7 +99,8 @@ public sealed partial class QueueWorker(
             return;
         }
 
-        var claims = await queue.ClaimAsync(new ClaimRequest(settings.Name, free, now, now + settings.LeaseDuration), plans, CancellationToken.None).ConfigureAwait(false);
+        var request = new ClaimRequest(settings.Name, free, now, now + settings.LeaseDuration) { Pools = settings.Pools };
+        var claims = await queue.ClaimAsync(request, plans, CancellationToken.None).ConfigureAwait(false);
         foreach (var claim in claims)
         {
             await StartAsync(claim).ConfigureAwait(false);
@@ -113,6 +117,12 @@ public sealed partial class QueueWorker(
             var now = time.GetUtcNow();
             attempt = Task.FromResult(new AttemptResult(Model.AttemptOutcome.Failed, now, now,
                 Error: $"workflow {claim.WorkflowId} version {claim.WorkflowVersion} is not available on worker {settings.Name}"));
+        }
+        else if (plan.Tasks[plan.IndexOf[claim.TaskId]] is { Pool: { } pool } && !settings.Pools.ContainsKey(pool))
+        {
+            var now = time.GetUtcNow();
+            attempt = Task.FromResult(new AttemptResult(Model.AttemptOutcome.Failed, now, now,
+                Error: $"pool '{pool}' is not configured on worker {settings.Name} (set Orchestrator:Pools:{pool} to its slot count)"));
         }
         else
         {

@@ -31,6 +31,11 @@ public sealed record TaskPlan
     public required TriggerRule Rule { get; init; }
     public required RetryPolicy Retry { get; init; }
     public TimeSpan? Timeout { get; init; }
+
+    /// <summary>The pool whose slots an attempt takes, if any, and how many.</summary>
+    public string? Pool { get; init; }
+    public int PoolSlots { get; init; } = 1;
+
     public required CompiledInputs Inputs { get; init; }
 
     /// <summary>Tasks whose outputs the templates read.</summary>
@@ -102,6 +107,8 @@ public sealed class WorkflowPlan
                     task.RetryBackoff ?? taskDefaults.RetryBackoff ?? RetryBackoff.Constant,
                     task.MaxRetryDelay ?? taskDefaults.MaxRetryDelay ?? defaults.MaxRetryDelay),
                 Timeout = task.Timeout ?? taskDefaults.Timeout,
+                Pool = task.Pool ?? taskDefaults.Pool,
+                PoolSlots = task.PoolSlots ?? 1,
                 Inputs = inputs,
                 ReadsOutputsOf = inputs.HasTemplates ? ReferencedTasks(task) : [],
             };

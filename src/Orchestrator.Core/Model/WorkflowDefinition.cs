@@ -93,6 +93,14 @@ public sealed record TaskDefinition
     [Description("Per-attempt time limit (ISO 8601 duration); a timeout is a failed attempt.")]
     public TimeSpan? Timeout { get; init; }
 
+    [Description("A named pool (server setting Orchestrator:Pools:<name> = slots) whose slots the task's attempts take, shared by all runs on all nodes.")]
+    [RegularExpression(Ids.Pattern)]
+    public string? Pool { get; init; }
+
+    [Description("How many slots of the pool an attempt takes. Default 1.")]
+    [Range(1, 1000)]
+    public int? PoolSlots { get; init; }
+
     [Description("Designer layout; absent means auto-layout.")]
     public TaskLayout? Ui { get; init; }
 }
@@ -115,6 +123,10 @@ public sealed record TaskDefaults
 
     [Description("Per-attempt time limit (ISO 8601 duration).")]
     public TimeSpan? Timeout { get; init; }
+
+    [Description("The pool of every task that names none.")]
+    [RegularExpression(Ids.Pattern)]
+    public string? Pool { get; init; }
 }
 
 /// <summary>Parallelism limits.</summary>

@@ -84,6 +84,19 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
                 }
             }
 
+            var pools = new PoolUsage(request.Pools);
+            foreach (var progress in _active.Values)
+            {
+                var plan = plans.Find(progress.Run.WorkflowId, progress.Run.WorkflowVersion);
+                for (var i = 0; plan is not null && i < progress.Tasks.Count; i++)
+                {
+                    if (progress.Tasks[i].State == TaskState.Running)
+                    {
+                        pools.Add(plan.Tasks[i]);
+                    }
+                }
+            }
+
             var node = _queuedTasks.First;
             while (node is not null && claimed.Count < request.Max)
             {
@@ -96,8 +109,14 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
                 else if (_active.TryGetValue(runId, out var progress) && progress.Machine.StateOf(task) == TaskState.Queued)
                 {
                     var running = progress.Tasks.Count(t => t.State == TaskState.Running);
-                    if (running < progress.Machine.MaxActiveTasks)
+                    var taskPlan = plans.Find(progress.Run.WorkflowId, progress.Run.WorkflowVersion)?.Tasks[task];
+                    if (running < progress.Machine.MaxActiveTasks && (taskPlan is null || pools.Fits(taskPlan)))
                     {
+                        if (taskPlan is not null)
+                        {
+                            pools.Add(taskPlan);
+                        }
+
                         _queuedTasks.Remove(node);
                         var changes = progress.StartAttempt(task, request.Now, out var attempt);
                         Apply(progress, changes);

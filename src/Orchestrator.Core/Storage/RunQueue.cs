@@ -18,8 +18,33 @@ public sealed record ClaimedTask(
     string Worker,
     DateTimeOffset LeaseExpiresAt);
 
-/// <summary>What a worker asks for: up to <see cref="Max"/> task instances, leased until <see cref="LeaseUntil"/>.</summary>
-public sealed record ClaimRequest(string Worker, int Max, DateTimeOffset Now, DateTimeOffset LeaseUntil);
+/// <summary>
+/// What a worker asks for: up to <see cref="Max"/> task instances, leased until <see cref="LeaseUntil"/>, within the
+/// slot counts of the named <see cref="Pools"/> (a task in a pool not listed is claimed, and failed by the worker).
+/// </summary>
+public sealed record ClaimRequest(string Worker, int Max, DateTimeOffset Now, DateTimeOffset LeaseUntil)
+{
+    public IReadOnlyDictionary<string, int> Pools { get; init; } = new Dictionary<string, int>();
+}
+
+/// <summary>Slots in use per pool, to admit claims within the configured counts.</summary>
+public sealed class PoolUsage(IReadOnlyDictionary<string, int> limits)
+{
+    private readonly Dictionary<string, int> _used = new(StringComparer.Ordinal);
+
+    /// <summary>Counts a running attempt of a task.</summary>
+    public void Add(Engine.TaskPlan task)
+    {
+        if (task.Pool is { } pool)
+        {
+            _used[pool] = _used.GetValueOrDefault(pool) + task.PoolSlots;
+        }
+    }
+
+    /// <summary>Whether the task fits its pool now (always when it has none, or its pool is not configured).</summary>
+    public bool Fits(Engine.TaskPlan task)
+        => task.Pool is not { } pool || !limits.TryGetValue(pool, out var limit) || _used.GetValueOrDefault(pool) + task.PoolSlots <= limit;
+}
 
 /// <summary>
 /// Durable execution. Runs and task instances live in the database; workers on any node claim queued task

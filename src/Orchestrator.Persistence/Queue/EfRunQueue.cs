@@ -156,6 +156,25 @@ public sealed class EfRunQueue(
                     .ToListAsync(cancellationToken).ConfigureAwait(false))
                 .ToDictionary(x => x.Key, x => x.Count);
 
+            // Pool slots in use, on every node: the pool of a running attempt comes from its version's plan.
+            var pools = new PoolUsage(request.Pools);
+            if (request.Pools.Count > 0)
+            {
+                var active = await (
+                        from t in db.TaskInstances
+                        join r in db.Runs on t.RunId equals r.Id
+                        where t.State == TaskState.Running
+                        select new { t.TaskId, r.WorkflowId, r.WorkflowVersion })
+                    .ToListAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var a in active)
+                {
+                    if (plans.Find(a.WorkflowId, a.WorkflowVersion) is { } activePlan && activePlan.IndexOf.TryGetValue(a.TaskId, out var index))
+                    {
+                        pools.Add(activePlan.Tasks[index]);
+                    }
+                }
+            }
+
             foreach (var candidate in candidates)
             {
                 if (claimed.Count >= request.Max)
@@ -164,13 +183,19 @@ public sealed class EfRunQueue(
                 }
 
                 var task = candidate.Task;
-                var limit = plans.Find(candidate.WorkflowId, candidate.WorkflowVersion)?.MaxActiveTasks ?? int.MaxValue;
-                if (running.GetValueOrDefault(task.RunId) >= limit)
+                var plan = plans.Find(candidate.WorkflowId, candidate.WorkflowVersion);
+                var taskPlan = plan is not null && plan.IndexOf.TryGetValue(task.TaskId, out var taskIndex) ? plan.Tasks[taskIndex] : null;
+                if (running.GetValueOrDefault(task.RunId) >= (plan?.MaxActiveTasks ?? int.MaxValue)
+                    || (taskPlan is not null && !pools.Fits(taskPlan)))
                 {
                     continue;
                 }
 
                 running[task.RunId] = running.GetValueOrDefault(task.RunId) + 1;
+                if (taskPlan is not null)
+                {
+                    pools.Add(taskPlan);
+                }
 
                 // RunStateMachine.AttemptStarted: queued -> running, one more attempt.
                 task.State = TaskState.Running;

@@ -59,6 +59,10 @@ public static class OrchestratorHost
         services.AddOptions<OrchestratorOptions>().BindConfiguration(OrchestratorOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PoolOptions>().BindConfiguration(PoolOptions.SectionName)
+            .Validate(pools => pools.All(p => p.Value >= 1 && System.Text.RegularExpressions.Regex.IsMatch(p.Key, Model.Ids.Pattern)),
+                "Orchestrator:Pools:<name> needs a lower-case id as name and at least 1 slot.")
+            .ValidateOnStart();
 
         // From the bound options, not read here: configuration added after this call (Build's configure) must count.
         services.AddSingleton(sp =>
@@ -88,6 +92,7 @@ public static class OrchestratorHost
                 LeaseDuration = options.LeaseDuration,
                 HeartbeatInterval = options.HeartbeatInterval,
                 PollInterval = options.PollInterval,
+                Pools = sp.GetRequiredService<IOptions<PoolOptions>>().Value,
             };
         });
         services.AddSingleton<QueueWorker>();

@@ -63,3 +63,9 @@ public sealed class WorkerOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(30);
 }
+
+/// <summary>Section <c>Orchestrator:Pools</c>: named pools and their slot counts, e.g. <c>Orchestrator__Pools__warehouse=4</c>.</summary>
+public sealed class PoolOptions : Dictionary<string, int>
+{
+    public const string SectionName = "Orchestrator:Pools";
+}
