@@ -106,8 +106,11 @@ public sealed partial class WorkflowScheduler(
     public async Task ArmNextAsync(string workflowId, CancellationToken cancellationToken)
     {
         var entry = catalog.Find(workflowId);
-        if (entry?.Plan is not { } plan || DataIntervals.NextEndingAfter(plan.Definition, time.GetUtcNow()) is not { } next)
+        var paused = (await states.PausedAsync(cancellationToken).ConfigureAwait(false)).Contains(workflowId);
+        if (entry is not { Active: true, Plan: { } plan } || paused
+            || DataIntervals.NextEndingAfter(plan.Definition, time.GetUtcNow()) is not { } next)
         {
+            // Paused, deactivated or past its end since the last firing: nothing more to arm.
             await UnscheduleAsync(workflowId, cancellationToken).ConfigureAwait(false);
             return;
         }
