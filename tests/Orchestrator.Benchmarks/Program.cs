@@ -20,6 +20,12 @@ await Measure("10,000 no-op tasks, independent (maxActiveTasks 64)", Layered(1, 
 await Measure("1,000 no-op tasks in a chain (latency upstream end -> downstream start)", Layered(1_000, 1), iterations: 5);
 Directory.Delete(dataDirectory, recursive: true);
 
+Console.WriteLine();
+Console.WriteLine("Durable execution (QueueWorker over the SQLite run queue, one node, 16 slots)");
+await DurableBenchmark.RunAsync("1,000 independent no-op tasks in one run", Layered(1, 1_000), runs: 1);
+await DurableBenchmark.RunAsync("100 runs of 10 no-op tasks in a chain", Layered(10, 1), runs: 100);
+await DurableBenchmark.RunAsync("a chain of 200 no-op tasks (latency upstream end -> downstream start)", Layered(200, 1), runs: 1);
+
 async Task Measure(string name, WorkflowDefinition definition, int iterations, bool print = true)
 {
     var plan = WorkflowPlan.Compile(definition, registry);

@@ -209,7 +209,7 @@ public abstract class QueueWorkerTests(QueueKind kind) : IAsyncDisposable
 
         // The dead node's late report is refused: the attempt was already recorded.
         var late = new AttemptResult(AttemptOutcome.Succeeded, _f.Clock.GetUtcNow(), _f.Clock.GetUtcNow());
-        Assert.False(await _f.Queue.CompleteAsync(dead[0], late, _f.Plans, _f.Clock.GetUtcNow(), CancellationToken.None));
+        Assert.Equal([false], await _f.Queue.CompleteAsync([new AttemptCompletion(dead[0], late)], _f.Plans, _f.Clock.GetUtcNow(), CancellationToken.None));
     }
 
     [Fact]

@@ -38,6 +38,7 @@ public sealed partial class QueueWorker(
 {
     private readonly Dictionary<(Guid Run, string Task), Running> _running = [];
     private readonly Dictionary<Guid, RunContext> _contexts = [];
+    private DateTimeOffset _nextExpiryCheck = DateTimeOffset.MinValue;
 
     private sealed record Running(ClaimedTask Claim, CancellationTokenSource Cancellation, Task<AttemptResult> Attempt);
 
@@ -88,9 +89,14 @@ public sealed partial class QueueWorker(
             signal.Pulse();
         }
 
-        if (await queue.ExpireLeasesAsync(plans, now, CancellationToken.None).ConfigureAwait(false) > 0)
+        // The watchdog: at most once per heartbeat interval, not on every pass.
+        if (now >= _nextExpiryCheck)
         {
-            signal.Pulse();
+            _nextExpiryCheck = now + settings.HeartbeatInterval;
+            if (await queue.ExpireLeasesAsync(plans, now, CancellationToken.None).ConfigureAwait(false) > 0)
+            {
+                signal.Pulse();
+            }
         }
 
         var free = settings.Slots - _running.Count;
@@ -164,19 +170,34 @@ public sealed partial class QueueWorker(
 
     private async Task CollectFinishedAsync()
     {
-        foreach (var (key, running) in _running.Where(r => r.Value.Attempt.IsCompleted).ToList())
+        var finished = _running.Where(r => r.Value.Attempt.IsCompleted).ToList();
+        if (finished.Count == 0)
+        {
+            return;
+        }
+
+        var completions = new List<AttemptCompletion>(finished.Count);
+        foreach (var (key, running) in finished)
         {
             _running.Remove(key);
             running.Cancellation.Dispose();
-            var result = await running.Attempt.ConfigureAwait(false);
-            if (!await queue.CompleteAsync(running.Claim, result, plans, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false))
-            {
-                LogLeaseLost(logger, settings.Name, running.Claim.TaskId, running.Claim.RunId);
-            }
+            completions.Add(new AttemptCompletion(running.Claim, await running.Attempt.ConfigureAwait(false)));
+        }
 
-            if (!_running.Keys.Any(k => k.Run == key.Run))
+        var recorded = await queue.CompleteAsync(completions, plans, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+        for (var i = 0; i < completions.Count; i++)
+        {
+            if (!recorded[i])
             {
-                _contexts.Remove(key.Run);
+                LogLeaseLost(logger, settings.Name, completions[i].Task.TaskId, completions[i].Task.RunId);
+            }
+        }
+
+        foreach (var runId in completions.Select(c => c.Task.RunId).Distinct())
+        {
+            if (!_running.Keys.Any(k => k.Run == runId))
+            {
+                _contexts.Remove(runId);
             }
         }
     }

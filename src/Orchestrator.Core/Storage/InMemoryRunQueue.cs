@@ -138,24 +138,30 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
         return Task.FromResult<IReadOnlyList<ClaimedTask>>(claimed);
     }
 
-    public Task<bool> CompleteAsync(ClaimedTask task, AttemptResult result, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<AttemptCompletion> completions, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            if (!_leases.TryGetValue((task.RunId, task.TaskId), out var lease) || lease.Claim.Attempt != task.Attempt || lease.Claim.Worker != task.Worker)
-            {
-                return Task.FromResult(false);
-            }
-
-            _leases.Remove((task.RunId, task.TaskId));
-            var progress = _active[task.RunId];
-            var cancelling = _cancelling.Contains(task.RunId);
-            var index = IndexOf(progress, task.TaskId);
-            Apply(progress, progress.EndAttempt(index, lease.Attempt, result, now,
-                cancelling ? TaskState.Cancelled : null, cancelling ? "cancelled" : null));
-            FinishIfDone(progress, now);
-            return Task.FromResult(true);
+            IReadOnlyList<bool> results = completions.Select(c => Complete(c.Task, c.Result, now)).ToList();
+            return Task.FromResult(results);
         }
+    }
+
+    private bool Complete(ClaimedTask task, AttemptResult result, DateTimeOffset now)
+    {
+        if (!_leases.TryGetValue((task.RunId, task.TaskId), out var lease) || lease.Claim.Attempt != task.Attempt || lease.Claim.Worker != task.Worker)
+        {
+            return false;
+        }
+
+        _leases.Remove((task.RunId, task.TaskId));
+        var progress = _active[task.RunId];
+        var cancelling = _cancelling.Contains(task.RunId);
+        var index = IndexOf(progress, task.TaskId);
+        Apply(progress, progress.EndAttempt(index, lease.Attempt, result, now,
+            cancelling ? TaskState.Cancelled : null, cancelling ? "cancelled" : null));
+        FinishIfDone(progress, now);
+        return true;
     }
 
     public Task<IReadOnlyList<ClaimedTask>> RenewLeasesAsync(IReadOnlyCollection<ClaimedTask> tasks, DateTimeOffset until, CancellationToken cancellationToken)

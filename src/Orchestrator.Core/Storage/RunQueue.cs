@@ -63,8 +63,11 @@ public interface IRunQueue
     /// <summary>Claims queued task instances (and retries that are due), honouring each run's <c>maxActiveTasks</c>.</summary>
     Task<IReadOnlyList<ClaimedTask>> ClaimAsync(ClaimRequest request, IWorkflowPlans plans, CancellationToken cancellationToken);
 
-    /// <summary>Records the end of a claimed attempt and everything that follows, in one transaction. False when the lease was lost.</summary>
-    Task<bool> CompleteAsync(ClaimedTask task, AttemptResult result, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>
+    /// Records the ends of claimed attempts and everything that follows, in one transaction (each run is read and
+    /// written once). One answer per completion: false when that lease was lost.
+    /// </summary>
+    Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<AttemptCompletion> completions, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Extends the leases a worker holds; returns the claims whose run is being cancelled.</summary>
     Task<IReadOnlyList<ClaimedTask>> RenewLeasesAsync(IReadOnlyCollection<ClaimedTask> tasks, DateTimeOffset until, CancellationToken cancellationToken);
@@ -90,3 +93,6 @@ public interface IRunQueue
     /// <summary>Outputs of a run's succeeded tasks, for rendering templates.</summary>
     Task<IReadOnlyDictionary<string, System.Text.Json.JsonElement>> OutputsAsync(Guid runId, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken);
 }
+
+/// <summary>How a claimed attempt ended.</summary>
+public sealed record AttemptCompletion(ClaimedTask Task, Engine.AttemptResult Result);

@@ -220,8 +220,8 @@ public sealed class EfRunQueue(
         return claimed.ConvertAll(c => c.Claim);
     }
 
-    public Task<bool> CompleteAsync(ClaimedTask task, AttemptResult result, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
-        => EndAttemptAsync(task, result, plans, now, cancellationToken);
+    public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<AttemptCompletion> completions, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
+        => EndAttemptsAsync(completions, plans, now, expiring: false, cancellationToken);
 
     public async Task<IReadOnlyList<ClaimedTask>> RenewLeasesAsync(IReadOnlyCollection<ClaimedTask> tasks, DateTimeOffset until, CancellationToken cancellationToken)
     {
@@ -259,18 +259,15 @@ public sealed class EfRunQueue(
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var count = 0;
-        foreach (var claim in expired)
+        if (expired.Count == 0)
         {
-            var result = new AttemptResult(AttemptOutcome.LeaseExpired, now, now,
-                Error: $"lease of worker {claim.Worker} expired at {Templates.TemplateScope.Iso(claim.LeaseExpiresAt)}");
-            if (await EndAttemptAsync(claim, result, plans, now, cancellationToken, expiring: true).ConfigureAwait(false))
-            {
-                count++;
-            }
+            return 0;
         }
 
-        return count;
+        var completions = expired.ConvertAll(claim => new AttemptCompletion(claim, new AttemptResult(AttemptOutcome.LeaseExpired, now, now,
+            Error: $"lease of worker {claim.Worker} expired at {Templates.TemplateScope.Iso(claim.LeaseExpiresAt)}")));
+        var recorded = await EndAttemptsAsync(completions, plans, now, expiring: true, cancellationToken).ConfigureAwait(false);
+        return recorded.Count(r => r);
     }
 
     public async Task<bool> CancelRunAsync(Guid runId, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
@@ -367,54 +364,87 @@ public sealed class EfRunQueue(
         return rows.Select(RecordMapping.ToRecord).ToDictionary(t => t.TaskId, t => t.Outputs!.Value, StringComparer.Ordinal);
     }
 
-    /// <summary>Records the end of an attempt whose lease <paramref name="claim"/> still holds, and what follows.</summary>
-    private async Task<bool> EndAttemptAsync(ClaimedTask claim, AttemptResult result, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken, bool expiring = false)
+    /// <summary>
+    /// Records the ends of attempts whose leases still hold, and what follows, in one transaction: each run is
+    /// locked, read and written once for all of its completions.
+    /// </summary>
+    private async Task<IReadOnlyList<bool>> EndAttemptsAsync(IReadOnlyList<AttemptCompletion> completions, IWorkflowPlans plans, DateTimeOffset now, bool expiring, CancellationToken cancellationToken)
     {
-        if (plans.Find(claim.WorkflowId, claim.WorkflowVersion) is not { } plan)
-        {
-            return false;
-        }
-
-        RunRecord run;
-        RunChanges changes;
+        var results = new bool[completions.Count];
+        var published = new List<(RunRecord Run, RunChanges Changes)>();
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await locking.LockRunAsync(db, claim.RunId, cancellationToken).ConfigureAwait(false);
-            var held = await db.TaskInstances.AnyAsync(t => t.RunId == claim.RunId && t.TaskId == claim.TaskId && t.State == TaskState.Running
-                && t.Attempts == claim.Attempt && t.LeaseOwner == claim.Worker
-                && (!expiring || t.LeaseExpiresAt <= now), cancellationToken).ConfigureAwait(false);
-            if (!held)
+            foreach (var group in completions.Select((c, i) => (Completion: c, Index: i)).GroupBy(x => x.Completion.Task.RunId).OrderBy(g => g.Key))
             {
-                return false;
+                var first = group.First().Completion.Task;
+                if (plans.Find(first.WorkflowId, first.WorkflowVersion) is not { } plan)
+                {
+                    continue;
+                }
+
+                await locking.LockRunAsync(db, group.Key, cancellationToken).ConfigureAwait(false);
+                var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == group.Key, cancellationToken).ConfigureAwait(false);
+                if (run is null)
+                {
+                    continue;
+                }
+
+                var rows = await db.TaskInstances.AsNoTracking().Where(t => t.RunId == group.Key).ToListAsync(cancellationToken).ConfigureAwait(false);
+                var byId = rows.ToDictionary(t => t.TaskId, StringComparer.Ordinal);
+                var taskIds = group.Select(x => x.Completion.Task.TaskId).Distinct().ToList();
+                var attempts = await db.Attempts.AsNoTracking().Where(a => a.RunId == group.Key && taskIds.Contains(a.TaskId))
+                    .ToListAsync(cancellationToken).ConfigureAwait(false);
+                var progress = new RunProgress(plan, RecordMapping.ToRecord(run), rows.ConvertAll(RecordMapping.ToRecord));
+                var cancelling = run.CancelRequestedAt is not null;
+                RunChanges? changes = null;
+                foreach (var (completion, index) in group)
+                {
+                    var claim = completion.Task;
+                    var held = byId.TryGetValue(claim.TaskId, out var row) && row.State == TaskState.Running && row.Attempts == claim.Attempt
+                        && row.LeaseOwner == claim.Worker && (!expiring || row.LeaseExpiresAt <= now)
+                        && progress.Machine.StateOf(plan.IndexOf[claim.TaskId]) == TaskState.Running;
+                    var attempt = attempts.FirstOrDefault(a => a.TaskId == claim.TaskId && a.Number == claim.Attempt);
+                    if (!held || attempt is null)
+                    {
+                        continue;
+                    }
+
+                    var change = progress.EndAttempt(plan.IndexOf[claim.TaskId], RecordMapping.ToRecord(attempt), completion.Result, now,
+                        cancelling ? TaskState.Cancelled : null, cancelling ? "cancelled" : null);
+                    changes = changes is null ? change : Combine(changes, change);
+                    results[index] = true;
+                }
+
+                if (changes is null)
+                {
+                    continue;
+                }
+
+                if (!progress.Tasks.Any(t => t.State == TaskState.Running) && (progress.Machine.IsFinished || cancelling))
+                {
+                    changes = Combine(changes, cancelling ? progress.Finish(now, RunState.Cancelled, "cancelled") : progress.Finish(now));
+                }
+
+                await WriteAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
+                published.Add((progress.Run, changes));
             }
 
-            var entity = await db.Runs.FirstAsync(r => r.Id == claim.RunId, cancellationToken).ConfigureAwait(false);
-            var progress = await LoadAsync(db, plan, entity, cancellationToken).ConfigureAwait(false);
-            var attempt = RecordMapping.ToRecord(await db.Attempts.AsNoTracking()
-                .FirstAsync(a => a.RunId == claim.RunId && a.TaskId == claim.TaskId && a.Number == claim.Attempt, cancellationToken).ConfigureAwait(false));
-            var cancelling = entity.CancelRequestedAt is not null;
-            var index = plan.IndexOf[claim.TaskId];
-            changes = progress.EndAttempt(index, attempt, result, now,
-                cancelling ? TaskState.Cancelled : null, cancelling ? "cancelled" : null);
-            if (!progress.Tasks.Any(t => t.State == TaskState.Running) && (progress.Machine.IsFinished || cancelling))
-            {
-                changes = Combine(changes, cancelling ? progress.Finish(now, RunState.Cancelled, "cancelled") : progress.Finish(now));
-            }
-
-            await WriteAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
-            run = progress.Run;
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        RunChangeEvents.Publish(observer, run, changes, now);
-        if (changes.Tasks.Any(t => t.State == TaskState.Queued) || changes.Run is not null)
+        foreach (var (run, changes) in published)
+        {
+            RunChangeEvents.Publish(observer, run, changes, now);
+        }
+
+        if (published.Any(p => p.Changes.Run is not null || p.Changes.Tasks.Any(t => t.State == TaskState.Queued)))
         {
             await locking.NotifyAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return true;
+        return results;
     }
 
     private static async Task<RunProgress> LoadAsync(OrchestratorDbContext db, WorkflowPlan plan, RunEntity run, CancellationToken cancellationToken)
@@ -455,16 +485,24 @@ public sealed class EfRunQueue(
             }
         }
 
-        foreach (var attempt in changes.Attempts)
+        foreach (var group in changes.Attempts.GroupBy(a => a.RunId))
         {
-            var row = await db.Attempts.FirstOrDefaultAsync(a => a.RunId == attempt.RunId && a.TaskId == attempt.TaskId && a.Number == attempt.Number, cancellationToken).ConfigureAwait(false);
-            if (row is null)
+            var ids = group.Select(a => a.TaskId).Distinct().ToList();
+            var rows = await db.Attempts.Where(a => a.RunId == group.Key && ids.Contains(a.TaskId))
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var attempt in group)
             {
-                db.Attempts.Add(RecordMapping.ToEntity(attempt));
-            }
-            else
-            {
-                db.Entry(row).CurrentValues.SetValues(RecordMapping.ToEntity(attempt));
+                var row = rows.FirstOrDefault(a => a.TaskId == attempt.TaskId && a.Number == attempt.Number);
+                if (row is null)
+                {
+                    row = RecordMapping.ToEntity(attempt);
+                    db.Attempts.Add(row);
+                    rows.Add(row);
+                }
+                else
+                {
+                    db.Entry(row).CurrentValues.SetValues(RecordMapping.ToEntity(attempt));
+                }
             }
         }
     }
