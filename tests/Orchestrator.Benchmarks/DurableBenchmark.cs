@@ -16,6 +16,8 @@ using Orchestrator.Storage;
 /// </summary>
 internal static class DurableBenchmark
 {
+    public static int Slots { get; set; } = 16;
+
     public static async Task RunAsync(string name, WorkflowDefinition definition, int runs)
     {
         var directory = Directory.CreateTempSubdirectory("orchestrator-durable-").FullName;
@@ -32,7 +34,7 @@ internal static class DurableBenchmark
         var queue = services.GetRequiredService<IRunQueue>();
         var signal = services.GetRequiredService<QueueSignal>();
         var worker = new QueueWorker(queue, services.GetRequiredService<IRunStore>(), plans, services.GetRequiredService<AttemptRunner>(), signal,
-            TimeProvider.System, new WorkerSettings { Name = "bench", Slots = 16, PollInterval = TimeSpan.FromMilliseconds(500) },
+            TimeProvider.System, new WorkerSettings { Name = "bench", Slots = Slots, PollInterval = TimeSpan.FromMilliseconds(500) },
             NullLogger<QueueWorker>.Instance, observer);
 
         var watch = Stopwatch.StartNew();

@@ -21,8 +21,14 @@ await Measure("1,000 no-op tasks in a chain (latency upstream end -> downstream 
 Directory.Delete(dataDirectory, recursive: true);
 
 Console.WriteLine();
-Console.WriteLine("Durable execution (QueueWorker over the SQLite run queue, one node, 16 slots)");
-await DurableBenchmark.RunAsync("1,000 independent no-op tasks in one run", Layered(1, 1_000), runs: 1);
+Console.WriteLine("Durable execution (QueueWorker over the SQLite run queue, one node)");
+foreach (var slots in new[] { 16, 64 })
+{
+    DurableBenchmark.Slots = slots;
+    await DurableBenchmark.RunAsync($"1,000 independent no-op tasks in one run, {slots} worker slots", Layered(1, 1_000), runs: 1);
+}
+
+DurableBenchmark.Slots = 16;
 await DurableBenchmark.RunAsync("100 runs of 10 no-op tasks in a chain", Layered(10, 1), runs: 100);
 await DurableBenchmark.RunAsync("a chain of 200 no-op tasks (latency upstream end -> downstream start)", Layered(200, 1), runs: 1);
 
