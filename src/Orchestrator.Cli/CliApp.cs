@@ -21,6 +21,7 @@ public static class CliApp
             ServerCommand.Create(),
             RemoteCommands.Trigger(stdout, stderr),
             RemoteCommands.Backfill(stdout, stderr),
+            DbCommand.Create(stdout, stderr),
         };
 
         var parse = root.Parse(args);

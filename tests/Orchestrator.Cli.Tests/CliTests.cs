@@ -7,7 +7,11 @@ public sealed class CliTests : IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("orchestrator-cli-").FullName;
 
-    public void Dispose() => Directory.Delete(_work, recursive: true);
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_work, recursive: true);
+    }
 
     private string Write(string name, string json)
     {
@@ -172,6 +176,19 @@ public sealed class CliTests : IDisposable
         using var document = JsonDocument.Parse(json.Stdout);
         var fail = document.RootElement.EnumerateArray().Single(a => a.GetProperty("type").GetString() == "core.fail");
         Assert.Equal("integer", fail.GetProperty("inputSchema").GetProperty("properties").GetProperty("failAttempts").GetProperty("type")[0].GetString());
+    }
+
+    [Fact]
+    public async Task DbMigrate_CreatesTheSqliteDatabase_AndIsIdempotent()
+    {
+        var first = await CliProcess.RunAsync(_work, "db", "migrate");
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.StartsWith("Applied ", first.Stdout, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_work, "data", "orchestrator.db")));
+
+        var second = await CliProcess.RunAsync(_work, "db", "migrate");
+        Assert.Equal(0, second.ExitCode);
+        Assert.Equal("The database schema is current.", second.Stdout.Trim());
     }
 
     [Fact]
