@@ -402,3 +402,40 @@ public abstract class QueuePoolTests(QueueKind kind) : IAsyncDisposable
 public sealed class InMemoryQueuePoolTests() : QueuePoolTests(QueueKind.InMemory);
 
 public sealed class SqliteQueuePoolTests() : QueuePoolTests(QueueKind.Sqlite);
+
+public abstract class QueueShutdownTests(QueueKind kind) : IAsyncDisposable
+{
+    private readonly QueueWorkerFixture _f = new(kind);
+
+    public ValueTask DisposeAsync() => _f.DisposeAsync();
+
+    [Fact]
+    public async Task Shutdown_ReleasesUnfinishedAttempts_AndAnotherWorkerClaimsThemWithoutUsingARetry()
+    {
+        var plan = _f.Plan("""{ "id": "restart", "tasks": [ { "id": "slow", "activity": "core.sleep", "with": { "duration": "PT1M" } } ] }""");
+        var runId = await _f.CreateRunAsync(plan);
+        var leaving = _f.Worker("node-a");
+        await leaving.StepAsync();
+        Assert.Equal(1, leaving.RunningCount);
+
+        await leaving.DrainAsync(TimeSpan.Zero);
+
+        var released = (await _f.Store.GetDetailsAsync(runId, CancellationToken.None))!;
+        Assert.Equal(TaskState.Queued, released.Tasks.Single().State);
+        Assert.Equal(AttemptOutcome.Cancelled, released.Attempts.Single().Outcome);
+        Assert.Contains("released: worker node-a shut down", released.Attempts.Single().Error);
+
+        var staying = _f.Worker("node-b");
+        await staying.StepAsync();
+
+        var details = (await _f.Store.GetDetailsAsync(runId, CancellationToken.None))!;
+        var task = details.Tasks.Single();
+        Assert.Equal(TaskState.Running, task.State);
+        Assert.Equal((2, 2), (task.Attempts, task.MaxAttempts));
+        Assert.Equal(1, staying.RunningCount);
+    }
+}
+
+public sealed class InMemoryQueueShutdownTests() : QueueShutdownTests(QueueKind.InMemory);
+
+public sealed class SqliteQueueShutdownTests() : QueueShutdownTests(QueueKind.Sqlite);

@@ -40,7 +40,11 @@ public sealed partial class QueueWorker(
     private readonly Dictionary<Guid, RunContext> _contexts = [];
     private DateTimeOffset _nextExpiryCheck = DateTimeOffset.MinValue;
 
-    private sealed record Running(ClaimedTask Claim, CancellationTokenSource Cancellation, Task<AttemptResult> Attempt);
+    private sealed record Running(ClaimedTask Claim, CancellationTokenSource Cancellation, Task<AttemptResult> Attempt)
+    {
+        /// <summary>Cancelled because this worker shuts down, not because the run was cancelled.</summary>
+        public bool Released { get; set; }
+    }
 
     public int RunningCount => _running.Count;
 
@@ -181,7 +185,8 @@ public sealed partial class QueueWorker(
         {
             _running.Remove(key);
             running.Cancellation.Dispose();
-            completions.Add(new AttemptCompletion(running.Claim, await running.Attempt.ConfigureAwait(false)));
+            var result = await running.Attempt.ConfigureAwait(false);
+            completions.Add(new AttemptCompletion(running.Claim, result, running.Released && result.Outcome == Model.AttemptOutcome.Cancelled));
         }
 
         var recorded = await queue.CompleteAsync(completions, plans, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
@@ -246,8 +251,11 @@ public sealed partial class QueueWorker(
         stopping.ThrowIfCancellationRequested();
     }
 
-    /// <summary>Graceful stop: running attempts get <paramref name="grace"/> to finish; the rest are cancelled and recorded.</summary>
-    private async Task DrainAsync(TimeSpan grace)
+    /// <summary>
+    /// Graceful stop: running attempts get <paramref name="grace"/> to finish; the rest are cancelled and released
+    /// (queued again for another node, their attempt not counted against retries).
+    /// </summary>
+    public async Task DrainAsync(TimeSpan grace)
     {
         if (_running.Count == 0)
         {
@@ -261,8 +269,9 @@ public sealed partial class QueueWorker(
         }
         catch (OperationCanceledException)
         {
-            foreach (var running in _running.Values)
+            foreach (var running in _running.Values.Where(r => !r.Attempt.IsCompleted))
             {
+                running.Released = true;
                 await running.Cancellation.CancelAsync().ConfigureAwait(false);
             }
 

@@ -112,6 +112,13 @@ public sealed class RunProgress
 
     public RunChanges RetryDue(int task, DateTimeOffset now) => Changes(Machine.RetryDue(task), now);
 
+    /// <summary>Records an attempt released at shutdown (cancelled, not counted) and queues the task again.</summary>
+    public RunChanges ReleaseAttempt(int task, AttemptRecord attempt, string reason, DateTimeOffset now)
+    {
+        attempt = attempt with { EndedAt = now, Outcome = AttemptOutcome.Cancelled, Error = reason };
+        return Changes(Machine.Release(task), now, attempt: attempt);
+    }
+
     /// <summary>
     /// Clears tasks (optionally with their downstream) back to pending with fresh attempts; a finished run goes
     /// back to queued so a worker starts it again. Returns null when no task could be cleared.

@@ -135,6 +135,17 @@ public sealed class RunStateMachine
     public int MaxAttemptsOf(int task) => _maxAttempts[task];
 
     /// <summary>
+    /// A running attempt handed back by a worker that shuts down: the task is queued again and the released
+    /// attempt does not count against its retries.
+    /// </summary>
+    public IReadOnlyList<TaskTransition> Release(int task)
+    {
+        Require(task, TaskState.Running);
+        _maxAttempts[task]++;
+        return [Set(task, TaskState.Queued)];
+    }
+
+    /// <summary>
     /// Clears final tasks back to pending with a fresh attempt budget (Airflow's "clear"); then <see cref="Start"/>
     /// re-evaluates them. Running and waiting tasks are left alone.
     /// </summary>

@@ -142,12 +142,12 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
     {
         lock (_gate)
         {
-            IReadOnlyList<bool> results = completions.Select(c => Complete(c.Task, c.Result, now)).ToList();
+            IReadOnlyList<bool> results = completions.Select(c => Complete(c.Task, c.Result, c.Released, now)).ToList();
             return Task.FromResult(results);
         }
     }
 
-    private bool Complete(ClaimedTask task, AttemptResult result, DateTimeOffset now)
+    private bool Complete(ClaimedTask task, AttemptResult result, bool released, DateTimeOffset now)
     {
         if (!_leases.TryGetValue((task.RunId, task.TaskId), out var lease) || lease.Claim.Attempt != task.Attempt || lease.Claim.Worker != task.Worker)
         {
@@ -158,8 +158,9 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
         var progress = _active[task.RunId];
         var cancelling = _cancelling.Contains(task.RunId);
         var index = IndexOf(progress, task.TaskId);
-        Apply(progress, progress.EndAttempt(index, lease.Attempt, result, now,
-            cancelling ? TaskState.Cancelled : null, cancelling ? "cancelled" : null));
+        Apply(progress, released && !cancelling
+            ? progress.ReleaseAttempt(index, lease.Attempt, $"released: worker {task.Worker} shut down", now)
+            : progress.EndAttempt(index, lease.Attempt, result, now, cancelling ? TaskState.Cancelled : null, cancelling ? "cancelled" : null));
         FinishIfDone(progress, now);
         return true;
     }

@@ -94,5 +94,8 @@ public interface IRunQueue
     Task<IReadOnlyDictionary<string, System.Text.Json.JsonElement>> OutputsAsync(Guid runId, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken);
 }
 
-/// <summary>How a claimed attempt ended.</summary>
-public sealed record AttemptCompletion(ClaimedTask Task, Engine.AttemptResult Result);
+/// <summary>
+/// How a claimed attempt ended. <see cref="Released"/>: the worker shut down before it finished; the task is queued
+/// again for another worker and the attempt does not count against its retries.
+/// </summary>
+public sealed record AttemptCompletion(ClaimedTask Task, Engine.AttemptResult Result, bool Released = false);

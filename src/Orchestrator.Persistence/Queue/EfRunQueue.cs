@@ -410,8 +410,10 @@ public sealed class EfRunQueue(
                         continue;
                     }
 
-                    var change = progress.EndAttempt(plan.IndexOf[claim.TaskId], RecordMapping.ToRecord(attempt), completion.Result, now,
-                        cancelling ? TaskState.Cancelled : null, cancelling ? "cancelled" : null);
+                    var change = completion.Released && !cancelling
+                        ? progress.ReleaseAttempt(plan.IndexOf[claim.TaskId], RecordMapping.ToRecord(attempt), $"released: worker {claim.Worker} shut down", now)
+                        : progress.EndAttempt(plan.IndexOf[claim.TaskId], RecordMapping.ToRecord(attempt), completion.Result, now,
+                            cancelling ? TaskState.Cancelled : null, cancelling ? "cancelled" : null);
                     changes = changes is null ? change : Combine(changes, change);
                     results[index] = true;
                 }
