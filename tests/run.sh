@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 # System packages the tests use, installed only when missing (Debian 12).
 # docker-compose: the Deployment tests validate docker/docker-compose.yml with it (only the client; without
 # --no-install-recommends it would pull in the Docker engine).
-apt_packages=(docker-compose)
+# postgresql: the PostgreSQL fixture starts throwaway clusters from its binaries (initdb, pg_ctl).
+apt_packages=(docker-compose postgresql)
 if ((${#apt_packages[@]} > 0)); then
   missing=()
   for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -4,7 +4,9 @@ using Microsoft.Extensions.Time.Testing;
 using Orchestrator.Engine;
 using Orchestrator.Model;
 using Orchestrator.Storage;
+using Orchestrator.Persistence.Postgres;
 using Orchestrator.Persistence.Sqlite;
+using Orchestrator.Testing;
 using Orchestrator.Validation;
 
 namespace Orchestrator.Persistence.Tests;
@@ -14,6 +16,7 @@ public enum QueueKind
 {
     InMemory,
     Sqlite,
+    Postgres,
 }
 
 /// <summary>The real engine services, a run queue (in memory or SQLite) and a fake clock, for queue tests.</summary>
@@ -29,9 +32,13 @@ public sealed class QueueWorkerFixture : IAsyncDisposable
         {
             services.AddSqliteStore(Path.Combine(_data, "queue.db"));
         }
+        else if (kind == QueueKind.Postgres)
+        {
+            services.AddPostgresStore(PostgresCluster.SharedAsync().GetAwaiter().GetResult().CreateDatabaseAsync("queue").GetAwaiter().GetResult());
+        }
 
         _services = services.AddOrchestratorCore(_data).BuildServiceProvider();
-        if (kind == QueueKind.Sqlite)
+        if (kind != QueueKind.InMemory)
         {
             _services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
         }
@@ -350,13 +357,19 @@ public sealed class InMemoryQueueWorkerTests() : QueueWorkerTests(QueueKind.InMe
 
 public sealed class SqliteQueueWorkerTests() : QueueWorkerTests(QueueKind.Sqlite);
 
+public sealed class PostgresQueueWorkerTests() : QueueWorkerTests(QueueKind.Postgres);
+
 public sealed class InMemoryQueueClearTests() : QueueClearTests(QueueKind.InMemory);
 
 public sealed class SqliteQueueClearTests() : QueueClearTests(QueueKind.Sqlite);
 
+public sealed class PostgresQueueClearTests() : QueueClearTests(QueueKind.Postgres);
+
 public sealed class InMemoryQueueCancelTests() : QueueCancelTests(QueueKind.InMemory);
 
 public sealed class SqliteQueueCancelTests() : QueueCancelTests(QueueKind.Sqlite);
+
+public sealed class PostgresQueueCancelTests() : QueueCancelTests(QueueKind.Postgres);
 
 public abstract class QueuePoolTests(QueueKind kind) : IAsyncDisposable
 {
@@ -403,6 +416,8 @@ public sealed class InMemoryQueuePoolTests() : QueuePoolTests(QueueKind.InMemory
 
 public sealed class SqliteQueuePoolTests() : QueuePoolTests(QueueKind.Sqlite);
 
+public sealed class PostgresQueuePoolTests() : QueuePoolTests(QueueKind.Postgres);
+
 public abstract class QueueShutdownTests(QueueKind kind) : IAsyncDisposable
 {
     private readonly QueueWorkerFixture _f = new(kind);
@@ -439,3 +454,5 @@ public abstract class QueueShutdownTests(QueueKind kind) : IAsyncDisposable
 public sealed class InMemoryQueueShutdownTests() : QueueShutdownTests(QueueKind.InMemory);
 
 public sealed class SqliteQueueShutdownTests() : QueueShutdownTests(QueueKind.Sqlite);
+
+public sealed class PostgresQueueShutdownTests() : QueueShutdownTests(QueueKind.Postgres);

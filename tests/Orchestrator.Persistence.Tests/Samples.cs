@@ -8,8 +8,8 @@ namespace Orchestrator.Persistence.Tests;
 /// <summary>Records with every field set to something a careless mapping would lose.</summary>
 public static class Samples
 {
-    /// <summary>Sub-millisecond ticks and a non-UTC offset.</summary>
-    public static readonly DateTimeOffset T0 = new DateTimeOffset(2025, 3, 14, 15, 9, 26, TimeSpan.FromHours(2)).AddTicks(5_358_979);
+    /// <summary>Sub-millisecond ticks (whole microseconds: what PostgreSQL keeps) and a non-UTC offset.</summary>
+    public static readonly DateTimeOffset T0 = new DateTimeOffset(2025, 3, 14, 15, 9, 26, TimeSpan.FromHours(2)).AddTicks(5_358_970);
 
     public static JsonElement Json(string json)
     {
@@ -51,7 +51,7 @@ public static class Samples
             ["nothing"] = Json("null"),
         },
         StartedAt = T0.AddSeconds(1),
-        EndedAt = T0.AddMinutes(2).AddTicks(1),
+        EndedAt = T0.AddMinutes(2).AddTicks(10),
         Error = "task 'load' failed: boom",
     };
 
@@ -68,7 +68,7 @@ public static class Samples
         Attempts = 2,
         NextAttemptAt = T0.AddSeconds(30),
         StartedAt = T0.AddSeconds(3),
-        EndedAt = T0.AddSeconds(4).AddTicks(7),
+        EndedAt = T0.AddSeconds(4).AddTicks(70),
         Outputs = Json("{\"rows\":42,\"path\":\"out/x.csv\",\"ok\":true,\"list\":[1.5,\"two\"]}"),
         Error = "attempt 1: connection reset",
     };
@@ -82,5 +82,5 @@ public static class Samples
     };
 
     public static TaskLogLine Line(Guid runId, string taskId, int attempt, int n, LogLevel level = LogLevel.Information)
-        => new(runId, taskId, attempt, ((long)attempt << 32) | (uint)n, T0.AddMilliseconds(n).AddTicks(3), level, $"line {n} of attempt {attempt}");
+        => new(runId, taskId, attempt, ((long)attempt << 32) | (uint)n, T0.AddMilliseconds(n).AddTicks(30), level, $"line {n} of attempt {attempt}");
 }

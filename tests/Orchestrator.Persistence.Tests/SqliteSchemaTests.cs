@@ -70,7 +70,7 @@ public sealed class SqliteSchemaTests(TempDirectory directory) : IClassFixture<T
         var row = Assert.Single(await QueryAsync(provider, "SELECT kind, state, created_at, params_json FROM runs"));
         Assert.Equal("backfill", row[0]);
         Assert.Equal("failed", row[1]);
-        Assert.Equal("2025-03-14T13:09:26.5358979Z", row[2]);
+        Assert.Equal("2025-03-14T13:09:26.5358970Z", row[2]);
         Assert.Contains("\"region\":\"eu-west\"", (string)row[3]!, StringComparison.Ordinal);
         Assert.Equal("up_for_retry", Assert.Single(await QueryAsync(provider, "SELECT state FROM task_instances"))[0]);
         Assert.Equal("timed_out", Assert.Single(await QueryAsync(provider, "SELECT outcome FROM attempts"))[0]);

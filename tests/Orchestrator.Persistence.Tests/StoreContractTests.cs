@@ -73,7 +73,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     {
         await Versions.SaveAsync(new WorkflowVersionRecord("orders", "old", "{}", T0), Token);
         await Versions.SaveAsync(new WorkflowVersionRecord("orders", "new", "{}", T0.AddMinutes(1)), Token);
-        await Versions.SaveAsync(new WorkflowVersionRecord("orders", "middle", "{}", T0.AddTicks(1)), Token);
+        await Versions.SaveAsync(new WorkflowVersionRecord("orders", "middle", "{}", T0.AddTicks(10)), Token);
         await Versions.SaveAsync(new WorkflowVersionRecord("other", "x", "{}", T0.AddDays(1)), Token);
 
         var list = await Versions.ListAsync("orders", Token);
@@ -212,7 +212,7 @@ public abstract class StoreContractTests : IAsyncLifetime
 
         var finishedRun = run with { State = RunState.Succeeded, StartedAt = T0.AddSeconds(1), EndedAt = T0.AddSeconds(9) };
         var finishedTask = FullTask(run.Id, "extract") with { Error = null };
-        var finishedAttempt = started with { EndedAt = T0.AddSeconds(2).AddTicks(9), Outcome = AttemptOutcome.Succeeded };
+        var finishedAttempt = started with { EndedAt = T0.AddSeconds(2).AddTicks(90), Outcome = AttemptOutcome.Succeeded };
         await Runs.SaveAsync(new RunChanges(finishedRun, [finishedTask], [finishedAttempt]), Token);
 
         var details = await Runs.GetDetailsAsync(run.Id, Token);

@@ -142,14 +142,15 @@ public sealed class EfRunQueue(
                     .SetProperty(t => t.NextAttemptAt, (DateTimeOffset?)null)
                     .SetProperty(t => t.QueuedAt, now), cancellationToken).ConfigureAwait(false);
 
-            var candidates = await (
-                    from t in db.TaskInstances
-                    join r in db.Runs on t.RunId equals r.Id
-                    where t.State == TaskState.Queued && r.State == RunState.Running && r.CancelRequestedAt == null
-                    orderby t.QueuedAt, t.RunId, t.Ordinal
-                    select new { Task = t, r.WorkflowId, r.WorkflowVersion })
-                .Take(Math.Max(request.Max * 4, 64))
+            // Oldest first; rows another transaction holds are skipped rather than waited for (PostgreSQL).
+            var take = Math.Max(request.Max * 4, 64);
+            var rows = await db.TaskInstances.FromSqlRaw(CandidatesSql(locking.CandidateRowLock), take)
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
+            var rowRuns = rows.Select(t => t.RunId).Distinct().ToList();
+            var versions = await db.Runs.AsNoTracking().Where(r => rowRuns.Contains(r.Id))
+                .Select(r => new { r.Id, r.WorkflowId, r.WorkflowVersion })
+                .ToDictionaryAsync(r => r.Id, cancellationToken).ConfigureAwait(false);
+            var candidates = rows.ConvertAll(t => new { Task = t, versions[t.RunId].WorkflowId, versions[t.RunId].WorkflowVersion });
             var runIds = candidates.Select(c => c.Task.RunId).Distinct().ToList();
             var running = (await db.TaskInstances.Where(t => runIds.Contains(t.RunId) && t.State == TaskState.Running)
                     .GroupBy(t => t.RunId).Select(g => new { g.Key, Count = g.Count() })
@@ -448,6 +449,15 @@ public sealed class EfRunQueue(
 
         return results;
     }
+
+    /// <summary>Queued instances of running, not cancelling runs, in claim order; <c>{0}</c> is the row count.</summary>
+    private static string CandidatesSql(string rowLock) => $$"""
+        SELECT t.* FROM task_instances AS t
+        WHERE t.state = 'queued' AND EXISTS (
+            SELECT 1 FROM runs AS r WHERE r.id = t.run_id AND r.state = 'running' AND r.cancel_requested_at IS NULL)
+        ORDER BY t.queued_at, t.run_id, t.ordinal
+        LIMIT {0} {{rowLock}}
+        """;
 
     private static async Task<RunProgress> LoadAsync(OrchestratorDbContext db, WorkflowPlan plan, RunEntity run, CancellationToken cancellationToken)
     {

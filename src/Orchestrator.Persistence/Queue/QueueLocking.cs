@@ -16,8 +16,14 @@ public interface IQueueLocking
 {
     Task LockAsync(OrchestratorDbContext db, QueueLock name, CancellationToken cancellationToken);
 
-    /// <summary>Serializes the events of one run (row lock on the run).</summary>
+    /// <summary>
+    /// Serializes the events of one run (row lock on the run) and keeps them apart from claims, which read the
+    /// task rows these events rewrite.
+    /// </summary>
     Task LockRunAsync(OrchestratorDbContext db, Guid runId, CancellationToken cancellationToken);
+
+    /// <summary>Appended to the query of claim candidates: locks the rows it returns, skipping rows others hold.</summary>
+    string CandidateRowLock { get; }
 
     /// <summary>Tells every node that work was queued.</summary>
     Task NotifyAsync(CancellationToken cancellationToken);
@@ -29,6 +35,8 @@ public sealed class SqliteQueueLocking(Engine.QueueSignal signal) : IQueueLockin
     public Task LockAsync(OrchestratorDbContext db, QueueLock name, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task LockRunAsync(OrchestratorDbContext db, Guid runId, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public string CandidateRowLock => "";
 
     public Task NotifyAsync(CancellationToken cancellationToken)
     {

@@ -1,0 +1,40 @@
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using Orchestrator.Persistence.Queue;
+
+namespace Orchestrator.Persistence.Postgres;
+
+/// <summary>
+/// PostgreSQL, several nodes on one database. Claims and run starts are critical sections under transaction-scoped
+/// advisory locks, because pools, <c>maxActiveTasks</c> and <c>maxActiveRuns</c> are counted across nodes (as
+/// Airflow's scheduler holds its pool rows). The events of a run (attempt ends, cancel, clear) hold the claim
+/// lock in shared mode — many at once, never during a claim — plus a row lock on the run. Claim candidates are
+/// locked with <c>FOR UPDATE SKIP LOCKED</c>. Work is announced with <c>NOTIFY</c>, which
+/// <see cref="PostgresQueueListener"/> turns into wake-ups on every node.
+/// </summary>
+public sealed class PostgresQueueLocking(NpgsqlDataSource dataSource, Engine.QueueSignal signal) : IQueueLocking
+{
+    /// <summary>The notification channel of queued work.</summary>
+    public const string Channel = "orchestrator_queue";
+
+    /// <summary>First key of our advisory locks ("ORCH"), so they cannot collide with another application's.</summary>
+    private const int LockSpace = 0x4F524348;
+
+    public string CandidateRowLock => "FOR UPDATE SKIP LOCKED";
+
+    public async Task LockAsync(OrchestratorDbContext db, QueueLock name, CancellationToken cancellationToken)
+        => await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockSpace}, {(int)name})", cancellationToken).ConfigureAwait(false);
+
+    public async Task LockRunAsync(OrchestratorDbContext db, Guid runId, CancellationToken cancellationToken)
+        => await db.Database.ExecuteSqlAsync(
+            $"SELECT pg_advisory_xact_lock_shared({LockSpace}, {(int)QueueLock.Claim}); SELECT 1 FROM runs WHERE id = {runId} FOR UPDATE",
+            cancellationToken).ConfigureAwait(false);
+
+    public async Task NotifyAsync(CancellationToken cancellationToken)
+    {
+        // This node's workers need no round trip; the others hear it through LISTEN.
+        signal.Pulse();
+        await using var command = dataSource.CreateCommand($"NOTIFY {Channel}");
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
