@@ -54,7 +54,9 @@ public sealed class RunLauncher(WorkflowCatalog catalog, IRunQueue queue, QueueS
             return new LaunchResult(null, LaunchFailure.InvalidParams, e.Errors);
         }
 
+        // Whole microseconds, what PostgreSQL keeps: the run answered now reads the same as the run stored.
         var now = time.GetUtcNow();
+        now = now.AddTicks(-(now.UtcTicks % 10));
         var date = logicalDate ?? now;
         var interval = DataIntervals.ForLogicalDate(plan.Definition, date);
         var context = new RunContext

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Orchestrator.Activities;
 using Orchestrator.Engine;
+using Orchestrator.Persistence.Postgres;
 using Orchestrator.Persistence.Sqlite;
 using Orchestrator.Server.Api;
 using Orchestrator.Server.Execution;
@@ -33,6 +34,11 @@ public static class OrchestratorHost
 
         builder.Services.AddOrchestratorServer(builder.Configuration);
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+
+        // A failed command surfaces as an exception that our code handles or logs with context (a second node
+        // losing the race for a logical date, the first look for the migrations table); EF's own line is noise.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Database.Command", LogLevel.None);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Update", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Quartz", LogLevel.Warning);
         if (builder.Configuration[$"{OrchestratorOptions.SectionName}:LogFormat"] == "json")
@@ -98,7 +104,6 @@ public static class OrchestratorHost
         services.AddSingleton<QueueWorker>();
         services.AddHostedService<WorkerService>();
 
-        services.AddQuartz(q => q.UseInMemoryStore());
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
         services.AddSingleton<WorkflowScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkflowScheduler>());
@@ -127,10 +132,39 @@ public static class OrchestratorHost
                     ? new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connection).DataSource
                     : Path.Combine(dataDirectory, "orchestrator.db");
                 services.AddSqliteStore(path);
+
+                // One node: the schedule lives in memory and is rebuilt from the workflows and the runs at start.
+                services.AddQuartz(q => q.UseInMemoryStore());
+                break;
+            case "postgresql":
+                if (database.ConnectionString is not { Length: > 0 } postgres)
+                {
+                    throw new InvalidOperationException(
+                        "Orchestrator:Database:Provider is postgresql: set Orchestrator:Database:ConnectionString (e.g. " +
+                        "Orchestrator__Database__ConnectionString=\"Host=postgres;Database=orchestrator;Username=orchestrator;Password=...\").");
+                }
+
+                services.AddPostgresStore(postgres);
+                services.AddSingleton<PostgresQueueListener>();
+                services.AddHostedService<QueueListenerService>();
+
+                // Several nodes: Quartz's clustered ADO.NET store in the same database fires each trigger on one node.
+                services.AddQuartz(q =>
+                {
+                    q.UsePersistentStore(store =>
+                    {
+                        store.UsePostgres(postgres);
+                        store.UseClustering(c =>
+                        {
+                            c.CheckinInterval = TimeSpan.FromSeconds(5);
+                            c.CheckinMisfireThreshold = TimeSpan.FromSeconds(15);
+                        });
+                        store.ProvisionSchema();
+                    });
+                });
                 break;
             default:
-                throw new InvalidOperationException(
-                    $"Orchestrator:Database:Provider '{database.Provider}' is not available in this build; use sqlite.");
+                throw new InvalidOperationException($"Orchestrator:Database:Provider '{database.Provider}' is not known; use sqlite or postgresql.");
         }
 
         // The first hosted service, whatever the order of registration: the schema is current before the catalog
