@@ -7,35 +7,68 @@ using Orchestrator.Activities;
 using Orchestrator.Engine;
 using Orchestrator.Model;
 using Orchestrator.Persistence;
+using Orchestrator.Persistence.Postgres;
 using Orchestrator.Persistence.Sqlite;
+using Orchestrator.Testing;
 using Orchestrator.Storage;
+
+/// <summary>The database under the durable benchmark.</summary>
+internal enum BenchDatabase
+{
+    Sqlite,
+    Postgres,
+}
 
 /// <summary>
 /// Durable no-op task instances per second through the database queue, and the latency from an upstream's
-/// succeeded transition to its downstream's running transition (p50, p95).
+/// succeeded transition to its downstream's running transition (p50, p95). With several workers, each is a node of
+/// its own name competing for the same queue (claims, leases and completions all go through the database).
 /// </summary>
 internal static class DurableBenchmark
 {
     public static int Slots { get; set; } = 16;
 
-    public static async Task RunAsync(string name, WorkflowDefinition definition, int runs)
+    public static async Task RunAsync(string name, WorkflowDefinition definition, int runs, BenchDatabase database = BenchDatabase.Sqlite, int workers = 1)
     {
         var directory = Directory.CreateTempSubdirectory("orchestrator-durable-").FullName;
         var observer = new Recorder();
-        var services = new ServiceCollection()
-            .AddSingleton<IRunObserver>(observer)
-            .AddSqliteStore(Path.Combine(directory, "bench.db"))
-            .AddOrchestratorCore(directory)
-            .BuildServiceProvider();
+        var connection = database == BenchDatabase.Postgres ? await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync("bench") : null;
+
+        // One service provider per node, as in separate processes: its own connection pool, wake-up signal and
+        // (PostgreSQL) LISTEN connection; nodes learn of each other's work only through the database.
+        var providers = new List<ServiceProvider>();
+        for (var n = 0; n < (connection is null ? 1 : workers); n++)
+        {
+            var collection = new ServiceCollection().AddSingleton<IRunObserver>(observer).AddLogging();
+            if (connection is not null)
+            {
+                collection.AddPostgresStore(connection).AddSingleton<PostgresQueueListener>();
+            }
+            else
+            {
+                collection.AddSqliteStore(Path.Combine(directory, "bench.db"));
+            }
+
+            providers.Add(collection.AddOrchestratorCore(directory).BuildServiceProvider());
+        }
+
+        var services = providers[0];
         await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
         var plan = WorkflowPlan.Compile(definition with { Concurrency = new ConcurrencyLimits { MaxActiveTasks = 64, MaxActiveRuns = runs } },
             services.GetRequiredService<ActivityRegistry>());
         var plans = new SinglePlan(plan);
         var queue = services.GetRequiredService<IRunQueue>();
-        var signal = services.GetRequiredService<QueueSignal>();
-        var worker = new QueueWorker(queue, services.GetRequiredService<IRunStore>(), plans, services.GetRequiredService<AttemptRunner>(), signal,
-            TimeProvider.System, new WorkerSettings { Name = "bench", Slots = Slots, PollInterval = TimeSpan.FromMilliseconds(500) },
-            NullLogger<QueueWorker>.Instance, observer);
+        var nodes = Enumerable.Range(0, workers).Select(n =>
+        {
+            var node = providers[Math.Min(n, providers.Count - 1)];
+            return new QueueWorker(node.GetRequiredService<IRunQueue>(), node.GetRequiredService<IRunStore>(), plans,
+                node.GetRequiredService<AttemptRunner>(), node.GetRequiredService<QueueSignal>(), TimeProvider.System,
+                new WorkerSettings { Name = $"bench-{n + 1}", Slots = Slots, PollInterval = TimeSpan.FromMilliseconds(500) },
+                NullLogger<QueueWorker>.Instance, observer);
+        }).ToList();
+        using var stop = new CancellationTokenSource();
+        var listeners = providers.Select(p => p.GetService<PostgresQueueListener>()).OfType<PostgresQueueListener>()
+            .Select(l => Task.Run(() => l.RunAsync(stop.Token))).ToList();
 
         var watch = Stopwatch.StartNew();
         for (var i = 0; i < runs; i++)
@@ -49,19 +82,22 @@ internal static class DurableBenchmark
             await queue.TryCreateRunAsync(run, tasks, CancellationToken.None);
         }
 
-        using var stop = new CancellationTokenSource();
-        var loop = worker.RunAsync(stop.Token);
+        var loops = nodes.ConvertAll(worker => Task.Run(() => worker.RunAsync(stop.Token)));
         await observer.WaitForRunsAsync(runs);
         watch.Stop();
         await stop.CancelAsync();
-        await loop;
+        await Task.WhenAll([.. loops, .. listeners]);
 
         var instances = runs * definition.Tasks.Count;
         var latencies = observer.Latencies(plan);
         Console.WriteLine($"{name}");
         Console.WriteLine($"  {instances:N0} task instances in {watch.Elapsed.TotalMilliseconds:F0} ms: {instances / watch.Elapsed.TotalSeconds:N0} task instances/s" +
             (latencies.Count == 0 ? "" : $"; upstream end -> downstream running p50 {Percentile(latencies, 0.5):F1} ms, p95 {Percentile(latencies, 0.95):F1} ms"));
-        await services.DisposeAsync();
+        foreach (var provider in providers)
+        {
+            await provider.DisposeAsync();
+        }
+
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(directory, recursive: true);
     }

@@ -22,6 +22,7 @@ Directory.Delete(dataDirectory, recursive: true);
 
 Console.WriteLine();
 Console.WriteLine("Durable execution (QueueWorker over the SQLite run queue, one node)");
+await DurableBenchmark.RunAsync("warm-up (not counted)", Layered(1, 200), runs: 1);
 foreach (var slots in new[] { 16, 64 })
 {
     DurableBenchmark.Slots = slots;
@@ -31,6 +32,20 @@ foreach (var slots in new[] { 16, 64 })
 DurableBenchmark.Slots = 16;
 await DurableBenchmark.RunAsync("100 runs of 10 no-op tasks in a chain", Layered(10, 1), runs: 100);
 await DurableBenchmark.RunAsync("a chain of 200 no-op tasks (latency upstream end -> downstream start)", Layered(200, 1), runs: 1);
+
+Console.WriteLine();
+Console.WriteLine("Durable execution over PostgreSQL (a throwaway local cluster, fsync off; every worker is a node of its own)");
+await DurableBenchmark.RunAsync("warm-up (not counted)", Layered(1, 200), runs: 1, BenchDatabase.Postgres);
+foreach (var (slots, workers) in new[] { (16, 1), (64, 1), (32, 2) })
+{
+    DurableBenchmark.Slots = slots;
+    await DurableBenchmark.RunAsync($"2,000 independent no-op tasks in one run, {workers} worker(s) x {slots} slots", Layered(1, 2_000), runs: 1, BenchDatabase.Postgres, workers);
+}
+
+DurableBenchmark.Slots = 32;
+await DurableBenchmark.RunAsync("200 runs of 10 no-op tasks in a chain, 2 workers x 32 slots", Layered(10, 1), runs: 200, BenchDatabase.Postgres, workers: 2);
+DurableBenchmark.Slots = 16;
+await DurableBenchmark.RunAsync("a chain of 200 no-op tasks (latency upstream end -> downstream start), 2 workers", Layered(200, 1), runs: 1, BenchDatabase.Postgres, workers: 2);
 
 async Task Measure(string name, WorkflowDefinition definition, int iterations, bool print = true)
 {
