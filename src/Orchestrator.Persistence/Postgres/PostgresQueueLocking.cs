@@ -25,10 +25,13 @@ public sealed class PostgresQueueLocking(NpgsqlDataSource dataSource, Engine.Que
     public async Task LockAsync(OrchestratorDbContext db, QueueLock name, CancellationToken cancellationToken)
         => await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockSpace}, {(int)name})", cancellationToken).ConfigureAwait(false);
 
-    public async Task LockRunAsync(OrchestratorDbContext db, Guid runId, CancellationToken cancellationToken)
-        => await db.Database.ExecuteSqlAsync(
-            $"SELECT pg_advisory_xact_lock_shared({LockSpace}, {(int)QueueLock.Claim}); SELECT 1 FROM runs WHERE id = {runId} FOR UPDATE",
+    public async Task LockRunsAsync(OrchestratorDbContext db, IReadOnlyCollection<Guid> runIds, CancellationToken cancellationToken)
+    {
+        var ids = runIds.Order().ToArray();
+        await db.Database.ExecuteSqlAsync(
+            $"SELECT pg_advisory_xact_lock_shared({LockSpace}, {(int)QueueLock.Claim}); SELECT 1 FROM runs WHERE id = ANY({ids}) ORDER BY id FOR UPDATE",
             cancellationToken).ConfigureAwait(false);
+    }
 
     public async Task NotifyAsync(CancellationToken cancellationToken)
     {

@@ -278,7 +278,7 @@ public sealed class EfRunQueue(
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await locking.LockRunAsync(db, runId, cancellationToken).ConfigureAwait(false);
+            await locking.LockRunsAsync(db, [runId], cancellationToken).ConfigureAwait(false);
             var entity = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false);
             if (entity is null || entity.State.IsFinal() || plans.Find(entity.WorkflowId, entity.WorkflowVersion) is not { } plan)
             {
@@ -313,7 +313,7 @@ public sealed class EfRunQueue(
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await locking.LockRunAsync(db, runId, cancellationToken).ConfigureAwait(false);
+            await locking.LockRunsAsync(db, [runId], cancellationToken).ConfigureAwait(false);
             var entity = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false);
             if (entity is null || entity.State == RunState.Queued || plans.Find(entity.WorkflowId, entity.WorkflowVersion) is not { } plan)
             {
@@ -366,8 +366,8 @@ public sealed class EfRunQueue(
     }
 
     /// <summary>
-    /// Records the ends of attempts whose leases still hold, and what follows, in one transaction: each run is
-    /// locked, read and written once for all of its completions.
+    /// Records the ends of attempts whose leases still hold, and what follows, in one transaction: the runs are
+    /// locked together, their rows read in three queries and written once for all of their completions.
     /// </summary>
     private async Task<IReadOnlyList<bool>> EndAttemptsAsync(IReadOnlyList<AttemptCompletion> completions, IWorkflowPlans plans, DateTimeOffset now, bool expiring, CancellationToken cancellationToken)
     {
@@ -376,37 +376,44 @@ public sealed class EfRunQueue(
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var group in completions.Select((c, i) => (Completion: c, Index: i)).GroupBy(x => x.Completion.Task.RunId).OrderBy(g => g.Key))
+            var groups = completions.Select((c, i) => (Completion: c, Index: i)).GroupBy(x => x.Completion.Task.RunId)
+                .Where(g => plans.Find(g.First().Completion.Task.WorkflowId, g.First().Completion.Task.WorkflowVersion) is not null)
+                .OrderBy(g => g.Key).ToList();
+            if (groups.Count == 0)
+            {
+                return results;
+            }
+
+            var runIds = groups.ConvertAll(g => g.Key);
+            await locking.LockRunsAsync(db, runIds, cancellationToken).ConfigureAwait(false);
+            var runs = await db.Runs.Where(r => runIds.Contains(r.Id)).ToDictionaryAsync(r => r.Id, cancellationToken).ConfigureAwait(false);
+
+            // Read without tracking (a run may have thousands of tasks); the rows that change are attached when written.
+            var rows = (await db.TaskInstances.AsNoTracking().Where(t => runIds.Contains(t.RunId)).ToListAsync(cancellationToken).ConfigureAwait(false))
+                .GroupBy(t => t.RunId).ToDictionary(g => g.Key, g => g.ToList());
+            var taskIds = completions.Select(c => c.Task.TaskId).Distinct().ToList();
+            var attempts = await db.Attempts.AsNoTracking().Where(a => runIds.Contains(a.RunId) && taskIds.Contains(a.TaskId))
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            var tracked = new TrackedRows(rows.Values.SelectMany(r => r), attempts, taskIds);
+            foreach (var group in groups)
             {
                 var first = group.First().Completion.Task;
-                if (plans.Find(first.WorkflowId, first.WorkflowVersion) is not { } plan)
+                var plan = plans.Find(first.WorkflowId, first.WorkflowVersion)!;
+                if (!runs.TryGetValue(group.Key, out var run) || !rows.TryGetValue(group.Key, out var runRows))
                 {
                     continue;
                 }
 
-                await locking.LockRunAsync(db, group.Key, cancellationToken).ConfigureAwait(false);
-                var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == group.Key, cancellationToken).ConfigureAwait(false);
-                if (run is null)
-                {
-                    continue;
-                }
-
-                var rows = await db.TaskInstances.AsNoTracking().Where(t => t.RunId == group.Key).ToListAsync(cancellationToken).ConfigureAwait(false);
-                var byId = rows.ToDictionary(t => t.TaskId, StringComparer.Ordinal);
-                var taskIds = group.Select(x => x.Completion.Task.TaskId).Distinct().ToList();
-                var attempts = await db.Attempts.AsNoTracking().Where(a => a.RunId == group.Key && taskIds.Contains(a.TaskId))
-                    .ToListAsync(cancellationToken).ConfigureAwait(false);
-                var progress = new RunProgress(plan, RecordMapping.ToRecord(run), rows.ConvertAll(RecordMapping.ToRecord));
+                var progress = new RunProgress(plan, RecordMapping.ToRecord(run), runRows.ConvertAll(RecordMapping.ToRecord));
                 var cancelling = run.CancelRequestedAt is not null;
                 RunChanges? changes = null;
                 foreach (var (completion, index) in group)
                 {
                     var claim = completion.Task;
-                    var held = byId.TryGetValue(claim.TaskId, out var row) && row.State == TaskState.Running && row.Attempts == claim.Attempt
-                        && row.LeaseOwner == claim.Worker && (!expiring || row.LeaseExpiresAt <= now)
+                    var held = tracked.Tasks.TryGetValue((claim.RunId, claim.TaskId), out var row) && row.State == TaskState.Running
+                        && row.Attempts == claim.Attempt && row.LeaseOwner == claim.Worker && (!expiring || row.LeaseExpiresAt <= now)
                         && progress.Machine.StateOf(plan.IndexOf[claim.TaskId]) == TaskState.Running;
-                    var attempt = attempts.FirstOrDefault(a => a.TaskId == claim.TaskId && a.Number == claim.Attempt);
-                    if (!held || attempt is null)
+                    if (!held || !tracked.Attempts.TryGetValue((claim.RunId, claim.TaskId, claim.Attempt), out var attempt))
                     {
                         continue;
                     }
@@ -429,7 +436,7 @@ public sealed class EfRunQueue(
                     changes = Combine(changes, cancelling ? progress.Finish(now, RunState.Cancelled, "cancelled") : progress.Finish(now));
                 }
 
-                await WriteAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
+                await WriteAsync(db, changes, now, cancellationToken, tracked).ConfigureAwait(false);
                 published.Add((progress.Run, changes));
             }
 
@@ -450,6 +457,17 @@ public sealed class EfRunQueue(
         return results;
     }
 
+    /// <summary>Rows already read in this transaction (untracked), by key, so that writing them needs no query.</summary>
+    private sealed class TrackedRows(IEnumerable<TaskInstanceEntity> tasks, IEnumerable<AttemptEntity> attempts, IEnumerable<string> attemptsOf)
+    {
+        /// <summary>Tasks whose attempts (in the loaded runs) are all in <see cref="Attempts"/>.</summary>
+        public HashSet<string> AttemptsOf { get; } = attemptsOf.ToHashSet(StringComparer.Ordinal);
+
+        public Dictionary<(Guid, string), TaskInstanceEntity> Tasks { get; } = tasks.ToDictionary(t => (t.RunId, t.TaskId));
+
+        public Dictionary<(Guid, string, int), AttemptEntity> Attempts { get; } = attempts.ToDictionary(a => (a.RunId, a.TaskId, a.Number));
+    }
+
     /// <summary>Queued instances of running, not cancelling runs, in claim order; <c>{0}</c> is the row count.</summary>
     private static string CandidatesSql(string rowLock) => $$"""
         SELECT t.* FROM task_instances AS t
@@ -465,8 +483,11 @@ public sealed class EfRunQueue(
         return new RunProgress(plan, RecordMapping.ToRecord(run), tasks.ConvertAll(RecordMapping.ToRecord));
     }
 
-    /// <summary>Applies changes to tracked rows: queue bookkeeping (queued time, lease) follows the new states.</summary>
-    private static async Task WriteAsync(OrchestratorDbContext db, RunChanges changes, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies changes to tracked rows: queue bookkeeping (queued time, lease) follows the new states. Rows in
+    /// <paramref name="tracked"/> are attached as read; the others are read first.
+    /// </summary>
+    private static async Task WriteAsync(OrchestratorDbContext db, RunChanges changes, DateTimeOffset now, CancellationToken cancellationToken, TrackedRows? tracked = null)
     {
         if (changes.Run is { } run)
         {
@@ -479,12 +500,15 @@ public sealed class EfRunQueue(
 
         foreach (var group in changes.Tasks.GroupBy(t => t.RunId))
         {
-            var ids = group.Select(t => t.TaskId).Distinct().ToList();
-            var rows = await db.TaskInstances.Where(t => t.RunId == group.Key && ids.Contains(t.TaskId))
-                .ToDictionaryAsync(t => t.TaskId, StringComparer.Ordinal, cancellationToken).ConfigureAwait(false);
+            var ids = group.Select(t => t.TaskId).Where(id => tracked?.Tasks.ContainsKey((group.Key, id)) != true).Distinct().ToList();
+            var rows = ids.Count == 0
+                ? []
+                : await db.TaskInstances.Where(t => t.RunId == group.Key && ids.Contains(t.TaskId))
+                    .ToDictionaryAsync(t => t.TaskId, StringComparer.Ordinal, cancellationToken).ConfigureAwait(false);
             foreach (var task in group)
             {
-                var row = rows[task.TaskId];
+                var row = tracked?.Tasks.GetValueOrDefault((group.Key, task.TaskId)) ?? rows[task.TaskId];
+                Track(db, row);
                 var wasQueued = row.State == TaskState.Queued;
                 var ordinal = row.Ordinal;
                 db.Entry(row).CurrentValues.SetValues(RecordMapping.ToEntity(task, ordinal));
@@ -499,23 +523,36 @@ public sealed class EfRunQueue(
 
         foreach (var group in changes.Attempts.GroupBy(a => a.RunId))
         {
-            var ids = group.Select(a => a.TaskId).Distinct().ToList();
-            var rows = await db.Attempts.Where(a => a.RunId == group.Key && ids.Contains(a.TaskId))
-                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            var ids = group.Select(a => a.TaskId).Where(id => tracked?.AttemptsOf.Contains(id) != true).Distinct().ToList();
+            var rows = ids.Count == 0
+                ? []
+                : await db.Attempts.Where(a => a.RunId == group.Key && ids.Contains(a.TaskId)).ToListAsync(cancellationToken).ConfigureAwait(false);
             foreach (var attempt in group)
             {
-                var row = rows.FirstOrDefault(a => a.TaskId == attempt.TaskId && a.Number == attempt.Number);
+                var row = tracked?.Attempts.GetValueOrDefault((attempt.RunId, attempt.TaskId, attempt.Number))
+                    ?? rows.FirstOrDefault(a => a.TaskId == attempt.TaskId && a.Number == attempt.Number);
                 if (row is null)
                 {
                     row = RecordMapping.ToEntity(attempt);
                     db.Attempts.Add(row);
                     rows.Add(row);
+                    tracked?.Attempts.Add((attempt.RunId, attempt.TaskId, attempt.Number), row);
                 }
                 else
                 {
+                    Track(db, row);
                     db.Entry(row).CurrentValues.SetValues(RecordMapping.ToEntity(attempt));
                 }
             }
+        }
+    }
+
+    /// <summary>Attaches a row read without tracking, as unchanged, so that only the values set next are written.</summary>
+    private static void Track(OrchestratorDbContext db, object row)
+    {
+        if (db.Entry(row).State == EntityState.Detached)
+        {
+            db.Attach(row);
         }
     }
 

@@ -17,10 +17,10 @@ public interface IQueueLocking
     Task LockAsync(OrchestratorDbContext db, QueueLock name, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Serializes the events of one run (row lock on the run) and keeps them apart from claims, which read the
-    /// task rows these events rewrite.
+    /// Serializes the events of these runs (row locks on the runs, taken in id order) and keeps them apart from
+    /// claims, which read the task rows these events rewrite.
     /// </summary>
-    Task LockRunAsync(OrchestratorDbContext db, Guid runId, CancellationToken cancellationToken);
+    Task LockRunsAsync(OrchestratorDbContext db, IReadOnlyCollection<Guid> runIds, CancellationToken cancellationToken);
 
     /// <summary>Appended to the query of claim candidates: locks the rows it returns, skipping rows others hold.</summary>
     string CandidateRowLock { get; }
@@ -34,7 +34,7 @@ public sealed class SqliteQueueLocking(Engine.QueueSignal signal) : IQueueLockin
 {
     public Task LockAsync(OrchestratorDbContext db, QueueLock name, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task LockRunAsync(OrchestratorDbContext db, Guid runId, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task LockRunsAsync(OrchestratorDbContext db, IReadOnlyCollection<Guid> runIds, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public string CandidateRowLock => "";
 
