@@ -20,6 +20,9 @@ public sealed class EfRunQueue(
     TimeProvider time,
     IRunObserver? observer = null) : IRunQueue
 {
+    /// <summary>The workflow version of recent runs (it never changes), so that a claim need not read it each time.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (string WorkflowId, string WorkflowVersion)> _versions = new();
+
     public async Task<bool> TryCreateRunAsync(RunRecord run, IReadOnlyList<TaskInstanceRecord> tasks, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
@@ -61,12 +64,13 @@ public sealed class EfRunQueue(
         var started = new List<(RunRecord Run, RunChanges Changes)>();
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            // The common idle answer costs one query and no transaction (nor, on SQLite, the write lock).
             if (!await db.Runs.AnyAsync(r => r.State == RunState.Queued, cancellationToken).ConfigureAwait(false))
             {
                 return [];
             }
 
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await locking.LockAsync(db, QueueLock.StartRuns, cancellationToken).ConfigureAwait(false);
             var queued = await db.Runs.Where(r => r.State == RunState.Queued).OrderBy(r => r.CreatedAt).Take(200)
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
@@ -123,7 +127,6 @@ public sealed class EfRunQueue(
         var claimed = new List<(ClaimedTask Claim, TaskInstanceRecord Task)>();
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             var now = request.Now;
             var anyWork = await db.TaskInstances.AnyAsync(
                 t => t.State == TaskState.Queued || (t.State == TaskState.UpForRetry && t.NextAttemptAt <= now), cancellationToken).ConfigureAwait(false);
@@ -132,6 +135,7 @@ public sealed class EfRunQueue(
                 return [];
             }
 
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await locking.LockAsync(db, QueueLock.Claim, cancellationToken).ConfigureAwait(false);
 
             // Retries that are due go back to the queue (RunStateMachine.RetryDue: up_for_retry -> queued).
@@ -146,10 +150,34 @@ public sealed class EfRunQueue(
             var take = Math.Max(request.Max * 4, 64);
             var rows = await db.TaskInstances.FromSqlRaw(CandidatesSql(locking.CandidateRowLock), take)
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
-            var rowRuns = rows.Select(t => t.RunId).Distinct().ToList();
-            var versions = await db.Runs.AsNoTracking().Where(r => rowRuns.Contains(r.Id))
-                .Select(r => new { r.Id, r.WorkflowId, r.WorkflowVersion })
-                .ToDictionaryAsync(r => r.Id, cancellationToken).ConfigureAwait(false);
+            var versions = new Dictionary<Guid, (string WorkflowId, string WorkflowVersion)>();
+            var unknown = new List<Guid>();
+            foreach (var id in rows.Select(t => t.RunId).Distinct())
+            {
+                if (_versions.TryGetValue(id, out var known))
+                {
+                    versions[id] = known;
+                }
+                else
+                {
+                    unknown.Add(id);
+                }
+            }
+
+            if (unknown.Count > 0)
+            {
+                if (_versions.Count > 10_000)
+                {
+                    _versions.Clear();
+                }
+
+                foreach (var r in await db.Runs.AsNoTracking().Where(r => unknown.Contains(r.Id))
+                             .Select(r => new { r.Id, r.WorkflowId, r.WorkflowVersion }).ToListAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    versions[r.Id] = _versions[r.Id] = (r.WorkflowId, r.WorkflowVersion);
+                }
+            }
+
             var candidates = rows.ConvertAll(t => new { Task = t, versions[t.RunId].WorkflowId, versions[t.RunId].WorkflowVersion });
             var runIds = candidates.Select(c => c.Task.RunId).Distinct().ToList();
             var running = (await db.TaskInstances.Where(t => runIds.Contains(t.RunId) && t.State == TaskState.Running)
