@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using Orchestrator.Persistence.Queue;
 
 namespace Orchestrator.Persistence.Postgres;
@@ -12,7 +11,7 @@ namespace Orchestrator.Persistence.Postgres;
 /// locked with <c>FOR UPDATE SKIP LOCKED</c>. Work is announced with <c>NOTIFY</c>, which
 /// <see cref="PostgresQueueListener"/> turns into wake-ups on every node.
 /// </summary>
-public sealed class PostgresQueueLocking(NpgsqlDataSource dataSource, Engine.QueueSignal signal) : IQueueLocking
+public sealed class PostgresQueueLocking(Engine.QueueSignal signal) : IQueueLocking
 {
     /// <summary>The notification channel of queued work.</summary>
     public const string Channel = "orchestrator_queue";
@@ -33,11 +32,9 @@ public sealed class PostgresQueueLocking(NpgsqlDataSource dataSource, Engine.Que
             cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task NotifyAsync(CancellationToken cancellationToken)
-    {
-        // This node's workers need no round trip; the others hear it through LISTEN.
-        signal.Pulse();
-        await using var command = dataSource.CreateCommand($"NOTIFY {Channel}");
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public async Task AnnounceAsync(OrchestratorDbContext db, CancellationToken cancellationToken)
+        => await db.Database.ExecuteSqlRawAsync($"NOTIFY {Channel}", cancellationToken).ConfigureAwait(false);
+
+    // This node's workers need no round trip through the server.
+    public void WakeLocal() => signal.Pulse();
 }

@@ -40,6 +40,7 @@ public sealed class EfRunQueue(
 
         try
         {
+            await locking.AnnounceAsync(db, cancellationToken).ConfigureAwait(false);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -55,7 +56,7 @@ public sealed class EfRunQueue(
         }
 
         observer?.OnEvent(new RunStateChanged(run.Id, time.GetUtcNow(), run.WorkflowId, run.State, null));
-        await locking.NotifyAsync(cancellationToken).ConfigureAwait(false);
+        locking.WakeLocal();
         return true;
     }
 
@@ -105,6 +106,11 @@ public sealed class EfRunQueue(
                 started.Add((progress.Run, changes));
             }
 
+            if (started.Count > 0)
+            {
+                await locking.AnnounceAsync(db, cancellationToken).ConfigureAwait(false);
+            }
+
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -116,7 +122,7 @@ public sealed class EfRunQueue(
 
         if (started.Count > 0)
         {
-            await locking.NotifyAsync(cancellationToken).ConfigureAwait(false);
+            locking.WakeLocal();
         }
 
         return started.ConvertAll(s => s.Run);
@@ -359,12 +365,13 @@ public sealed class EfRunQueue(
             entity.CancelRequestedAt = null;
             await WriteAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
             run = progress.Run;
+            await locking.AnnounceAsync(db, cancellationToken).ConfigureAwait(false);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         RunChangeEvents.Publish(observer, run, changes, now);
-        await locking.NotifyAsync(cancellationToken).ConfigureAwait(false);
+        locking.WakeLocal();
         return true;
     }
 
@@ -401,6 +408,7 @@ public sealed class EfRunQueue(
     {
         var results = new bool[completions.Count];
         var published = new List<(RunRecord Run, RunChanges Changes)>();
+        var queuedWork = false;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -468,6 +476,12 @@ public sealed class EfRunQueue(
                 published.Add((progress.Run, changes));
             }
 
+            queuedWork = published.Any(p => p.Changes.Run is not null || p.Changes.Tasks.Any(t => t.State == TaskState.Queued));
+            if (queuedWork)
+            {
+                await locking.AnnounceAsync(db, cancellationToken).ConfigureAwait(false);
+            }
+
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -477,9 +491,9 @@ public sealed class EfRunQueue(
             RunChangeEvents.Publish(observer, run, changes, now);
         }
 
-        if (published.Any(p => p.Changes.Run is not null || p.Changes.Tasks.Any(t => t.State == TaskState.Queued)))
+        if (queuedWork)
         {
-            await locking.NotifyAsync(cancellationToken).ConfigureAwait(false);
+            locking.WakeLocal();
         }
 
         return results;

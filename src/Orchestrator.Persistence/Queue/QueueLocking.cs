@@ -25,8 +25,14 @@ public interface IQueueLocking
     /// <summary>Appended to the query of claim candidates: locks the rows it returns, skipping rows others hold.</summary>
     string CandidateRowLock { get; }
 
-    /// <summary>Tells every node that work was queued.</summary>
-    Task NotifyAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Inside the transaction that queues work: tells the other nodes once it commits (PostgreSQL delivers a
+    /// <c>NOTIFY</c> at commit and drops it on rollback), at no extra round trip.
+    /// </summary>
+    Task AnnounceAsync(OrchestratorDbContext db, CancellationToken cancellationToken);
+
+    /// <summary>After the commit: wakes this node's workers.</summary>
+    void WakeLocal();
 }
 
 /// <summary>SQLite: a single writer serializes transactions; the in-process signal wakes the workers.</summary>
@@ -38,9 +44,7 @@ public sealed class SqliteQueueLocking(Engine.QueueSignal signal) : IQueueLockin
 
     public string CandidateRowLock => "";
 
-    public Task NotifyAsync(CancellationToken cancellationToken)
-    {
-        signal.Pulse();
-        return Task.CompletedTask;
-    }
+    public Task AnnounceAsync(OrchestratorDbContext db, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public void WakeLocal() => signal.Pulse();
 }
