@@ -3,7 +3,7 @@ using Orchestrator.Storage;
 
 namespace Orchestrator.Persistence.Stores;
 
-/// <summary>Workflow versions in the database; saving a (workflow, version) that exists changes nothing.</summary>
+/// <summary>Workflow versions in the database; saving a (workflow, version) that exists changes nothing, even when another node saves it at the same moment.</summary>
 public sealed class EfWorkflowVersionStore(IDbContextFactory<OrchestratorDbContext> contexts) : IWorkflowVersionStore
 {
     public async Task SaveAsync(WorkflowVersionRecord version, CancellationToken cancellationToken)
@@ -19,8 +19,22 @@ public sealed class EfWorkflowVersionStore(IDbContextFactory<OrchestratorDbConte
         }
 
         db.WorkflowVersions.Add(RecordMapping.ToEntity(version));
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateException)
+        {
+            // Another node stored the same version between the check and the insert (nodes starting together on
+            // one workflows folder): the version is content-addressed, so theirs is this one.
+            if (await FindAsync(version.WorkflowId, version.Version, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return;
+            }
+
+            throw;
+        }
     }
 
     public async Task<WorkflowVersionRecord?> FindAsync(string workflowId, string version, CancellationToken cancellationToken)
