@@ -6,7 +6,8 @@ namespace Orchestrator.Server.Scheduling;
 
 /// <summary>
 /// Fired by Quartz at the end of a data interval: creates the scheduled run of that interval (the unique
-/// (workflow, logical date) key makes a second firing harmless), then arms the next one.
+/// (workflow, logical date) key makes a second firing harmless), then catches up and arms the next one — a fire
+/// that comes late (a loaded or recovering node) must not skip the intervals that ended meanwhile.
 /// </summary>
 [DisallowConcurrentExecution]
 public sealed class ScheduledRunJob(RunLauncher launcher, WorkflowScheduler scheduler, Observability.OrchestratorMetrics metrics, TimeProvider time) : IJob
@@ -24,6 +25,6 @@ public sealed class ScheduledRunJob(RunLauncher launcher, WorkflowScheduler sche
             metrics.RecordSchedulingLag(time.GetUtcNow() - scheduled);
         }
 
-        await scheduler.ArmNextAsync(workflowId, cancellationToken).ConfigureAwait(false);
+        await scheduler.RescheduleAsync(workflowId, cancellationToken).ConfigureAwait(false);
     }
 }
