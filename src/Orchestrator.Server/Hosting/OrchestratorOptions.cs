@@ -42,7 +42,7 @@ public sealed class DatabaseOptions
 }
 
 /// <summary>Section <c>Orchestrator:Workers</c>.</summary>
-public sealed class WorkerOptions
+public sealed class WorkerOptions : IValidatableObject
 {
     public const string SectionName = "Orchestrator:Workers";
 
@@ -62,6 +62,20 @@ public sealed class WorkerOptions
     /// <summary>On shutdown, how long running attempts may take to finish before they are cancelled.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A lease must outlive a late heartbeat: heartbeats are renewed between the worker's database steps, which
+    /// wait for other nodes' claims, so a lease of one or two intervals would expire on a busy cluster.
+    /// </summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (LeaseDuration < 3 * HeartbeatInterval)
+        {
+            yield return new ValidationResult(
+                $"Orchestrator:Workers:LeaseDuration ({LeaseDuration}) must be at least three times HeartbeatInterval ({HeartbeatInterval}).",
+                [nameof(LeaseDuration), nameof(HeartbeatInterval)]);
+        }
+    }
 }
 
 /// <summary>Section <c>Orchestrator:Pools</c>: named pools and their slot counts, e.g. <c>Orchestrator__Pools__warehouse=4</c>.</summary>
