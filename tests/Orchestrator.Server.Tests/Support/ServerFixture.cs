@@ -57,7 +57,11 @@ public sealed class ServerFixture : IAsyncLifetime
 
         var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         Address = new Uri(addresses.Single());
-        Client = new HttpClient { BaseAddress = Address, Timeout = Patience };
+
+        // An event stream never ends: a client disposing it would keep reading for the drain timeout (2 s) to reuse
+        // the connection, and the server's stop would wait for that request to end. Closing at once is what a
+        // browser leaving the page does.
+        Client = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = Address, Timeout = Patience };
     }
 
     public async Task DisposeAsync()
