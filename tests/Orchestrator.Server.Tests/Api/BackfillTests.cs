@@ -4,7 +4,8 @@ using Orchestrator.Server.Tests.Support;
 
 namespace Orchestrator.Server.Tests.Api;
 
-public sealed class BackfillTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class BackfillTests<TFixture>(TFixture server) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
 {
     private static readonly DateTimeOffset From = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset[] Hours = [From, From.AddHours(1), From.AddHours(2)];
@@ -60,3 +61,7 @@ public sealed class BackfillTests(ServerFixture server) : IClassFixture<ServerFi
         return await ServerFixture.ReadObjectAsync(response);
     }
 }
+
+public sealed class SqliteBackfillTests(SqliteServerFixture server) : BackfillTests<SqliteServerFixture>(server);
+
+public sealed class PostgresBackfillTests(PostgresServerFixture server) : BackfillTests<PostgresServerFixture>(server);

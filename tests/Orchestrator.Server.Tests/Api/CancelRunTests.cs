@@ -3,7 +3,8 @@ using Orchestrator.Server.Tests.Support;
 
 namespace Orchestrator.Server.Tests.Api;
 
-public sealed class CancelRunTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class CancelRunTests<TFixture>(TFixture server) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
 {
     [Fact]
     public async Task Cancel_EndsTheRunCancelled_WhenItsTaskIsRunning()
@@ -38,3 +39,7 @@ public sealed class CancelRunTests(ServerFixture server) : IClassFixture<ServerF
         Assert.Equal("https://orchestrator.dev/problems/run-finished", (string?)problem["type"]);
     }
 }
+
+public sealed class SqliteCancelRunTests(SqliteServerFixture server) : CancelRunTests<SqliteServerFixture>(server);
+
+public sealed class PostgresCancelRunTests(PostgresServerFixture server) : CancelRunTests<PostgresServerFixture>(server);

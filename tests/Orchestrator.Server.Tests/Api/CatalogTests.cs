@@ -2,7 +2,8 @@ using Orchestrator.Server.Tests.Support;
 
 namespace Orchestrator.Server.Tests.Api;
 
-public sealed class CatalogTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class CatalogTests<TFixture>(TFixture server) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
 {
     [Fact]
     public async Task Activities_ListCoreShellWithItsSchemas_WhenTheCoreActivitiesAreRegistered()
@@ -18,3 +19,7 @@ public sealed class CatalogTests(ServerFixture server) : IClassFixture<ServerFix
         Assert.NotNull(shell["outputSchema"]!["properties"]!["exitCode"]);
     }
 }
+
+public sealed class SqliteCatalogTests(SqliteServerFixture server) : CatalogTests<SqliteServerFixture>(server);
+
+public sealed class PostgresCatalogTests(PostgresServerFixture server) : CatalogTests<PostgresServerFixture>(server);

@@ -2,7 +2,8 @@ using Orchestrator.Server.Tests.Support;
 
 namespace Orchestrator.Server.Tests.Api;
 
-public sealed class EventStreamTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class EventStreamTests<TFixture>(TFixture server) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
 {
     [Fact]
     public async Task Events_AnswersAtOnce_WhenNoEventFollows()
@@ -33,3 +34,7 @@ public sealed class EventStreamTests(ServerFixture server) : IClassFixture<Serve
         Assert.Equal("run_state", (string?)succeeded.Data["type"]);
     }
 }
+
+public sealed class SqliteEventStreamTests(SqliteServerFixture server) : EventStreamTests<SqliteServerFixture>(server);
+
+public sealed class PostgresEventStreamTests(PostgresServerFixture server) : EventStreamTests<PostgresServerFixture>(server);

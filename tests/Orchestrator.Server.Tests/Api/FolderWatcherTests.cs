@@ -4,7 +4,8 @@ using Orchestrator.Server.Tests.Support;
 
 namespace Orchestrator.Server.Tests.Api;
 
-public sealed class FolderWatcherTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class FolderWatcherTests<TFixture>(TFixture server) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
 {
     [Fact]
     public async Task InvalidFile_KeepsTheLastGoodVersionAndShowsErrors_WhenAValidFileIsOverwritten()
@@ -61,3 +62,7 @@ public sealed class FolderWatcherTests(ServerFixture server) : IClassFixture<Ser
         Assert.Equal("watched-added.json", (string?)listed["file"]);
     }
 }
+
+public sealed class SqliteFolderWatcherTests(SqliteServerFixture server) : FolderWatcherTests<SqliteServerFixture>(server);
+
+public sealed class PostgresFolderWatcherTests(PostgresServerFixture server) : FolderWatcherTests<PostgresServerFixture>(server);

@@ -3,7 +3,8 @@ using Orchestrator.Server.Tests.Support;
 
 namespace Orchestrator.Server.Tests.Api;
 
-public sealed class HostingTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class HostingTests<TFixture>(TFixture server) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
 {
     [Fact]
     public async Task Live_ReturnsOk_WhenTheServerRuns()
@@ -56,3 +57,7 @@ public sealed class HostingTests(ServerFixture server) : IClassFixture<ServerFix
         Assert.Contains($"orchestrator_task_instances_total{{workflow=\"{id}\",state=\"succeeded\"}} 1", metrics, StringComparison.Ordinal);
     }
 }
+
+public sealed class SqliteHostingTests(SqliteServerFixture server) : HostingTests<SqliteServerFixture>(server);
+
+public sealed class PostgresHostingTests(PostgresServerFixture server) : HostingTests<PostgresServerFixture>(server);

@@ -3,7 +3,8 @@ using Orchestrator.Server.Tests.Support;
 
 namespace Orchestrator.Server.Tests.Api;
 
-public sealed class PauseTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class PauseTests<TFixture>(TFixture server) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
 {
     [Fact]
     public async Task Pause_MarksTheWorkflowPausedAndUnschedulesIt_WhenItIsScheduled()
@@ -43,3 +44,7 @@ public sealed class PauseTests(ServerFixture server) : IClassFixture<ServerFixtu
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 }
+
+public sealed class SqlitePauseTests(SqliteServerFixture server) : PauseTests<SqliteServerFixture>(server);
+
+public sealed class PostgresPauseTests(PostgresServerFixture server) : PauseTests<PostgresServerFixture>(server);

@@ -4,7 +4,8 @@ using Orchestrator.Server.Tests.Support;
 
 namespace Orchestrator.Server.Tests.Api;
 
-public sealed class SaveWorkflowTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class SaveWorkflowTests<TFixture>(TFixture server) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
 {
     private static string Definition(string id, string message) => $$"""
         {
@@ -83,3 +84,7 @@ public sealed class SaveWorkflowTests(ServerFixture server) : IClassFixture<Serv
         Assert.Null(await server.FindInListAsync("mismatched"));
     }
 }
+
+public sealed class SqliteSaveWorkflowTests(SqliteServerFixture server) : SaveWorkflowTests<SqliteServerFixture>(server);
+
+public sealed class PostgresSaveWorkflowTests(PostgresServerFixture server) : SaveWorkflowTests<PostgresServerFixture>(server);

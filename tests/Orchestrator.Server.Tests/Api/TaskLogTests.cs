@@ -3,7 +3,8 @@ using Orchestrator.Server.Tests.Support;
 
 namespace Orchestrator.Server.Tests.Api;
 
-public sealed class TaskLogTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class TaskLogTests<TFixture>(TFixture server) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
 {
     [Fact]
     public async Task Logs_ReturnTheMessage_WhenACoreLogTaskRan()
@@ -55,3 +56,7 @@ public sealed class TaskLogTests(ServerFixture server) : IClassFixture<ServerFix
     private static (int Attempt, long Sequence, string Message) Key(JsonNode? line)
         => ((int)line!["attempt"]!, (long)line["sequence"]!, (string)line["message"]!);
 }
+
+public sealed class SqliteTaskLogTests(SqliteServerFixture server) : TaskLogTests<SqliteServerFixture>(server);
+
+public sealed class PostgresTaskLogTests(PostgresServerFixture server) : TaskLogTests<PostgresServerFixture>(server);

@@ -5,7 +5,8 @@ using Orchestrator.Server.Tests.Support;
 
 namespace Orchestrator.Server.Tests.Api;
 
-public sealed class TriggerRunTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class TriggerRunTests<TFixture>(TFixture server) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
 {
     [Fact]
     public async Task Trigger_ReturnsCreatedWithLocation_WhenParamsAreValid()
@@ -120,3 +121,7 @@ public sealed class TriggerRunTests(ServerFixture server) : IClassFixture<Server
             task["outputs"]!["lastLines"]!.AsArray().Select(l => (string)l!));
     }
 }
+
+public sealed class SqliteTriggerRunTests(SqliteServerFixture server) : TriggerRunTests<SqliteServerFixture>(server);
+
+public sealed class PostgresTriggerRunTests(PostgresServerFixture server) : TriggerRunTests<PostgresServerFixture>(server);

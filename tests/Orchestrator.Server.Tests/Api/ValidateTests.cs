@@ -3,7 +3,8 @@ using Orchestrator.Server.Tests.Support;
 
 namespace Orchestrator.Server.Tests.Api;
 
-public sealed class ValidateTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class ValidateTests<TFixture>(TFixture server) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
 {
     [Fact]
     public async Task Validate_ReturnsLocatedErrors_WhenTheDefinitionIsMalformed()
@@ -54,3 +55,7 @@ public sealed class ValidateTests(ServerFixture server) : IClassFixture<ServerFi
         Assert.Empty(result["errors"]!.AsArray());
     }
 }
+
+public sealed class SqliteValidateTests(SqliteServerFixture server) : ValidateTests<SqliteServerFixture>(server);
+
+public sealed class PostgresValidateTests(PostgresServerFixture server) : ValidateTests<PostgresServerFixture>(server);

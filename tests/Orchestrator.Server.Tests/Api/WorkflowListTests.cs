@@ -3,7 +3,8 @@ using Orchestrator.Server.Tests.Support;
 
 namespace Orchestrator.Server.Tests.Api;
 
-public sealed class WorkflowListTests(ServerFixture server) : IClassFixture<ServerFixture>
+public abstract class WorkflowListTests<TFixture>(TFixture server) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
 {
     [Fact]
     public async Task List_ReturnsEverySeededWorkflow_WhenTheFolderHasJustBeenLoaded()
@@ -57,3 +58,7 @@ public sealed class WorkflowListTests(ServerFixture server) : IClassFixture<Serv
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 }
+
+public sealed class SqliteWorkflowListTests(SqliteServerFixture server) : WorkflowListTests<SqliteServerFixture>(server);
+
+public sealed class PostgresWorkflowListTests(PostgresServerFixture server) : WorkflowListTests<PostgresServerFixture>(server);

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orchestrator.Server.Hosting;
+using Orchestrator.Server.Tests.Support;
 
 namespace Orchestrator.Server.Tests.Scheduling;
 
@@ -14,7 +15,7 @@ namespace Orchestrator.Server.Tests.Scheduling;
 /// The real server started at a chosen instant (a fake clock): the scheduler's catch-up creates exactly the runs
 /// of the missed intervals — all of them with <c>catchup: true</c>, only the latest without.
 /// </summary>
-public sealed class CatchupTests : IAsyncLifetime
+public abstract class CatchupTests(DatabaseProvider provider) : IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = new(2026, 1, 1, 5, 30, 0, TimeSpan.Zero);
     private readonly string _root = Directory.CreateTempSubdirectory("orchestrator-catchup-").FullName;
@@ -36,9 +37,10 @@ public sealed class CatchupTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(workflows, "all-missed.json"), Hourly("all-missed", catchup: true));
         await File.WriteAllTextAsync(Path.Combine(workflows, "latest-only.json"), Hourly("latest-only", catchup: false));
 
+        var database = await ServerDatabase.SettingsAsync(provider, "catchup");
         _app = OrchestratorHost.Build(["--urls", "http://127.0.0.1:0"], builder =>
         {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(database)
             {
                 ["Orchestrator:DataDirectory"] = Path.Combine(_root, "data"),
                 ["Orchestrator:WorkflowsDirectory"] = workflows,
@@ -47,6 +49,7 @@ public sealed class CatchupTests : IAsyncLifetime
             builder.Services.AddSingleton<TimeProvider>(new FakeTimeProvider(Now));
         });
         await _app.StartAsync();
+        ServerDatabase.AssertInUse(provider, _app.Services);
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         _client = new HttpClient { BaseAddress = new Uri(address) };
 
@@ -103,3 +106,7 @@ public sealed class CatchupTests : IAsyncLifetime
         Assert.Equal(new DateTimeOffset(2026, 1, 1, 6, 0, 0, TimeSpan.Zero), next);
     }
 }
+
+public sealed class SqliteCatchupTests() : CatchupTests(DatabaseProvider.Sqlite);
+
+public sealed class PostgresCatchupTests() : CatchupTests(DatabaseProvider.Postgres);

@@ -13,9 +13,10 @@ namespace Orchestrator.Server.Tests.Support;
 
 /// <summary>
 /// The real server — Kestrel on a free loopback port, workers, scheduler, folder watcher — over fresh data and
-/// workflows directories seeded with <see cref="SeedWorkflows"/>. One per test class.
+/// workflows directories seeded with <see cref="SeedWorkflows"/>, on one <see cref="DatabaseProvider"/>. One per
+/// test class.
 /// </summary>
-public sealed class ServerFixture : IAsyncLifetime
+public abstract class ServerFixture(DatabaseProvider provider) : IAsyncLifetime
 {
     /// <summary>How long anything a test waits for may take before the test fails.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
@@ -42,7 +43,8 @@ public sealed class ServerFixture : IAsyncLifetime
             await File.WriteAllTextAsync(WorkflowFile(id), json);
         }
 
-        _app = OrchestratorHost.Build(["--urls", "http://127.0.0.1:0"], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var database = await ServerDatabase.SettingsAsync(provider, "api");
+        _app = OrchestratorHost.Build(["--urls", "http://127.0.0.1:0"], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>(database)
         {
             ["Orchestrator:DataDirectory"] = DataDirectory,
             ["Orchestrator:WorkflowsDirectory"] = WorkflowsDirectory,
@@ -54,10 +56,15 @@ public sealed class ServerFixture : IAsyncLifetime
             ["Logging:LogLevel:Default"] = "Warning",
         }));
         await _app.StartAsync();
+        ServerDatabase.AssertInUse(provider, _app.Services);
 
         var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         Address = new Uri(addresses.Single());
-        Client = new HttpClient { BaseAddress = Address, Timeout = Patience };
+
+        // An event stream never ends: a client disposing it would keep reading for the drain timeout (2 s) to reuse
+        // the connection, and the server's stop would wait for that request to end. Closing at once is what a
+        // browser leaving the page does.
+        Client = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = Address, Timeout = Patience };
     }
 
     public async Task DisposeAsync()
@@ -140,3 +147,9 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 }
+
+/// <summary>The server on SQLite, the embedded default.</summary>
+public sealed class SqliteServerFixture() : ServerFixture(DatabaseProvider.Sqlite);
+
+/// <summary>The server on PostgreSQL: a database of its own, Quartz's clustered store, LISTEN/NOTIFY wake-ups.</summary>
+public sealed class PostgresServerFixture() : ServerFixture(DatabaseProvider.Postgres);
