@@ -25,7 +25,7 @@ public static class CatalogEndpoints
         return api;
     }
 
-    private static async Task EventsAsync(RunEventHub hub, HttpContext context, IOptions<JsonOptions> json, bool logs = false)
+    private static async Task EventsAsync(RunEventHub hub, HttpContext context, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime, bool logs = false)
     {
         var ct = context.RequestAborted;
         using var subscription = hub.Subscribe();
@@ -37,7 +37,7 @@ public static class CatalogEndpoints
         await context.Response.Body.FlushAsync(ct);
 
         var typeInfo = json.Value.SerializerOptions.GetTypeInfo(typeof(RunEvent));
-        await SseFormatter.WriteAsync(Items(subscription, logs, ct), context.Response.Body, (item, buffer) =>
+        await SseFormatter.WriteAsync(Items(subscription, logs, ct).UntilStopping(lifetime.ApplicationStopping, ct), context.Response.Body, (item, buffer) =>
         {
             using var writer = new Utf8JsonWriter(buffer);
             JsonSerializer.Serialize(writer, item.Data, typeInfo);

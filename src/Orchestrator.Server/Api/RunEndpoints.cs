@@ -113,7 +113,8 @@ public static class RunEndpoints
     }
 
     private static ServerSentEventsResult<LogLineDto> Follow(
-        Guid id, string taskId, ITaskLogStore logs, IRunStore runs, Observability.RunEventHub hub, HttpContext context, [FromQuery] long after = 0)
+        Guid id, string taskId, ITaskLogStore logs, IRunStore runs, Observability.RunEventHub hub, HttpContext context, IHostApplicationLifetime lifetime,
+        [FromQuery] long after = 0)
     {
         // Subscribe before reading the backlog: no line falls between the two.
         var subscription = hub.Subscribe();
@@ -148,7 +149,7 @@ public static class RunEndpoints
             }
         }
 
-        return TypedResults.ServerSentEvents(Stream(context.RequestAborted));
+        return TypedResults.ServerSentEvents(Stream(context.RequestAborted).UntilStopping(lifetime.ApplicationStopping, context.RequestAborted));
     }
 
     private static LogLineDto ToDto(TaskLogLine l) => new(l.Attempt, l.Sequence, l.Timestamp, l.Level.ToString(), l.Message);
