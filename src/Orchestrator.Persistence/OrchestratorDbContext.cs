@@ -66,8 +66,9 @@ public abstract class OrchestratorDbContext : DbContext
             e.HasKey(t => new { t.RunId, t.TaskId });
             e.HasOne<RunEntity>().WithMany().HasForeignKey(t => t.RunId).OnDelete(DeleteBehavior.Cascade);
 
-            // Claims read queued instances oldest first; lease expiry reads running ones by expiry.
-            e.HasIndex(t => new { t.State, t.QueuedAt });
+            // Claims read queued instances in claim order straight off this index (no sort of the whole queue, and
+            // FOR UPDATE SKIP LOCKED stops at the limit); lease expiry reads running ones by expiry.
+            e.HasIndex(t => new { t.State, t.QueuedAt, t.RunId, t.Ordinal });
             e.HasIndex(t => new { t.State, t.LeaseExpiresAt });
         });
 

@@ -195,7 +195,7 @@ namespace Orchestrator.Persistence.Migrations.Postgres
 
                     b.HasIndex("State", "LeaseExpiresAt");
 
-                    b.HasIndex("State", "QueuedAt");
+                    b.HasIndex("State", "QueuedAt", "RunId", "Ordinal");
 
                     b.ToTable("task_instances", (string)null);
                 });

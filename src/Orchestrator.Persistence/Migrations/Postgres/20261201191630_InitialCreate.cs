@@ -156,9 +156,9 @@ namespace Orchestrator.Persistence.Migrations.Postgres
                 columns: new[] { "state", "lease_expires_at" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_task_instances_state_queued_at",
+                name: "IX_task_instances_state_queued_at_run_id_ordinal",
                 table: "task_instances",
-                columns: new[] { "state", "queued_at" });
+                columns: new[] { "state", "queued_at", "run_id", "ordinal" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_task_logs_run_id_task_id_attempt_sequence",
