@@ -98,19 +98,6 @@ public sealed class PostgresSchemaTests
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(Token);
         await using var command = new NpgsqlCommand(sql, connection);
-        await using var reader = await command.ExecuteReaderAsync(Token);
-        var rows = new List<object?[]>();
-        while (await reader.ReadAsync(Token))
-        {
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-            {
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            }
-
-            rows.Add(row);
-        }
-
-        return rows;
+        return await DbRows.ReadAllAsync(command, Token);
     }
 }

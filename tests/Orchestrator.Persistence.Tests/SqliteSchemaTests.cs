@@ -194,19 +194,6 @@ public sealed class SqliteSchemaTests(TempDirectory directory) : IClassFixture<T
         await db.Database.OpenConnectionAsync(Token);
         await using DbCommand command = db.Database.GetDbConnection().CreateCommand();
         command.CommandText = sql;
-        await using var reader = await command.ExecuteReaderAsync(Token);
-        var rows = new List<object?[]>();
-        while (await reader.ReadAsync(Token))
-        {
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-            {
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            }
-
-            rows.Add(row);
-        }
-
-        return rows;
+        return await DbRows.ReadAllAsync(command, Token);
     }
 }
