@@ -156,34 +156,7 @@ public sealed class EfRunQueue(
             var take = Math.Max(request.Max * 4, 64);
             var rows = await db.TaskInstances.FromSqlRaw(CandidatesSql(locking.CandidateRowLock), take)
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
-            var versions = new Dictionary<Guid, (string WorkflowId, string WorkflowVersion)>();
-            var unknown = new List<Guid>();
-            foreach (var id in rows.Select(t => t.RunId).Distinct())
-            {
-                if (_versions.TryGetValue(id, out var known))
-                {
-                    versions[id] = known;
-                }
-                else
-                {
-                    unknown.Add(id);
-                }
-            }
-
-            if (unknown.Count > 0)
-            {
-                if (_versions.Count > 10_000)
-                {
-                    _versions.Clear();
-                }
-
-                foreach (var r in await db.Runs.AsNoTracking().Where(r => unknown.Contains(r.Id))
-                             .Select(r => new { r.Id, r.WorkflowId, r.WorkflowVersion }).ToListAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    versions[r.Id] = _versions[r.Id] = (r.WorkflowId, r.WorkflowVersion);
-                }
-            }
-
+            var versions = await VersionsAsync(db, rows.Select(t => t.RunId).Distinct(), cancellationToken).ConfigureAwait(false);
             var candidates = rows.ConvertAll(t => new { Task = t, versions[t.RunId].WorkflowId, versions[t.RunId].WorkflowVersion });
             var runIds = candidates.Select(c => c.Task.RunId).Distinct().ToList();
             var running = (await db.TaskInstances.Where(t => runIds.Contains(t.RunId) && t.State == TaskState.Running)
@@ -430,7 +403,7 @@ public sealed class EfRunQueue(
             var taskIds = completions.Select(c => c.Task.TaskId).Distinct().ToList();
             var attempts = await db.Attempts.AsNoTracking().Where(a => runIds.Contains(a.RunId) && taskIds.Contains(a.TaskId))
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
-            var tracked = new TrackedRows(rows.Values.SelectMany(r => r), attempts, taskIds);
+            var loaded = new LoadedRows(rows.Values.SelectMany(r => r), attempts, taskIds);
             foreach (var group in groups)
             {
                 var first = group.First().Completion.Task;
@@ -446,10 +419,10 @@ public sealed class EfRunQueue(
                 foreach (var (completion, index) in group)
                 {
                     var claim = completion.Task;
-                    var held = tracked.Tasks.TryGetValue((claim.RunId, claim.TaskId), out var row) && row.State == TaskState.Running
+                    var held = loaded.Tasks.TryGetValue((claim.RunId, claim.TaskId), out var row) && row.State == TaskState.Running
                         && row.Attempts == claim.Attempt && row.LeaseOwner == claim.Worker && (!expiring || row.LeaseExpiresAt <= now)
                         && progress.Machine.StateOf(plan.IndexOf[claim.TaskId]) == TaskState.Running;
-                    if (!held || !tracked.Attempts.TryGetValue((claim.RunId, claim.TaskId, claim.Attempt), out var attempt))
+                    if (!held || !loaded.Attempts.TryGetValue((claim.RunId, claim.TaskId, claim.Attempt), out var attempt))
                     {
                         continue;
                     }
@@ -472,7 +445,7 @@ public sealed class EfRunQueue(
                     changes = Combine(changes, cancelling ? progress.Finish(now, RunState.Cancelled, "cancelled") : progress.Finish(now));
                 }
 
-                await WriteAsync(db, changes, now, cancellationToken, tracked).ConfigureAwait(false);
+                await WriteAsync(db, changes, now, cancellationToken, loaded).ConfigureAwait(false);
                 published.Add((progress.Run, changes));
             }
 
@@ -500,7 +473,7 @@ public sealed class EfRunQueue(
     }
 
     /// <summary>Rows already read in this transaction (untracked), by key, so that writing them needs no query.</summary>
-    private sealed class TrackedRows(IEnumerable<TaskInstanceEntity> tasks, IEnumerable<AttemptEntity> attempts, IEnumerable<string> attemptsOf)
+    private sealed class LoadedRows(IEnumerable<TaskInstanceEntity> tasks, IEnumerable<AttemptEntity> attempts, IEnumerable<string> attemptsOf)
     {
         /// <summary>Tasks whose attempts (in the loaded runs) are all in <see cref="Attempts"/>.</summary>
         public HashSet<string> AttemptsOf { get; } = attemptsOf.ToHashSet(StringComparer.Ordinal);
@@ -508,6 +481,43 @@ public sealed class EfRunQueue(
         public Dictionary<(Guid, string), TaskInstanceEntity> Tasks { get; } = tasks.ToDictionary(t => (t.RunId, t.TaskId));
 
         public Dictionary<(Guid, string, int), AttemptEntity> Attempts { get; } = attempts.ToDictionary(a => (a.RunId, a.TaskId, a.Number));
+    }
+
+    /// <summary>The workflow and version of each run, from the cache or, for runs not seen yet, from the database.</summary>
+    private async Task<Dictionary<Guid, (string WorkflowId, string WorkflowVersion)>> VersionsAsync(
+        OrchestratorDbContext db, IEnumerable<Guid> runIds, CancellationToken cancellationToken)
+    {
+        var versions = new Dictionary<Guid, (string WorkflowId, string WorkflowVersion)>();
+        var unknown = new List<Guid>();
+        foreach (var id in runIds)
+        {
+            if (_versions.TryGetValue(id, out var known))
+            {
+                versions[id] = known;
+            }
+            else
+            {
+                unknown.Add(id);
+            }
+        }
+
+        if (unknown.Count == 0)
+        {
+            return versions;
+        }
+
+        if (_versions.Count > 10_000)
+        {
+            _versions.Clear();
+        }
+
+        foreach (var r in await db.Runs.AsNoTracking().Where(r => unknown.Contains(r.Id))
+                     .Select(r => new { r.Id, r.WorkflowId, r.WorkflowVersion }).ToListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            versions[r.Id] = _versions[r.Id] = (r.WorkflowId, r.WorkflowVersion);
+        }
+
+        return versions;
     }
 
     /// <summary>Queued instances of running, not cancelling runs, in claim order; <c>{0}</c> is the row count.</summary>
@@ -527,9 +537,9 @@ public sealed class EfRunQueue(
 
     /// <summary>
     /// Applies changes to tracked rows: queue bookkeeping (queued time, lease) follows the new states. Rows in
-    /// <paramref name="tracked"/> are attached as read; the others are read first.
+    /// <paramref name="loaded"/> are attached as read; the others are read first.
     /// </summary>
-    private static async Task WriteAsync(OrchestratorDbContext db, RunChanges changes, DateTimeOffset now, CancellationToken cancellationToken, TrackedRows? tracked = null)
+    private static async Task WriteAsync(OrchestratorDbContext db, RunChanges changes, DateTimeOffset now, CancellationToken cancellationToken, LoadedRows? loaded = null)
     {
         if (changes.Run is { } run)
         {
@@ -542,14 +552,14 @@ public sealed class EfRunQueue(
 
         foreach (var group in changes.Tasks.GroupBy(t => t.RunId))
         {
-            var ids = group.Select(t => t.TaskId).Where(id => tracked?.Tasks.ContainsKey((group.Key, id)) != true).Distinct().ToList();
+            var ids = group.Select(t => t.TaskId).Where(id => loaded?.Tasks.ContainsKey((group.Key, id)) != true).Distinct().ToList();
             var rows = ids.Count == 0
                 ? []
                 : await db.TaskInstances.Where(t => t.RunId == group.Key && ids.Contains(t.TaskId))
                     .ToDictionaryAsync(t => t.TaskId, StringComparer.Ordinal, cancellationToken).ConfigureAwait(false);
             foreach (var task in group)
             {
-                var row = tracked?.Tasks.GetValueOrDefault((group.Key, task.TaskId)) ?? rows[task.TaskId];
+                var row = loaded?.Tasks.GetValueOrDefault((group.Key, task.TaskId)) ?? rows[task.TaskId];
                 Track(db, row);
                 var wasQueued = row.State == TaskState.Queued;
                 var ordinal = row.Ordinal;
@@ -565,20 +575,20 @@ public sealed class EfRunQueue(
 
         foreach (var group in changes.Attempts.GroupBy(a => a.RunId))
         {
-            var ids = group.Select(a => a.TaskId).Where(id => tracked?.AttemptsOf.Contains(id) != true).Distinct().ToList();
+            var ids = group.Select(a => a.TaskId).Where(id => loaded?.AttemptsOf.Contains(id) != true).Distinct().ToList();
             var rows = ids.Count == 0
                 ? []
                 : await db.Attempts.Where(a => a.RunId == group.Key && ids.Contains(a.TaskId)).ToListAsync(cancellationToken).ConfigureAwait(false);
             foreach (var attempt in group)
             {
-                var row = tracked?.Attempts.GetValueOrDefault((attempt.RunId, attempt.TaskId, attempt.Number))
+                var row = loaded?.Attempts.GetValueOrDefault((attempt.RunId, attempt.TaskId, attempt.Number))
                     ?? rows.FirstOrDefault(a => a.TaskId == attempt.TaskId && a.Number == attempt.Number);
                 if (row is null)
                 {
                     row = RecordMapping.ToEntity(attempt);
                     db.Attempts.Add(row);
                     rows.Add(row);
-                    tracked?.Attempts.Add((attempt.RunId, attempt.TaskId, attempt.Number), row);
+                    loaded?.Attempts.Add((attempt.RunId, attempt.TaskId, attempt.Number), row);
                 }
                 else
                 {
