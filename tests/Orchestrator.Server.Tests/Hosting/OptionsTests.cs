@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Orchestrator.Server.Hosting;
+using Orchestrator.Server.Tests.Support;
 
 namespace Orchestrator.Server.Tests.Hosting;
 
@@ -36,16 +37,10 @@ public sealed class OptionsTests
         var root = Directory.CreateTempSubdirectory("orchestrator-options-").FullName;
         try
         {
-            settings["Orchestrator:DataDirectory"] = Path.Combine(root, "data");
-            settings["Orchestrator:WorkflowsDirectory"] = Path.Combine(root, "workflows");
-            settings["Logging:LogLevel:Default"] = "None";
-            await using var app = OrchestratorHost.Build(["--urls", "http://127.0.0.1:0"], builder => builder.Configuration.AddInMemoryCollection(settings));
-            await app.StartAsync();
-            await app.StopAsync();
+            await using var server = await TestServer.StartAsync(root, settings: settings);
         }
         finally
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(root, recursive: true);
         }
     }
