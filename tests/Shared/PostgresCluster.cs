@@ -33,7 +33,8 @@ public sealed class PostgresCluster
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix = "test")
     {
-        var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 33, 63)];
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(prefix.Length, 30); // PostgreSQL names are at most 63 bytes
+        var name = $"{prefix}_{Guid.NewGuid():N}";
         await using (var connection = new NpgsqlConnection(ConnectionString("postgres")))
         {
             await connection.OpenAsync();

@@ -386,14 +386,14 @@ public sealed class EfRunQueue(
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             var groups = completions.Select((c, i) => (Completion: c, Index: i)).GroupBy(x => x.Completion.Task.RunId)
-                .Where(g => plans.Find(g.First().Completion.Task.WorkflowId, g.First().Completion.Task.WorkflowVersion) is not null)
-                .OrderBy(g => g.Key).ToList();
+                .Select(g => (Items: g, Plan: plans.Find(g.First().Completion.Task.WorkflowId, g.First().Completion.Task.WorkflowVersion)))
+                .Where(g => g.Plan is not null).OrderBy(g => g.Items.Key).ToList();
             if (groups.Count == 0)
             {
                 return results;
             }
 
-            var runIds = groups.ConvertAll(g => g.Key);
+            var runIds = groups.ConvertAll(g => g.Items.Key);
             await locking.LockRunsAsync(db, runIds, cancellationToken).ConfigureAwait(false);
             var runs = await db.Runs.Where(r => runIds.Contains(r.Id)).ToDictionaryAsync(r => r.Id, cancellationToken).ConfigureAwait(false);
 
@@ -404,10 +404,9 @@ public sealed class EfRunQueue(
             var attempts = await db.Attempts.AsNoTracking().Where(a => runIds.Contains(a.RunId) && taskIds.Contains(a.TaskId))
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
             var loaded = new LoadedRows(rows.Values.SelectMany(r => r), attempts, taskIds);
-            foreach (var group in groups)
+            foreach (var (group, found) in groups)
             {
-                var first = group.First().Completion.Task;
-                var plan = plans.Find(first.WorkflowId, first.WorkflowVersion)!;
+                var plan = found!;
                 if (!runs.TryGetValue(group.Key, out var run) || !rows.TryGetValue(group.Key, out var runRows))
                 {
                     continue;
@@ -445,7 +444,7 @@ public sealed class EfRunQueue(
                     changes = Combine(changes, cancelling ? progress.Finish(now, RunState.Cancelled, "cancelled") : progress.Finish(now));
                 }
 
-                await WriteAsync(db, changes, now, cancellationToken, loaded).ConfigureAwait(false);
+                await WriteAsync(db, changes, now, loaded, cancellationToken).ConfigureAwait(false);
                 published.Add((progress.Run, changes));
             }
 
@@ -535,11 +534,14 @@ public sealed class EfRunQueue(
         return new RunProgress(plan, RecordMapping.ToRecord(run), tasks.ConvertAll(RecordMapping.ToRecord));
     }
 
+    private static Task WriteAsync(OrchestratorDbContext db, RunChanges changes, DateTimeOffset now, CancellationToken cancellationToken)
+        => WriteAsync(db, changes, now, null, cancellationToken);
+
     /// <summary>
     /// Applies changes to tracked rows: queue bookkeeping (queued time, lease) follows the new states. Rows in
     /// <paramref name="loaded"/> are attached as read; the others are read first.
     /// </summary>
-    private static async Task WriteAsync(OrchestratorDbContext db, RunChanges changes, DateTimeOffset now, CancellationToken cancellationToken, LoadedRows? loaded = null)
+    private static async Task WriteAsync(OrchestratorDbContext db, RunChanges changes, DateTimeOffset now, LoadedRows? loaded, CancellationToken cancellationToken)
     {
         if (changes.Run is { } run)
         {
