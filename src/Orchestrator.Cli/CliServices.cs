@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -9,11 +10,16 @@ internal static class CliServices
     public static ServiceProvider Build(string dataDirectory)
     {
         var services = new ServiceCollection();
+
+        // Connections come from the same places as on the server: Orchestrator__Connections__<name>__... and
+        // ORCHESTRATOR_CONN_<NAME> in the environment.
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddEnvironmentVariables().Build());
         services.AddLogging(logging => logging
             .AddSimpleConsole(o => o.SingleLine = true)
             .AddFilter(level => level >= LogLevel.Warning)
             .Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
         services.AddOrchestratorCore(dataDirectory);
+        services.AddOrchestratorActivities();
         return services.BuildServiceProvider();
     }
 

@@ -1,7 +1,9 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orchestrator.Activities;
 using Orchestrator.Activities.Core;
+using Orchestrator.Connections;
 using Orchestrator.Engine;
 using Orchestrator.Storage;
 using Orchestrator.Validation;
@@ -21,6 +23,7 @@ public static class OrchestratorServiceCollectionExtensions
         services.AddHttpClient();
         services.TryAddSingleton(new DataDirectory(dataDirectory));
         services.TryAddSingleton(new EngineDefaults());
+        services.TryAddSingleton(sp => ConnectionCatalog.Load(sp.GetService<IConfiguration>(), ConnectionCatalog.ProcessEnvironment()));
         services.AddActivities(CoreActivities.Types);
         services.TryAddSingleton(sp => new ActivityRegistry(sp.GetServices<ActivityDescriptor>()));
         services.TryAddSingleton<WorkflowValidator>();

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
+using Orchestrator.Connections;
 using Orchestrator.Json;
 using Orchestrator.Schema;
 
@@ -21,6 +22,10 @@ public sealed class ActivityDescriptor
         OutputType = output;
         InputSchema = JsonSchemas.For(input, OrchestratorJson.Activities);
         OutputSchema = JsonSchemas.For(output, OrchestratorJson.Activities);
+        ConnectionInputs = OrchestratorJson.Activities.GetTypeInfo(input).Properties
+            .Select(p => (p.Name, Attribute: p.AttributeProvider?.GetCustomAttributes(typeof(ConnectionInputAttribute), true).OfType<ConnectionInputAttribute>().FirstOrDefault()))
+            .Where(p => p.Attribute is not null)
+            .ToDictionary(p => p.Name, p => p.Attribute!.Types, StringComparer.Ordinal);
         _factory = ActivatorUtilities.CreateFactory(implementation, []);
     }
 
@@ -32,6 +37,9 @@ public sealed class ActivityDescriptor
     public Type OutputType { get; }
     public JsonObject InputSchema { get; }
     public JsonObject OutputSchema { get; }
+
+    /// <summary>Inputs that name a connection (JSON name → accepted connection types).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> ConnectionInputs { get; }
 
     /// <summary>Output names, for checking <c>tasks.x.outputs.name</c> references.</summary>
     public IReadOnlyCollection<string> OutputNames => (OutputSchema["properties"] as JsonObject)?.Select(p => p.Key).ToArray() ?? [];

@@ -43,7 +43,9 @@ public sealed partial class AttemptRunner(
             ? new CancellationTokenSource(limit, time)
             : new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(runCancellation, timeout.Token);
-        var taskLog = new TaskLogger(run.RunId, task.Id, attempt, time, logs, observer);
+        // Secrets of connections never reach a task's log or error, whatever an activity or a client library writes.
+        var connections = services.GetService(typeof(Connections.ConnectionCatalog)) as Connections.ConnectionCatalog;
+        var taskLog = new TaskLogger(run.RunId, task.Id, attempt, time, logs, observer, connections is null ? null : connections.Mask);
         observer?.OnEvent(new AttemptStarted(run.RunId, startedAt, task.Id, attempt, task.Timeout));
 
         using var scope = logger.BeginScope(new Dictionary<string, object>
@@ -95,6 +97,11 @@ public sealed partial class AttemptRunner(
         catch (Exception e)
         {
             result = Failed(startedAt, $"{e.GetType().Name}: {e.Message}");
+        }
+
+        if (result.Error is { } error && connections is not null)
+        {
+            result = result with { Error = connections.Mask(error) };
         }
 
         if (result.Outcome != AttemptOutcome.Succeeded)

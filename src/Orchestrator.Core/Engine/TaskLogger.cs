@@ -14,7 +14,8 @@ internal sealed class TaskLogger(
     int attempt,
     TimeProvider time,
     ITaskLogStore store,
-    IRunObserver? observer) : ILogger
+    IRunObserver? observer,
+    Func<string, string>? mask = null) : ILogger
 {
     private const int BatchSize = 200;
     private readonly Lock _gate = new();
@@ -34,6 +35,11 @@ internal sealed class TaskLogger(
         if (exception is not null)
         {
             message = $"{message} {exception.GetType().Name}: {exception.Message}";
+        }
+
+        if (mask is not null)
+        {
+            message = mask(message);
         }
 
         TaskLogLine line;

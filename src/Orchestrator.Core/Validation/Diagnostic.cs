@@ -46,6 +46,8 @@ public static class DiagnosticCodes
     public const string InvalidChannel = "WF040";
     public const string InvalidScheduleWindow = "WF041";
     public const string DuplicateWorkflowId = "WF043";
+    public const string UnknownConnection = "WF050";
+    public const string WrongConnectionType = "WF051";
 
     /// <summary>Code and one-line meaning, for the README and <c>orchestrator validate --codes</c>.</summary>
     public static readonly IReadOnlyList<(string Code, string Meaning)> All =
@@ -78,6 +80,8 @@ public static class DiagnosticCodes
         (UnknownOutput, "a template reads an output the upstream activity does not produce"),
         (UnknownInput, "an activity input that the activity does not have"),
         (MissingInput, "a required activity input is missing"),
+        (UnknownConnection, "a task or trigger names a connection that is not configured"),
+        (WrongConnectionType, "a named connection is of a type the activity or trigger cannot use"),
         (InvalidInput, "an activity input has the wrong type or value"),
         (InvalidChannel, "an alert channel is not written email:name or slack:name"),
         (InvalidScheduleWindow, "the schedule's start is after its end"),

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Orchestrator.Activities;
+using Orchestrator.Connections;
 using Orchestrator.Engine;
 using Orchestrator.Json;
 using Orchestrator.Model;
@@ -15,7 +16,7 @@ namespace Orchestrator.Validation;
 /// and cycles, param definitions, template syntax and references, branch targets, schedule window.
 /// Works on the located tree and skips what is structurally broken (already reported).
 /// </summary>
-internal sealed class SemanticChecks(string file, LocatedValue root, ActivityRegistry activities, List<Diagnostic> diagnostics)
+internal sealed class SemanticChecks(string file, LocatedValue root, ActivityRegistry activities, ConnectionCatalog? connections, List<Diagnostic> diagnostics)
 {
     private const string BranchActivity = "core.branch";
 
@@ -27,6 +28,7 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
     {
         var tasks = CollectTasks();
         CheckActivities();
+        CheckConnections();
         CheckDependencies(tasks);
         CheckCycles(tasks);
         var ancestors = Ancestors(tasks);
@@ -120,6 +122,48 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
                         break;
                 }
             }
+        }
+    }
+
+    /// <summary>Literal connection names of task inputs must be configured, with a type the activity accepts.</summary>
+    private void CheckConnections()
+    {
+        foreach (var task in _allTasks)
+        {
+            if (task.Activity is not { ConnectionInputs.Count: > 0 } activity || task.Value["with"] is not { Kind: LocatedKind.Object } with)
+            {
+                continue;
+            }
+
+            foreach (var (input, types) in activity.ConnectionInputs)
+            {
+                if (with[input] is { Kind: LocatedKind.String } value)
+                {
+                    CheckConnectionName(value, types, $"input '{input}' of '{activity.Type}'");
+                }
+            }
+        }
+    }
+
+    /// <summary>Reports an unknown connection or one of the wrong type; template values are checked when rendered.</summary>
+    internal void CheckConnectionName(LocatedValue value, IReadOnlyList<string> types, string where)
+    {
+        var name = value.StringValue!;
+        if (connections is null || Liquid.IsTemplate(name))
+        {
+            return;
+        }
+
+        if (connections.Find(name) is not { } connection)
+        {
+            Report(value, DiagnosticCodes.UnknownConnection,
+                $"{where}: connection '{name}' is not configured{Suggestions.For(name, connections.Names)} " +
+                $"(configured: {string.Join(", ", connections.Names.Order(StringComparer.Ordinal))})");
+        }
+        else if (types.Count > 0 && !types.Contains(connection.Type))
+        {
+            Report(value, DiagnosticCodes.WrongConnectionType,
+                $"{where}: connection '{name}' is a {connection.Type} connection; it needs {string.Join(" or ", types)}");
         }
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Orchestrator.Activities;
+using Orchestrator.Connections;
 using Orchestrator.Json;
 using Orchestrator.Model;
 using Orchestrator.Schema;
@@ -23,10 +24,13 @@ public sealed class WorkflowValidator
 {
     private static readonly Lazy<JsonObject> WorkflowSchema = new(JsonSchemas.Workflow);
     private readonly ActivityRegistry _activities;
+    private readonly ConnectionCatalog? _connections;
 
-    public WorkflowValidator(ActivityRegistry activities)
+    /// <param name="connections">When given, connection names are checked against it; without, they are not checked.</param>
+    public WorkflowValidator(ActivityRegistry activities, ConnectionCatalog? connections = null)
     {
         _activities = activities;
+        _connections = connections;
     }
 
     public WorkflowValidationResult ValidateFile(string path)
@@ -60,7 +64,7 @@ public sealed class WorkflowValidator
 
         var validator = new JsonSchemaValidator(WorkflowSchema.Value, WorkflowFormats.Check);
         diagnostics.AddRange(validator.Validate(root).Select(v => FromStructure(file, v)));
-        new SemanticChecks(file, root, _activities, diagnostics).Run();
+        new SemanticChecks(file, root, _activities, _connections, diagnostics).Run();
 
         var ordered = diagnostics
             .DistinctBy(d => (d.Position, d.Code, d.Message))

@@ -81,6 +81,7 @@ public static class OrchestratorHost
         services.AddSingleton<IRunObserver>(sp => sp.GetRequiredService<RunEventHub>());
         services.AddSingleton<OrchestratorMetrics>();
         services.AddOrchestratorCore(new OrchestratorOptions().DataDirectory); // its DataDirectory is the one registered above
+        services.AddOrchestratorActivities();
 
         services.AddSingleton<WorkflowCatalog>();
         services.AddSingleton<IWorkflowPlans>(sp => sp.GetRequiredService<WorkflowCatalog>());

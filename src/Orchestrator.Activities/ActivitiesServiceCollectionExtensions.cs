@@ -1,0 +1,22 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orchestrator.Streams;
+
+namespace Orchestrator;
+
+public static class ActivitiesServiceCollectionExtensions
+{
+    /// <summary>The data activities (kafka.*) and what they open: event streams by connection.</summary>
+    public static IServiceCollection AddOrchestratorActivities(this IServiceCollection services)
+    {
+        services.TryAddSingleton<IEventStreamFactory, EventStreamFactory>();
+        services.AddActivities(DataActivities.Types);
+        return services;
+    }
+}
+
+/// <summary>The activity types of this assembly.</summary>
+public static class DataActivities
+{
+    public static IReadOnlyList<Type> Types { get; } = [];
+}

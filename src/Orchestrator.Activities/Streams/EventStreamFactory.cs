@@ -1,0 +1,20 @@
+using Microsoft.Extensions.Logging;
+using Orchestrator.Activities;
+using Orchestrator.Connections;
+using Orchestrator.Streams.Kafka;
+using Orchestrator.Streams.Local;
+
+namespace Orchestrator.Streams;
+
+/// <summary>Opens a connection's event stream: a Kafka cluster, or the local log in the data directory.</summary>
+public sealed class EventStreamFactory(DataDirectory data, TimeProvider time, ILoggerFactory loggers) : IEventStreamFactory
+{
+    public static IReadOnlyList<string> Types { get; } = [ConnectionTypes.Kafka, ConnectionTypes.Local];
+
+    public IEventStream Open(Connection connection) => connection.Type switch
+    {
+        ConnectionTypes.Kafka => new KafkaEventStream(connection, time, loggers.CreateLogger<KafkaEventStream>()),
+        ConnectionTypes.Local => new LocalEventStream(LocalEventStream.RootOf(connection, data), time),
+        _ => throw new ActivityFailedException($"connection '{connection.Name}' is a {connection.Type} connection, not an event stream (kafka or local)"),
+    };
+}
