@@ -35,7 +35,9 @@ public static class OrchestratorServiceCollectionExtensions
         services.TryAddSingleton<IWorkflowVersionStore>(sp => sp.GetRequiredService<InMemoryStore>());
         services.TryAddSingleton<ITaskLogStore>(sp => sp.GetRequiredService<InMemoryStore>());
         services.TryAddSingleton<IWorkflowStateStore>(sp => sp.GetRequiredService<InMemoryStore>());
-        services.TryAddSingleton<IRunQueue>(sp => new InMemoryRunQueue(sp.GetRequiredService<InMemoryStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<IRunObserver>()));
+        services.TryAddSingleton(sp => new InMemoryRunQueue(sp.GetRequiredService<InMemoryStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<IRunObserver>()));
+        services.TryAddSingleton<IRunQueue>(sp => sp.GetRequiredService<InMemoryRunQueue>());
+        services.TryAddSingleton<ITriggerBatchStore>(sp => sp.GetRequiredService<InMemoryRunQueue>());
         services.TryAddSingleton<QueueSignal>();
         return services;
     }

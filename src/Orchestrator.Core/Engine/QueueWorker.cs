@@ -167,6 +167,7 @@ public sealed partial class QueueWorker(
             DataIntervalStart = run.DataIntervalStart,
             DataIntervalEnd = run.DataIntervalEnd,
             Params = run.Params,
+            Trigger = run.Trigger,
         };
         _contexts[claim.RunId] = context;
         return context;

@@ -15,4 +15,7 @@ public sealed record RunContext
     public required DateTimeOffset DataIntervalEnd { get; init; }
     public required IReadOnlyDictionary<string, JsonElement> Params { get; init; }
     public IReadOnlyDictionary<string, string> Vars { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The batch that started an event run; null for other runs.</summary>
+    public RunTrigger? Trigger { get; init; }
 }

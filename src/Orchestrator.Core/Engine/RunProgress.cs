@@ -47,6 +47,7 @@ public sealed class RunProgress
             DataIntervalEnd = context.DataIntervalEnd,
             Params = context.Params,
             CreatedAt = now,
+            Trigger = context.Trigger,
         };
         var tasks = plan.Tasks.Select(t => new TaskInstanceRecord
         {

@@ -19,6 +19,7 @@ namespace Orchestrator.Json;
 [JsonSerializable(typeof(WorkflowDefinition))]
 [JsonSerializable(typeof(ScheduleObject))]
 [JsonSerializable(typeof(ParamDefinition))]
+[JsonSerializable(typeof(Engine.RunTrigger))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 [JsonSerializable(typeof(Dictionary<string, JsonElement>))]
 [JsonSerializable(typeof(string))]

@@ -28,6 +28,9 @@ public sealed record WorkflowDefinition
     [Description("When runs are created: a cron string, an object with cron/timezone/start/end/catchup, or null for manual runs only.")]
     public ScheduleDefinition? Schedule { get; init; }
 
+    [Description("Event triggers: each batch of records read from a stream starts a run of kind event, which reads the batch as trigger.*.")]
+    public IReadOnlyList<TriggerDefinition>? Triggers { get; init; }
+
     [Description("Run parameters by name, with JSON-Schema-like types, defaults and constraints.")]
     public IReadOnlyDictionary<string, ParamDefinition>? Params { get; init; }
 

@@ -8,7 +8,7 @@ namespace Orchestrator.Storage;
 /// <see cref="IRunQueue"/> in memory, over an <see cref="InMemoryStore"/>: one process, one lock. The reference
 /// behaviour for the database queues, and the queue of tests and of a server without a database.
 /// </summary>
-public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Engine.IRunObserver? observer = null) : IRunQueue
+public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Engine.IRunObserver? observer = null) : IRunQueue, ITriggerBatchStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, RunProgress> _active = [];
@@ -17,22 +17,76 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
     private readonly Dictionary<(Guid Run, string Task), (ClaimedTask Claim, AttemptRecord Attempt)> _leases = [];
     private readonly HashSet<Guid> _cancelling = [];
     private readonly Dictionary<Guid, (RunRecord Run, IReadOnlyList<TaskInstanceRecord> Tasks)> _pending = [];
+    private readonly Dictionary<(TriggerStream, string, int), SortedList<long, LaunchedRange>> _launched = [];
 
     public Task<bool> TryCreateRunAsync(RunRecord run, IReadOnlyList<TaskInstanceRecord> tasks, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            if (store.ListAsync(new RunFilter(run.WorkflowId), new Page(0, int.MaxValue), cancellationToken).Result.Any(r => r.LogicalDate == run.LogicalDate))
+            return Task.FromResult(Create(run, tasks, cancellationToken));
+        }
+    }
+
+    public Task<BatchRunCreation> TryCreateBatchRunAsync(RunRecord run, IReadOnlyList<TaskInstanceRecord> tasks, CancellationToken cancellationToken)
+    {
+        var (stream, ranges) = TriggerBatches.Of(run);
+        lock (_gate)
+        {
+            if (ranges.Any(r => _launched.TryGetValue((stream, r.Topic, r.Partition), out var known) && known.ContainsKey(r.FirstOffset)))
             {
-                return Task.FromResult(false);
+                return Task.FromResult(BatchRunCreation.AlreadyLaunched);
             }
 
-            store.CreateAsync(run, tasks, cancellationToken).GetAwaiter().GetResult();
-            observer?.OnEvent(new RunStateChanged(run.Id, time.GetUtcNow(), run.WorkflowId, run.State, null));
-            _pending[run.Id] = (run, tasks);
-            _queuedRuns.Add(run.Id);
-            return Task.FromResult(true);
+            if (!Create(run, tasks, cancellationToken))
+            {
+                return Task.FromResult(BatchRunCreation.LogicalDateTaken);
+            }
+
+            foreach (var range in ranges)
+            {
+                var key = (stream, range.Topic, range.Partition);
+                if (!_launched.TryGetValue(key, out var known))
+                {
+                    _launched[key] = known = [];
+                }
+
+                known[range.FirstOffset] = range;
+            }
+
+            return Task.FromResult(BatchRunCreation.Created);
         }
+    }
+
+    public Task<IReadOnlyList<LaunchedRange>> FindLaunchedAsync(TriggerStream stream, IReadOnlyList<(string Topic, int Partition, long Offset)> offsets, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var found = new List<LaunchedRange>();
+            foreach (var (topic, partition, offset) in offsets)
+            {
+                if (_launched.TryGetValue((stream, topic, partition), out var known)
+                    && known.Values.LastOrDefault(r => r.FirstOffset <= offset) is { } range && range.LastOffset >= offset)
+                {
+                    found.Add(range);
+                }
+            }
+
+            return Task.FromResult<IReadOnlyList<LaunchedRange>>(found);
+        }
+    }
+
+    private bool Create(RunRecord run, IReadOnlyList<TaskInstanceRecord> tasks, CancellationToken cancellationToken)
+    {
+        if (store.ListAsync(new RunFilter(run.WorkflowId), new Page(0, int.MaxValue), cancellationToken).Result.Any(r => r.LogicalDate == run.LogicalDate))
+        {
+            return false;
+        }
+
+        store.CreateAsync(run, tasks, cancellationToken).GetAwaiter().GetResult();
+        observer?.OnEvent(new RunStateChanged(run.Id, time.GetUtcNow(), run.WorkflowId, run.State, null));
+        _pending[run.Id] = (run, tasks);
+        _queuedRuns.Add(run.Id);
+        return true;
     }
 
     public Task<IReadOnlyList<RunRecord>> StartRunsAsync(IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)

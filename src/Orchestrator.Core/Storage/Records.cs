@@ -23,6 +23,9 @@ public sealed record RunRecord
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? EndedAt { get; init; }
     public string? Error { get; init; }
+
+    /// <summary>The batch that started an event run (templates read it as <c>trigger.*</c>); null for other runs.</summary>
+    public Engine.RunTrigger? Trigger { get; init; }
 }
 
 /// <summary>One task inside one run.</summary>

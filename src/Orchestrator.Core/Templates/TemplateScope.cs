@@ -8,7 +8,7 @@ namespace Orchestrator.Templates;
 
 /// <summary>
 /// Builds the Liquid context of one attempt: <c>params</c>, <c>run</c>, <c>workflow</c>,
-/// <c>tasks.&lt;id&gt;.outputs</c> and <c>vars</c>. Dates are ISO 8601 strings, which Liquid's <c>date</c> filter reads.
+/// <c>tasks.&lt;id&gt;.outputs</c>, <c>vars</c> and, in event runs, <c>trigger</c>. Dates are ISO 8601 strings, which Liquid's <c>date</c> filter reads.
 /// </summary>
 public static class TemplateScope
 {
@@ -22,7 +22,13 @@ public static class TemplateScope
 
     public static readonly IReadOnlySet<string> Roots = new HashSet<string>(StringComparer.Ordinal)
     {
-        "params", "run", "workflow", "tasks", "vars",
+        "params", "run", "workflow", "tasks", "vars", "trigger",
+    };
+
+    /// <summary>The fields of <c>trigger</c> (runs of kind <c>event</c>), also used by the validator.</summary>
+    public static readonly IReadOnlySet<string> TriggerFields = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "type", "connection", "group", "path", "count", "topic", "topics", "offsets",
     };
 
     public static TemplateContext Create(
@@ -47,8 +53,32 @@ public static class TemplateScope
             kv => kv.Key,
             kv => (object?)new Dictionary<string, object?> { ["outputs"] = ToObject(kv.Value) }));
         context.SetValue("vars", run.Vars.ToDictionary(kv => kv.Key, kv => (object?)kv.Value));
+        if (run.Trigger is { } trigger)
+        {
+            context.SetValue("trigger", Trigger(trigger));
+        }
+
         return context;
     }
+
+    private static Dictionary<string, object?> Trigger(RunTrigger trigger) => new()
+    {
+        ["type"] = trigger.Type,
+        ["connection"] = trigger.Connection,
+        ["group"] = trigger.Group,
+        ["path"] = trigger.Path,
+        ["count"] = trigger.Count,
+        ["topic"] = trigger.Topics.Count > 0 ? trigger.Topics[0] : null,
+        ["topics"] = trigger.Topics.ToList(),
+        ["offsets"] = trigger.Offsets.Select(o => (object?)new Dictionary<string, object?>
+        {
+            ["topic"] = o.Topic,
+            ["partition"] = o.Partition,
+            ["first"] = o.First,
+            ["last"] = o.Last,
+            ["count"] = o.Count,
+        }).ToList(),
+    };
 
     public static string Iso(DateTimeOffset value)
         => value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);

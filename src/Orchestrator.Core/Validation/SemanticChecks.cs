@@ -29,6 +29,7 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
         var tasks = CollectTasks();
         CheckActivities();
         CheckConnections();
+        CheckTriggers();
         CheckDependencies(tasks);
         CheckCycles(tasks);
         var ancestors = Ancestors(tasks);
@@ -166,6 +167,69 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
                 $"{where}: connection '{name}' is a {connection.Type} connection; it needs {string.Join(" or ", types)}");
         }
     }
+
+    /// <summary>Which connections, topics and groups triggers name; what event runs need of the params.</summary>
+    private void CheckTriggers()
+    {
+        if (root["triggers"] is not { Kind: LocatedKind.Array } triggers)
+        {
+            return;
+        }
+
+        var workflowId = root["id"]?.StringValue ?? "";
+        var groups = new HashSet<(string Connection, string Group)>();
+        foreach (var trigger in triggers.Items.Where(t => t.Kind == LocatedKind.Object))
+        {
+            var connection = trigger["connection"] is { Kind: LocatedKind.String } c ? c : null;
+            if (connection is not null)
+            {
+                if (Liquid.IsTemplate(connection.StringValue!))
+                {
+                    Report(connection, DiagnosticCodes.UnknownConnection, "a trigger's connection is a connection name, not a template");
+                }
+                else
+                {
+                    CheckConnectionName(connection, TriggerConnectionTypes, "trigger");
+                }
+            }
+
+            var topic = trigger.Property("topic");
+            var topics = trigger.Property("topics");
+            if (topic is null && topics is null)
+            {
+                Report(trigger, DiagnosticCodes.MissingProperty, "a trigger needs a 'topic' (or 'topics') to read");
+            }
+            else if (topic is not null && topics is not null)
+            {
+                Report(topics.NamePosition, topics.Value.Path, DiagnosticCodes.ValueNotAllowed, "give a trigger either 'topic' or 'topics', not both");
+            }
+
+            if (trigger["maxWait"] is { Kind: LocatedKind.String } maxWait && IsoDuration.TryParse(maxWait.StringValue, out var wait) && wait <= TimeSpan.Zero)
+            {
+                Report(maxWait, DiagnosticCodes.OutOfRange, "a trigger's maxWait must be longer than zero");
+            }
+
+            var group = trigger["group"] is { Kind: LocatedKind.String } g ? g : null;
+            var groupName = group?.StringValue ?? Model.TriggerDefinition.DefaultGroupPrefix + workflowId;
+            if (connection is not null && !groups.Add((connection.StringValue!, groupName)))
+            {
+                Report(group ?? trigger, DiagnosticCodes.ValueNotAllowed,
+                    $"another trigger of this workflow reads connection '{connection.StringValue}' as group '{groupName}'; give each trigger a group of its own");
+            }
+        }
+
+        // An event run gets no params: each one needs a default.
+        if (triggers.Items.Count > 0 && root["params"] is { Kind: LocatedKind.Object } parameters)
+        {
+            foreach (var property in parameters.Properties.Where(p => p.Value.Kind == LocatedKind.Object && p.Value.Property("default") is null))
+            {
+                Report(property.NamePosition, property.Value.Path, DiagnosticCodes.InvalidParam,
+                    $"param '{property.Name}' needs a default: runs started by a trigger get no params");
+            }
+        }
+    }
+
+    private static readonly IReadOnlyList<string> TriggerConnectionTypes = [ConnectionTypes.Kafka, ConnectionTypes.Local];
 
     private void CheckDependencies(Dictionary<string, TaskNode> tasks)
     {
@@ -407,6 +471,13 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
             case "run" when s.Count > 1 && !TemplateScope.RunFields.Contains(s[1]):
                 Report(at, DiagnosticCodes.UnknownVariable, $"unknown field run.{s[1]}; run has {string.Join(", ", TemplateScope.RunFields)}");
                 break;
+            case "trigger" when !HasTriggers:
+                Report(at, DiagnosticCodes.UnknownVariable, $"'{reference}' reads the trigger of an event run, but this workflow has no triggers");
+                break;
+            case "trigger" when s.Count > 1 && !TemplateScope.TriggerFields.Contains(s[1]):
+                Report(at, DiagnosticCodes.UnknownVariable,
+                    $"unknown field trigger.{s[1]} (trigger has {string.Join(", ", TemplateScope.TriggerFields)}){Suggestions.For(s[1], TemplateScope.TriggerFields)}");
+                break;
             case "workflow" when s.Count > 1 && !TemplateScope.WorkflowFields.Contains(s[1]):
                 Report(at, DiagnosticCodes.UnknownVariable, $"unknown field workflow.{s[1]}; workflow has {string.Join(", ", TemplateScope.WorkflowFields)}");
                 break;
@@ -431,14 +502,16 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
                 }
 
                 break;
-            case "params" or "run" or "workflow" or "tasks" or "vars":
+            case "params" or "run" or "workflow" or "tasks" or "vars" or "trigger":
                 break;
             default:
                 Report(at, DiagnosticCodes.UnknownVariable,
-                    $"unknown variable '{reference.Root}'{Suggestions.For(reference.Root, TemplateScope.Roots)}; templates read params, run, workflow, tasks and vars");
+                    $"unknown variable '{reference.Root}'{Suggestions.For(reference.Root, TemplateScope.Roots)}; templates read params, run, workflow, tasks, vars and trigger");
                 break;
         }
     }
+
+    private bool HasTriggers => root["triggers"] is { Kind: LocatedKind.Array, Items.Count: > 0 };
 
     private static bool IsClosed(JsonObject schema)
         => schema["additionalProperties"] is JsonValue v && v.TryGetValue<bool>(out var open) && !open;

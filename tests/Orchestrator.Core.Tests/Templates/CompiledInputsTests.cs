@@ -88,6 +88,46 @@ public sealed class CompiledInputsTests
     }
 
     [Fact]
+    public async Task TriggerFields_AreReadable_InAnEventRun()
+    {
+        var trigger = new RunTrigger
+        {
+            Type = "kafka",
+            Connection = "events",
+            Group = "orchestrator.wf",
+            Path = "triggers/wf/01a209f4.jsonl",
+            Count = 7,
+            Topics = ["orders", "refunds"],
+            Offsets = [new TriggerOffsets("orders", 0, 10, 14, 5), new TriggerOffsets("refunds", 2, 3, 4, 2)],
+        };
+        var inputs = CompiledInputs.Compile(JsonSerializer.Deserialize<Dictionary<string, JsonElement>>("""
+            {
+              "count": "{{ trigger.count }}",
+              "text": "{{ trigger.type }}:{{ trigger.connection }}/{{ trigger.group }} {{ trigger.topic }} {{ trigger.path }}",
+              "topics": "{{ trigger.topics }}",
+              "second": "{{ trigger.offsets[1].topic }}-{{ trigger.offsets[1].partition }}:{{ trigger.offsets[1].first }}..{{ trigger.offsets[1].last }} ({{ trigger.offsets[1].count }})"
+            }
+            """));
+        var context = TemplateScope.Create(Run with { Kind = RunKind.Event, Trigger = trigger }, attempt: 1, new Dictionary<string, JsonElement>(), Liquid.CreateOptions(TimeProvider.System));
+
+        var rendered = JsonSerializer.SerializeToElement(await inputs.RenderAsync(context));
+
+        Assert.Equal(7, rendered.GetProperty("count").GetInt32());
+        Assert.Equal("kafka:events/orchestrator.wf orders triggers/wf/01a209f4.jsonl", rendered.GetProperty("text").GetString());
+        Assert.Equal("""["orders","refunds"]""", rendered.GetProperty("topics").GetRawText());
+        Assert.Equal("refunds-2:3..4 (2)", rendered.GetProperty("second").GetString());
+    }
+
+    [Fact]
+    public async Task TriggerFields_AreEmpty_InARunNotStartedByATrigger()
+    {
+        var rendered = await Render("""{ "count": "{{ trigger.count }}", "text": "[{{ trigger.path }}]" }""");
+
+        Assert.Equal(JsonValueKind.Null, rendered.GetProperty("count").ValueKind);
+        Assert.Equal("[]", rendered.GetProperty("text").GetString());
+    }
+
+    [Fact]
     public void Compile_Throws_ForATemplateThatDoesNotParse()
     {
         var with = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>("""{ "v": "{{ params.rows " }""");

@@ -1,6 +1,7 @@
 using System.Text;
 using Orchestrator.Activities;
 using Orchestrator.Activities.Core;
+using Orchestrator.Connections;
 using Orchestrator.Validation;
 
 namespace Orchestrator.Core.Tests.Validation;
@@ -16,7 +17,10 @@ public sealed class MalformedCorpusTests
 
     private static readonly string CorpusDirectory = Path.Combine(AppContext.BaseDirectory, "Validation", "Corpus");
     private static readonly Lazy<IReadOnlyList<Expectation>> Expectations = new(() => Expectation.ReadAll(Path.Combine(CorpusDirectory, "expectations.txt")));
-    private static readonly WorkflowValidator Validator = new(new ActivityRegistry(CoreActivities.Descriptors()));
+    // The embedded default connection 'events' (local) and a PostgreSQL one, for the connection checks of triggers.
+    private static readonly WorkflowValidator Validator = new(
+        new ActivityRegistry(CoreActivities.Descriptors()),
+        new ConnectionCatalog([.. ConnectionCatalog.EmbeddedDefaults, new Connection("warehouse", ConnectionTypes.PostgreSql, new Dictionary<string, string>())]));
 
     public static TheoryData<string> CorpusFiles() => new(CorpusFileNames());
 

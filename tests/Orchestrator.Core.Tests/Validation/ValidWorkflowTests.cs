@@ -129,6 +129,58 @@ public sealed class ValidWorkflowTests
     }
 
     [Fact]
+    public void Validate_AcceptsTriggers_WithTheirDefaults_AndTemplatesReadingTrigger()
+    {
+        var result = Validator.Validate("ingest.json", """
+            {
+              "id": "orders-ingest",
+              "schedule": "0 6 * * *",
+              "params": { "table": { "type": "string", "default": "orders" } },
+              "triggers": [
+                { "type": "kafka", "connection": "events", "topic": "orders" },
+                { "type": "kafka", "connection": "events", "topics": ["refunds", "returns"], "group": "refunds-ingest",
+                  "batchSize": 100000, "maxWait": "PT0.5S", "start": "latest" }
+              ],
+              "tasks": [
+                { "id": "load", "activity": "core.log",
+                  "with": { "message": "{{ trigger.count }} records of {{ trigger.topic }} in {{ trigger.path }} into {{ params.table }} ({% for o in trigger.offsets %}{{ o.partition }}:{{ o.first }}-{{ o.last }} {% endfor %})" } }
+              ]
+            }
+            """);
+
+        Assert.Empty(result.Diagnostics);
+        var triggers = result.Definition!.Triggers!;
+        Assert.Equal(2, triggers.Count);
+        Assert.Equal((TriggerType.Kafka, "events", "orchestrator.orders-ingest"), (triggers[0].Type, triggers[0].Connection, triggers[0].GroupFor("orders-ingest")));
+        Assert.Equal(["orders"], triggers[0].AllTopics);
+        Assert.Equal((1000, TimeSpan.FromSeconds(30), (TriggerStart?)null), (triggers[0].EffectiveBatchSize, triggers[0].EffectiveMaxWait, triggers[0].Start));
+        Assert.Equal(["refunds", "returns"], triggers[1].AllTopics);
+        Assert.Equal(("refunds-ingest", 100000, TimeSpan.FromMilliseconds(500), TriggerStart.Latest),
+            (triggers[1].GroupFor("orders-ingest"), triggers[1].EffectiveBatchSize, triggers[1].EffectiveMaxWait, triggers[1].Start));
+        Assert.Equal("0 6 * * *", result.Definition.Schedule!.Cron);
+    }
+
+    [Fact]
+    public void Serialize_WritesTriggersAsRead_WithoutTheDerivedValues()
+    {
+        var json = """
+            {
+              "id": "orders-ingest",
+              "triggers": [ { "type": "kafka", "connection": "events", "topic": "orders", "maxWait": "PT5S", "start": "committed" } ],
+              "tasks": [ { "id": "load", "activity": "core.noop" } ]
+            }
+            """;
+        var definition = Validator.Validate("ingest.json", json).Definition!;
+
+        var written = JsonSerializer.SerializeToElement(definition, OrchestratorJsonContext.Default.WorkflowDefinition).GetProperty("triggers")[0];
+
+        Assert.Equal(["type", "connection", "topic", "maxWait", "start"], written.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("PT5S", written.GetProperty("maxWait").GetString());
+        var again = Validator.Validate("again.json", JsonSerializer.Serialize(definition, OrchestratorJsonContext.Default.WorkflowDefinition)).Definition!;
+        Assert.Equal(definition.Triggers!, again.Triggers!);
+    }
+
+    [Fact]
     public void Validate_AcceptsAManualWorkflow_WithANullSchedule_AndNoOptionalSections()
     {
         var result = Validator.Validate("manual.json", """
