@@ -33,12 +33,15 @@ internal static class DatabaseStoreRegistration
         services.RemoveAll<IWorkflowStateStore>();
         services.AddSingleton<IWorkflowStateStore, EfWorkflowStateStore>();
         services.TryAddSingleton<Engine.QueueSignal>();
-        services.RemoveAll<IRunQueue>();
-        services.AddSingleton<IRunQueue>(sp => new Queue.EfRunQueue(
+        services.TryAddSingleton(sp => new Queue.EfRunQueue(
             sp.GetRequiredService<IDbContextFactory<OrchestratorDbContext>>(),
             sp.GetRequiredService<Queue.IQueueLocking>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<Engine.IRunObserver>()));
+        services.RemoveAll<IRunQueue>();
+        services.RemoveAll<ITriggerBatchStore>();
+        services.AddSingleton<IRunQueue>(sp => sp.GetRequiredService<Queue.EfRunQueue>());
+        services.AddSingleton<ITriggerBatchStore>(sp => sp.GetRequiredService<Queue.EfRunQueue>());
         return services;
     }
 }

@@ -31,6 +31,8 @@ public abstract class OrchestratorDbContext : DbContext
 
     internal DbSet<WorkflowStateEntity> WorkflowStates => Set<WorkflowStateEntity>();
 
+    internal DbSet<TriggerBatchEntity> TriggerBatches => Set<TriggerBatchEntity>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         configurationBuilder.Properties<RunKind>().HaveConversion<WireNameConverter<RunKind>>();
@@ -76,6 +78,17 @@ public abstract class OrchestratorDbContext : DbContext
         {
             e.ToTable("workflow_states");
             e.HasKey(w => w.WorkflowId);
+        });
+
+        modelBuilder.Entity<TriggerBatchEntity>(e =>
+        {
+            e.ToTable("trigger_batches");
+
+            // One run per first offset of a partition and consumer group: two nodes launching the same batch (a
+            // rebalance, a restart before the commit) create one run. The key also serves the lookup of the range
+            // that holds an offset (the last range starting at or before it).
+            e.HasKey(b => new { b.WorkflowId, b.Connection, b.ConsumerGroup, b.Topic, b.Partition, b.FirstOffset });
+            e.HasIndex(b => b.RunId);
         });
 
         modelBuilder.Entity<AttemptEntity>(e =>

@@ -27,7 +27,7 @@ public sealed class PostgresSchemaTests
         Assert.Empty(await migrator.GetPendingMigrationsAsync(Token));
         var tables = await QueryAsync(connection, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
         Assert.Superset(
-            new HashSet<string> { "attempts", "runs", "task_instances", "task_logs", "workflow_states", "workflow_versions", "__EFMigrationsHistory" },
+            new HashSet<string> { "attempts", "runs", "task_instances", "task_logs", "trigger_batches", "workflow_states", "workflow_versions", "__EFMigrationsHistory" },
             tables.Select(row => (string)row[0]!).ToHashSet());
     }
 

@@ -45,6 +45,7 @@ public sealed class QueueWorkerFixture : IAsyncDisposable
 
         Store = _services.GetRequiredService<IRunStore>();
         Queue = _services.GetRequiredService<IRunQueue>();
+        Batches = _services.GetRequiredService<ITriggerBatchStore>();
     }
 
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
@@ -52,6 +53,8 @@ public sealed class QueueWorkerFixture : IAsyncDisposable
     public IRunStore Store { get; }
 
     public IRunQueue Queue { get; }
+
+    public ITriggerBatchStore Batches { get; }
 
     public PlanSet Plans { get; } = new();
 

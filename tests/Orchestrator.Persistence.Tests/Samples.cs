@@ -53,6 +53,16 @@ public static class Samples
         StartedAt = T0.AddSeconds(1),
         EndedAt = T0.AddMinutes(2).AddTicks(10),
         Error = "task 'load' failed: boom",
+        Trigger = new Engine.RunTrigger
+        {
+            Type = "kafka",
+            Connection = "events",
+            Group = "orchestrator.orders",
+            Path = "triggers/orders/0192.jsonl",
+            Count = 12,
+            Topics = ["orders", "refunds"],
+            Offsets = [new Engine.TriggerOffsets("orders", 0, 100, 109, 10), new Engine.TriggerOffsets("refunds", 3, 9_000_000_000, 9_000_000_001, 2)],
+        },
     };
 
     public static TaskInstanceRecord Task(Guid runId, string taskId, TaskState state = TaskState.Pending) => new()

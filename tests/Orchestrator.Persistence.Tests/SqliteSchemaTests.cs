@@ -27,7 +27,7 @@ public sealed class SqliteSchemaTests(TempDirectory directory) : IClassFixture<T
         Assert.Empty(await migrator.GetPendingMigrationsAsync(Token));
         var tables = await QueryAsync(provider, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
         Assert.Superset(
-            new HashSet<string> { "attempts", "runs", "task_instances", "task_logs", "workflow_versions", "__EFMigrationsHistory" },
+            new HashSet<string> { "attempts", "runs", "task_instances", "task_logs", "trigger_batches", "workflow_versions", "__EFMigrationsHistory" },
             tables.Select(row => (string)row[0]!).ToHashSet());
     }
 
@@ -67,11 +67,12 @@ public sealed class SqliteSchemaTests(TempDirectory directory) : IClassFixture<T
         await runs.SaveAsync(new RunChanges(null, [], [Attempt(run.Id, "load", 1) with { Outcome = AttemptOutcome.TimedOut }]), Token);
         await provider.GetRequiredService<ITaskLogStore>().AppendAsync([Line(run.Id, "load", 1, 1, Microsoft.Extensions.Logging.LogLevel.Warning)], Token);
 
-        var row = Assert.Single(await QueryAsync(provider, "SELECT kind, state, created_at, params_json FROM runs"));
+        var row = Assert.Single(await QueryAsync(provider, "SELECT kind, state, created_at, params_json, trigger_json FROM runs"));
         Assert.Equal("backfill", row[0]);
         Assert.Equal("failed", row[1]);
         Assert.Equal("2025-03-14T13:09:26.5358970Z", row[2]);
         Assert.Contains("\"region\":\"eu-west\"", (string)row[3]!, StringComparison.Ordinal);
+        Assert.Contains("\"path\":\"triggers/orders/0192.jsonl\"", (string)row[4]!, StringComparison.Ordinal);
         Assert.Equal("up_for_retry", Assert.Single(await QueryAsync(provider, "SELECT state FROM task_instances"))[0]);
         Assert.Equal("timed_out", Assert.Single(await QueryAsync(provider, "SELECT outcome FROM attempts"))[0]);
         Assert.Equal("warning", Assert.Single(await QueryAsync(provider, "SELECT level FROM task_logs"))[0]);

@@ -18,46 +18,108 @@ public sealed class EfRunQueue(
     IDbContextFactory<OrchestratorDbContext> contexts,
     IQueueLocking locking,
     TimeProvider time,
-    IRunObserver? observer = null) : IRunQueue
+    IRunObserver? observer = null) : IRunQueue, ITriggerBatchStore
 {
     /// <summary>The workflow version of recent runs (it never changes), so that a claim need not read it each time.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (string WorkflowId, string WorkflowVersion)> _versions = new();
 
     public async Task<bool> TryCreateRunAsync(RunRecord run, IReadOnlyList<TaskInstanceRecord> tasks, CancellationToken cancellationToken)
+        => await CreateAsync(run, tasks, withBatches: false, cancellationToken).ConfigureAwait(false) == BatchRunCreation.Created;
+
+    public Task<BatchRunCreation> TryCreateBatchRunAsync(RunRecord run, IReadOnlyList<TaskInstanceRecord> tasks, CancellationToken cancellationToken)
+        => CreateAsync(run, tasks, withBatches: true, cancellationToken);
+
+    public async Task<IReadOnlyList<LaunchedRange>> FindLaunchedAsync(
+        TriggerStream stream, IReadOnlyList<(string Topic, int Partition, long Offset)> offsets, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        if (await db.Runs.AnyAsync(r => r.WorkflowId == run.WorkflowId && r.LogicalDate == run.LogicalDate, cancellationToken).ConfigureAwait(false))
+        var found = new List<LaunchedRange>();
+        foreach (var (topic, partition, offset) in offsets)
         {
-            return false;
-        }
-
-        db.Runs.Add(RecordMapping.ToEntity(run));
-        for (var i = 0; i < tasks.Count; i++)
-        {
-            db.TaskInstances.Add(RecordMapping.ToEntity(tasks[i], i));
-        }
-
-        try
-        {
-            await locking.AnnounceAsync(db, cancellationToken).ConfigureAwait(false);
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (DbUpdateException)
-        {
-            // Another node created the run of this logical date first: the unique key is the second guard.
-            if (await ExistsAsync(run, cancellationToken).ConfigureAwait(false))
+            // The last range starting at or before the offset, straight off the key.
+            var range = await db.TriggerBatches.AsNoTracking()
+                .Where(b => b.WorkflowId == stream.WorkflowId && b.Connection == stream.Connection && b.ConsumerGroup == stream.Group
+                            && b.Topic == topic && b.Partition == partition && b.FirstOffset <= offset)
+                .OrderByDescending(b => b.FirstOffset)
+                .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            if (range is not null && range.LastOffset >= offset)
             {
-                return false;
+                found.Add(RecordMapping.ToRecord(range));
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Creates a run, and with <paramref name="withBatches"/> the ranges of its trigger batch, in one transaction.</summary>
+    private async Task<BatchRunCreation> CreateAsync(RunRecord run, IReadOnlyList<TaskInstanceRecord> tasks, bool withBatches, CancellationToken cancellationToken)
+    {
+        var batches = withBatches ? RecordMapping.BatchesOf(run, time.GetUtcNow()).ToList() : [];
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            if (await LaunchedAsync(db, batches, cancellationToken).ConfigureAwait(false))
+            {
+                return BatchRunCreation.AlreadyLaunched;
             }
 
-            throw;
+            if (await db.Runs.AnyAsync(r => r.WorkflowId == run.WorkflowId && r.LogicalDate == run.LogicalDate, cancellationToken).ConfigureAwait(false))
+            {
+                return BatchRunCreation.LogicalDateTaken;
+            }
+
+            db.Runs.Add(RecordMapping.ToEntity(run));
+            for (var i = 0; i < tasks.Count; i++)
+            {
+                db.TaskInstances.Add(RecordMapping.ToEntity(tasks[i], i));
+            }
+
+            db.TriggerBatches.AddRange(batches);
+            try
+            {
+                await locking.AnnounceAsync(db, cancellationToken).ConfigureAwait(false);
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (DbUpdateException)
+            {
+                // Another node created the run of this logical date, or of this batch, first: the unique keys are
+                // the second guard.
+                await using var again = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+                if (await LaunchedAsync(again, batches, cancellationToken).ConfigureAwait(false))
+                {
+                    return BatchRunCreation.AlreadyLaunched;
+                }
+
+                if (await again.Runs.AnyAsync(r => r.WorkflowId == run.WorkflowId && r.LogicalDate == run.LogicalDate, cancellationToken).ConfigureAwait(false))
+                {
+                    return BatchRunCreation.LogicalDateTaken;
+                }
+
+                throw;
+            }
         }
 
         observer?.OnEvent(new RunStateChanged(run.Id, time.GetUtcNow(), run.WorkflowId, run.State, null));
         locking.WakeLocal();
-        return true;
+        return BatchRunCreation.Created;
+    }
+
+    /// <summary>Whether one of the batch rows' keys (a partition's first offset) is taken.</summary>
+    private static async Task<bool> LaunchedAsync(OrchestratorDbContext db, IReadOnlyList<TriggerBatchEntity> batches, CancellationToken cancellationToken)
+    {
+        foreach (var b in batches)
+        {
+            if (await db.TriggerBatches.AnyAsync(
+                    x => x.WorkflowId == b.WorkflowId && x.Connection == b.Connection && x.ConsumerGroup == b.ConsumerGroup
+                         && x.Topic == b.Topic && x.Partition == b.Partition && x.FirstOffset == b.FirstOffset,
+                    cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public async Task<IReadOnlyList<RunRecord>> StartRunsAsync(IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
@@ -612,10 +674,4 @@ public sealed class EfRunQueue(
 
     private static RunChanges Combine(RunChanges first, RunChanges second)
         => new(second.Run ?? first.Run, [.. first.Tasks, .. second.Tasks], [.. first.Attempts, .. second.Attempts]);
-
-    private async Task<bool> ExistsAsync(RunRecord run, CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        return await db.Runs.AnyAsync(r => r.WorkflowId == run.WorkflowId && r.LogicalDate == run.LogicalDate, cancellationToken).ConfigureAwait(false);
-    }
 }

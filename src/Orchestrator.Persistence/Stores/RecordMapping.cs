@@ -8,6 +8,11 @@ namespace Orchestrator.Persistence.Stores;
 /// <summary>Converts between the Core records and the rows that hold them.</summary>
 internal static class RecordMapping
 {
+    /// <summary>The model's JSON conventions, on one line: the trigger of a run as stored in <c>runs.trigger_json</c>.</summary>
+    private static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<Engine.RunTrigger> TriggerJson =
+        (System.Text.Json.Serialization.Metadata.JsonTypeInfo<Engine.RunTrigger>)new JsonSerializerOptions(Json.OrchestratorJsonContext.Default.Options) { WriteIndented = false }
+            .GetTypeInfo(typeof(Engine.RunTrigger));
+
     public static WorkflowVersionEntity ToEntity(WorkflowVersionRecord v) => new()
     {
         WorkflowId = v.WorkflowId,
@@ -33,6 +38,7 @@ internal static class RecordMapping
         StartedAt = r.StartedAt,
         EndedAt = r.EndedAt,
         Error = r.Error,
+        TriggerJson = r.Trigger is null ? null : JsonSerializer.Serialize(r.Trigger, TriggerJson),
     };
 
     public static RunRecord ToRecord(RunEntity e) => new()
@@ -50,6 +56,7 @@ internal static class RecordMapping
         StartedAt = e.StartedAt,
         EndedAt = e.EndedAt,
         Error = e.Error,
+        Trigger = e.TriggerJson is null ? null : JsonSerializer.Deserialize(e.TriggerJson, TriggerJson),
     };
 
     public static TaskInstanceEntity ToEntity(TaskInstanceRecord t, int ordinal) => new()
@@ -113,6 +120,25 @@ internal static class RecordMapping
         Level = l.Level,
         Message = l.Message,
     };
+
+    public static IEnumerable<TriggerBatchEntity> BatchesOf(RunRecord run, DateTimeOffset now)
+    {
+        var (stream, ranges) = TriggerBatches.Of(run);
+        return ranges.Select(r => new TriggerBatchEntity
+        {
+            WorkflowId = stream.WorkflowId,
+            Connection = stream.Connection,
+            ConsumerGroup = stream.Group,
+            Topic = r.Topic,
+            Partition = r.Partition,
+            FirstOffset = r.FirstOffset,
+            LastOffset = r.LastOffset,
+            RunId = r.RunId,
+            CreatedAt = now,
+        });
+    }
+
+    public static LaunchedRange ToRecord(TriggerBatchEntity e) => new(e.Topic, e.Partition, e.FirstOffset, e.LastOffset, e.RunId);
 
     public static TaskLogLine ToRecord(TaskLogEntity e) => new(e.RunId, e.TaskId, e.Attempt, e.Sequence, e.Timestamp, e.Level, e.Message);
 

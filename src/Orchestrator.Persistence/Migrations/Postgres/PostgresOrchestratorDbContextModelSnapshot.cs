@@ -110,6 +110,10 @@ namespace Orchestrator.Persistence.Migrations.Postgres
                         .HasColumnType("text")
                         .HasColumnName("state");
 
+                    b.Property<string>("TriggerJson")
+                        .HasColumnType("text")
+                        .HasColumnName("trigger_json");
+
                     b.Property<string>("WorkflowId")
                         .IsRequired()
                         .HasColumnType("text")
@@ -245,6 +249,51 @@ namespace Orchestrator.Persistence.Migrations.Postgres
                     b.HasIndex("RunId", "TaskId", "Attempt", "Sequence");
 
                     b.ToTable("task_logs", (string)null);
+                });
+
+            modelBuilder.Entity("Orchestrator.Persistence.Entities.TriggerBatchEntity", b =>
+                {
+                    b.Property<string>("WorkflowId")
+                        .HasColumnType("text")
+                        .HasColumnName("workflow_id");
+
+                    b.Property<string>("Connection")
+                        .HasColumnType("text")
+                        .HasColumnName("connection");
+
+                    b.Property<string>("ConsumerGroup")
+                        .HasColumnType("text")
+                        .HasColumnName("consumer_group");
+
+                    b.Property<string>("Topic")
+                        .HasColumnType("text")
+                        .HasColumnName("topic");
+
+                    b.Property<int>("Partition")
+                        .HasColumnType("integer")
+                        .HasColumnName("partition");
+
+                    b.Property<long>("FirstOffset")
+                        .HasColumnType("bigint")
+                        .HasColumnName("first_offset");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("LastOffset")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_offset");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.HasKey("WorkflowId", "Connection", "ConsumerGroup", "Topic", "Partition", "FirstOffset");
+
+                    b.HasIndex("RunId");
+
+                    b.ToTable("trigger_batches", (string)null);
                 });
 
             modelBuilder.Entity("Orchestrator.Persistence.Entities.WorkflowStateEntity", b =>

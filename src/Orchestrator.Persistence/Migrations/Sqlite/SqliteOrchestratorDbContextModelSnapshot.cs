@@ -110,6 +110,10 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("state");
 
+                    b.Property<string>("TriggerJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trigger_json");
+
                     b.Property<string>("WorkflowId")
                         .IsRequired()
                         .HasColumnType("TEXT")
@@ -244,6 +248,52 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                     b.HasIndex("RunId", "TaskId", "Attempt", "Sequence");
 
                     b.ToTable("task_logs", (string)null);
+                });
+
+            modelBuilder.Entity("Orchestrator.Persistence.Entities.TriggerBatchEntity", b =>
+                {
+                    b.Property<string>("WorkflowId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("workflow_id");
+
+                    b.Property<string>("Connection")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("connection");
+
+                    b.Property<string>("ConsumerGroup")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("consumer_group");
+
+                    b.Property<string>("Topic")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("topic");
+
+                    b.Property<int>("Partition")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("partition");
+
+                    b.Property<long>("FirstOffset")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("first_offset");
+
+                    b.Property<string>("CreatedAt")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("LastOffset")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_offset");
+
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_id");
+
+                    b.HasKey("WorkflowId", "Connection", "ConsumerGroup", "Topic", "Partition", "FirstOffset");
+
+                    b.HasIndex("RunId");
+
+                    b.ToTable("trigger_batches", (string)null);
                 });
 
             modelBuilder.Entity("Orchestrator.Persistence.Entities.WorkflowStateEntity", b =>
