@@ -26,14 +26,14 @@ internal static class ParquetColumns
     public static async Task<JsonNode?[]> ReadAsync(ParquetRowGroupReader rows, DataField field, int count, CancellationToken cancellationToken)
     {
         var type = field.ClrType;
-        if (type == typeof(string))
+        if (type == typeof(string) || type == typeof(ReadOnlyMemory<char>))
         {
             var values = new string?[count];
             await rows.ReadAsync(field, values.AsMemory(), null, cancellationToken).ConfigureAwait(false);
             return Array.ConvertAll(values, v => v is null ? null : (JsonNode)JsonValue.Create(v));
         }
 
-        if (type == typeof(byte[]))
+        if (type == typeof(byte[]) || type == typeof(ReadOnlyMemory<byte>))
         {
             var values = new byte[]?[count];
             await rows.ReadAsync(field, values.AsMemory(), null, cancellationToken).ConfigureAwait(false);
@@ -91,10 +91,17 @@ internal static class ParquetColumns
     }
 
     /// <summary>Column names in first-seen order and the narrowest kind that holds every value of each.</summary>
-    public static IReadOnlyList<(string Name, ColumnKind Kind)> Infer(IReadOnlyList<JsonObject> records, IReadOnlyDictionary<string, ColumnKind>? declared)
+    /// <param name="declared">Columns that come first and keep their kind, even when no record has them.</param>
+    public static IReadOnlyList<(string Name, ColumnKind Kind)> Infer(IReadOnlyList<JsonObject> records, IReadOnlyList<(string Name, ColumnKind Kind)>? declared)
     {
         var order = new List<string>();
         var kinds = new Dictionary<string, ColumnKind?>(StringComparer.Ordinal);
+        foreach (var (name, _) in declared ?? [])
+        {
+            order.Add(name);
+            kinds[name] = null;
+        }
+
         foreach (var record in records)
         {
             foreach (var (name, value) in record)
@@ -109,7 +116,8 @@ internal static class ParquetColumns
             }
         }
 
-        return order.Select(n => (n, declared is not null && declared.TryGetValue(n, out var d) ? d : kinds[n] ?? ColumnKind.String)).ToArray();
+        var fixedKinds = (declared ?? []).ToDictionary(d => d.Name, d => d.Kind, StringComparer.Ordinal);
+        return order.Select(n => (n, fixedKinds.TryGetValue(n, out var d) ? d : kinds[n] ?? ColumnKind.String)).ToArray();
     }
 
     private static ColumnKind? Widen(ColumnKind? current, JsonNode? value)
@@ -118,7 +126,7 @@ internal static class ParquetColumns
         {
             null or JsonValueKind.Null => null,
             JsonValueKind.True or JsonValueKind.False => ColumnKind.Boolean,
-            JsonValueKind.Number => value.AsValue().TryGetValue<long>(out _) ? ColumnKind.Int64 : ColumnKind.Double,
+            JsonValueKind.Number => AsInt64(value) is not null ? ColumnKind.Int64 : ColumnKind.Double,
             _ => ColumnKind.String,
         };
         return (current, kind) switch
@@ -133,6 +141,11 @@ internal static class ParquetColumns
 
     public static async Task WriteAsync(Stream stream, IReadOnlyList<JsonObject> records, IReadOnlyList<(string Name, ColumnKind Kind)> columns, CancellationToken cancellationToken)
     {
+        if (columns.Count == 0)
+        {
+            throw new Activities.ActivityFailedException("a Parquet file needs at least one column: there are no records and no declared columns");
+        }
+
         var fields = columns.Select(c => Field(c.Name, c.Kind)).ToArray();
         await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields), stream, cancellationToken: cancellationToken).ConfigureAwait(false);
         for (var start = 0; start < Math.Max(records.Count, 1); start += RowGroupSize)
@@ -145,6 +158,15 @@ internal static class ParquetColumns
             }
         }
     }
+
+    // A JsonValue built from an int does not answer TryGetValue<long>; its JSON text always parses.
+    private static long? AsInt64(JsonNode? node)
+        => node is JsonValue v && v.GetValueKind() == JsonValueKind.Number
+           && long.TryParse(v.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var x) ? x : null;
+
+    private static double? AsDouble(JsonNode? node)
+        => node is JsonValue v && v.GetValueKind() == JsonValueKind.Number
+           && double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var x) ? x : null;
 
     private static DataField Field(string name, ColumnKind kind) => kind switch
     {
@@ -160,9 +182,9 @@ internal static class ParquetColumns
         switch (kind)
         {
             case ColumnKind.Int64:
-                return group.WriteAsync<long>(field, Array.ConvertAll(rows, r => r[name] is JsonValue v && v.TryGetValue<long>(out var x) ? x : (long?)null).AsMemory(), null, null, cancellationToken);
+                return group.WriteAsync<long>(field, Array.ConvertAll(rows, r => AsInt64(r[name])).AsMemory(), null, null, cancellationToken);
             case ColumnKind.Double:
-                return group.WriteAsync<double>(field, Array.ConvertAll(rows, r => r[name] is JsonValue v && v.TryGetValue<double>(out var x) ? x : (double?)null).AsMemory(), null, null, cancellationToken);
+                return group.WriteAsync<double>(field, Array.ConvertAll(rows, r => AsDouble(r[name])).AsMemory(), null, null, cancellationToken);
             case ColumnKind.Boolean:
                 return group.WriteAsync<bool>(field, Array.ConvertAll(rows, r => r[name] is JsonValue v && v.TryGetValue<bool>(out var x) ? x : (bool?)null).AsMemory(), null, null, cancellationToken);
             case ColumnKind.Timestamp:

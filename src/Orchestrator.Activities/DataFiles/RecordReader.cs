@@ -56,7 +56,12 @@ public static class RecordReader
             return null;
         }
 
-        if (long.TryParse(cell, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer) && !HasLeadingZero(cell))
+        if (HasLeadingZero(cell))
+        {
+            return JsonValue.Create(cell);
+        }
+
+        if (long.TryParse(cell, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
         {
             return JsonValue.Create(integer);
         }
@@ -78,7 +83,7 @@ public static class RecordReader
     private static bool HasLeadingZero(string cell)
     {
         var digits = cell.AsSpan().TrimStart("+-");
-        return digits.Length > 1 && digits[0] == '0';
+        return digits.Length > 1 && digits[0] == '0' && char.IsAsciiDigit(digits[1]);
     }
 
     private static async IAsyncEnumerable<JsonNode?> ReadJsonAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)

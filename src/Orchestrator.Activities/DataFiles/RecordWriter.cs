@@ -9,19 +9,19 @@ public static class RecordWriter
 {
     private static readonly JsonWriterOptions Compact = new() { Indented = false, SkipValidation = true };
 
-    /// <param name="kinds">Parquet column kinds that inference must not guess (e.g. timestamps written as ISO strings).</param>
+    /// <param name="columns">Parquet columns that come first with a fixed kind (e.g. timestamps written as ISO strings), present even with no records.</param>
     public static Task WriteAsync(
         string path,
         RecordFormat format,
         IReadOnlyList<JsonObject> records,
-        IReadOnlyDictionary<string, ColumnKind>? kinds,
+        IReadOnlyList<(string Name, ColumnKind Kind)>? columns,
         CancellationToken cancellationToken)
         => format switch
         {
             RecordFormat.Jsonl => DurableFile.WriteAsync(path, stream => WriteLinesAsync(stream, records, cancellationToken), cancellationToken),
             RecordFormat.Json => DurableFile.WriteAsync(path, stream => WriteArrayAsync(stream, records, cancellationToken), cancellationToken),
             RecordFormat.Parquet => DurableFile.WriteAsync(path,
-                stream => ParquetColumns.WriteAsync(stream, records, ParquetColumns.Infer(records, kinds), cancellationToken), cancellationToken),
+                stream => ParquetColumns.WriteAsync(stream, records, ParquetColumns.Infer(records, columns), cancellationToken), cancellationToken),
             _ => throw new ActivityFailedException($"records cannot be written as {format.ToString().ToLowerInvariant()} here; use jsonl, json or parquet"),
         };
 

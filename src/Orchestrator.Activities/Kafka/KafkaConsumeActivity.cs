@@ -18,7 +18,8 @@ namespace Orchestrator.Activities.Kafka;
 public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, IEventStreamFactory streams) : Activity<KafkaConsumeActivity.Input, KafkaConsumeActivity.Output>
 {
     /// <summary>The metadata columns every batch file has, before the value's fields.</summary>
-    public static readonly IReadOnlyList<string> MetadataColumns = ["topic", "partition", "offset", "timestamp", "key"];
+    public static readonly IReadOnlyList<(string Name, ColumnKind Kind)> MetadataColumns =
+        [("topic", ColumnKind.String), ("partition", ColumnKind.Int64), ("offset", ColumnKind.Int64), ("timestamp", ColumnKind.Timestamp), ("key", ColumnKind.String)];
 
     public sealed record Input
     {
@@ -137,7 +138,7 @@ public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, 
         }
 
         // Durable first, committed after: a crash in between re-reads the batch on the next attempt.
-        await RecordWriter.WriteAsync(path, format, rows, new Dictionary<string, ColumnKind> { ["timestamp"] = ColumnKind.Timestamp }, token).ConfigureAwait(false);
+        await RecordWriter.WriteAsync(path, format, rows, MetadataColumns, token).ConfigureAwait(false);
         string? deadLetterPath = null;
         if (dead.Count > 0)
         {
