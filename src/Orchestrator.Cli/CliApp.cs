@@ -17,6 +17,7 @@ public static class CliApp
             ValidateCommand.Create(stdout, stderr),
             RunCommand.Create(stdout, stderr),
             ActivitiesCommand.Create(stdout),
+            ConnectionsCommand.Create(stdout),
             SchemaCommand.Create(stdout),
             ServerCommand.Create(),
             RemoteCommands.Trigger(stdout, stderr),
@@ -33,6 +34,13 @@ public static class CliApp
             }
 
             await stderr.WriteLineAsync("Run 'orchestrator --help' for usage.");
+            return UsageError;
+        }
+
+        // A bad connection entry is a usage error of the environment, reported before any command runs.
+        if (CliServices.CheckConnections() is { } problem)
+        {
+            await stderr.WriteLineAsync($"orchestrator: {problem}");
             return UsageError;
         }
 

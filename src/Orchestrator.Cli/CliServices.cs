@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Connections;
 
 namespace Orchestrator.Cli;
 
@@ -13,7 +14,7 @@ internal static class CliServices
 
         // Connections come from the same places as on the server: Orchestrator__Connections__<name>__... and
         // ORCHESTRATOR_CONN_<NAME> in the environment.
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddEnvironmentVariables().Build());
+        services.AddSingleton(Environment());
         services.AddLogging(logging => logging
             .AddSimpleConsole(o => o.SingleLine = true)
             .AddFilter(level => level >= LogLevel.Warning)
@@ -23,8 +24,24 @@ internal static class CliServices
         return services.BuildServiceProvider();
     }
 
+    /// <summary>What is wrong with the connections of the environment, or null.</summary>
+    public static string? CheckConnections()
+    {
+        try
+        {
+            _ = ConnectionCatalog.Load(Environment(), ConnectionCatalog.ProcessEnvironment());
+            return null;
+        }
+        catch (FormatException e)
+        {
+            return e.Message;
+        }
+    }
+
+    private static IConfiguration Environment() => new ConfigurationBuilder().AddEnvironmentVariables().Build();
+
     public static string DefaultDataDirectory()
-        => Environment.GetEnvironmentVariable("ORCHESTRATOR_DATA_DIR") is { Length: > 0 } fromEnvironment
+        => System.Environment.GetEnvironmentVariable("ORCHESTRATOR_DATA_DIR") is { Length: > 0 } fromEnvironment
             ? fromEnvironment
-            : Path.Combine(Environment.CurrentDirectory, "data");
+            : Path.Combine(System.Environment.CurrentDirectory, "data");
 }

@@ -19,6 +19,11 @@ public static class CatalogEndpoints
             JsonSerializer.SerializeToElement(a.OutputSchema))).ToList()))
             .WithTags("Activities").WithSummary("Activity types with their input and output JSON Schemas.");
 
+        api.MapGet("/connections", (Connections.ConnectionCatalog connections) => TypedResults.Ok(connections.All
+                .Select(c => new ConnectionDto(c.Name, c.Type, c.MaskedSettings.OrderBy(s => s.Key, StringComparer.Ordinal).ToDictionary(s => s.Key, s => s.Value)))
+                .ToList()))
+            .WithTags("Connections").WithSummary("The named connections of the server, secrets masked.");
+
         api.MapGet("/events", EventsAsync).WithTags("Runs")
             .Produces<SseItem<RunEvent>>(StatusCodes.Status200OK, "text/event-stream")
             .WithSummary("Server-Sent Events of run and task state changes (add ?logs=true for task log lines).");
@@ -68,3 +73,6 @@ public static class CatalogEndpoints
         _ => "event",
     };
 }
+
+/// <summary>A named connection as the API shows it: settings with secrets replaced by ***.</summary>
+public sealed record ConnectionDto(string Name, string Type, IReadOnlyDictionary<string, string> Settings);

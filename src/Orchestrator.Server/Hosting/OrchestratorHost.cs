@@ -56,6 +56,17 @@ public static class OrchestratorHost
         builder.Services.AddDatabase(builder.Configuration);
         builder.Services.AddApiKeys(builder.Configuration);
         var app = builder.Build();
+
+        // Fail at start, naming the entry, rather than at the first task that needs a connection.
+        try
+        {
+            _ = app.Services.GetRequiredService<Connections.ConnectionCatalog>();
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidOperationException($"Connections: {e.Message}", e);
+        }
+
         app.MapOrchestrator();
         return app;
     }

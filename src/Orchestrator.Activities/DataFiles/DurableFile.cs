@@ -1,0 +1,66 @@
+using System.Runtime.InteropServices;
+
+namespace Orchestrator.DataFiles;
+
+/// <summary>
+/// Writes a file so that it is either absent or complete and on disk: written to a temporary file beside it,
+/// flushed to the device, renamed over the target, and the directory entry flushed too. What a consumer commits
+/// offsets after.
+/// </summary>
+public static partial class DurableFile
+{
+    public static async Task WriteAsync(string path, Func<Stream, Task> write, CancellationToken cancellationToken)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            await using (stream.ConfigureAwait(false))
+            {
+                await write(stream).ConfigureAwait(false);
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, path, overwrite: true);
+            FlushDirectory(directory);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+    }
+
+    /// <summary>Makes a rename durable: on Linux the directory itself must be fsync'ed.</summary>
+    private static void FlushDirectory(string directory)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var fd = Open(directory, ReadOnly | DirectoryOnly);
+        if (fd < 0)
+        {
+            return;
+        }
+
+        _ = Fsync(fd);
+        _ = Close(fd);
+    }
+
+    private const int ReadOnly = 0;
+    private const int DirectoryOnly = 0x10000;
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync")]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close")]
+    private static partial int Close(int fd);
+}

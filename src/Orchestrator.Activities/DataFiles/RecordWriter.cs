@@ -1,0 +1,53 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Orchestrator.Activities;
+
+namespace Orchestrator.DataFiles;
+
+/// <summary>Writes records durably (see <see cref="DurableFile"/>) as jsonl, json or parquet.</summary>
+public static class RecordWriter
+{
+    private static readonly JsonWriterOptions Compact = new() { Indented = false, SkipValidation = true };
+
+    /// <param name="columns">Parquet columns that come first with a fixed kind (e.g. timestamps written as ISO strings), present even with no records.</param>
+    public static Task WriteAsync(
+        string path,
+        RecordFormat format,
+        IReadOnlyList<JsonObject> records,
+        IReadOnlyList<(string Name, ColumnKind Kind)>? columns,
+        CancellationToken cancellationToken)
+        => format switch
+        {
+            RecordFormat.Jsonl => DurableFile.WriteAsync(path, stream => WriteLinesAsync(stream, records, cancellationToken), cancellationToken),
+            RecordFormat.Json => DurableFile.WriteAsync(path, stream => WriteArrayAsync(stream, records, cancellationToken), cancellationToken),
+            RecordFormat.Parquet => DurableFile.WriteAsync(path,
+                stream => ParquetColumns.WriteAsync(stream, records, ParquetColumns.Infer(records, columns), cancellationToken), cancellationToken),
+            _ => throw new ActivityFailedException($"records cannot be written as {format.ToString().ToLowerInvariant()} here; use jsonl, json or parquet"),
+        };
+
+    private static async Task WriteLinesAsync(Stream stream, IReadOnlyList<JsonObject> records, CancellationToken cancellationToken)
+    {
+        var newline = "\n"u8.ToArray();
+        await using var writer = new Utf8JsonWriter(stream, Compact);
+        foreach (var record in records)
+        {
+            record.WriteTo(writer);
+            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            writer.Reset();
+            stream.Write(newline);
+        }
+    }
+
+    private static async Task WriteArrayAsync(Stream stream, IReadOnlyList<JsonObject> records, CancellationToken cancellationToken)
+    {
+        await using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        writer.WriteStartArray();
+        foreach (var record in records)
+        {
+            record.WriteTo(writer);
+        }
+
+        writer.WriteEndArray();
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,276 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Connections;
+using Orchestrator.DataFiles;
+using Orchestrator.Streams;
+
+namespace Orchestrator.Activities.Kafka;
+
+[Activity("kafka.consume", Category = "Kafka",
+    Description = "Reads a bounded micro-batch of a consumer group — up to maxMessages, maxDuration or the end of the partitions — writes it to a jsonl or " +
+                  "parquet file with topic/partition/offset/timestamp/key columns, and commits the offsets only once the file is on disk (at-least-once: " +
+                  "a failed attempt re-reads the same records). Values that do not parse go to a dead-letter file or topic with their offset and the error.")]
+public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, IEventStreamFactory streams) : Activity<KafkaConsumeActivity.Input, KafkaConsumeActivity.Output>
+{
+    /// <summary>The metadata columns every batch file has, before the value's fields.</summary>
+    public static readonly IReadOnlyList<(string Name, ColumnKind Kind)> MetadataColumns =
+        [("topic", ColumnKind.String), ("partition", ColumnKind.Int64), ("offset", ColumnKind.Int64), ("timestamp", ColumnKind.Timestamp), ("key", ColumnKind.String)];
+
+    public sealed record Input
+    {
+        [Description("The event-stream connection: a kafka connection, or the local event log. Default events.")]
+        [ConnectionInput(ConnectionTypes.Kafka, ConnectionTypes.Local)]
+        public string? Connection { get; init; }
+
+        [Description("One topic to read.")]
+        public string? Topic { get; init; }
+
+        [Description("Several topics to read (instead of topic).")]
+        public IReadOnlyList<string>? Topics { get; init; }
+
+        [Description("The consumer group whose committed offsets the batch starts from and moves.")]
+        [MinLength(1)]
+        public required string Group { get; init; }
+
+        [Description("committed (default: the group's offsets, the earliest for partitions it never committed), earliest or latest.")]
+        [RegularExpression("^(committed|earliest|latest)$")]
+        public string? StartFrom { get; init; }
+
+        [Description("Most records in the batch. Default 10000.")]
+        [Range(1, 10_000_000)]
+        public int? MaxMessages { get; init; }
+
+        [Description("Longest time the batch waits for records (ISO 8601 duration). Default PT30S.")]
+        public TimeSpan? MaxDuration { get; init; }
+
+        [Description("End the batch once every partition has been read to its end. Default true.")]
+        public bool? StopAtEnd { get; init; }
+
+        [Description("The batch file, relative to the data directory (.jsonl or .parquet). Written even when the batch is empty.")]
+        [MinLength(1)]
+        public required string Path { get; init; }
+
+        [Description("The file's format when its extension does not tell: jsonl, json or parquet.")]
+        public string? Format { get; init; }
+
+        [Description("How values are read: json (default; records that do not parse are dead letters) or string.")]
+        [RegularExpression("^(json|string)$")]
+        public string? ValueFormat { get; init; }
+
+        [Description("Parquet only: write the fields of JSON object values as their own columns (default true); else one value column.")]
+        public bool? Flatten { get; init; }
+
+        [Description("Where records that do not parse go, as jsonl. Default: the batch path with .dead-letter.jsonl.")]
+        public string? DeadLetterPath { get; init; }
+
+        [Description("Send records that do not parse to this topic (same connection) instead of a file, with error headers.")]
+        public string? DeadLetterTopic { get; init; }
+    }
+
+    public sealed record Output
+    {
+        [Description("The batch file written.")]
+        public required string Path { get; init; }
+
+        [Description("Records in the batch file.")]
+        public required long Count { get; init; }
+
+        [Description("Records that did not parse and went to the dead letters.")]
+        public required long DeadLetters { get; init; }
+
+        [Description("The dead-letter file, when there were dead letters and no dead-letter topic.")]
+        public string? DeadLetterPath { get; init; }
+
+        [Description("Offsets read and committed, per partition.")]
+        public required IReadOnlyList<PartitionSummary> Partitions { get; init; }
+    }
+
+    protected override async Task<Output> ExecuteAsync(Input input, ActivityContext context)
+    {
+        var topics = (input.Topics ?? []).Concat(input.Topic is null ? [] : [input.Topic]).Distinct(StringComparer.Ordinal).ToArray();
+        if (topics.Length == 0)
+        {
+            throw new ActivityInputException("give topic or topics");
+        }
+
+        var connection = connections.Get(input.Connection ?? "events", EventStreamFactory.Types);
+        var path = context.Data.ResolveForWrite(input.Path);
+        var format = RecordFormats.Resolve(path, input.Format);
+        if (format is not (RecordFormat.Jsonl or RecordFormat.Json or RecordFormat.Parquet))
+        {
+            throw new ActivityInputException($"a batch is written as jsonl, json or parquet, not {format.ToString().ToLowerInvariant()}");
+        }
+
+        var asJson = (input.ValueFormat ?? "json") == "json";
+        var token = context.CancellationToken;
+        var stream = streams.Open(connection);
+        using var consumer = stream.CreateConsumer(new ConsumerSettings
+        {
+            Group = input.Group,
+            Topics = topics,
+            Start = input.StartFrom switch { "earliest" => StartPosition.Earliest, "latest" => StartPosition.Latest, _ => StartPosition.Committed },
+        });
+        Reading(context.Logger, string.Join(", ", topics), input.Group, connection.ToString());
+        var messages = await consumer.ReadAsync(new BatchLimits
+        {
+            MaxMessages = input.MaxMessages ?? 10_000,
+            MaxWait = input.MaxDuration ?? TimeSpan.FromSeconds(30),
+            StopAtEnd = input.StopAtEnd ?? true,
+        }, token).ConfigureAwait(false);
+
+        var rows = new List<JsonObject>(messages.Count);
+        var dead = new List<(IncomingMessage Message, string Error)>();
+        var flatten = format == RecordFormat.Parquet && (input.Flatten ?? true);
+        foreach (var message in messages)
+        {
+            if (!TryValue(message.Value, asJson, out var value, out var error))
+            {
+                dead.Add((message, error));
+                continue;
+            }
+
+            rows.Add(Row(message, value, flatten));
+        }
+
+        // Durable first, committed after: a crash in between re-reads the batch on the next attempt.
+        await RecordWriter.WriteAsync(path, format, rows, MetadataColumns, token).ConfigureAwait(false);
+        string? deadLetterPath = null;
+        if (dead.Count > 0)
+        {
+            deadLetterPath = await WriteDeadLettersAsync(input, context, stream, path, dead, token).ConfigureAwait(false);
+        }
+
+        var ranges = PartitionRange.Of(messages);
+        if (ranges.Count > 0)
+        {
+            await consumer.CommitAsync(ranges, token).ConfigureAwait(false);
+        }
+
+        var tally = new PartitionTally();
+        tally.Add(ranges);
+        Consumed(context.Logger, rows.Count, dead.Count, path);
+        return new Output
+        {
+            Path = Path.GetRelativePath(context.Data.Root, path),
+            Count = rows.Count,
+            DeadLetters = dead.Count,
+            DeadLetterPath = deadLetterPath is null ? null : Path.GetRelativePath(context.Data.Root, deadLetterPath),
+            Partitions = tally.Summaries,
+        };
+    }
+
+    private static bool TryValue(byte[] bytes, bool asJson, out JsonNode? value, out string error)
+    {
+        error = "";
+        string text;
+        try
+        {
+            text = StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException e)
+        {
+            value = null;
+            error = $"value is not UTF-8 text: {e.Message}";
+            return false;
+        }
+
+        if (!asJson)
+        {
+            value = JsonValue.Create(text);
+            return true;
+        }
+
+        try
+        {
+            value = JsonNode.Parse(text);
+            return true;
+        }
+        catch (JsonException e)
+        {
+            value = null;
+            error = $"value is not JSON: {e.Message}";
+            return false;
+        }
+    }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static JsonObject Row(IncomingMessage message, JsonNode? value, bool flatten)
+    {
+        var row = new JsonObject
+        {
+            ["topic"] = message.Topic,
+            ["partition"] = message.Partition,
+            ["offset"] = message.Offset,
+            ["timestamp"] = message.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+            ["key"] = message.Key,
+        };
+        if (message.Headers.Count > 0)
+        {
+            row["headers"] = new JsonObject(message.Headers.Select(h => KeyValuePair.Create(h.Key, (JsonNode?)h.Value)));
+        }
+
+        if (flatten && value is JsonObject fields)
+        {
+            foreach (var (name, field) in fields)
+            {
+                // A value field named like a metadata column keeps both: the value's as value_<name>.
+                row[row.ContainsKey(name) ? $"value_{name}" : name] = field?.DeepClone();
+            }
+        }
+        else
+        {
+            row["value"] = value?.DeepClone();
+        }
+
+        return row;
+    }
+
+    private static async Task<string?> WriteDeadLettersAsync(
+        Input input, ActivityContext context, IEventStream stream, string batchPath, List<(IncomingMessage Message, string Error)> dead, CancellationToken token)
+    {
+        if (input.DeadLetterTopic is { } topic)
+        {
+            using var producer = stream.CreateProducer(new ProducerSettings());
+            var messages = dead.Select(d => new OutgoingMessage(d.Message.Key, d.Message.Value, new Dictionary<string, string>(d.Message.Headers)
+            {
+                ["x-error"] = d.Error,
+                ["x-source"] = $"{d.Message.Topic}/{d.Message.Partition}@{d.Message.Offset}",
+            })).ToArray();
+            await producer.ProduceAsync(topic, messages, token).ConfigureAwait(false);
+            DeadLettered(context.Logger, dead.Count, $"topic {topic}");
+            return null;
+        }
+
+        var path = input.DeadLetterPath is { } configured
+            ? context.Data.ResolveForWrite(configured)
+            : Path.ChangeExtension(batchPath, null) + ".dead-letter.jsonl";
+        var rows = dead.Select(d => new JsonObject
+        {
+            ["topic"] = d.Message.Topic,
+            ["partition"] = d.Message.Partition,
+            ["offset"] = d.Message.Offset,
+            ["timestamp"] = d.Message.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+            ["key"] = d.Message.Key,
+            ["error"] = d.Error,
+            ["valueBase64"] = Convert.ToBase64String(d.Message.Value),
+        }).ToArray();
+        await RecordWriter.WriteAsync(path, RecordFormat.Jsonl, rows, null, token).ConfigureAwait(false);
+        DeadLettered(context.Logger, dead.Count, path);
+        return path;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Reading {Topics} as group {Group} over {Connection}")]
+    private static partial void Reading(ILogger logger, string topics, string group, string connection);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} records written to {Path}, {DeadLetters} dead letters; offsets committed")]
+    private static partial void Consumed(ILogger logger, int count, int deadLetters, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} records did not parse and went to {Destination}")]
+    private static partial void DeadLettered(ILogger logger, int count, string destination);
+}

@@ -1,0 +1,238 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Connections;
+using Orchestrator.DataFiles;
+using Orchestrator.Streams;
+
+namespace Orchestrator.Activities.Kafka;
+
+[Activity("kafka.produce", Category = "Kafka",
+    Description = "Sends records to a topic — from a csv/json/jsonl/parquet/text file or inline — optionally at a given rate for a given duration, " +
+                  "and waits for every delivery report (acks=all and an idempotent producer by default). Returns the count and the offsets per partition.")]
+public sealed partial class KafkaProduceActivity(ConnectionCatalog connections, IEventStreamFactory streams) : Activity<KafkaProduceActivity.Input, KafkaProduceActivity.Output>
+{
+    /// <summary>Records sent per request to the producer: bounds memory on large files.</summary>
+    private const int ChunkSize = 10_000;
+
+    public sealed record Input
+    {
+        [Description("The event-stream connection: a kafka connection, or the local event log. Default events.")]
+        [ConnectionInput(ConnectionTypes.Kafka, ConnectionTypes.Local)]
+        public string? Connection { get; init; }
+
+        [Description("The topic to send to.")]
+        [MinLength(1)]
+        public required string Topic { get; init; }
+
+        [Description("A file of records, relative to the data directory (csv, json, jsonl, parquet, or text: one message per line).")]
+        public string? Path { get; init; }
+
+        [Description("The file's format when its extension does not tell: csv, json, jsonl, parquet or text.")]
+        public string? Format { get; init; }
+
+        [Description("Inline records instead of a file: objects are sent as JSON, strings as text.")]
+        public IReadOnlyList<JsonElement>? Records { get; init; }
+
+        [Description("The message key: a field name (customer_id) or a pattern such as ${city}-${id}. Default: no key (round-robin partitions).")]
+        public string? Key { get; init; }
+
+        [Description("Message headers, name to a field name or ${field} pattern (a text without ${...} that is no field is sent as is).")]
+        public IReadOnlyDictionary<string, string>? Headers { get; init; }
+
+        [Description("Records per second; absent = as fast as the broker takes them. Seed 004's 'a line every 10 s' is 0.1.")]
+        [Range(0.001, 1_000_000)]
+        public double? Rate { get; init; }
+
+        [Description("Stop after this long (ISO 8601 duration), even if records remain.")]
+        public TimeSpan? Duration { get; init; }
+
+        [Description("Start the source again when it ends, until duration or limit (a stream from a sample file).")]
+        public bool? Loop { get; init; }
+
+        [Description("Send at most this many records.")]
+        [Range(1, long.MaxValue)]
+        public long? Limit { get; init; }
+
+        [Description("Broker acknowledgement: all (default), leader or none.")]
+        [RegularExpression("^(all|leader|none)$")]
+        public string? Acks { get; init; }
+
+        [Description("Idempotent producer (no duplicates on retries). Default true; needs acks=all.")]
+        public bool? Idempotent { get; init; }
+
+        [Description("Compression: none (default), gzip, snappy, lz4 or zstd.")]
+        [RegularExpression("^(none|gzip|snappy|lz4|zstd)$")]
+        public string? Compression { get; init; }
+
+        [Description("Most records per broker request. Default 10000.")]
+        [Range(1, 1_000_000)]
+        public int? BatchSize { get; init; }
+
+        [Description("How long the client waits to fill a batch (ISO 8601 duration). Default PT0.005S.")]
+        public TimeSpan? Linger { get; init; }
+    }
+
+    public sealed record Output
+    {
+        [Description("The topic written.")]
+        public required string Topic { get; init; }
+
+        [Description("Records delivered.")]
+        public required long Count { get; init; }
+
+        [Description("Bytes of message values delivered.")]
+        public required long Bytes { get; init; }
+
+        [Description("Offsets written, per partition.")]
+        public required IReadOnlyList<PartitionSummary> Partitions { get; init; }
+    }
+
+    protected override async Task<Output> ExecuteAsync(Input input, ActivityContext context)
+    {
+        if ((input.Path is null) == (input.Records is null))
+        {
+            throw new ActivityInputException("give either path or records");
+        }
+
+        if (input.Loop == true && input.Duration is null && input.Limit is null)
+        {
+            throw new ActivityInputException("loop needs duration or limit, or it never ends");
+        }
+
+        var connection = connections.Get(input.Connection ?? "events", EventStreamFactory.Types);
+        var settings = new ProducerSettings
+        {
+            Acks = input.Acks ?? "all",
+            Idempotent = input.Idempotent ?? (input.Acks ?? "all") == "all",
+            Compression = input.Compression ?? "none",
+            BatchSize = input.BatchSize ?? 10_000,
+            Linger = input.Linger ?? TimeSpan.FromMilliseconds(5),
+        };
+        var key = input.Key is null ? null : RecordPattern.Parse(input.Key);
+        var headers = input.Headers?.Select(h => (h.Key, Pattern: RecordPattern.Parse(h.Value), Literal: h.Value)).ToArray() ?? [];
+        var token = context.CancellationToken;
+        var time = context.Time;
+        var started = time.GetUtcNow();
+        var deadline = input.Duration is { } duration ? started + duration : (DateTimeOffset?)null;
+        var limit = input.Limit ?? long.MaxValue;
+        var path = input.Path is null ? null : context.Data.Resolve(input.Path);
+        var format = path is null ? RecordFormat.Jsonl : RecordFormats.Resolve(path, input.Format);
+
+        using var producer = streams.Open(connection).CreateProducer(settings);
+        Sending(context.Logger, input.Topic, connection.ToString());
+        var tally = new PartitionTally();
+        var pending = new List<OutgoingMessage>(ChunkSize);
+        long count = 0, bytes = 0;
+
+        async Task SendAsync()
+        {
+            if (pending.Count == 0)
+            {
+                return;
+            }
+
+            tally.Add(await producer.ProduceAsync(input.Topic, pending, token).ConfigureAwait(false));
+            count += pending.Count;
+            bytes += pending.Sum(m => (long)m.Value.Length);
+            pending.Clear();
+            Delivered(context.Logger, count, input.Topic);
+        }
+
+        var queued = 0L;
+        var stop = false;
+        do
+        {
+            var passCount = 0L;
+            await foreach (var record in Records(path, format, input.Records, token).ConfigureAwait(false))
+            {
+                if (queued >= limit || (deadline is { } end && time.GetUtcNow() >= end))
+                {
+                    stop = true;
+                    break;
+                }
+
+                if (input.Rate is { } rate)
+                {
+                    // Record k is due k/rate after the start: what is due goes out before the wait.
+                    var due = started + TimeSpan.FromSeconds(queued / rate);
+                    if (deadline is { } last && due >= last)
+                    {
+                        stop = true;
+                        break;
+                    }
+
+                    if (due > time.GetUtcNow())
+                    {
+                        await SendAsync().ConfigureAwait(false);
+                        var wait = due - time.GetUtcNow();
+                        if (wait > TimeSpan.Zero)
+                        {
+                            await Task.Delay(wait, time, token).ConfigureAwait(false);
+                        }
+                    }
+                }
+
+                pending.Add(ToMessage(record, key, headers));
+                queued++;
+                passCount++;
+                if (pending.Count >= ChunkSize)
+                {
+                    await SendAsync().ConfigureAwait(false);
+                }
+            }
+
+            stop |= passCount == 0;
+        }
+        while (input.Loop == true && !stop);
+
+        await SendAsync().ConfigureAwait(false);
+        return new Output { Topic = input.Topic, Count = count, Bytes = bytes, Partitions = tally.Summaries };
+    }
+
+    private static async IAsyncEnumerable<JsonNode?> Records(string? path, RecordFormat format, IReadOnlyList<JsonElement>? inline, [EnumeratorCancellation] CancellationToken token)
+    {
+        if (path is not null)
+        {
+            await foreach (var record in RecordReader.ReadAsync(path, format, token).ConfigureAwait(false))
+            {
+                yield return record;
+            }
+
+            yield break;
+        }
+
+        foreach (var element in inline!)
+        {
+            yield return JsonSerializer.SerializeToNode(element, Json.OrchestratorJsonContext.Default.JsonElement);
+        }
+    }
+
+    private static OutgoingMessage ToMessage(JsonNode? record, RecordPattern? key, (string Name, RecordPattern Pattern, string Literal)[] headers)
+    {
+        var value = record is JsonValue text && text.GetValueKind() == JsonValueKind.String
+            ? Encoding.UTF8.GetBytes(text.GetValue<string>())
+            : Encoding.UTF8.GetBytes(record?.ToJsonString() ?? "null");
+        Dictionary<string, string>? headerValues = null;
+        if (headers.Length > 0)
+        {
+            headerValues = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (name, pattern, literal) in headers)
+            {
+                headerValues[name] = pattern.Render(record) ?? literal;
+            }
+        }
+
+        return new OutgoingMessage(key?.Render(record), value, headerValues);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sending to topic {Topic} over {Connection}")]
+    private static partial void Sending(ILogger logger, string topic, string connection);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} records delivered to {Topic}")]
+    private static partial void Delivered(ILogger logger, long count, string topic);
+}
