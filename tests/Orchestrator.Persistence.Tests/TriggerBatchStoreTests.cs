@@ -70,6 +70,19 @@ public abstract class TriggerBatchStoreTests(QueueKind kind) : IAsyncDisposable
     }
 
     [Fact]
+    public async Task HasLaunched_IsTrue_OnlyForTheStreamOfALaunchedBatch()
+    {
+        Assert.False(await _f.Batches.HasLaunchedAsync(Stream(), CancellationToken.None));
+        var (run, tasks) = EventRun("g", new TriggerOffsets("orders", 0, 0, 0, 1));
+
+        await _f.Batches.TryCreateBatchRunAsync(run, tasks, CancellationToken.None);
+
+        Assert.True(await _f.Batches.HasLaunchedAsync(Stream(), CancellationToken.None));
+        Assert.False(await _f.Batches.HasLaunchedAsync(Stream("other"), CancellationToken.None));
+        Assert.False(await _f.Batches.HasLaunchedAsync(new TriggerStream("another-workflow", "events", "g"), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task FindLaunched_ReturnsNothing_ForOffsetsOutsideEveryRange_OrOfAnotherGroup()
     {
         var (run, tasks) = EventRun("g", new TriggerOffsets("orders", 0, 10, 19, 10));

@@ -75,6 +75,14 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
         }
     }
 
+    public Task<bool> HasLaunchedAsync(TriggerStream stream, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_launched.Any(l => l.Key.Item1 == stream && l.Value.Count > 0));
+        }
+    }
+
     private bool Create(RunRecord run, IReadOnlyList<TaskInstanceRecord> tasks, CancellationToken cancellationToken)
     {
         if (store.ListAsync(new RunFilter(run.WorkflowId), new Page(0, int.MaxValue), cancellationToken).Result.Any(r => r.LogicalDate == run.LogicalDate))

@@ -33,6 +33,9 @@ public interface ITriggerBatchStore
 
     /// <summary>For each of <paramref name="offsets"/> (topic, partition, offset), the launched range holding it, if any.</summary>
     Task<IReadOnlyList<LaunchedRange>> FindLaunchedAsync(TriggerStream stream, IReadOnlyList<(string Topic, int Partition, long Offset)> offsets, CancellationToken cancellationToken);
+
+    /// <summary>Whether any batch of the stream was launched: a trigger that never launched one has never committed.</summary>
+    Task<bool> HasLaunchedAsync(TriggerStream stream, CancellationToken cancellationToken);
 }
 
 public static class TriggerBatches

@@ -51,6 +51,13 @@ public sealed class EfRunQueue(
         return found;
     }
 
+    public async Task<bool> HasLaunchedAsync(TriggerStream stream, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await db.TriggerBatches.AnyAsync(
+            b => b.WorkflowId == stream.WorkflowId && b.Connection == stream.Connection && b.ConsumerGroup == stream.Group, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Creates a run, and with <paramref name="withBatches"/> the ranges of its trigger batch, in one transaction.</summary>
     private async Task<BatchRunCreation> CreateAsync(RunRecord run, IReadOnlyList<TaskInstanceRecord> tasks, bool withBatches, CancellationToken cancellationToken)
     {

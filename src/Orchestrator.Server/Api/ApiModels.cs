@@ -60,10 +60,11 @@ public sealed record RunDto(
     DateTimeOffset CreatedAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? EndedAt,
-    string? Error)
+    string? Error,
+    Engine.RunTrigger? Trigger)
 {
     public static RunDto From(RunRecord r) => new(r.Id, r.WorkflowId, r.WorkflowVersion, r.Kind, r.State, r.LogicalDate,
-        r.DataIntervalStart, r.DataIntervalEnd, r.Params, r.CreatedAt, r.StartedAt, r.EndedAt, r.Error);
+        r.DataIntervalStart, r.DataIntervalEnd, r.Params, r.CreatedAt, r.StartedAt, r.EndedAt, r.Error, r.Trigger);
 }
 
 public sealed record AttemptDto(int Number, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, AttemptOutcome? Outcome, string? Error);

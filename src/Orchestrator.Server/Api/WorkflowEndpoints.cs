@@ -18,11 +18,11 @@ public static class WorkflowEndpoints
         workflows.MapGet("/{id}", GetAsync).WithSummary("A workflow with its definition, versions and validation errors.");
         workflows.MapPut("/{id}", SaveAsync).WithSummary("Validates a definition and writes workflows/<id>.json.").Accepts<object>("application/json")
             .RequireAuthorization(Security.ApiPolicies.Editor);
-        workflows.MapPost("/{id}/pause", (string id, IWorkflowStateStore states, WorkflowCatalog catalog, WorkflowScheduler scheduler, CancellationToken ct)
-            => SetPausedAsync(id, true, states, catalog, scheduler, ct)).WithSummary("Stops scheduling new runs.")
+        workflows.MapPost("/{id}/pause", (string id, IWorkflowStateStore states, WorkflowCatalog catalog, WorkflowScheduler scheduler, Triggers.TriggerService triggers, CancellationToken ct)
+            => SetPausedAsync(id, true, states, catalog, scheduler, triggers, ct)).WithSummary("Stops scheduling new runs and consuming the workflow's triggers.")
             .RequireAuthorization(Security.ApiPolicies.Operator);
-        workflows.MapPost("/{id}/unpause", (string id, IWorkflowStateStore states, WorkflowCatalog catalog, WorkflowScheduler scheduler, CancellationToken ct)
-            => SetPausedAsync(id, false, states, catalog, scheduler, ct)).WithSummary("Resumes scheduling (catching up if the workflow says so).")
+        workflows.MapPost("/{id}/unpause", (string id, IWorkflowStateStore states, WorkflowCatalog catalog, WorkflowScheduler scheduler, Triggers.TriggerService triggers, CancellationToken ct)
+            => SetPausedAsync(id, false, states, catalog, scheduler, triggers, ct)).WithSummary("Resumes scheduling (catching up if the workflow says so).")
             .RequireAuthorization(Security.ApiPolicies.Operator);
         workflows.MapPost("/{id}/runs", TriggerAsync).WithSummary("Triggers a manual run with params.").RequireAuthorization(Security.ApiPolicies.Operator);
         workflows.MapPost("/{id}/backfill", BackfillAsync).WithSummary("Creates one run per data interval between from and to.").RequireAuthorization(Security.ApiPolicies.Operator);
@@ -94,7 +94,7 @@ public static class WorkflowEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> SetPausedAsync(
-        string id, bool paused, IWorkflowStateStore states, WorkflowCatalog catalog, WorkflowScheduler scheduler, CancellationToken ct)
+        string id, bool paused, IWorkflowStateStore states, WorkflowCatalog catalog, WorkflowScheduler scheduler, Triggers.TriggerService triggers, CancellationToken ct)
     {
         if (catalog.Find(id) is null)
         {
@@ -103,6 +103,7 @@ public static class WorkflowEndpoints
 
         await states.SetPausedAsync(id, paused, ct);
         await scheduler.RescheduleAsync(id, ct);
+        triggers.OnChanged(id);
         return TypedResults.NoContent();
     }
 

@@ -13,18 +13,24 @@ public enum LaunchFailure
     InactiveWorkflow,
     InvalidParams,
     DuplicateLogicalDate,
+
+    /// <summary>A run of the trigger batch exists already (its first offsets were launched).</summary>
+    BatchAlreadyLaunched,
 }
 
 /// <summary>A created run, or why none was created.</summary>
 public sealed record LaunchResult(RunRecord? Run, LaunchFailure? Failure = null, IReadOnlyList<string>? Errors = null);
 
 /// <summary>
-/// Creates runs — manual, scheduled, backfill — from the active version of a workflow: params checked and
-/// defaulted, data interval from the schedule, stored queued in the run queue (at most one run per logical date),
-/// workers woken.
+/// Creates runs — manual, scheduled, backfill, event — from the active version of a workflow: params checked and
+/// defaulted, data interval from the schedule, stored queued in the run queue (at most one run per logical date;
+/// for an event run, one run per trigger batch), workers woken.
 /// </summary>
-public sealed class RunLauncher(WorkflowCatalog catalog, IRunQueue queue, QueueSignal signal, TimeProvider time)
+public sealed class RunLauncher(WorkflowCatalog catalog, IRunQueue queue, ITriggerBatchStore batches, QueueSignal signal, TimeProvider time)
 {
+    /// <summary>How many later microseconds an event run tries when another run has its logical date.</summary>
+    private const int EventDateAttempts = 1000;
+
     public async Task<LaunchResult> LaunchAsync(
         string workflowId,
         RunKind kind,
@@ -32,45 +38,15 @@ public sealed class RunLauncher(WorkflowCatalog catalog, IRunQueue queue, QueueS
         IReadOnlyDictionary<string, JsonElement>? parameters,
         CancellationToken cancellationToken)
     {
-        var entry = catalog.Find(workflowId);
-        if (entry?.Plan is null)
+        var (plan, values, failure) = Prepare(workflowId, parameters);
+        if (failure is not null)
         {
-            return new LaunchResult(null, LaunchFailure.UnknownWorkflow, [$"workflow '{workflowId}' is not known"]);
+            return failure;
         }
 
-        if (!entry.Active)
-        {
-            return new LaunchResult(null, LaunchFailure.InactiveWorkflow, [$"workflow '{workflowId}' is deactivated (its file was deleted)"]);
-        }
-
-        var plan = entry.Plan;
-        IReadOnlyDictionary<string, JsonElement> values;
-        try
-        {
-            values = ParamResolver.Resolve(plan.Definition.Params, parameters);
-        }
-        catch (ParamValidationException e)
-        {
-            return new LaunchResult(null, LaunchFailure.InvalidParams, e.Errors);
-        }
-
-        // Whole microseconds, what PostgreSQL keeps: the run answered now reads the same as the run stored.
-        var now = time.GetUtcNow();
-        now = now.AddTicks(-(now.UtcTicks % 10));
+        var now = Now();
         var date = logicalDate ?? now;
-        var interval = DataIntervals.ForLogicalDate(plan.Definition, date);
-        var context = new RunContext
-        {
-            RunId = Guid.CreateVersion7(now),
-            WorkflowId = plan.WorkflowId,
-            WorkflowVersion = plan.Version,
-            Kind = kind,
-            LogicalDate = date,
-            DataIntervalStart = interval.Start,
-            DataIntervalEnd = interval.End,
-            Params = values,
-        };
-        var (run, tasks) = RunProgress.New(plan, context, now);
+        var (run, tasks) = New(plan!, Guid.CreateVersion7(now), kind, date, values!, null, now);
         if (!await queue.TryCreateRunAsync(run, tasks, cancellationToken).ConfigureAwait(false))
         {
             return new LaunchResult(null, LaunchFailure.DuplicateLogicalDate,
@@ -79,5 +55,85 @@ public sealed class RunLauncher(WorkflowCatalog catalog, IRunQueue queue, QueueS
 
         signal.Pulse();
         return new LaunchResult(run);
+    }
+
+    /// <summary>
+    /// Creates the event run of a trigger batch (<paramref name="trigger"/>), recording its offsets with it in one
+    /// transaction; none when a run of the batch exists. Its logical date is now, or the next free microsecond.
+    /// </summary>
+    public async Task<LaunchResult> LaunchBatchAsync(string workflowId, Guid runId, RunTrigger trigger, CancellationToken cancellationToken)
+    {
+        var (plan, values, failure) = Prepare(workflowId, null);
+        if (failure is not null)
+        {
+            return failure;
+        }
+
+        var now = Now();
+        for (var attempt = 0; attempt < EventDateAttempts; attempt++)
+        {
+            var (run, tasks) = New(plan!, runId, RunKind.Event, now.AddTicks(10 * attempt), values!, trigger, now);
+            switch (await batches.TryCreateBatchRunAsync(run, tasks, cancellationToken).ConfigureAwait(false))
+            {
+                case BatchRunCreation.Created:
+                    signal.Pulse();
+                    return new LaunchResult(run);
+                case BatchRunCreation.AlreadyLaunched:
+                    return new LaunchResult(null, LaunchFailure.BatchAlreadyLaunched,
+                        [$"a run of workflow '{workflowId}' was already created for this batch of {trigger.Group}"]);
+            }
+        }
+
+        return new LaunchResult(null, LaunchFailure.DuplicateLogicalDate,
+            [$"workflow '{workflowId}' has runs at every microsecond from {Templates.TemplateScope.Iso(now)} on"]);
+    }
+
+    private (WorkflowPlan? Plan, IReadOnlyDictionary<string, JsonElement>? Params, LaunchResult? Failure) Prepare(
+        string workflowId, IReadOnlyDictionary<string, JsonElement>? parameters)
+    {
+        var entry = catalog.Find(workflowId);
+        if (entry?.Plan is null)
+        {
+            return (null, null, new LaunchResult(null, LaunchFailure.UnknownWorkflow, [$"workflow '{workflowId}' is not known"]));
+        }
+
+        if (!entry.Active)
+        {
+            return (null, null, new LaunchResult(null, LaunchFailure.InactiveWorkflow, [$"workflow '{workflowId}' is deactivated (its file was deleted)"]));
+        }
+
+        try
+        {
+            return (entry.Plan, ParamResolver.Resolve(entry.Plan.Definition.Params, parameters), null);
+        }
+        catch (ParamValidationException e)
+        {
+            return (null, null, new LaunchResult(null, LaunchFailure.InvalidParams, e.Errors));
+        }
+    }
+
+    /// <summary>Whole microseconds, what PostgreSQL keeps: the run answered now reads the same as the run stored.</summary>
+    private DateTimeOffset Now()
+    {
+        var now = time.GetUtcNow();
+        return now.AddTicks(-(now.UtcTicks % 10));
+    }
+
+    private static (RunRecord Run, IReadOnlyList<TaskInstanceRecord> Tasks) New(
+        WorkflowPlan plan, Guid runId, RunKind kind, DateTimeOffset date, IReadOnlyDictionary<string, JsonElement> values, RunTrigger? trigger, DateTimeOffset now)
+    {
+        var interval = DataIntervals.ForLogicalDate(plan.Definition, date);
+        return RunProgress.New(plan, new RunContext
+        {
+            RunId = runId,
+            WorkflowId = plan.WorkflowId,
+            WorkflowVersion = plan.Version,
+            Kind = kind,
+            LogicalDate = date,
+            DataIntervalStart = interval.Start,
+            DataIntervalEnd = interval.End,
+            Params = values,
+            Trigger = trigger,
+        }, now);
     }
 }

@@ -116,6 +116,10 @@ public static class OrchestratorHost
         services.AddSingleton<QueueWorker>();
         services.AddHostedService<WorkerService>();
 
+        services.AddOptions<Triggers.TriggerOptions>().BindConfiguration(Triggers.TriggerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Triggers.TriggerService>();
+        services.AddHostedService(sp => sp.GetRequiredService<Triggers.TriggerService>());
+
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
         services.AddSingleton<WorkflowScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkflowScheduler>());

@@ -22,6 +22,18 @@ public sealed class OrchestratorMetrics
         "orchestrator_scheduling_lag_seconds", "Delay between a scheduled fire time and the creation of its run.",
         new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 4, 10) });
 
+    private readonly Counter _triggerBatches = Metrics.CreateCounter(
+        "orchestrator_trigger_batches_total", "Trigger batches that started a run, by workflow.", "workflow");
+
+    private readonly Counter _triggerRecords = Metrics.CreateCounter(
+        "orchestrator_trigger_records_total", "Records handed to runs by triggers, by workflow.", "workflow");
+
+    private readonly Counter _triggerDuplicates = Metrics.CreateCounter(
+        "orchestrator_trigger_duplicates_total", "Batches read again whose run existed already (not launched twice), by workflow.", "workflow");
+
+    private readonly Counter _triggerErrors = Metrics.CreateCounter(
+        "orchestrator_trigger_errors_total", "Trigger failures (connection, broker, database), retried with back-off, by workflow.", "workflow");
+
     public Gauge QueueDepth { get; } = Metrics.CreateGauge("orchestrator_queue_depth", "Task instances waiting for a worker.");
 
     public Gauge ActiveRuns { get; } = Metrics.CreateGauge("orchestrator_active_runs", "Runs in the running state.");
@@ -41,6 +53,16 @@ public sealed class OrchestratorMetrics
                 break;
         }
     }
+
+    public void RecordTriggerBatch(string workflowId, int records)
+    {
+        _triggerBatches.WithLabels(workflowId).Inc();
+        _triggerRecords.WithLabels(workflowId).Inc(records);
+    }
+
+    public void RecordTriggerDuplicate(string workflowId) => _triggerDuplicates.WithLabels(workflowId).Inc();
+
+    public void RecordTriggerError(string workflowId) => _triggerErrors.WithLabels(workflowId).Inc();
 
     public void RecordSchedulingLag(TimeSpan lag) => _lag.Observe(Math.Max(0, lag.TotalSeconds));
 }

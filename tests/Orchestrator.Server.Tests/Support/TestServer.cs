@@ -29,9 +29,16 @@ public sealed class TestServer : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
-    /// <summary>Starts the server on <paramref name="provider"/> and waits until it is ready (workflows scheduled, catch-up done).</summary>
+    /// <summary>
+    /// Starts the server on <paramref name="provider"/> and waits until it is ready (workflows scheduled, catch-up
+    /// done). <paramref name="services"/> may replace services after the server registered its own.
+    /// </summary>
     public static async Task<TestServer> StartAsync(
-        string root, DatabaseProvider provider = DatabaseProvider.Sqlite, TimeProvider? clock = null, IReadOnlyDictionary<string, string?>? settings = null)
+        string root,
+        DatabaseProvider provider = DatabaseProvider.Sqlite,
+        TimeProvider? clock = null,
+        IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var configuration = new Dictionary<string, string?>(await ServerDatabase.SettingsAsync(provider, "node"))
         {
@@ -54,6 +61,8 @@ public sealed class TestServer : IAsyncDisposable
             {
                 builder.Services.AddSingleton(clock);
             }
+
+            services?.Invoke(builder.Services);
         });
         try
         {
