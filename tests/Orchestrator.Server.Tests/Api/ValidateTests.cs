@@ -33,6 +33,38 @@ public abstract class ValidateTests<TFixture>(TFixture server) : IClassFixture<T
     }
 
     [Fact]
+    public async Task Validate_ReportsEachMistakeOfATrigger_WithItsCodeAndPlace()
+    {
+        const string definition = """
+            {
+              "id": "ingest",
+              "triggers": [
+                { "type": "kafka", "connection": "evnts", "topik": "orders", "batchSize": 0, "maxWait": "soon" }
+              ],
+              "tasks": [ { "id": "a", "activity": "core.log", "with": { "message": "{{ trigger.cuont }}" } } ]
+            }
+            """;
+
+        using var response = await server.Client.PostAsync("/api/v1/validate", ServerFixture.Json(definition));
+
+        var result = await ServerFixture.ReadObjectAsync(response);
+        Assert.False((bool?)result["valid"]);
+        var errors = result["errors"]!.AsArray().Select(e => ((string)e!["code"]!, (int)e["line"]!, (int)e["column"]!, (string)e["path"]!)).ToList();
+        Assert.Equal(
+            [
+                ("WF002", 4, 5, "$.triggers[0]"),
+                ("WF050", 4, 38, "$.triggers[0].connection"),
+                ("WF001", 4, 47, "$.triggers[0].topik"),
+                ("WF006", 4, 79, "$.triggers[0].batchSize"),
+                ("WF016", 4, 93, "$.triggers[0].maxWait"),
+                ("WF025", 6, 72, "$.tasks[0].with.message"),
+            ],
+            errors);
+        var connection = result["errors"]!.AsArray().Single(e => (string?)e!["code"] == "WF050")!;
+        Assert.Contains("did you mean 'events'", (string?)connection["message"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_ReturnsJsonError_WhenTheBodyIsNotJson()
     {
         using var response = await server.Client.PostAsync("/api/v1/validate", ServerFixture.Json("{ \"id\": \"x\",\n  \"tasks\": [ }"));

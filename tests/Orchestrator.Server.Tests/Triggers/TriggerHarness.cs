@@ -98,15 +98,22 @@ public sealed class TriggerHarness : IDisposable
 
     /// <summary>
     /// Fails unless the batch files of <paramref name="runs"/> hold records 0 .. <paramref name="produced"/> - 1 once
-    /// each, every run's trigger count, offsets and file agree, and every run succeeded after logging its batch.
+    /// each (on the local log, one partition, at offset n), every run's trigger count, offsets and file agree, and
+    /// every run succeeded.
     /// </summary>
-    public void AssertExactlyOnce(IReadOnlyList<JsonObject> runs, int produced)
+    public void AssertExactlyOnce(IReadOnlyList<JsonObject> runs, int produced, bool onePartition = true, string connection = "events")
     {
         var records = BatchRecords(runs);
         var duplicates = records.GroupBy(r => r.N).Where(g => g.Count() > 1).Select(g => $"{g.Key} in runs {string.Join(", ", g.Select(r => r.RunId))}").ToList();
         Assert.True(duplicates.Count == 0, $"records in more than one batch: {string.Join("; ", duplicates)}");
         Assert.Equal(Enumerable.Range(0, produced), records.Select(r => r.N).Order());
-        Assert.All(records, r => Assert.Equal((Topic, 0, (long)r.N), (r.Topic, r.Partition, r.Offset)));
+        Assert.Equal(records.Count, records.Select(r => (r.Topic, r.Partition, r.Offset)).Distinct().Count());
+        Assert.All(records, r => Assert.Equal(Topic, r.Topic));
+        if (onePartition)
+        {
+            Assert.All(records, r => Assert.Equal((0, (long)r.N), (r.Partition, r.Offset)));
+        }
+
         foreach (var run in runs)
         {
             var trigger = run["trigger"]!;
@@ -114,11 +121,13 @@ public sealed class TriggerHarness : IDisposable
             Assert.Equal("event", (string?)run["kind"]);
             Assert.Equal("succeeded", (string?)run["state"]);
             Assert.Equal(mine.Count, (int)trigger["count"]!);
-            Assert.Equal(("kafka", "events", $"orchestrator.{Workflow}", $"triggers/{Workflow}/{run["id"]}.jsonl"),
+            Assert.Equal(("kafka", connection, $"orchestrator.{Workflow}", $"triggers/{Workflow}/{run["id"]}.jsonl"),
                 ((string)trigger["type"]!, (string)trigger["connection"]!, (string)trigger["group"]!, (string)trigger["path"]!));
-            var offsets = Assert.Single(trigger["offsets"]!.AsArray())!;
-            Assert.Equal((Topic, 0, mine.Min(r => r.Offset), mine.Max(r => r.Offset), mine.Count),
-                ((string)offsets["topic"]!, (int)offsets["partition"]!, (long)offsets["first"]!, (long)offsets["last"]!, (int)offsets["count"]!));
+            var expected = mine.GroupBy(r => r.Partition).OrderBy(g => g.Key)
+                .Select(g => (Topic, g.Key, g.Min(r => r.Offset), g.Max(r => r.Offset), g.Count()));
+            var actual = trigger["offsets"]!.AsArray()
+                .Select(o => ((string)o!["topic"]!, (int)o["partition"]!, (long)o["first"]!, (long)o["last"]!, (int)o["count"]!));
+            Assert.Equal(expected, actual);
         }
     }
 
