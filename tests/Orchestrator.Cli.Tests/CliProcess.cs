@@ -12,7 +12,10 @@ public static class CliProcess
 {
     public static string RepositoryRoot { get; } = FindRoot();
 
-    public static async Task<CliResult> RunAsync(string workingDirectory, params string[] args)
+    public static Task<CliResult> RunAsync(string workingDirectory, params string[] args)
+        => RunAsync(workingDirectory, new Dictionary<string, string>(), args);
+
+    public static async Task<CliResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -28,6 +31,11 @@ public static class CliProcess
         }
 
         start.Environment["ORCHESTRATOR_DATA_DIR"] = Path.Combine(workingDirectory, "data");
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -99,7 +99,8 @@ public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, 
         }
 
         var connection = connections.Get(input.Connection ?? "events", EventStreamFactory.Types);
-        var path = context.Data.ResolveForWrite(input.Path);
+        // Resolved (and kept inside the data directory) now; its folder is made when the batch is written.
+        var path = context.Data.Resolve(input.Path);
         var format = RecordFormats.Resolve(path, input.Format);
         if (format is not (RecordFormat.Jsonl or RecordFormat.Json or RecordFormat.Parquet))
         {
@@ -248,7 +249,7 @@ public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, 
         }
 
         var path = input.DeadLetterPath is { } configured
-            ? context.Data.ResolveForWrite(configured)
+            ? context.Data.Resolve(configured)
             : Path.ChangeExtension(batchPath, null) + ".dead-letter.jsonl";
         var rows = dead.Select(d => new JsonObject
         {

@@ -38,6 +38,9 @@ public sealed partial class KafkaProduceActivity(ConnectionCatalog connections, 
         [Description("Inline records instead of a file: objects are sent as JSON, strings as text.")]
         public IReadOnlyList<JsonElement>? Records { get; init; }
 
+        [Description("Synthetic records instead of a file: an endless stream (bound it with limit or duration), stamped with the time each is due.")]
+        public GeneratedSource? Generate { get; init; }
+
         [Description("The message key: a field name (customer_id) or a pattern such as ${city}-${id}. Default: no key (round-robin partitions).")]
         public string? Key { get; init; }
 
@@ -77,6 +80,17 @@ public sealed partial class KafkaProduceActivity(ConnectionCatalog connections, 
         public TimeSpan? Linger { get; init; }
     }
 
+    /// <summary>Synthetic records of a reference dataset.</summary>
+    public sealed record GeneratedSource
+    {
+        [Description("transactions (seed 002), weather (seed 001) or population (seed 004).")]
+        [MinLength(1)]
+        public required string Dataset { get; init; }
+
+        [Description("Randomizer seed: the same seed gives the same records. Default 1.")]
+        public int? Seed { get; init; }
+    }
+
     public sealed record Output
     {
         [Description("The topic written.")]
@@ -94,14 +108,14 @@ public sealed partial class KafkaProduceActivity(ConnectionCatalog connections, 
 
     protected override async Task<Output> ExecuteAsync(Input input, ActivityContext context)
     {
-        if ((input.Path is null) == (input.Records is null))
+        if (new object?[] { input.Path, input.Records, input.Generate }.Count(s => s is not null) != 1)
         {
-            throw new ActivityInputException("give either path or records");
+            throw new ActivityInputException("give one source: path, records or generate");
         }
 
-        if (input.Loop == true && input.Duration is null && input.Limit is null)
+        if ((input.Loop == true || input.Generate is not null) && input.Duration is null && input.Limit is null)
         {
-            throw new ActivityInputException("loop needs duration or limit, or it never ends");
+            throw new ActivityInputException($"{(input.Generate is null ? "loop" : "generate")} needs duration or limit, or it never ends");
         }
 
         var connection = connections.Get(input.Connection ?? "events", EventStreamFactory.Types);
@@ -148,7 +162,10 @@ public sealed partial class KafkaProduceActivity(ConnectionCatalog connections, 
         do
         {
             var passCount = 0L;
-            await foreach (var record in Records(path, format, input.Records, token).ConfigureAwait(false))
+            var source = input.Generate is { } generate
+                ? Generated(generate, i => input.Rate is { } r ? started + TimeSpan.FromSeconds(i / r) : time.GetUtcNow())
+                : Records(path, format, input.Records, token);
+            await foreach (var record in source.ConfigureAwait(false))
             {
                 if (queued >= limit || (deadline is { } end && time.GetUtcNow() >= end))
                 {
@@ -209,6 +226,15 @@ public sealed partial class KafkaProduceActivity(ConnectionCatalog connections, 
         foreach (var element in inline!)
         {
             yield return JsonSerializer.SerializeToNode(element, Json.OrchestratorJsonContext.Default.JsonElement);
+        }
+    }
+
+    private static async IAsyncEnumerable<JsonNode?> Generated(GeneratedSource generate, Func<long, DateTimeOffset> timestamp)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        foreach (var record in Generation.SyntheticRecords.Generate(generate.Dataset, generate.Seed ?? 1, timestamp))
+        {
+            yield return record;
         }
     }
 

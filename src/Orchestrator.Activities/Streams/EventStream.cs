@@ -115,6 +115,12 @@ public interface IStreamConsumer : IDisposable
 
     /// <summary>The group's committed next offsets of the partitions this consumer reads (absent: never committed).</summary>
     Task<IReadOnlyDictionary<(string Topic, int Partition), long>> CommittedAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether the group has given this consumer any partition (Kafka's assignment is not empty, which it may be until
+    /// the first read). False while other members of the group hold them all: reads return nothing until one moves here.
+    /// </summary>
+    bool OwnsPartitions { get; }
 }
 
 /// <summary>A stream operation failed; the message carries the broker's or the log's reason.</summary>

@@ -14,7 +14,7 @@ public sealed class EventStreamFactory(DataDirectory data, TimeProvider time, IL
     public IEventStream Open(Connection connection) => connection.Type switch
     {
         ConnectionTypes.Kafka => new KafkaEventStream(connection, time, loggers.CreateLogger<KafkaEventStream>()),
-        ConnectionTypes.Local => new LocalEventStream(LocalEventStream.RootOf(connection, data), time),
+        ConnectionTypes.Local => new LocalEventStream(LocalEventStream.RootOf(connection, data), time, loggers.CreateLogger<LocalEventStream>()),
         _ => throw new ActivityFailedException($"connection '{connection.Name}' is a {connection.Type} connection, not an event stream (kafka or local)"),
     };
 }

@@ -4,7 +4,7 @@ namespace Orchestrator.Connections;
 /// Parses the URI form of a connection (<c>ORCHESTRATOR_CONN_&lt;NAME&gt;</c> or the <c>uri</c> setting):
 /// <c>kafka://b1:9092,b2:9092?security.protocol=SASL_SSL</c>, <c>local:events</c>,
 /// <c>postgresql://user:pass@host:5432/db?sslmode=require</c>, <c>sqlite:warehouse.db</c>,
-/// <c>s3://key:secret@host:9000/bucket?region=us-east-1</c>, <c>file:lake</c>, <c>https://user:pass@host/base</c>.
+/// <c>s3://key:secret@host:9000/bucket?region=us-east-1</c> (or <c>s3://key:secret@bucket?endpoint=http://host:9000</c>), <c>file:lake</c>, <c>https://user:pass@host/base</c>.
 /// </summary>
 public static class ConnectionUri
 {
@@ -40,14 +40,26 @@ public static class ConnectionUri
                 AddQuery(settings, pg.Query);
                 return new Connection(name, ConnectionTypes.PostgreSql, settings);
             case "s3":
+                // Two spellings: s3://key:secret@host:9000/bucket, or s3://key:secret@bucket/prefix?endpoint=http://host:9000.
                 var s3 = Split(name, uri, rest);
                 AddQuery(settings, s3.Query);
-                var secure = settings.Remove("ssl", out var ssl) && bool.TryParse(ssl, out var useSsl) ? useSsl : false;
-                settings["endpoint"] = $"{(secure ? "https" : "http")}://{s3.Hosts}";
                 AddUser(settings, s3.UserInfo, "accessKey", "secretKey");
-                if (s3.Path is { Length: > 0 } bucket)
+                if (settings.ContainsKey("endpoint"))
                 {
-                    settings["bucket"] = bucket;
+                    settings["bucket"] = s3.Hosts;
+                    if (s3.Path is { Length: > 0 } prefix)
+                    {
+                        settings["prefix"] = prefix;
+                    }
+                }
+                else
+                {
+                    var secure = settings.Remove("ssl", out var ssl) && bool.TryParse(ssl, out var useSsl) && useSsl;
+                    settings["endpoint"] = $"{(secure ? "https" : "http")}://{s3.Hosts}";
+                    if (s3.Path is { Length: > 0 } bucket)
+                    {
+                        settings["bucket"] = bucket;
+                    }
                 }
 
                 return new Connection(name, ConnectionTypes.S3, settings);

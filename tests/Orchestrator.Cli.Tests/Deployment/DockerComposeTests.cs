@@ -99,6 +99,27 @@ public sealed partial class DockerComposeTests
     }
 
     [Fact]
+    public async Task Compose_GivesTheNodesConnectionsThatParse_PointingAtTheStacksServices()
+    {
+        var services = await ResolvedServicesAsync();
+        var environment = Map(Map(services, "orchestrator-1"), "environment").Children
+            .ToDictionary(e => e.Key.ToString(), e => e.Value.ToString());
+
+        var catalog = Connections.ConnectionCatalog.Load(null, environment);
+
+        Assert.Equal("kafka:9092", catalog.Get("events", Connections.ConnectionTypes.Kafka).Get("bootstrap.servers"));
+        Assert.Equal("postgres", catalog.Get("warehouse", Connections.ConnectionTypes.PostgreSql).Get("host"));
+        var lake = catalog.Get("lake", Connections.ConnectionTypes.S3);
+        Assert.Equal("http://minio:9000", lake.Get("endpoint"));
+        Assert.Equal("lake", lake.Get("bucket"));
+        foreach (var connection in catalog.All.Where(c => c.Type is not Connections.ConnectionTypes.Local))
+        {
+            var host = connection.Get("bootstrap.servers") ?? connection.Get("host") ?? new Uri(connection.Require("endpoint")).Host;
+            Assert.True(services.Children.ContainsKey(host.Split(':')[0]), $"connection {connection.Name} points at {host}, which is no service of the stack");
+        }
+    }
+
+    [Fact]
     public async Task Compose_ReferencesOnlyExistingFiles_AndWaitsOnlyForServicesWithAHealthCheck()
     {
         var services = await ResolvedServicesAsync();

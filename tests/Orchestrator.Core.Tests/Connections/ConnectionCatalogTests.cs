@@ -61,6 +61,18 @@ public sealed class ConnectionCatalogTests
         Assert.Equal("minio123", connection.Get("secretKey"));
     }
 
+    [Fact]
+    public void Parse_TakesTheHostAsBucket_WhenS3UriNamesAnEndpoint()
+    {
+        var connection = ConnectionUri.Parse("lake", "s3://minio:secret@lake/raw?endpoint=http://minio:9000&pathStyle=true&region=us-east-1");
+
+        Assert.Equal("http://minio:9000", connection.Get("endpoint"));
+        Assert.Equal("lake", connection.Get("bucket"));
+        Assert.Equal("raw", connection.Get("prefix"));
+        Assert.Equal("true", connection.Get("pathStyle"));
+        Assert.Equal("secret", connection.Get("secretKey"));
+    }
+
     [Theory]
     [InlineData("nonsense", "not a connection URI")]
     [InlineData("mongodb://h/db", "unknown scheme 'mongodb'")]

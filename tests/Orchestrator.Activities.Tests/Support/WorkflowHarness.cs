@@ -1,0 +1,66 @@
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Orchestrator.Activities;
+using Orchestrator.Connections;
+using Orchestrator.Engine;
+using Orchestrator.Model;
+using Orchestrator.Storage;
+using Orchestrator.Streams;
+using Orchestrator.Validation;
+
+namespace Orchestrator.Activities.Tests.Support;
+
+/// <summary>
+/// The real engine, the core and data activities, and connections from configuration, over a temporary data
+/// directory: what <c>orchestrator run</c> does, in the test process.
+/// </summary>
+public sealed class WorkflowHarness : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    public WorkflowHarness(IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        DataDirectory = Directory.CreateTempSubdirectory("orchestrator-activities-").FullName;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build();
+        _services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(configuration)
+            .AddSingleton(ConnectionCatalog.Load(configuration, []))
+            .AddOrchestratorCore(DataDirectory)
+            .AddOrchestratorActivities()
+            .BuildServiceProvider();
+    }
+
+    public string DataDirectory { get; }
+
+    public ConnectionCatalog Connections => _services.GetRequiredService<ConnectionCatalog>();
+
+    public IEventStream Stream(string connection = "events")
+        => _services.GetRequiredService<IEventStreamFactory>().Open(Connections.Get(connection));
+
+    public string PathOf(string relative) => Path.Combine(DataDirectory, relative);
+
+    public async Task<RunResult> RunAsync(string json, CancellationToken cancellationToken = default)
+    {
+        var validated = _services.GetRequiredService<WorkflowValidator>().Validate("test.json", json);
+        Assert.True(validated.IsValid, string.Join(Environment.NewLine, validated.Diagnostics));
+        var plan = WorkflowPlan.Compile(validated.Definition!, _services.GetRequiredService<ActivityRegistry>());
+        return await _services.GetRequiredService<WorkflowRunner>().RunAsync(plan, new RunRequest(), cancellationToken: cancellationToken)
+            .WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
+    }
+
+    /// <summary>The outputs of a task that must have succeeded.</summary>
+    public static JsonElement Outputs(RunResult result, string taskId)
+    {
+        var task = Assert.Single(result.Tasks, t => t.TaskId == taskId);
+        Assert.True(task.State == TaskState.Succeeded,
+            $"{taskId} ended {task.State}: {string.Join(" | ", result.Attempts.Where(a => a.TaskId == taskId).Select(a => a.Error))}");
+        return task.Outputs!.Value;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        Directory.Delete(DataDirectory, recursive: true);
+    }
+}
