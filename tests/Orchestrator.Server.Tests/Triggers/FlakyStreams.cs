@@ -51,6 +51,8 @@ public sealed class FlakyStreams(int readFailures, int commitFailures)
 
         public Task<IReadOnlyDictionary<(string Topic, int Partition), long>> CommittedAsync(CancellationToken cancellationToken) => inner.CommittedAsync(cancellationToken);
 
+        public bool OwnsPartitions => inner.OwnsPartitions;
+
         public void Dispose() => inner.Dispose();
     }
 }
