@@ -1,15 +1,38 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Orchestrator.Persistence;
 
 /// <summary>Brings the database schema up to date; call once at start-up, before the stores are used.</summary>
 public sealed class DatabaseMigrator(IDbContextFactory<OrchestratorDbContext> contexts)
 {
+    /// <summary>The advisory lock of schema changes on PostgreSQL ("ORCH", "MIGR").</summary>
+    private const int LockSpace = 0x4F524348;
+    private const int MigrationLock = 0x4D494752;
+
     /// <summary>Applies the migrations the database lacks (none, when it is current). Creates the database if needed.</summary>
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        if (!db.Database.IsNpgsql() || !await db.GetService<IRelationalDatabaseCreator>().ExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // Nodes starting together: EF's own lock ends with each migration's transaction, so a node that planned
+        // several migrations would apply one that another node applied meanwhile. One session lock for the whole run.
+        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({LockSpace}, {MigrationLock})", cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({LockSpace}, {MigrationLock})", CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Migrations defined in code but not yet applied to the database.</summary>

@@ -32,6 +32,28 @@ public sealed class PostgresSchemaTests
     }
 
     [Fact]
+    public async Task MigrateAsync_AppliesEachMigrationOnce_WhenSeveralNodesMigrateANewDatabaseAtOnce()
+    {
+        var connection = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync();
+        var nodes = Enumerable.Range(0, 4).Select(_ => new ServiceCollection().AddPostgresStore(connection).BuildServiceProvider()).ToList();
+        try
+        {
+            await System.Threading.Tasks.Task.WhenAll(nodes.Select(n => System.Threading.Tasks.Task.Run(() => n.GetRequiredService<DatabaseMigrator>().MigrateAsync(Token))));
+
+            Assert.Empty(await nodes[0].GetRequiredService<DatabaseMigrator>().GetPendingMigrationsAsync(Token));
+            var applied = await QueryAsync(connection, "SELECT \"MigrationId\" FROM \"__EFMigrationsHistory\"");
+            Assert.Equal(applied.Count, applied.Select(row => (string)row[0]!).Distinct().Count());
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Model_HasNoPendingChanges_WhenComparedWithTheLastMigration()
     {
         // Fails when the model changes without `dotnet ef migrations add ... --context PostgresOrchestratorDbContext`.

@@ -21,10 +21,14 @@ public sealed class TriggerHarness : IDisposable
     public const string Workflow = "ingest";
     public const string Topic = "orders";
 
-    private readonly string _root = Directory.CreateTempSubdirectory("orchestrator-trigger-").FullName;
+    private readonly string _root;
+    private readonly bool _ownsRoot;
 
-    public TriggerHarness()
+    /// <summary>Over a new temporary root, deleted on dispose; or over <paramref name="root"/>, left to its owner.</summary>
+    public TriggerHarness(string? root = null)
     {
+        _ownsRoot = root is null;
+        _root = root ?? Directory.CreateTempSubdirectory("orchestrator-trigger-").FullName;
         Directory.CreateDirectory(WorkflowsDirectory);
         Directory.CreateDirectory(DataDirectory);
     }
@@ -35,13 +39,17 @@ public sealed class TriggerHarness : IDisposable
 
     public string WorkflowsDirectory => Path.Combine(_root, "workflows");
 
-    /// <summary>A workflow reading <see cref="Topic"/> in batches of <paramref name="batchSize"/>, logging each batch.</summary>
+    /// <summary>
+    /// A workflow reading <see cref="Topic"/> in batches of <paramref name="batchSize"/>, logging each batch (retried,
+    /// so that an attempt on a killed node does not fail its run).
+    /// </summary>
     public static string Definition(int batchSize, string connection = "events") => $$$"""
         {
           "id": "{{{Workflow}}}",
           "triggers": [ { "type": "kafka", "connection": "{{{connection}}}", "topic": "{{{Topic}}}", "batchSize": {{{batchSize}}}, "maxWait": "PT0.2S" } ],
           "tasks": [
-            { "id": "report", "activity": "core.log", "with": { "message": "{{ trigger.count }} records in {{ trigger.path }}" } }
+            { "id": "report", "activity": "core.log", "retries": 2, "retryDelay": "PT0S",
+              "with": { "message": "{{ trigger.count }} records in {{ trigger.path }}" } }
           ]
         }
         """;
@@ -141,7 +149,10 @@ public sealed class TriggerHarness : IDisposable
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_root, recursive: true);
+        if (_ownsRoot)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(_root, recursive: true);
+        }
     }
 }
