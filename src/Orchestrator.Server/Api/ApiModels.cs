@@ -31,6 +31,23 @@ public sealed record WorkflowSummaryDto(
     int ErrorCount,
     string File);
 
+/// <summary>
+/// A trigger of a workflow as this node runs it: <c>running</c> when this node has a loop for it (the workflow is
+/// active and not paused), <c>consuming</c> when this node's consumer holds partitions of the group (in a cluster,
+/// one node does), and the last failure since the last good read.
+/// </summary>
+public sealed record TriggerStatusDto(
+    int Index,
+    string Type,
+    string Connection,
+    string Group,
+    IReadOnlyList<string> Topics,
+    int BatchSize,
+    TimeSpan MaxWait,
+    bool Running,
+    bool Consuming,
+    string? LastError);
+
 public sealed record VersionDto(string Version, DateTimeOffset CreatedAt);
 
 public sealed record WorkflowDetailDto(WorkflowSummaryDto Workflow, WorkflowDefinition? Definition, IReadOnlyList<VersionDto> Versions, IReadOnlyList<DiagnosticDto> Errors);

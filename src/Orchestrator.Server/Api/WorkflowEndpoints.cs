@@ -24,6 +24,7 @@ public static class WorkflowEndpoints
         workflows.MapPost("/{id}/unpause", (string id, IWorkflowStateStore states, WorkflowCatalog catalog, WorkflowScheduler scheduler, Triggers.TriggerService triggers, CancellationToken ct)
             => SetPausedAsync(id, false, states, catalog, scheduler, triggers, ct)).WithSummary("Resumes scheduling (catching up if the workflow says so).")
             .RequireAuthorization(Security.ApiPolicies.Operator);
+        workflows.MapGet("/{id}/triggers", Triggers).WithSummary("The workflow's triggers as this node runs them: running, consuming, last error.");
         workflows.MapPost("/{id}/runs", TriggerAsync).WithSummary("Triggers a manual run with params.").RequireAuthorization(Security.ApiPolicies.Operator);
         workflows.MapPost("/{id}/backfill", BackfillAsync).WithSummary("Creates one run per data interval between from and to.").RequireAuthorization(Security.ApiPolicies.Operator);
         api.MapPost("/validate", ValidateAsync).WithTags("Workflows").WithSummary("Validates a definition; returns located errors.").Accepts<object>("application/json");
@@ -105,6 +106,23 @@ public static class WorkflowEndpoints
         await scheduler.RescheduleAsync(id, ct);
         triggers.OnChanged(id);
         return TypedResults.NoContent();
+    }
+
+    private static Results<Ok<List<TriggerStatusDto>>, ProblemHttpResult> Triggers(string id, WorkflowCatalog catalog, Triggers.TriggerService triggers)
+    {
+        if (catalog.Find(id) is not { } entry)
+        {
+            return Problems.NotFound($"workflow '{id}' is not known");
+        }
+
+        var loops = triggers.LoopsOf(id).ToDictionary(l => l.Index, l => l.Loop);
+        var definitions = entry.Plan?.Definition.Triggers ?? [];
+        return TypedResults.Ok(definitions.Select((t, i) =>
+        {
+            var loop = loops.GetValueOrDefault(i);
+            return new TriggerStatusDto(i, Json.WireNames.Of(t.Type), t.Connection, t.GroupFor(id), t.AllTopics, t.EffectiveBatchSize, t.EffectiveMaxWait,
+                loop is not null, loop?.Consuming ?? false, loop?.LastError);
+        }).ToList());
     }
 
     private static async Task<Results<Created<RunDto>, ProblemHttpResult>> TriggerAsync(

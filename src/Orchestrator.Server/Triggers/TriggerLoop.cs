@@ -33,10 +33,20 @@ public sealed record TriggerServices(
 public sealed partial class TriggerLoop(TriggerServices services, string workflowId, TriggerDefinition trigger)
 {
     private readonly TriggerStream _stream = new(workflowId, trigger.Connection, trigger.GroupFor(workflowId));
+    private volatile bool _consuming;
+    private volatile string? _lastError;
 
     public string WorkflowId => workflowId;
 
     public TriggerDefinition Trigger => trigger;
+
+    public string Group => _stream.Group;
+
+    /// <summary>Whether this node's consumer holds partitions of the group now (another node's may hold them).</summary>
+    public bool Consuming => _consuming;
+
+    /// <summary>The last failure since the last good read, masked; null when healthy.</summary>
+    public string? LastError => _lastError;
 
     public async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -51,7 +61,11 @@ public sealed partial class TriggerLoop(TriggerServices services, string workflo
                     continue;
                 }
 
-                await ConsumeAsync(() => delay = services.Options.RetryDelay, stoppingToken).ConfigureAwait(false);
+                await ConsumeAsync(() =>
+                {
+                    delay = services.Options.RetryDelay;
+                    _lastError = null;
+                }, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -60,7 +74,8 @@ public sealed partial class TriggerLoop(TriggerServices services, string workflo
             catch (Exception e)
             {
                 services.Metrics.RecordTriggerError(workflowId);
-                LogFailed(services.Logger, workflowId, _stream.Group, trigger.Connection, delay.TotalSeconds, services.Connections.Mask(e.Message), e);
+                _lastError = services.Connections.Mask(e.Message);
+                LogFailed(services.Logger, workflowId, _stream.Group, trigger.Connection, delay.TotalSeconds, _lastError, e);
                 try
                 {
                     await Task.Delay(delay, services.Time, stoppingToken).ConfigureAwait(false);
@@ -88,19 +103,27 @@ public sealed partial class TriggerLoop(TriggerServices services, string workflo
         using var consumer = stream.CreateConsumer(new ConsumerSettings { Group = _stream.Group, Topics = trigger.AllTopics, Start = start });
         LogConsuming(services.Logger, workflowId, string.Join(", ", trigger.AllTopics), _stream.Group, connection.ToString());
         var limits = new BatchLimits { MaxMessages = trigger.EffectiveBatchSize, MaxWait = trigger.EffectiveMaxWait, StopAtEnd = false };
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            var messages = await consumer.ReadAsync(limits, stoppingToken).ConfigureAwait(false);
-            healthy();
-            if (messages.Count > 0)
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await LaunchAsync(consumer, messages, stoppingToken).ConfigureAwait(false);
-            }
+                var messages = await consumer.ReadAsync(limits, stoppingToken).ConfigureAwait(false);
+                _consuming = consumer.OwnsPartitions;
+                healthy();
+                if (messages.Count > 0)
+                {
+                    await LaunchAsync(consumer, messages, stoppingToken).ConfigureAwait(false);
+                }
 
-            if (await PausedAsync(stoppingToken).ConfigureAwait(false))
-            {
-                return;
+                if (await PausedAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    return;
+                }
             }
+        }
+        finally
+        {
+            _consuming = false;
         }
     }
 

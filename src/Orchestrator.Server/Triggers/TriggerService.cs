@@ -35,15 +35,12 @@ public sealed partial class TriggerService(
 
     private sealed record Running(TriggerLoop Loop, CancellationTokenSource Stop, Task Task);
 
-    /// <summary>The triggers this node runs a loop for, as (workflow, index in its triggers).</summary>
-    public IReadOnlyCollection<(string WorkflowId, int Index)> Active
+    /// <summary>This node's loops of a workflow's triggers, by index.</summary>
+    public IReadOnlyList<(int Index, TriggerLoop Loop)> LoopsOf(string workflowId)
     {
-        get
+        lock (_loops)
         {
-            lock (_loops)
-            {
-                return _loops.Keys.ToList();
-            }
+            return _loops.Where(l => l.Key.WorkflowId == workflowId).OrderBy(l => l.Key.Index).Select(l => (l.Key.Index, l.Value.Loop)).ToList();
         }
     }
 

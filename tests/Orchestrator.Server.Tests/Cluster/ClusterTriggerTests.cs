@@ -20,10 +20,15 @@ public sealed class ClusterTriggerTests
         var b = cluster.Start("node-b");
         await Task.WhenAll(a.WaitUntilReadyAsync(NodeCluster.Patience), b.WaitUntilReadyAsync(NodeCluster.Patience));
 
+        // Both run the trigger; one consumes.
+        await cluster.WaitUntilAsync(async () => await ConsumingAsync(a) != await ConsumingAsync(b), "one node consuming the group");
+        var (consumer, other) = await ConsumingAsync(a) ? (a, b) : (b, a);
+        Assert.True((bool)(await other.GetAsync($"/api/v1/workflows/{TriggerHarness.Workflow}/triggers"))[0]!["running"]!);
+
         await h.ProduceAsync(0, 40);
         await cluster.WaitUntilAsync(async () => (await TriggerHarness.RunsAsync(a.Client)).Count >= 2, "two batches launched");
 
-        // Whichever node consumes, kill node A while records keep coming; node B must end up with all of them.
+        // Kill the consumer while records keep coming: the other node takes the group over and gets the rest.
         var producing = Task.Run(async () =>
         {
             for (var i = 0; i < 20; i++)
@@ -32,10 +37,14 @@ public sealed class ClusterTriggerTests
                 await Task.Delay(10);
             }
         });
-        await a.KillAsync();
+        await consumer.KillAsync();
         await producing;
-        await cluster.WaitUntilAsync(() => TriggerHarness.AllLaunchedAndEndedAsync(b.Client, 100), "100 records launched and their runs ended on node-b");
+        await cluster.WaitUntilAsync(() => ConsumingAsync(other), $"{other.Name} consuming after {consumer.Name} was killed");
+        await cluster.WaitUntilAsync(() => TriggerHarness.AllLaunchedAndEndedAsync(other.Client, 100), $"100 records launched and their runs ended on {other.Name}");
 
-        h.AssertExactlyOnce(await TriggerHarness.RunsAsync(b.Client), 100);
+        h.AssertExactlyOnce(await TriggerHarness.RunsAsync(other.Client), 100);
     }
+
+    private static async Task<bool> ConsumingAsync(ServerNode node)
+        => (bool)(await node.GetAsync($"/api/v1/workflows/{TriggerHarness.Workflow}/triggers"))[0]!["consuming"]!;
 }

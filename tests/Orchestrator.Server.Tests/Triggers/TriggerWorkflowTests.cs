@@ -41,6 +41,10 @@ public abstract class TriggerWorkflowTests(DatabaseProvider provider) : IDisposa
 
         var runs = await TriggerHarness.RunsAsync(server.Client);
         _h.AssertExactlyOnce(runs, 45);
+        var status = (await server.GetJsonAsync($"/api/v1/workflows/{TriggerHarness.Workflow}/triggers")).AsArray().Single()!;
+        Assert.Equal(("kafka", "events", "orchestrator.ingest", TriggerHarness.Topic, 10, true, true),
+            ((string)status["type"]!, (string)status["connection"]!, (string)status["group"]!, (string)status["topics"]![0]!, (int)status["batchSize"]!,
+                (bool)status["running"]!, (bool)status["consuming"]!));
         Assert.InRange(runs.Count, 5, 45);
         Assert.All(runs, r => Assert.InRange((int)r["trigger"]!["count"]!, 1, 10));
         foreach (var run in runs)
@@ -120,6 +124,7 @@ public abstract class TriggerWorkflowTests(DatabaseProvider provider) : IDisposa
         var runs = await TriggerHarness.RunsAsync(server.Client);
         _h.AssertExactlyOnce(runs, 30);
         Assert.Equal((1, 1), (flaky.ReadsFailed, flaky.CommitsFailed));
+        Assert.Null((string?)(await server.GetJsonAsync($"/api/v1/workflows/{TriggerHarness.Workflow}/triggers"))[0]!["lastError"]);
         Assert.Equal(10, (int)Assert.Single(runs, r => (long)r["trigger"]!["offsets"]![0]!["first"]! == 0)["trigger"]!["count"]!);
     }
 
@@ -133,7 +138,8 @@ public abstract class TriggerWorkflowTests(DatabaseProvider provider) : IDisposa
             Assert.Equal(HttpStatusCode.NoContent, paused.StatusCode);
         }
 
-        await server.WaitUntilAsync(() => Task.FromResult(server.Services.GetRequiredService<Server.Triggers.TriggerService>().Active.Count == 0), () => "the trigger loop stopped");
+        await server.WaitUntilAsync(async () => !(bool)(await server.GetJsonAsync($"/api/v1/workflows/{TriggerHarness.Workflow}/triggers"))[0]!["running"]!,
+            () => "the trigger loop stopped");
         await _h.ProduceAsync(0, 5);
 
         // Idle for several reads' time (maxWait 0.2 s): still no run while paused.
