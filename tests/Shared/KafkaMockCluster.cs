@@ -8,8 +8,10 @@ namespace Orchestrator.Testing;
 /// <summary>
 /// librdkafka's mock cluster: brokers speaking the real Kafka protocol on loopback ports, inside this process, started
 /// through librdkafka's C API. Topics must be created here before a client touches them (the mock has no topic admin;
-/// a topic a client names first is auto-created with four partitions). Error injection is cluster-wide, so a test
-/// that injects errors takes a cluster of its own. Never list consumer groups against it: the mock aborts the process.
+/// a topic a client names first is auto-created with four partitions). Each partition keeps only its last
+/// <see cref="PartitionLogBytes"/> (and 100,000 produce batches): older records are dropped and the log start moves
+/// on. Error injection is cluster-wide, so a test that injects errors takes a cluster of its own. Never list consumer
+/// groups against it: the mock aborts the process.
 /// </summary>
 public sealed class KafkaMockCluster : IDisposable
 {
@@ -24,6 +26,9 @@ public sealed class KafkaMockCluster : IDisposable
         _cluster = cluster;
         BootstrapServers = bootstrapServers;
     }
+
+    /// <summary>How much of each partition's log the mock broker keeps (librdkafka's fixed 5 MiB).</summary>
+    public const long PartitionLogBytes = 5 * 1024 * 1024;
 
     /// <summary>Kafka protocol request types, for <see cref="PushRequestErrors"/>.</summary>
     public static class ApiKeys

@@ -84,6 +84,20 @@ public sealed class KafkaProducerTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task ProduceAsync_DeliversEveryRecordOnce_WhenTheBatchIsLargerThanTheProducersQueue()
+    {
+        var topic = _kafka.Cluster.CreateUniqueTopic(partitions: 2);
+        var stream = _kafka.Stream(settings: new Dictionary<string, string> { ["queue.buffering.max.messages"] = "100" });
+
+        var ranges = await _kafka.ProduceAsync(topic, Records(1_000), stream);
+        using var consumer = stream.CreateConsumer(new ConsumerSettings { Group = "window", Topics = [topic] });
+        var read = await consumer.ReadAsync(ToEnd, _kafka.Token);
+
+        Assert.Equal(1_000, ranges.Sum(r => r.Count));
+        Assert.Equal(Enumerable.Range(0, 1_000), read.Select(Number).Order());
+    }
+
+    [Fact]
     public async Task ProduceAsync_ReturnsNoRanges_WhenThereIsNothingToSend()
     {
         var topic = _kafka.Cluster.CreateUniqueTopic(partitions: 1);

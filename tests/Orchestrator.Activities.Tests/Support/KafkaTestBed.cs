@@ -29,8 +29,8 @@ public sealed class KafkaTestBed(ITestOutputHelper output) : IDisposable
         return new Connection("events", ConnectionTypes.Kafka, settings);
     }
 
-    public KafkaEventStream Stream(TimeProvider? time = null)
-        => new(Connection(), time ?? TimeProvider.System, new TestOutputLogger<KafkaEventStream>(output));
+    public KafkaEventStream Stream(TimeProvider? time = null, IReadOnlyDictionary<string, string>? settings = null)
+        => new(Connection(settings), time ?? TimeProvider.System, new TestOutputLogger<KafkaEventStream>(output));
 
     public async Task<IReadOnlyList<PartitionRange>> ProduceAsync(string topic, IReadOnlyList<OutgoingMessage> records, KafkaEventStream? stream = null)
     {

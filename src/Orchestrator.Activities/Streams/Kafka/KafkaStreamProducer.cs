@@ -35,18 +35,17 @@ internal sealed class KafkaStreamProducer : IStreamProducer
             return [];
         }
 
-        // Not disposed: a report arriving after a cancelled call still releases it.
-        var inFlight = new SemaphoreSlim(Math.Min(_window, messages.Count));
-        var delivery = new DeliveryTally(messages.Count);
-        void OnDelivered(DeliveryReport<string?, byte[]> report)
-        {
-            delivery.Report(report.Error, report.Partition.Value, report.Offset.Value);
-            inFlight.Release();
-        }
+        var delivery = new DeliveryTally(messages.Count, _window);
+        void OnDelivered(DeliveryReport<string?, byte[]> report) => delivery.Report(report.Error, report.Partition.Value, report.Offset.Value);
 
         foreach (var message in messages)
         {
-            await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (delivery.WindowIsFull)
+            {
+                await delivery.RoomAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            delivery.Sending();
             var record = ToRecord(message);
             while (true)
             {
@@ -65,7 +64,6 @@ internal sealed class KafkaStreamProducer : IStreamProducer
                 {
                     // Refused before it left (too large, unknown partition...): a failed delivery like any other.
                     delivery.Report(e.Error, Partition.Any.Value, Offset.Unset.Value);
-                    inFlight.Release();
                     break;
                 }
             }
@@ -103,19 +101,44 @@ internal sealed class KafkaStreamProducer : IStreamProducer
         return record;
     }
 
-    /// <summary>Counts the delivery reports of one batch and the offsets they landed at, per partition.</summary>
-    private sealed class DeliveryTally(int expected)
+    /// <summary>
+    /// Counts the delivery reports of one batch and the offsets they landed at, per partition, and keeps at most a
+    /// window of records in flight (the reports of one producer arrive on one thread; the window is lock-free so that
+    /// thread and the sending one do not contend for every record).
+    /// </summary>
+    private sealed class DeliveryTally(int expected, int window)
     {
         private readonly Lock _gate = new();
         private readonly Dictionary<int, (long First, long Last)> _ranges = [];
         private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _reported;
+        private int _inFlight;
+        private TaskCompletionSource? _room;
 
         public Task Completed => _completed.Task;
 
         public int Failed { get; private set; }
 
         public Error? FirstError { get; private set; }
+
+        public bool WindowIsFull => Volatile.Read(ref _inFlight) >= window;
+
+        public void Sending() => Interlocked.Increment(ref _inFlight);
+
+        /// <summary>Completes when half the window has been reported.</summary>
+        public async Task RoomAsync(CancellationToken cancellationToken)
+        {
+            var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Interlocked.Exchange(ref _room, room);
+            // A report between the check and publishing the waiter would not have seen it: look again.
+            if (Volatile.Read(ref _inFlight) <= window / 2)
+            {
+                Interlocked.CompareExchange(ref _room, null, room);
+                return;
+            }
+
+            await room.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
 
         public void Report(Error error, int partition, long offset)
         {
@@ -137,6 +160,12 @@ internal sealed class KafkaStreamProducer : IStreamProducer
                 {
                     _completed.TrySetResult();
                 }
+            }
+
+            if (Interlocked.Decrement(ref _inFlight) <= window / 2 && Volatile.Read(ref _room) is { } room
+                && Interlocked.CompareExchange(ref _room, null, room) == room)
+            {
+                room.TrySetResult();
             }
         }
 
