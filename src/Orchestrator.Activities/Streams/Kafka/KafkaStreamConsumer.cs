@@ -26,7 +26,7 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
     private readonly HashSet<TopicPartition> _started = [];
     private readonly CancellationTokenSource _closing = new();
     private Task? _reading;
-    private int _disposed;
+    private volatile bool _disposed;
 
     public KafkaStreamConsumer(ConsumerConfig config, ConsumerSettings settings, string connection, TimeProvider time, ILogger logger)
     {
@@ -56,13 +56,14 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limits.MaxMessages);
         ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxWait, TimeSpan.Zero);
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
         var started = _time.GetTimestamp(); // before the caller gets the task back, so MaxWait counts from the call
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
         Task<IReadOnlyList<IncomingMessage>> read;
         lock (_gate)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this); // again: Dispose may have begun meanwhile
             if (_reading is { IsCompleted: false })
             {
                 throw new InvalidOperationException("this consumer is already reading: one read at a time");
@@ -77,7 +78,7 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
 
     public Task CommitAsync(IReadOnlyList<PartitionRange> consumed, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
         var offsets = consumed
             .GroupBy(r => (r.Topic, r.Partition))
@@ -109,7 +110,7 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
 
     public void Seek(string topic, int partition, long offset)
     {
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var topicPartition = new TopicPartition(topic, partition);
         try
         {
@@ -128,7 +129,7 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
 
     public Task<IReadOnlyDictionary<(string Topic, int Partition), long>> CommittedAsync(CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         List<TopicPartition> partitions;
         lock (_gate)
         {
@@ -158,17 +159,19 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
     /// <summary>Stops a running read, leaves the group (so its partitions move to other members at once) and closes.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return;
-        }
-
-        _closing.Cancel();
         Task? reading;
         lock (_gate)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
             reading = _reading;
         }
+
+        _closing.Cancel();
 
         try
         {

@@ -56,7 +56,8 @@ internal sealed class KafkaStreamProducer : IStreamProducer
                 }
                 catch (ProduceException<string?, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
                 {
-                    // Other batches filled librdkafka's queue: wait for it to drain a little, not for a fixed time.
+                    // librdkafka's queue is full (other calls on this producer, or its byte limit): wait for it to drain a
+                    // little, bounded, rather than for a fixed time.
                     cancellationToken.ThrowIfCancellationRequested();
                     await Task.Run(() => _producer.Flush(QueueFullWait), cancellationToken).ConfigureAwait(false);
                 }
