@@ -10,8 +10,8 @@ namespace Orchestrator.Testing;
 /// through librdkafka's C API. Topics must be created here before a client touches them (the mock has no topic admin;
 /// a topic a client names first is auto-created with four partitions). Each partition keeps only its last
 /// <see cref="PartitionLogBytes"/>: older records are dropped and the log start moves on (keep a test's or benchmark's
-/// data per partition below it). Error injection is cluster-wide, so a test that injects errors takes a cluster of its own. Never list consumer
-/// groups against it: the mock aborts the process.
+/// data per partition below it). Error injection is cluster-wide, so a test that injects errors takes a cluster of its
+/// own. Never list consumer groups against it: the mock aborts the process.
 /// </summary>
 public sealed class KafkaMockCluster : IDisposable
 {
