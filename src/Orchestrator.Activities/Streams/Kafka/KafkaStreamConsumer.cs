@@ -52,6 +52,17 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
         }
     }
 
+    public bool OwnsPartitions
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _assigned.Count > 0;
+            }
+        }
+    }
+
     public async Task<IReadOnlyList<IncomingMessage>> ReadAsync(BatchLimits limits, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limits.MaxMessages);
