@@ -6,6 +6,13 @@ using Orchestrator.Engine;
 using Orchestrator.Model;
 using Orchestrator.Storage;
 
+// `-- kafka [--records N] [--value-bytes B] [--partitions P] [--runs R]`: the Kafka benchmark alone (tests/bench-kafka.sh).
+if (args is ["kafka", ..])
+{
+    await KafkaBenchmark.RunAsync(args[1..]);
+    return;
+}
+
 // Engine overhead benchmark: no-op tasks through the real engine (state machine, template-free inputs,
 // attempt runner, in-memory stores). Goal: <= 1 s of engine overhead for 10,000 no-op tasks in memory.
 var dataDirectory = Directory.CreateTempSubdirectory("orchestrator-bench-").FullName;

@@ -1,0 +1,181 @@
+using System.Text;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+
+namespace Orchestrator.Streams.Kafka;
+
+/// <summary>
+/// Sends a batch with one <c>Produce</c> call per record and a delivery handler (awaiting each record would cost a
+/// round trip per record), keeps at most librdkafka's queue size in flight, flushes, and waits for every report.
+/// </summary>
+internal sealed class KafkaStreamProducer : IStreamProducer
+{
+    private const int DefaultQueueSize = 100_000; // librdkafka's queue.buffering.max.messages
+    private static readonly TimeSpan QueueFullWait = TimeSpan.FromMilliseconds(50);
+    private readonly IProducer<string?, byte[]> _producer;
+    private readonly string _connection;
+    private readonly int _window;
+
+    public KafkaStreamProducer(ProducerConfig config, string connection, ILogger logger)
+    {
+        _connection = connection;
+        _window = Math.Max(1, config.QueueBufferingMaxMessages ?? DefaultQueueSize);
+        _producer = new ProducerBuilder<string?, byte[]>(config)
+            .SetLogHandler((_, message) => KafkaLog.Native(logger, message))
+            .SetErrorHandler((_, error) => KafkaLog.Error(logger, connection, error))
+            .Build();
+    }
+
+    public async Task<IReadOnlyList<PartitionRange>> ProduceAsync(string topic, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (messages.Count == 0)
+        {
+            return [];
+        }
+
+        var delivery = new DeliveryTally(messages.Count, _window);
+        void OnDelivered(DeliveryReport<string?, byte[]> report) => delivery.Report(report.Error, report.Partition.Value, report.Offset.Value);
+
+        foreach (var message in messages)
+        {
+            if (delivery.WindowIsFull)
+            {
+                await delivery.RoomAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            delivery.Sending();
+            var record = ToRecord(message);
+            while (true)
+            {
+                try
+                {
+                    _producer.Produce(topic, record, OnDelivered);
+                    break;
+                }
+                catch (ProduceException<string?, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    // librdkafka's queue is full (other calls on this producer, or its byte limit): wait for it to drain a
+                    // little, bounded, rather than for a fixed time.
+                    cancellationToken.ThrowIfCancellationRequested();
+                    await Task.Run(() => _producer.Flush(QueueFullWait), cancellationToken).ConfigureAwait(false);
+                }
+                catch (ProduceException<string?, byte[]> e)
+                {
+                    // Refused before it left (too large, unknown partition...): a failed delivery like any other.
+                    delivery.Report(e.Error, Partition.Any.Value, Offset.Unset.Value);
+                    break;
+                }
+            }
+        }
+
+        // Flush sends what linger.ms still holds back; it polls in short steps and stops when cancelled.
+        await Task.Run(() => _producer.Flush(cancellationToken), cancellationToken).ConfigureAwait(false);
+        await delivery.Completed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return delivery.Failed > 0
+            ? throw new StreamException(
+                $"{delivery.Failed} of {messages.Count} records were not delivered to topic '{topic}' on {_connection}: " +
+                $"{delivery.FirstError!.Reason} ({delivery.FirstError.Code})")
+            : delivery.Ranges(topic);
+    }
+
+    public void Dispose() => _producer.Dispose();
+
+    private static Message<string?, byte[]> ToRecord(OutgoingMessage message)
+    {
+        var record = new Message<string?, byte[]>
+        {
+            Key = message.Key,
+            Value = message.Value,
+            Timestamp = message.Timestamp is { } timestamp ? new Timestamp(timestamp) : Timestamp.Default,
+        };
+        if (message.Headers is { Count: > 0 } headers)
+        {
+            record.Headers = [];
+            foreach (var (name, value) in headers)
+            {
+                record.Headers.Add(name, Encoding.UTF8.GetBytes(value));
+            }
+        }
+
+        return record;
+    }
+
+    /// <summary>
+    /// Counts the delivery reports of one batch and the offsets they landed at, per partition, and keeps at most a
+    /// window of records in flight (the reports of one producer arrive on one thread; the window is lock-free so that
+    /// thread and the sending one do not contend for every record).
+    /// </summary>
+    private sealed class DeliveryTally(int expected, int window)
+    {
+        private readonly Lock _gate = new();
+        private readonly Dictionary<int, (long First, long Last)> _ranges = [];
+        private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _reported;
+        private int _inFlight;
+        private TaskCompletionSource? _room;
+
+        public Task Completed => _completed.Task;
+
+        public int Failed { get; private set; }
+
+        public Error? FirstError { get; private set; }
+
+        public bool WindowIsFull => Volatile.Read(ref _inFlight) >= window;
+
+        public void Sending() => Interlocked.Increment(ref _inFlight);
+
+        /// <summary>Completes when half the window has been reported.</summary>
+        public async Task RoomAsync(CancellationToken cancellationToken)
+        {
+            var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Interlocked.Exchange(ref _room, room);
+            // A report between the check and publishing the waiter would not have seen it: look again.
+            if (Volatile.Read(ref _inFlight) <= window / 2)
+            {
+                Interlocked.CompareExchange(ref _room, null, room);
+                return;
+            }
+
+            await room.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        public void Report(Error error, int partition, long offset)
+        {
+            lock (_gate)
+            {
+                if (error.IsError)
+                {
+                    Failed++;
+                    FirstError ??= error;
+                }
+                else
+                {
+                    _ranges[partition] = _ranges.TryGetValue(partition, out var range)
+                        ? (Math.Min(range.First, offset), Math.Max(range.Last, offset))
+                        : (offset, offset);
+                }
+
+                if (++_reported == expected)
+                {
+                    _completed.TrySetResult();
+                }
+            }
+
+            if (Interlocked.Decrement(ref _inFlight) <= window / 2 && Volatile.Read(ref _room) is { } room
+                && Interlocked.CompareExchange(ref _room, null, room) == room)
+            {
+                room.TrySetResult();
+            }
+        }
+
+        public IReadOnlyList<PartitionRange> Ranges(string topic)
+        {
+            lock (_gate)
+            {
+                return _ranges.OrderBy(r => r.Key).Select(r => new PartitionRange(topic, r.Key, r.Value.First, r.Value.Last)).ToArray();
+            }
+        }
+    }
+}

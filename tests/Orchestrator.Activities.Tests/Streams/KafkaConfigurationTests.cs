@@ -1,0 +1,109 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orchestrator.Connections;
+using Orchestrator.Streams;
+using Orchestrator.Streams.Kafka;
+
+namespace Orchestrator.Activities.Tests.Streams;
+
+/// <summary>What reaches librdkafka: the connection's settings as they are, the caller's settings over them.</summary>
+public sealed class KafkaConfigurationTests
+{
+    private static Connection Kafka(params (string Key, string Value)[] settings)
+        => new("events", ConnectionTypes.Kafka, settings.ToDictionary(s => s.Key, s => s.Value));
+
+    [Fact]
+    public void ProducerConfigOf_PassesTheConnectionThroughAndAppliesTheProducerSettings_WhenBothAreGiven()
+    {
+        var connection = Kafka(("bootstrap.servers", "b1:9092,b2:9092"), ("security.protocol", "SASL_SSL"), ("sasl.password", "hunter2"), ("compression.type", "gzip"));
+        var settings = new ProducerSettings { Acks = "leader", Idempotent = false, Compression = "zstd", Linger = TimeSpan.FromMilliseconds(20), BatchSize = 500 };
+
+        var config = KafkaEventStream.ProducerConfigOf(connection, settings);
+
+        Assert.Equal("b1:9092,b2:9092", config.BootstrapServers);
+        Assert.Equal("SASL_SSL", config.Get("security.protocol"));
+        Assert.Equal("hunter2", config.SaslPassword);
+        Assert.Equal(Acks.Leader, config.Acks);
+        Assert.False(config.EnableIdempotence);
+        Assert.Equal(CompressionType.Zstd, config.CompressionType);
+        Assert.Equal(20, config.LingerMs);
+        Assert.Equal(500, config.BatchNumMessages);
+        Assert.Equal("orchestrator", config.ClientId);
+    }
+
+    [Fact]
+    public void ProducerConfigOf_UsesAllAcksAndIdempotence_ByDefault()
+    {
+        var config = KafkaEventStream.ProducerConfigOf(Kafka(("bootstrap.servers", "b1:9092"), ("client.id", "etl")), new ProducerSettings());
+
+        Assert.Equal(Acks.All, config.Acks);
+        Assert.True(config.EnableIdempotence);
+        Assert.Equal(CompressionType.None, config.CompressionType);
+        Assert.Equal(5, config.LingerMs);
+        Assert.Equal(10_000, config.BatchNumMessages);
+        Assert.Equal("etl", config.ClientId);
+    }
+
+    [Theory]
+    [InlineData("leader", true, "zstd", "an idempotent producer needs acks 'all'")]
+    [InlineData("most", false, "none", "acks 'most' is not one of all, leader, none")]
+    [InlineData("all", true, "brotli", "compression 'brotli' is not one of none, gzip, snappy, lz4, zstd")]
+    public void ProducerConfigOf_ThrowsNamingTheSetting_WhenSettingsContradictOrAreUnknown(string acks, bool idempotent, string compression, string expected)
+    {
+        var failure = Assert.Throws<StreamException>(() => KafkaEventStream.ProducerConfigOf(
+            Kafka(("bootstrap.servers", "b1:9092")), new ProducerSettings { Acks = acks, Idempotent = idempotent, Compression = compression }));
+
+        Assert.StartsWith(expected, failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ConsumerConfigOf_CommitsOnlyWhenToldAndUsesTheConsumerGroupProtocol_ByDefault()
+    {
+        var config = KafkaEventStream.ConsumerConfigOf(Kafka(("bootstrap.servers", "b1:9092")), new ConsumerSettings { Group = "etl", Topics = ["events"] });
+
+        Assert.Equal("etl", config.GroupId);
+        Assert.False(config.EnableAutoCommit);
+        Assert.False(config.EnableAutoOffsetStore);
+        Assert.True(config.EnablePartitionEof);
+        Assert.Equal(GroupProtocol.Consumer, config.GroupProtocol);
+        Assert.Equal(AutoOffsetReset.Earliest, config.AutoOffsetReset);
+        Assert.Equal(100, config.FetchWaitMaxMs);
+    }
+
+    [Fact]
+    public void ConsumerConfigOf_KeepsTheConnectionsGroupProtocolAndFetchWait_WhenTheConnectionSetsThem()
+    {
+        var connection = Kafka(("bootstrap.servers", "b1:9092"), ("group.protocol", "classic"), ("fetch.wait.max.ms", "500"));
+
+        var config = KafkaEventStream.ConsumerConfigOf(connection, new ConsumerSettings { Group = "etl", Topics = ["events"], Start = StartPosition.Latest });
+
+        Assert.Equal(GroupProtocol.Classic, config.GroupProtocol);
+        Assert.Equal(500, config.FetchWaitMaxMs);
+        Assert.Equal(AutoOffsetReset.Latest, config.AutoOffsetReset);
+    }
+
+    [Fact]
+    public void CreateProducer_FailsShowingOnlyTheMaskedConnection_WhenASettingIsNotALibrdkafkaProperty()
+    {
+        var stream = new KafkaEventStream(
+            Kafka(("bootstrap.servers", "127.0.0.1:1"), ("sasl.password", "hunter2"), ("no.such.property", "1")),
+            TimeProvider.System,
+            NullLogger<KafkaEventStream>.Instance);
+
+        var failure = Assert.Throws<StreamException>(() => stream.CreateProducer(new ProducerSettings()));
+
+        Assert.Contains("no.such.property", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("sasl.password=***", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CreateConsumer_Fails_WhenTheConnectionHasNoBootstrapServers()
+    {
+        var stream = new KafkaEventStream(Kafka(("security.protocol", "SSL")), TimeProvider.System, NullLogger<KafkaEventStream>.Instance);
+
+        var failure = Assert.Throws<StreamException>(() => stream.CreateConsumer(new ConsumerSettings { Group = "etl", Topics = ["events"] }));
+
+        Assert.Equal("connection events (kafka: security.protocol=SSL) has no 'bootstrap.servers' setting", failure.Message);
+    }
+}

@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using Orchestrator.Activities.Tests.Support;
+using Orchestrator.Streams;
+using Orchestrator.Testing;
+using Xunit.Abstractions;
+using static Orchestrator.Activities.Tests.Support.KafkaTestBed;
+
+namespace Orchestrator.Activities.Tests.Streams;
+
+/// <summary>Producing to the mock cluster: where records land, what comes back, and how failed deliveries read.</summary>
+public sealed class KafkaProducerTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly KafkaTestBed _kafka = new(output);
+
+    [Fact]
+    public async Task ReadAsync_ReturnsKeysValuesHeadersTimestampsAtTheProducedOffsets_WhenABatchIsReadBack()
+    {
+        var topic = _kafka.Cluster.CreateUniqueTopic(partitions: 3);
+        var stamp = new DateTimeOffset(2026, 1, 2, 3, 4, 5, 678, TimeSpan.Zero);
+        var sent = Enumerable.Range(0, 30).Select(i => new OutgoingMessage(
+            Key: i % 5 == 0 ? null : $"key-{i % 7}",
+            Value: Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"),
+            Headers: new Dictionary<string, string> { ["source"] = "test", ["n"] = i.ToString(CultureInfo.InvariantCulture) },
+            Timestamp: stamp.AddSeconds(i))).ToArray();
+        var stream = _kafka.Stream();
+
+        var ranges = await _kafka.ProduceAsync(topic, sent, stream);
+        using var consumer = stream.CreateConsumer(new ConsumerSettings { Group = "readers", Topics = [topic] });
+        var read = await consumer.ReadAsync(ToEnd, _kafka.Token);
+
+        Assert.Equal(30, ranges.Sum(r => r.Count));
+        Assert.All(ranges, r => Assert.Equal(topic, r.Topic));
+        Assert.Equal(ranges, PartitionRange.Of(read)); // one range per partition, in partition order, all of it read
+        Assert.Equal(30, read.Select(m => (m.Partition, m.Offset)).Distinct().Count());
+        foreach (var message in read)
+        {
+            var original = sent[int.Parse(message.Headers["n"], CultureInfo.InvariantCulture)];
+            Assert.Equal(topic, message.Topic);
+            Assert.Equal(original.Key, message.Key);
+            Assert.Equal(original.Value, message.Value);
+            Assert.Equal(original.Headers, message.Headers);
+            Assert.Equal(original.Timestamp, message.Timestamp);
+        }
+
+        // A key always lands on one partition, in the order it was sent.
+        foreach (var byKey in read.Where(m => m.Key is not null).GroupBy(m => m.Key))
+        {
+            Assert.Single(byKey.Select(m => m.Partition).Distinct());
+            var sequence = byKey.OrderBy(m => m.Offset).Select(m => int.Parse(m.Headers["n"], CultureInfo.InvariantCulture)).ToArray();
+            Assert.Equal(sequence.Order(), sequence);
+        }
+    }
+
+    [Fact]
+    public async Task ProduceAsync_FailsWithTheBrokersReasonAndCount_WhenTheBrokerRejectsTheRecords()
+    {
+        var topic = _kafka.Cluster.CreateUniqueTopic(partitions: 1);
+        _kafka.Cluster.PushRequestErrors(KafkaMockCluster.ApiKeys.Produce, [.. Enumerable.Repeat(ErrorCode.TopicAuthorizationFailed, 50)]);
+        using var producer = _kafka.Stream().CreateProducer(new ProducerSettings());
+
+        var failure = await Assert.ThrowsAsync<StreamException>(() => producer.ProduceAsync(topic, Records(5), _kafka.Token));
+
+        Assert.Equal(
+            $"5 of 5 records were not delivered to topic '{topic}' on {_kafka.Connection()}: Broker: Topic authorization failed (TopicAuthorizationFailed)",
+            failure.Message);
+    }
+
+    [Fact]
+    public async Task ProduceAsync_CountsOnlyTheRefusedRecord_WhenOneRecordIsOverTheMaximumSize()
+    {
+        var topic = _kafka.Cluster.CreateUniqueTopic(partitions: 1);
+        var stream = _kafka.Stream();
+        var records = Records(3).Append(new OutgoingMessage("big", new byte[2_000_000])).ToArray();
+
+        var failure = await Assert.ThrowsAsync<StreamException>(() => _kafka.ProduceAsync(topic, records, stream));
+        using var consumer = stream.CreateConsumer(new ConsumerSettings { Group = "sizes", Topics = [topic] });
+        var delivered = await consumer.ReadAsync(ToEnd, _kafka.Token);
+
+        Assert.StartsWith($"1 of 4 records were not delivered to topic '{topic}'", failure.Message, StringComparison.Ordinal);
+        Assert.EndsWith("Message size too large (MsgSizeTooLarge)", failure.Message, StringComparison.Ordinal);
+        Assert.Equal([0, 1, 2], delivered.Select(Number));
+    }
+
+    [Fact]
+    public async Task ProduceAsync_DeliversEveryRecordOnce_WhenTheBatchIsLargerThanTheProducersQueue()
+    {
+        var topic = _kafka.Cluster.CreateUniqueTopic(partitions: 2);
+        var stream = _kafka.Stream(settings: new Dictionary<string, string> { ["queue.buffering.max.messages"] = "100" });
+
+        var ranges = await _kafka.ProduceAsync(topic, Records(1_000), stream);
+        using var consumer = stream.CreateConsumer(new ConsumerSettings { Group = "window", Topics = [topic] });
+        var read = await consumer.ReadAsync(ToEnd, _kafka.Token);
+
+        Assert.Equal(1_000, ranges.Sum(r => r.Count));
+        Assert.Equal(Enumerable.Range(0, 1_000), read.Select(Number).Order());
+    }
+
+    [Fact]
+    public async Task ProduceAsync_ReturnsNoRanges_WhenThereIsNothingToSend()
+    {
+        var topic = _kafka.Cluster.CreateUniqueTopic(partitions: 1);
+        using var producer = _kafka.Stream().CreateProducer(new ProducerSettings());
+
+        Assert.Empty(await producer.ProduceAsync(topic, [], _kafka.Token));
+    }
+
+    public void Dispose() => _kafka.Dispose();
+}
