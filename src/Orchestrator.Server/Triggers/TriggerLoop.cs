@@ -90,7 +90,7 @@ public sealed partial class TriggerLoop(TriggerServices services, string workflo
         }
     }
 
-    /// <summary>Reads and launches batches until the workflow is paused; <paramref name="healthy"/> after each read.</summary>
+    /// <summary>Reads and launches batches until the workflow is paused; <paramref name="healthy"/> after each round that succeeded.</summary>
     private async Task ConsumeAsync(Action healthy, CancellationToken stoppingToken)
     {
         var connection = services.Connections.Get(trigger.Connection, EventStreamFactory.Types);
@@ -109,11 +109,14 @@ public sealed partial class TriggerLoop(TriggerServices services, string workflo
             {
                 var messages = await consumer.ReadAsync(limits, stoppingToken).ConfigureAwait(false);
                 _consuming = consumer.OwnsPartitions;
-                healthy();
                 if (messages.Count > 0)
                 {
                     await LaunchAsync(consumer, messages, stoppingToken).ConfigureAwait(false);
                 }
+
+                // Only a round that got as far as a commit resets the back-off: a database that is down fails every
+                // launch after a good read, and must not be retried at the first delay forever.
+                healthy();
 
                 if (await PausedAsync(stoppingToken).ConfigureAwait(false))
                 {
