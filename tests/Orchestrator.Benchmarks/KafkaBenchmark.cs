@@ -62,6 +62,18 @@ internal static class KafkaBenchmark
             results.Add(("orchestrator", "consume, joined", await ConsumeJoinedAsync(stream, warm, records)));
         }
 
+        await using (var activities = new KafkaActivityBenchmark(cluster.BootstrapServers, extra))
+        {
+            await activities.WriteInputAsync(batch.Select(r => Encoding.UTF8.GetString(r.Value)));
+            for (var run = 0; run < runs; run++)
+            {
+                var topic = cluster.CreateUniqueTopic(partitions, "activity");
+                results.Add(("kafka.produce", "jsonl file", await activities.ProduceAsync(topic, records)));
+                results.Add(("kafka.consume", "to jsonl", await activities.ConsumeAsync(topic, $"batch-{run}.jsonl", records)));
+                results.Add(("kafka.consume", "to parquet", await activities.ConsumeAsync(topic, $"batch-{run}.parquet", records)));
+            }
+        }
+
         var file = Path.Combine(Path.GetTempPath(), $"orchestrator-kcat-{Guid.NewGuid():N}.tsv");
         await File.WriteAllLinesAsync(file, batch.Select(r => $"{r.Key}\t{Encoding.UTF8.GetString(r.Value)}"));
         try
@@ -89,6 +101,8 @@ internal static class KafkaBenchmark
         Console.WriteLine();
         Console.WriteLine("produce, consume: the whole operation (client start, connection, idempotent producer id or group join, the records, close;");
         Console.WriteLine("  for kcat the process). connected / joined: the records only, with a client that already sent or read one record.");
+        Console.WriteLine("kafka.produce / kafka.consume: the activities in the in-process engine — read the jsonl file and send it; read a batch as a new");
+        Console.WriteLine("  group, parse the JSON values, write the batch file durably (fsync, rename), commit.");
     }
 
     private static async Task<double> ProduceWithStreamAsync(KafkaEventStream stream, string topic, IReadOnlyList<OutgoingMessage> batch)

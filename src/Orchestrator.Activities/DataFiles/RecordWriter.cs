@@ -28,14 +28,25 @@ public static class RecordWriter
     private static async Task WriteLinesAsync(Stream stream, IReadOnlyList<JsonObject> records, CancellationToken cancellationToken)
     {
         var newline = "\n"u8.ToArray();
-        await using var writer = new Utf8JsonWriter(stream, Compact);
-        foreach (var record in records)
+
+        // Not disposed: that would close the file, which DurableFile still flushes to disk.
+        var buffered = new BufferedStream(stream, 1 << 16);
+        using var writer = new Utf8JsonWriter(buffered, Compact);
+        for (var i = 0; i < records.Count; i++)
         {
-            record.WriteTo(writer);
-            await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+            records[i].WriteTo(writer);
+
+            // One JSON value per line: the writer takes one root value, so it is flushed and reset per line.
+            writer.Flush();
             writer.Reset();
-            stream.Write(newline);
+            buffered.Write(newline);
+            if (i % 10_000 == 9_999)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
         }
+
+        await buffered.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task WriteArrayAsync(Stream stream, IReadOnlyList<JsonObject> records, CancellationToken cancellationToken)

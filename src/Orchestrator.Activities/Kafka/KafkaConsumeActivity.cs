@@ -216,17 +216,20 @@ public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, 
             row["headers"] = new JsonObject(message.Headers.Select(h => KeyValuePair.Create(h.Key, (JsonNode?)h.Value)));
         }
 
+        // The value was parsed for this row alone: its nodes move into the row, no copy.
         if (flatten && value is JsonObject fields)
         {
-            foreach (var (name, field) in fields)
+            foreach (var (name, field) in fields.ToArray())
             {
+                fields.Remove(name);
+
                 // A value field named like a metadata column keeps both: the value's as value_<name>.
-                row[row.ContainsKey(name) ? $"value_{name}" : name] = field?.DeepClone();
+                row[row.ContainsKey(name) ? $"value_{name}" : name] = field;
             }
         }
         else
         {
-            row["value"] = value?.DeepClone();
+            row["value"] = value;
         }
 
         return row;
