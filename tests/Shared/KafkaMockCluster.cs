@@ -84,6 +84,19 @@ public sealed class KafkaMockCluster : IDisposable
         return new KafkaMockCluster(client, cluster, bootstraps);
     }
 
+    /// <summary>
+    /// How long a group member that stopped heartbeating (a killed process) keeps its partitions; the mock's default
+    /// is Kafka's 45 s.
+    /// </summary>
+    public void SetGroupSessionTimeout(TimeSpan timeout)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_cluster == 0, this);
+            Native.MockSetGroupConsumerSessionTimeout(_cluster, (int)timeout.TotalMilliseconds);
+        }
+    }
+
     /// <summary>A topic name no other test uses.</summary>
     public static string UniqueName(string prefix = "test") => $"{prefix}-{Guid.NewGuid():N}";
 
@@ -185,6 +198,9 @@ public sealed class KafkaMockCluster : IDisposable
 
         [DllImport(KafkaNativeLibrary.Name, EntryPoint = "rd_kafka_mock_set_group_consumer_heartbeat_interval_ms")]
         public static extern void MockSetGroupConsumerHeartbeatInterval(nint cluster, int milliseconds);
+
+        [DllImport(KafkaNativeLibrary.Name, EntryPoint = "rd_kafka_mock_set_group_consumer_session_timeout_ms")]
+        public static extern void MockSetGroupConsumerSessionTimeout(nint cluster, int milliseconds);
 
         [DllImport(KafkaNativeLibrary.Name, EntryPoint = "rd_kafka_mock_topic_create")]
         public static extern int MockTopicCreate(nint cluster, [MarshalAs(UnmanagedType.LPUTF8Str)] string topic, int partitions, int replicationFactor);

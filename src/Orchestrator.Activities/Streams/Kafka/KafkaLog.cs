@@ -52,4 +52,7 @@ internal static partial class KafkaLog
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer of group {Group} did not leave the group cleanly: {Reason}")]
     public static partial void CloseFailed(ILogger logger, string group, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No partition count for {Topics}, a read to the end stops at the end of the assigned partitions: {Reason}")]
+    public static partial void MetadataFailed(ILogger logger, string topics, string reason);
 }

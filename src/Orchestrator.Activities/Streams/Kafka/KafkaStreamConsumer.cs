@@ -27,6 +27,7 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
     private readonly CancellationTokenSource _closing = new();
     private Task? _reading;
     private volatile bool _disposed;
+    private int? _topicPartitions;
 
     public KafkaStreamConsumer(ConsumerConfig config, ConsumerSettings settings, string connection, TimeProvider time, ILogger logger)
     {
@@ -213,6 +214,7 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
         {
             if (limits.StopAtEnd)
             {
+                _topicPartitions ??= CountTopicPartitions();
                 ForgetPassedEnds();
             }
 
@@ -263,11 +265,33 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
         }
     }
 
+    /// <summary>
+    /// The end of the topics, not of whatever the group handed this member: a member that crashed keeps its partitions
+    /// until the broker's session timeout, and a batch that stopped at the end of the rest would leave them for later
+    /// batches. So the read also waits (within MaxWait) until this member owns every partition of its topics.
+    /// </summary>
     private bool AllAtEnd()
     {
         lock (_gate)
         {
-            return _assigned.Count > 0 && _assigned.All(_endsReported.ContainsKey);
+            return _assigned.Count > 0 && _assigned.Count >= _topicPartitions && _assigned.All(_endsReported.ContainsKey);
+        }
+    }
+
+    /// <summary>Partitions of the subscribed topics, from the broker's metadata; 0 when it cannot tell (then the assignment counts).</summary>
+    private int CountTopicPartitions()
+    {
+        try
+        {
+            using var admin = new DependentAdminClientBuilder(_consumer.Handle).Build();
+            return _settings.Topics.Sum(topic => admin.GetMetadata(topic, RequestTimeout).Topics
+                .Where(t => t.Topic == topic && !t.Error.IsError)
+                .Sum(t => t.Partitions.Count));
+        }
+        catch (KafkaException e)
+        {
+            KafkaLog.MetadataFailed(_logger, string.Join(", ", _settings.Topics), e.Error.Reason);
+            return 0;
         }
     }
 
