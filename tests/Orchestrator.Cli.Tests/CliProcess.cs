@@ -17,26 +17,7 @@ public static class CliProcess
 
     public static async Task<CliResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "orchestrator.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["ORCHESTRATOR_DATA_DIR"] = Path.Combine(workingDirectory, "data");
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
+        using var process = Process.Start(StartInfo(workingDirectory, environment, args))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
@@ -46,6 +27,10 @@ public static class CliProcess
 
     /// <summary>Starts the executable and keeps it running; the test reads its error output line by line and may kill it.</summary>
     public static RunningCli Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+        => new(Process.Start(StartInfo(workingDirectory, environment, args))!);
+
+    /// <summary>The executable built next to the tests, with its data directory under <paramref name="workingDirectory"/>.</summary>
+    private static ProcessStartInfo StartInfo(string workingDirectory, IReadOnlyDictionary<string, string> environment, string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -66,7 +51,7 @@ public static class CliProcess
             start.Environment[name] = value;
         }
 
-        return new RunningCli(Process.Start(start)!);
+        return start;
     }
 
     private static string FindRoot()

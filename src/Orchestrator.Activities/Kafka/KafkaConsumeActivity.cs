@@ -203,14 +203,7 @@ public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, 
 
     private static JsonObject Row(IncomingMessage message, JsonNode? value, bool flatten)
     {
-        var row = new JsonObject
-        {
-            ["topic"] = message.Topic,
-            ["partition"] = message.Partition,
-            ["offset"] = message.Offset,
-            ["timestamp"] = message.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
-            ["key"] = message.Key,
-        };
+        var row = Metadata(message);
         if (message.Headers.Count > 0)
         {
             row["headers"] = new JsonObject(message.Headers.Select(h => KeyValuePair.Create(h.Key, (JsonNode?)h.Value)));
@@ -235,6 +228,16 @@ public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, 
         return row;
     }
 
+    /// <summary>The columns of <see cref="MetadataColumns"/> for one record.</summary>
+    private static JsonObject Metadata(IncomingMessage message) => new()
+    {
+        ["topic"] = message.Topic,
+        ["partition"] = message.Partition,
+        ["offset"] = message.Offset,
+        ["timestamp"] = message.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+        ["key"] = message.Key,
+    };
+
     private static async Task<string?> WriteDeadLettersAsync(
         Input input, ActivityContext context, IEventStream stream, string batchPath, List<(IncomingMessage Message, string Error)> dead, CancellationToken token)
     {
@@ -254,15 +257,12 @@ public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, 
         var path = input.DeadLetterPath is { } configured
             ? context.Data.Resolve(configured)
             : Path.ChangeExtension(batchPath, null) + ".dead-letter.jsonl";
-        var rows = dead.Select(d => new JsonObject
+        var rows = dead.Select(d =>
         {
-            ["topic"] = d.Message.Topic,
-            ["partition"] = d.Message.Partition,
-            ["offset"] = d.Message.Offset,
-            ["timestamp"] = d.Message.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
-            ["key"] = d.Message.Key,
-            ["error"] = d.Error,
-            ["valueBase64"] = Convert.ToBase64String(d.Message.Value),
+            var row = Metadata(d.Message);
+            row["error"] = d.Error;
+            row["valueBase64"] = Convert.ToBase64String(d.Message.Value);
+            return row;
         }).ToArray();
         await RecordWriter.WriteAsync(path, RecordFormat.Jsonl, rows, null, token).ConfigureAwait(false);
         DeadLettered(context.Logger, dead.Count, path);
