@@ -8,7 +8,7 @@ namespace Orchestrator.Connections;
 
 /// <summary>
 /// The named connections of this process, shared by the CLI and the server. Sources, later ones winning:
-/// the embedded defaults (<c>events</c> = the local event log), the configuration section
+/// the embedded defaults (<c>events</c>, <c>warehouse</c>, <c>lake</c> in the data directory), the configuration section
 /// <c>Orchestrator:Connections:&lt;name&gt;</c> (a <c>type</c> or a <c>uri</c>, plus settings), and the environment
 /// variables <c>ORCHESTRATOR_CONN_&lt;NAME&gt;</c> holding a connection URI.
 /// </summary>
@@ -37,10 +37,16 @@ public sealed class ConnectionCatalog
             .ToArray();
     }
 
-    /// <summary>What a process has with nothing configured: the event log in the data directory.</summary>
+    /// <summary>
+    /// What a process has with nothing configured, all inside the data directory: the event log (<c>events</c>), a
+    /// SQLite warehouse (<c>warehouse</c>) and a folder as the lake (<c>lake</c>). The same workflows run on Kafka,
+    /// PostgreSQL and S3 by configuring these names.
+    /// </summary>
     public static IReadOnlyList<Connection> EmbeddedDefaults { get; } =
     [
         new("events", ConnectionTypes.Local, new Dictionary<string, string> { ["path"] = "events" }),
+        new("warehouse", ConnectionTypes.Sqlite, new Dictionary<string, string> { ["path"] = "warehouse.db" }),
+        new("lake", ConnectionTypes.File, new Dictionary<string, string> { ["path"] = "lake" }),
     ];
 
     public IReadOnlyCollection<Connection> All => _byName.Values.OrderBy(c => c.Name, StringComparer.Ordinal).ToArray();
