@@ -23,5 +23,6 @@ public static class DataActivities
         typeof(Activities.Kafka.KafkaProduceActivity),
         typeof(Activities.Kafka.KafkaConsumeActivity),
         typeof(Generation.GenerateActivity),
+        typeof(Generation.DownloadActivity),
     ];
 }
