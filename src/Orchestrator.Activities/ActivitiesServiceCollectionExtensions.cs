@@ -23,5 +23,6 @@ public static class DataActivities
         typeof(Activities.Kafka.KafkaProduceActivity), typeof(Activities.Kafka.KafkaConsumeActivity),
         typeof(Activities.Storage.S3UploadActivity), typeof(Activities.Storage.S3DownloadActivity),
         typeof(Activities.Search.ElasticsearchIndexActivity),
+        typeof(Activities.Spark.SparkSubmitActivity),
     ];
 }
