@@ -3,6 +3,8 @@ namespace Orchestrator.Activities.Storage;
 /// <summary>A folder in the data directory as an object store (the embedded <c>lake</c>): keys are relative paths under it.</summary>
 public sealed class FolderObjectStore(string root, string name) : IObjectStore
 {
+    private const string PartSuffix = ".part";
+
     private readonly string _root = Path.GetFullPath(root);
 
     public string Describe => $"folder of connection '{name}'";
@@ -43,8 +45,6 @@ public sealed class FolderObjectStore(string root, string name) : IObjectStore
     {
     }
 
-    private const string PartSuffix = ".part";
-
     private string PathOf(string key)
     {
         var full = Path.GetFullPath(Path.Combine(_root, key));
@@ -57,14 +57,22 @@ public sealed class FolderObjectStore(string root, string name) : IObjectStore
     private static async Task CopyAsync(string source, string target, CancellationToken cancellationToken)
     {
         var part = target + PartSuffix;
-        var input = File.OpenRead(source);
-        await using (input.ConfigureAwait(false))
+        try
         {
-            var output = File.Create(part);
-            await using (output.ConfigureAwait(false))
+            var input = File.OpenRead(source);
+            await using (input.ConfigureAwait(false))
             {
-                await input.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+                var output = File.Create(part);
+                await using (output.ConfigureAwait(false))
+                {
+                    await input.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+                }
             }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException)
+        {
+            File.Delete(part);
+            throw;
         }
 
         File.Move(part, target, overwrite: true);

@@ -85,6 +85,11 @@ public sealed class S3ObjectStore : IObjectStore
             File.Delete(part);
             throw new ActivityFailedException($"download of '{key}' from the {Describe} broke off: {Clean(e.Message)}", e);
         }
+        catch (OperationCanceledException)
+        {
+            File.Delete(part);
+            throw;
+        }
 
         File.Move(part, file, overwrite: true);
         return new FileInfo(file).Length;
