@@ -24,5 +24,9 @@ public static class DataActivities
         typeof(Activities.Kafka.KafkaConsumeActivity),
         typeof(Generation.GenerateActivity),
         typeof(Generation.DownloadActivity),
+        typeof(Activities.Storage.S3UploadActivity),
+        typeof(Activities.Storage.S3DownloadActivity),
+        typeof(Activities.Search.ElasticsearchIndexActivity),
+        typeof(Activities.Spark.SparkSubmitActivity),
     ];
 }
