@@ -28,5 +28,8 @@ public static class DataActivities
         typeof(Activities.Storage.S3DownloadActivity),
         typeof(Activities.Search.ElasticsearchIndexActivity),
         typeof(Activities.Spark.SparkSubmitActivity),
+        typeof(Activities.Sql.SqlExecuteActivity),
+        typeof(Activities.Sql.SqlQueryActivity),
+        typeof(Activities.Sql.SqlLoadActivity),
     ];
 }

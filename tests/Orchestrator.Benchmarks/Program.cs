@@ -13,6 +13,13 @@ if (args is ["kafka", ..])
     return;
 }
 
+// `-- sql-load [--rows N]`: sql.load against psql's \copy of the same CSV, on a throwaway PostgreSQL (tests/bench-sql.sh).
+if (args is ["sql-load", ..])
+{
+    await SqlLoadBenchmark.RunAsync(args[1..]);
+    return;
+}
+
 // Engine overhead benchmark: no-op tasks through the real engine (state machine, template-free inputs,
 // attempt runner, in-memory stores). Goal: <= 1 s of engine overhead for 10,000 no-op tasks in memory.
 var dataDirectory = Directory.CreateTempSubdirectory("orchestrator-bench-").FullName;

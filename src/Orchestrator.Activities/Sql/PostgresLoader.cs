@@ -1,0 +1,97 @@
+using Npgsql;
+
+namespace Orchestrator.Activities.Sql;
+
+/// <summary>
+/// sql.load into PostgreSQL: binary COPY straight into the table (append, replace), or into a temporary table that
+/// one INSERT ... ON CONFLICT merges (upsert); all in one transaction.
+/// </summary>
+internal sealed class PostgresLoader(NpgsqlConnection connection, LoadTarget target, Action<string> running)
+{
+    public async Task<(long Rows, bool Created)> LoadAsync(SampledRecords records, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var existing = await ColumnTypesAsync(target.QualifiedName, cancellationToken).ConfigureAwait(false);
+        var created = existing is null;
+        if (existing is null)
+        {
+            await ExecuteAsync(target.CreateStatement(ColumnKinds.PostgresType), cancellationToken).ConfigureAwait(false);
+            existing = target.Columns.ToDictionary(c => c.Name, c => ColumnKinds.PostgresType(c.Kind), StringComparer.Ordinal);
+        }
+        else
+        {
+            target.CheckColumns(existing.Keys);
+            if (target.Mode == "replace")
+            {
+                await ExecuteAsync($"TRUNCATE TABLE {target.QualifiedName}", cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var writers = target.Columns.Select(c => PostgresColumnWriter.For(c.Name, existing[c.Name])).ToArray();
+        var into = target.QualifiedName;
+        if (target.Mode == "upsert")
+        {
+            into = SqlConnections.Quote("sql_load_" + Guid.NewGuid().ToString("N"));
+            await ExecuteAsync($"CREATE TEMPORARY TABLE {into} (LIKE {target.QualifiedName} INCLUDING DEFAULTS) ON COMMIT DROP", cancellationToken).ConfigureAwait(false);
+        }
+
+        var rows = await CopyAsync(into, writers, records, cancellationToken).ConfigureAwait(false);
+        if (target.Mode == "upsert")
+        {
+            // The last record of a key wins, as if the rows were upserted one by one: in a table that was only
+            // copied into, ctid follows the order of the file.
+            var keys = string.Join(", ", target.Keys.Select(SqlConnections.Quote));
+            await ExecuteAsync(
+                $"INSERT INTO {target.QualifiedName} ({target.ColumnList}) SELECT DISTINCT ON ({keys}) {target.ColumnList} FROM {into} " +
+                $"ORDER BY {keys}, ctid DESC{target.OnConflict()}", cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return (rows, created);
+    }
+
+    private async Task<long> CopyAsync(string table, PostgresColumnWriter[] writers, SampledRecords records, CancellationToken cancellationToken)
+    {
+        var copy = $"COPY {table} ({target.ColumnList}) FROM STDIN (FORMAT BINARY)";
+        running(copy);
+        long rows = 0;
+        await using var importer = await connection.BeginBinaryImportAsync(copy, cancellationToken).ConfigureAwait(false);
+        await foreach (var record in records.AllAsync().ConfigureAwait(false))
+        {
+            rows++;
+            await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var writer in writers)
+            {
+                writer.Write(importer, SqlValues.Scalar(record[writer.Name]), rows);
+            }
+        }
+
+        await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        return rows;
+    }
+
+    /// <summary>The table's columns and their types, or null when there is no such table.</summary>
+    private async Task<Dictionary<string, string>?> ColumnTypesAsync(string qualifiedName, CancellationToken cancellationToken)
+    {
+        const string sql = "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a " +
+                           "WHERE a.attrelid = to_regclass(@name) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+        running(sql);
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("name", qualifiedName);
+        var columns = new Dictionary<string, string>(StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            columns[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return columns.Count == 0 ? null : columns;
+    }
+
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        running(sql);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}
