@@ -18,5 +18,8 @@ public static class ActivitiesServiceCollectionExtensions
 /// <summary>The activity types of this assembly.</summary>
 public static class DataActivities
 {
-    public static IReadOnlyList<Type> Types { get; } = [typeof(Activities.Kafka.KafkaProduceActivity), typeof(Activities.Kafka.KafkaConsumeActivity)];
+    public static IReadOnlyList<Type> Types { get; } = [
+        typeof(Activities.Kafka.KafkaProduceActivity), typeof(Activities.Kafka.KafkaConsumeActivity),
+        typeof(Activities.Data.DataTransformActivity),
+    ];
 }
