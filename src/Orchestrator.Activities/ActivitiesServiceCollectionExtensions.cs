@@ -21,5 +21,6 @@ public static class DataActivities
     public static IReadOnlyList<Type> Types { get; } = [
         typeof(Activities.Kafka.KafkaProduceActivity), typeof(Activities.Kafka.KafkaConsumeActivity),
         typeof(Activities.Data.DataTransformActivity), typeof(Activities.Data.DataCleanActivity), typeof(Activities.Data.DataQualityActivity),
+        typeof(Activities.Data.DataConvertActivity),
     ];
 }
