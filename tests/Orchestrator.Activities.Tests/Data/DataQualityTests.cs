@@ -1,11 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Orchestrator.Activities.Data;
 using Orchestrator.Activities.Tests.Support;
-using Orchestrator.Engine;
 using Orchestrator.Model;
 
 namespace Orchestrator.Activities.Tests.Data;
@@ -115,7 +112,7 @@ public sealed class DataQualityTests
             ["checks"] = new JsonArray(new JsonObject { ["type"] = "freshness", ["column"] = "placed_at", ["maxAge"] = "PT2H" }),
         };
 
-        var run = () => new DataQualityActivity().ExecuteAsync(input, Context(folder.Path, time));
+        var run = () => new DataQualityActivity().ExecuteAsync(input, DataActivityContext.Create(folder.Path, time));
 
         if (fresh)
         {
@@ -129,26 +126,4 @@ public sealed class DataQualityTests
             Assert.Contains("2026-05-01T13:00:00", failure.Message);
         }
     }
-
-    private static ActivityContext Context(string dataDirectory, TimeProvider time) => new()
-    {
-        Run = new RunContext
-        {
-            RunId = Guid.NewGuid(),
-            WorkflowId = "quality",
-            WorkflowVersion = "1",
-            Kind = RunKind.Manual,
-            LogicalDate = time.GetUtcNow(),
-            DataIntervalStart = time.GetUtcNow(),
-            DataIntervalEnd = time.GetUtcNow(),
-            Params = new Dictionary<string, JsonElement>(),
-        },
-        TaskId = "quality",
-        Attempt = 1,
-        Logger = NullLogger.Instance,
-        CancellationToken = CancellationToken.None,
-        Time = time,
-        Services = new ServiceCollection().BuildServiceProvider(),
-        Data = new DataDirectory(dataDirectory),
-    };
 }

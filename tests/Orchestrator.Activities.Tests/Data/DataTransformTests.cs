@@ -113,3 +113,29 @@ public sealed class DataTransformTests
         Assert.False(File.Exists(harness.PathOf("out.csv")));
     }
 }
+
+/// <summary>A cancelled attempt interrupts the DuckDB statement it is running and leaves no output file.</summary>
+public sealed class DataTransformCancellationTests
+{
+    [Fact]
+    public async Task Transform_StopsWithCancellation_WhenTheTokenIsCancelledDuringALongQuery()
+    {
+        using var folder = new TempFolder();
+        await File.WriteAllTextAsync(Path.Combine(folder.Path, "one.csv"), "a\n1\n");
+        using var cancellation = new CancellationTokenSource();
+        var input = new System.Text.Json.Nodes.JsonObject
+        {
+            ["inputs"] = new System.Text.Json.Nodes.JsonObject { ["one"] = "one.csv" },
+            // Minutes of work uncancelled: a trillion-row cross join.
+            ["sql"] = "SELECT count(*) AS n FROM range(1000000) x, range(1000000) y, one",
+            ["output"] = "never.csv",
+        };
+
+        var running = Task.Run(() => new Orchestrator.Activities.Data.DataTransformActivity()
+            .ExecuteAsync(input, DataActivityContext.Create(folder.Path, TimeProvider.System, cancellation.Token)));
+        cancellation.CancelAfter(TimeSpan.FromMilliseconds(300));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.False(File.Exists(Path.Combine(folder.Path, "never.csv")));
+    }
+}
