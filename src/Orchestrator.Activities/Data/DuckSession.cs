@@ -14,6 +14,7 @@ public sealed class DuckSession : IDisposable
     private readonly DuckDBConnection _connection;
     private readonly DataDirectory _data;
     private readonly CancellationToken _cancellationToken;
+    private readonly List<string> _staged = [];
 
     private DuckSession(DuckDBConnection connection, DataDirectory data, CancellationToken cancellationToken)
     {
@@ -50,6 +51,47 @@ public sealed class DuckSession : IDisposable
         Execute($"CREATE VIEW {DuckSql.Identifier(name)} AS SELECT * FROM {DuckSql.ReadFile(full, resolved)}");
         return resolved;
     }
+
+    /// <summary>Makes records read by other means readable as the view <paramref name="name"/> (staged as jsonl until the session ends).</summary>
+    public void CreateView(string name, IReadOnlyList<Dictionary<string, object?>> rows)
+    {
+        var staged = Path.Combine(Path.GetTempPath(), $"orchestrator-duck-{Guid.NewGuid():N}.jsonl");
+        _staged.Add(staged);
+        using (var writer = File.CreateText(staged))
+        {
+            foreach (var row in rows)
+            {
+                writer.WriteLine(System.Text.Json.JsonSerializer.Serialize(row, Json.OrchestratorJson.Activities));
+            }
+        }
+
+        Execute($"CREATE VIEW {DuckSql.Identifier(name)} AS SELECT * FROM {DuckSql.ReadFile(staged, RecordFormat.Jsonl)}");
+    }
+
+    /// <summary>Every row of a query with its values as .NET values (dates as text), for writers DuckDB does not have.</summary>
+    public (IReadOnlyList<string> Columns, IReadOnlyList<Dictionary<string, object?>> Rows) Values(string sql) => Run(sql, command =>
+    {
+        using var reader = command.ExecuteReader();
+        var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToArray();
+        var rows = new List<Dictionary<string, object?>>();
+        while (reader.Read())
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            var row = new Dictionary<string, object?>(StringComparer.Ordinal);
+            for (var i = 0; i < columns.Length; i++)
+            {
+                row[columns[i]] = reader.IsDBNull(i) ? null : reader.GetValue(i) switch
+                {
+                    string or bool or long or int or short or sbyte or byte or double or float or decimal or DateTime => reader.GetValue(i),
+                    var other => JsonValueOf(reader, i)?.ToString(),
+                };
+            }
+
+            rows.Add(row);
+        }
+
+        return ((IReadOnlyList<string>)columns, (IReadOnlyList<Dictionary<string, object?>>)rows);
+    });
 
     public long Execute(string sql) => Run(sql, command => command.ExecuteNonQuery());
 
@@ -154,5 +196,12 @@ public sealed class DuckSession : IDisposable
         };
     }
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose()
+    {
+        _connection.Dispose();
+        foreach (var staged in _staged)
+        {
+            File.Delete(staged);
+        }
+    }
 }
