@@ -140,4 +140,19 @@ public sealed class DataCleanTests
         Assert.Equal(TaskState.Failed, Assert.Single(result.Tasks).State);
         Assert.Contains("outside the data directory", result.Attempts.First().Error);
     }
+
+    [Fact]
+    public async Task Clean_KeepsTheFirstRowOfEachKeyInFileOrder_WhenALargeFileIsReadInParallel()
+    {
+        await using var harness = new WorkflowHarness();
+        await File.WriteAllLinesAsync(harness.PathOf("big.csv"), ["key,position"], CancellationToken.None);
+        await File.AppendAllLinesAsync(harness.PathOf("big.csv"), Enumerable.Range(0, 300_000).Select(i => $"k{i % 1000},{i}"));
+
+        var result = await harness.RunAsync(Workflow(new { input = "big.csv", output = "first.csv", dedupeOn = new[] { "key" } }));
+
+        var outputs = WorkflowHarness.Outputs(result, "clean");
+        Assert.Equal(299_000, outputs.GetProperty("rules").GetProperty("deduplicated").GetInt64());
+        var lines = await File.ReadAllLinesAsync(harness.PathOf("first.csv"));
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => $"k{i},{i}"), lines.Skip(1));
+    }
 }
