@@ -19,6 +19,11 @@ if ((${#apt_packages[@]} > 0)); then
   fi
 fi
 
+# npm packages the tests start (s3rver for the s3.* tests), from the committed lock file; skipped when installed.
+if [ ! -d tests/tools/node_modules/s3rver ]; then
+  npm ci --prefix tests/tools --no-audit --no-fund
+fi
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet restore Orchestrator.sln
 dotnet build Orchestrator.sln -c Release --no-restore

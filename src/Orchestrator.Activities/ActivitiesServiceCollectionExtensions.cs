@@ -18,9 +18,19 @@ public static class ActivitiesServiceCollectionExtensions
 /// <summary>The activity types of this assembly.</summary>
 public static class DataActivities
 {
-    public static IReadOnlyList<Type> Types { get; } = [
-        typeof(Activities.Kafka.KafkaProduceActivity), typeof(Activities.Kafka.KafkaConsumeActivity),
-        typeof(Activities.Data.DataTransformActivity), typeof(Activities.Data.DataCleanActivity), typeof(Activities.Data.DataQualityActivity),
+    public static IReadOnlyList<Type> Types { get; } =
+    [
+        typeof(Activities.Kafka.KafkaProduceActivity),
+        typeof(Activities.Kafka.KafkaConsumeActivity),
+        typeof(Generation.GenerateActivity),
+        typeof(Generation.DownloadActivity),
+        typeof(Activities.Data.DataTransformActivity),
+        typeof(Activities.Data.DataCleanActivity),
+        typeof(Activities.Data.DataQualityActivity),
         typeof(Activities.Data.DataConvertActivity),
+        typeof(Activities.Storage.S3UploadActivity),
+        typeof(Activities.Storage.S3DownloadActivity),
+        typeof(Activities.Search.ElasticsearchIndexActivity),
+        typeof(Activities.Spark.SparkSubmitActivity),
     ];
 }

@@ -19,6 +19,15 @@ public enum RecordFormat
 
     /// <summary>One string record per line, the line as it is.</summary>
     Text,
+
+    /// <summary>A YAML sequence of mappings (written only).</summary>
+    Yaml,
+
+    /// <summary>&lt;records&gt;&lt;record&gt;&lt;field&gt;value&lt;/field&gt;… (written only).</summary>
+    Xml,
+
+    /// <summary>An Excel workbook, one sheet with a header row (written only).</summary>
+    Xlsx,
 }
 
 public static class RecordFormats
@@ -39,10 +48,13 @@ public static class RecordFormats
             "jsonl" => RecordFormat.Jsonl,
             "parquet" => RecordFormat.Parquet,
             "text" => RecordFormat.Text,
+            "yaml" or "yml" => RecordFormat.Yaml,
+            "xml" => RecordFormat.Xml,
+            "xlsx" => RecordFormat.Xlsx,
             _ => throw new ActivityFailedException(
                 format is null
-                    ? $"cannot tell the format of '{path}' from its extension; set format (csv, json, jsonl, parquet or text)"
-                    : $"unknown format '{format}' (use csv, json, jsonl, parquet or text)"),
+                    ? $"cannot tell the format of '{path}' from its extension; set format (csv, json, jsonl, parquet, text, yaml, xml or xlsx)"
+                    : $"unknown format '{format}' (use csv, json, jsonl, parquet, text, yaml, xml or xlsx)"),
         };
     }
 }

@@ -4,7 +4,7 @@ using Orchestrator.Activities;
 
 namespace Orchestrator.DataFiles;
 
-/// <summary>Writes records durably (see <see cref="DurableFile"/>) as jsonl, json or parquet.</summary>
+/// <summary>Writes records durably (see <see cref="DurableFile"/>) as jsonl, json, parquet, csv, yaml, xml or xlsx.</summary>
 public static class RecordWriter
 {
     private static readonly JsonWriterOptions Compact = new() { Indented = false, SkipValidation = true };
@@ -22,7 +22,11 @@ public static class RecordWriter
             RecordFormat.Json => DurableFile.WriteAsync(path, stream => WriteArrayAsync(stream, records, cancellationToken), cancellationToken),
             RecordFormat.Parquet => DurableFile.WriteAsync(path,
                 stream => ParquetColumns.WriteAsync(stream, records, ParquetColumns.Infer(records, columns), cancellationToken), cancellationToken),
-            _ => throw new ActivityFailedException($"records cannot be written as {format.ToString().ToLowerInvariant()} here; use jsonl, json or parquet"),
+            RecordFormat.Csv => DurableFile.WriteAsync(path, stream => OtherFormats.WriteCsvAsync(stream, records, cancellationToken), cancellationToken),
+            RecordFormat.Yaml => DurableFile.WriteAsync(path, stream => OtherFormats.WriteYamlAsync(stream, records, cancellationToken), cancellationToken),
+            RecordFormat.Xml => DurableFile.WriteAsync(path, stream => OtherFormats.WriteXmlAsync(stream, records, cancellationToken), cancellationToken),
+            RecordFormat.Xlsx => DurableFile.WriteAsync(path, stream => OtherFormats.WriteXlsxAsync(stream, records, cancellationToken), cancellationToken),
+            _ => throw new ActivityFailedException($"records cannot be written as {format.ToString().ToLowerInvariant()}"),
         };
 
     private static async Task WriteLinesAsync(Stream stream, IReadOnlyList<JsonObject> records, CancellationToken cancellationToken)

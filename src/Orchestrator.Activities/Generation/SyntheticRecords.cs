@@ -11,7 +11,7 @@ namespace Orchestrator.Generation;
 /// </summary>
 public static class SyntheticRecords
 {
-    public static IReadOnlyList<string> Datasets { get; } = ["transactions", "weather", "population"];
+    public static IReadOnlyList<string> Datasets { get; } = ["transactions", "weather", "agriculture", "population"];
 
     /// <summary>An endless sequence; record <c>i</c> is stamped <paramref name="timestamp"/>(i).</summary>
     public static IEnumerable<JsonObject> Generate(string dataset, int seed, Func<long, DateTimeOffset> timestamp)
@@ -22,6 +22,7 @@ public static class SyntheticRecords
             "transactions" => Transaction,
             "weather" => Weather(faker),
             "population" => Population,
+            "agriculture" => Agriculture(faker),
             _ => throw new ActivityFailedException($"unknown dataset '{dataset}' (known: {string.Join(", ", Datasets)})"),
         };
         for (long i = 0; ; i++)
@@ -69,6 +70,34 @@ public static class SyntheticRecords
                 ["pressure"] = Math.Round(f.Random.Double(985, 1035), 1),
                 ["wind_speed"] = Math.Round(f.Random.Double(0, 65), 1),
                 ["precipitation"] = f.Random.Bool(0.2f) ? Math.Round(f.Random.Double(0.1, 12), 1) : 0.0,
+            };
+        };
+    }
+
+    private static readonly string[] Regions = ["Bretagne", "Beauce", "Occitanie", "Normandie", "Provence", "Hauts-de-France", "Grand Est", "Nouvelle-Aquitaine"];
+    private static readonly (string Crop, double Yield, double Price)[] Crops =
+        [("wheat", 7.2, 210), ("maize", 9.1, 190), ("barley", 6.4, 180), ("rapeseed", 3.4, 470), ("sunflower", 2.3, 430), ("sugar beet", 85, 35), ("potato", 42, 160)];
+
+    private static Func<Faker, long, DateTimeOffset, JsonObject> Agriculture(Faker seedFaker)
+    {
+        var farms = Enumerable.Range(1, 40).Select(i => (Id: $"F{i:D4}", Region: seedFaker.PickRandom(Regions))).ToArray();
+        return (f, index, at) =>
+        {
+            var farm = farms[index % farms.Length];
+            var crop = f.PickRandom(Crops);
+            var rainfall = Math.Round(f.Random.Double(0, 60), 1);
+            var moisture = Math.Round(Math.Clamp(15 + rainfall * 0.6 + f.Random.Double(-8, 8), 5, 60), 1);
+            return new JsonObject
+            {
+                ["farm_id"] = farm.Id,
+                ["region"] = farm.Region,
+                ["crop"] = crop.Crop,
+                ["date"] = at.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                ["yield_t_ha"] = Math.Round(crop.Yield * f.Random.Double(0.7, 1.2) * (0.8 + moisture / 150), 2),
+                ["rainfall_mm"] = rainfall,
+                ["soil_moisture_pct"] = moisture,
+                ["fertilizer_kg_ha"] = f.Random.Int(40, 260),
+                ["price_eur_t"] = Math.Round(crop.Price * f.Random.Double(0.85, 1.2), 2),
             };
         };
     }

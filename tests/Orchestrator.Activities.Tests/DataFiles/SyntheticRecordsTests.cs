@@ -13,6 +13,7 @@ public sealed class SyntheticRecordsTests
     [InlineData("transactions")]
     [InlineData("weather")]
     [InlineData("population")]
+    [InlineData("agriculture")]
     public void Generate_GivesTheSameRecords_ForTheSameSeed_AndOthersForAnother(string dataset)
     {
         Assert.Equal(Take(dataset, 7, 50), Take(dataset, 7, 50));
@@ -37,6 +38,6 @@ public sealed class SyntheticRecordsTests
 
     [Fact]
     public void Generate_NamesTheKnownDatasets_WhenOneIsUnknown()
-        => Assert.Contains("transactions, weather, population",
+        => Assert.Contains("transactions, weather, agriculture, population",
             Assert.Throws<ActivityFailedException>(() => SyntheticRecords.Generate("sales", 1, _ => Start).First()).Message);
 }

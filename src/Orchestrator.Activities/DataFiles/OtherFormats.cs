@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Xml;
+using MiniExcelLibs;
+using YamlDotNet.Serialization;
+
+namespace Orchestrator.DataFiles;
+
+/// <summary>The text and office formats records are written as: csv (RFC 4180), yaml, xml and xlsx.</summary>
+internal static class OtherFormats
+{
+    /// <summary>Every field of every record, in first-seen order: the header of tabular formats.</summary>
+    public static IReadOnlyList<string> Columns(IReadOnlyList<JsonObject> records)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var columns = new List<string>();
+        foreach (var record in records)
+        {
+            foreach (var (name, _) in record)
+            {
+                if (seen.Add(name))
+                {
+                    columns.Add(name);
+                }
+            }
+        }
+
+        return columns;
+    }
+
+    /// <summary>A JSON value as a CLR value: numbers, booleans and strings as themselves, objects and arrays as JSON text.</summary>
+    public static object? Scalar(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+        JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValueKind() == JsonValueKind.True,
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number
+            => long.TryParse(v.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) ? l : double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture),
+        _ => node.ToJsonString(),
+    };
+
+    private static string Text(object? value) => value switch
+    {
+        null => "",
+        bool b => b ? "true" : "false",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
+    public static async Task WriteCsvAsync(Stream stream, IReadOnlyList<JsonObject> records, CancellationToken cancellationToken)
+    {
+        var columns = Columns(records);
+        await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+        await writer.WriteLineAsync(string.Join(',', columns.Select(Quote))).ConfigureAwait(false);
+        var line = new StringBuilder();
+        foreach (var record in records)
+        {
+            line.Clear();
+            for (var i = 0; i < columns.Count; i++)
+            {
+                if (i > 0)
+                {
+                    line.Append(',');
+                }
+
+                line.Append(Quote(Text(Scalar(record[columns[i]]))));
+            }
+
+            await writer.WriteLineAsync(line, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // RFC 4180: a field with a comma, a quote, a line break or edge blanks is quoted, quotes doubled.
+    private static string Quote(string field)
+        => field.AsSpan().IndexOfAny(",\"\r\n") >= 0 || (field.Length > 0 && (char.IsWhiteSpace(field[0]) || char.IsWhiteSpace(field[^1])))
+            ? $"\"{field.Replace("\"", "\"\"", StringComparison.Ordinal)}\""
+            : field;
+
+    public static async Task WriteYamlAsync(Stream stream, IReadOnlyList<JsonObject> records, CancellationToken cancellationToken)
+    {
+        var rows = records.Select(r => r.ToDictionary(p => p.Key, p => Scalar(p.Value), StringComparer.Ordinal)).ToList();
+        await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+        new SerializerBuilder().Build().Serialize(writer, rows);
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public static async Task WriteXmlAsync(Stream stream, IReadOnlyList<JsonObject> records, CancellationToken cancellationToken)
+    {
+        var settings = new XmlWriterSettings { Async = true, Indent = true, Encoding = new UTF8Encoding(false), CloseOutput = false };
+        await using var xml = XmlWriter.Create(stream, settings);
+        await xml.WriteStartElementAsync(null, "records", null).ConfigureAwait(false);
+        foreach (var record in records)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await xml.WriteStartElementAsync(null, "record", null).ConfigureAwait(false);
+            foreach (var (name, value) in record)
+            {
+                // Field names that are no XML names (spaces, leading digits) are encoded as XmlConvert does (_x0020_).
+                await xml.WriteStartElementAsync(null, XmlConvert.EncodeLocalName(name), null).ConfigureAwait(false);
+                if (value is null)
+                {
+                    await xml.WriteAttributeStringAsync("xsi", "nil", "http://www.w3.org/2001/XMLSchema-instance", "true").ConfigureAwait(false);
+                }
+                else
+                {
+                    await xml.WriteStringAsync(Text(Scalar(value))).ConfigureAwait(false);
+                }
+
+                await xml.WriteEndElementAsync().ConfigureAwait(false);
+            }
+
+            await xml.WriteEndElementAsync().ConfigureAwait(false);
+        }
+
+        await xml.WriteEndElementAsync().ConfigureAwait(false);
+        await xml.FlushAsync().ConfigureAwait(false);
+    }
+
+    public static Task WriteXlsxAsync(Stream stream, IReadOnlyList<JsonObject> records, CancellationToken cancellationToken)
+    {
+        var columns = Columns(records);
+        var rows = records.Select(r => (IDictionary<string, object?>)columns.ToDictionary(c => c, c => Scalar(r[c]), StringComparer.Ordinal)).ToList();
+        return stream.SaveAsAsync(rows, printHeader: true, sheetName: "records", excelType: ExcelType.XLSX, cancellationToken: cancellationToken);
+    }
+}
