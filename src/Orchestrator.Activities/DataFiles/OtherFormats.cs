@@ -2,13 +2,11 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Xml;
-using MiniExcelLibs;
-using YamlDotNet.Serialization;
+using Orchestrator.Activities.Data;
 
 namespace Orchestrator.DataFiles;
 
-/// <summary>The text and office formats records are written as: csv (RFC 4180), yaml, xml and xlsx.</summary>
+/// <summary>The text and office formats records are written as: csv (RFC 4180), and yaml, xml and xlsx through <see cref="SheetFormats"/>.</summary>
 internal static class OtherFormats
 {
     /// <summary>Every field of every record, in first-seen order: the header of tabular formats.</summary>
@@ -79,50 +77,20 @@ internal static class OtherFormats
             ? $"\"{field.Replace("\"", "\"\"", StringComparison.Ordinal)}\""
             : field;
 
-    public static async Task WriteYamlAsync(Stream stream, IReadOnlyList<JsonObject> records, CancellationToken cancellationToken)
-    {
-        var rows = records.Select(r => r.ToDictionary(p => p.Key, p => Scalar(p.Value), StringComparer.Ordinal)).ToList();
-        await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-        new SerializerBuilder().Build().Serialize(writer, rows);
-        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-    }
+    // yaml, xml and xlsx are written by the same code data.convert uses, so the two activities agree on the layout.
+    public static Task WriteYamlAsync(Stream stream, IReadOnlyList<JsonObject> records, CancellationToken cancellationToken)
+        => WriteSheetAsync(stream, SheetFormat.Yaml, records, cancellationToken);
 
-    public static async Task WriteXmlAsync(Stream stream, IReadOnlyList<JsonObject> records, CancellationToken cancellationToken)
-    {
-        var settings = new XmlWriterSettings { Async = true, Indent = true, Encoding = new UTF8Encoding(false), CloseOutput = false };
-        await using var xml = XmlWriter.Create(stream, settings);
-        await xml.WriteStartElementAsync(null, "records", null).ConfigureAwait(false);
-        foreach (var record in records)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            await xml.WriteStartElementAsync(null, "record", null).ConfigureAwait(false);
-            foreach (var (name, value) in record)
-            {
-                // Field names that are no XML names (spaces, leading digits) are encoded as XmlConvert does (_x0020_).
-                await xml.WriteStartElementAsync(null, XmlConvert.EncodeLocalName(name), null).ConfigureAwait(false);
-                if (value is null)
-                {
-                    await xml.WriteAttributeStringAsync("xsi", "nil", "http://www.w3.org/2001/XMLSchema-instance", "true").ConfigureAwait(false);
-                }
-                else
-                {
-                    await xml.WriteStringAsync(Text(Scalar(value))).ConfigureAwait(false);
-                }
-
-                await xml.WriteEndElementAsync().ConfigureAwait(false);
-            }
-
-            await xml.WriteEndElementAsync().ConfigureAwait(false);
-        }
-
-        await xml.WriteEndElementAsync().ConfigureAwait(false);
-        await xml.FlushAsync().ConfigureAwait(false);
-    }
+    public static Task WriteXmlAsync(Stream stream, IReadOnlyList<JsonObject> records, CancellationToken cancellationToken)
+        => WriteSheetAsync(stream, SheetFormat.Xml, records, cancellationToken);
 
     public static Task WriteXlsxAsync(Stream stream, IReadOnlyList<JsonObject> records, CancellationToken cancellationToken)
+        => WriteSheetAsync(stream, SheetFormat.Xlsx, records, cancellationToken);
+
+    private static Task WriteSheetAsync(Stream stream, SheetFormat format, IReadOnlyList<JsonObject> records, CancellationToken cancellationToken)
     {
         var columns = Columns(records);
-        var rows = records.Select(r => (IDictionary<string, object?>)columns.ToDictionary(c => c, c => Scalar(r[c]), StringComparer.Ordinal)).ToList();
-        return stream.SaveAsAsync(rows, printHeader: true, sheetName: "records", excelType: ExcelType.XLSX, cancellationToken: cancellationToken);
+        var rows = records.Select(r => columns.ToDictionary(c => c, c => Scalar(r[c]), StringComparer.Ordinal)).ToList();
+        return SheetFormats.WriteAsync(stream, format, columns, rows, cancellationToken);
     }
 }

@@ -105,7 +105,7 @@ public sealed class GenerateActivityTests
 
         await harness.RunAsync(Workflow("population", 5, "p.xml"));
 
-        var records = XDocument.Load(harness.PathOf("p.xml")).Root!.Elements("record").ToList();
+        var records = XDocument.Load(harness.PathOf("p.xml")).Root!.Elements().ToList();
         Assert.Equal(5, records.Count);
         Assert.Equal("P0000001", records[0].Element("person_id")!.Value);
     }
