@@ -73,7 +73,7 @@ public sealed class StreamingWorkflowTests : IDisposable
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.DoesNotContain("hunter22", result.Stdout, StringComparison.Ordinal);
         var connections = JsonNode.Parse(result.Stdout)!.AsArray();
-        Assert.Equal(["events", "lake", "warehouse"], connections.Select(c => (string)c!["name"]!));
+        Assert.Equal(["events", "lake", "search", "warehouse"], connections.Select(c => (string)c!["name"]!));
         var warehouse = connections.Single(c => (string)c!["name"]! == "warehouse")!;
         Assert.Equal("postgresql", (string?)warehouse["type"]);
         Assert.Equal("***", (string?)warehouse["settings"]!["password"]);

@@ -39,7 +39,7 @@ public sealed class ConnectionCatalog
 
     /// <summary>
     /// What a process has with nothing configured, all inside the data directory: the event log (<c>events</c>), a
-    /// SQLite warehouse (<c>warehouse</c>) and a folder as the lake (<c>lake</c>). The same workflows run on Kafka,
+    /// SQLite warehouse (<c>warehouse</c>), a folder as the lake (<c>lake</c>) and a local Elasticsearch address (<c>search</c>). The same workflows run on Kafka,
     /// PostgreSQL and S3 by configuring these names.
     /// </summary>
     public static IReadOnlyList<Connection> EmbeddedDefaults { get; } =
@@ -47,6 +47,9 @@ public sealed class ConnectionCatalog
         new("events", ConnectionTypes.Local, new Dictionary<string, string> { ["path"] = "events" }),
         new("warehouse", ConnectionTypes.Sqlite, new Dictionary<string, string> { ["path"] = "warehouse.db" }),
         new("lake", ConnectionTypes.File, new Dictionary<string, string> { ["path"] = "lake" }),
+
+        // Like Airflow's elasticsearch_default: where a local Elasticsearch would listen. Nothing runs there by default.
+        new("search", ConnectionTypes.Http, new Dictionary<string, string> { ["baseUrl"] = "http://127.0.0.1:9200" }),
     ];
 
     public IReadOnlyCollection<Connection> All => _byName.Values.OrderBy(c => c.Name, StringComparer.Ordinal).ToArray();
