@@ -112,7 +112,10 @@ public sealed partial class DockerComposeTests
         var lake = catalog.Get("lake", Connections.ConnectionTypes.S3);
         Assert.Equal("http://minio:9000", lake.Get("endpoint"));
         Assert.Equal("lake", lake.Get("bucket"));
-        foreach (var connection in catalog.All.Where(c => c.Type is not Connections.ConnectionTypes.Local))
+        var configured = environment.Keys.Where(k => k.StartsWith(Connections.ConnectionCatalog.EnvironmentPrefix, StringComparison.Ordinal))
+            .Select(k => k[Connections.ConnectionCatalog.EnvironmentPrefix.Length..].ToLowerInvariant()).ToHashSet();
+        Assert.Equal(["events", "lake", "warehouse"], configured.Order());
+        foreach (var connection in catalog.All.Where(c => configured.Contains(c.Name)))
         {
             var host = connection.Get("bootstrap.servers") ?? connection.Get("host") ?? new Uri(connection.Require("endpoint")).Host;
             Assert.True(services.Children.ContainsKey(host.Split(':')[0]), $"connection {connection.Name} points at {host}, which is no service of the stack");
