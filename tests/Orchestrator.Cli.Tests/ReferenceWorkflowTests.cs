@@ -35,8 +35,7 @@ public sealed class ReferenceWorkflowTests : IDisposable
     public async Task PopulationCubes_Succeeds_OnPostgreSql_WithThePeopleAndEveryCubeCell()
     {
         var connectionString = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync("cubes");
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        var uri = $"postgresql://{Uri.EscapeDataString(builder.Username!)}:{Uri.EscapeDataString(builder.Password ?? "")}@{builder.Host}:{builder.Port}/{builder.Database}";
+        var uri = PostgresCluster.UriOf(connectionString);
 
         var result = await CliProcess.RunAsync(_work, new Dictionary<string, string> { ["ORCHESTRATOR_CONN_WAREHOUSE"] = uri },
             "run", Path.Combine(CliProcess.RepositoryRoot, "workflows", "population-cubes.json"), "-p", "people=1500", "--output", "json");

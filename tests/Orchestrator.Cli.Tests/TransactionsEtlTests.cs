@@ -67,8 +67,7 @@ public sealed class TransactionsEtlTests : IDisposable
     public async Task Run_Succeeds_OnPostgreSql_WithRawAndCleanTablesIndexesAndAMaterializedView()
     {
         var connectionString = await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync("etl");
-        var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        var uri = $"postgresql://{Uri.EscapeDataString(builder.Username!)}:{Uri.EscapeDataString(builder.Password ?? "")}@{builder.Host}:{builder.Port}/{builder.Database}";
+        var uri = PostgresCluster.UriOf(connectionString);
 
         var tasks = Tasks(await CliProcess.RunAsync(_work, new Dictionary<string, string> { ["ORCHESTRATOR_CONN_WAREHOUSE"] = uri },
             "run", Workflow, "-p", "rows=2000", "-p", "materializedView=true", "--output", "json"));

@@ -45,6 +45,13 @@ public sealed class PostgresCluster
         return ConnectionString(name);
     }
 
+    /// <summary>A connection string as the <c>postgresql://</c> URI that <c>ORCHESTRATOR_CONN_&lt;NAME&gt;</c> takes.</summary>
+    public static string UriOf(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        return $"postgresql://{Uri.EscapeDataString(builder.Username!)}:{Uri.EscapeDataString(builder.Password ?? "")}@{builder.Host}:{builder.Port}/{builder.Database}";
+    }
+
     public string ConnectionString(string database) => new NpgsqlConnectionStringBuilder
     {
         Host = "127.0.0.1",

@@ -28,17 +28,6 @@ internal static class OtherFormats
         return columns;
     }
 
-    /// <summary>A JSON value as a CLR value: numbers, booleans and strings as themselves, objects and arrays as JSON text.</summary>
-    public static object? Scalar(JsonNode? node) => node switch
-    {
-        null => null,
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-        JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValueKind() == JsonValueKind.True,
-        JsonValue v when v.GetValueKind() == JsonValueKind.Number
-            => long.TryParse(v.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l) ? l : double.Parse(v.ToJsonString(), CultureInfo.InvariantCulture),
-        _ => node.ToJsonString(),
-    };
-
     private static string Text(object? value) => value switch
     {
         null => "",
@@ -64,7 +53,7 @@ internal static class OtherFormats
                     line.Append(',');
                 }
 
-                line.Append(Quote(Text(Scalar(record[columns[i]]))));
+                line.Append(Quote(Text(JsonScalar.ToClr(record[columns[i]]))));
             }
 
             await writer.WriteLineAsync(line, cancellationToken).ConfigureAwait(false);
@@ -90,7 +79,7 @@ internal static class OtherFormats
     private static Task WriteSheetAsync(Stream stream, SheetFormat format, IReadOnlyList<JsonObject> records, CancellationToken cancellationToken)
     {
         var columns = Columns(records);
-        var rows = records.Select(r => columns.ToDictionary(c => c, c => Scalar(r[c]), StringComparer.Ordinal)).ToList();
+        var rows = records.Select(r => columns.ToDictionary(c => c, c => JsonScalar.ToClr(r[c]), StringComparer.Ordinal)).ToList();
         return SheetFormats.WriteAsync(stream, format, columns, rows, cancellationToken);
     }
 }

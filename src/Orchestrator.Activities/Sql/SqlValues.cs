@@ -79,46 +79,6 @@ internal static class SqlValues
         _ => JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture)),
     };
 
-    /// <summary>A JSON scalar as a CLR value: long, double, decimal, bool, string; objects and arrays as JSON text.</summary>
-    public static object? Scalar(JsonNode? node)
-    {
-        if (node is not JsonValue value)
-        {
-            return node?.ToJsonString();
-        }
-
-        switch (value.GetValueKind())
-        {
-            case JsonValueKind.String:
-                return value.GetValue<string>();
-            case JsonValueKind.True:
-                return true;
-            case JsonValueKind.False:
-                return false;
-            case JsonValueKind.Number:
-                if (value.TryGetValue<long>(out var l))
-                {
-                    return l;
-                }
-
-                if (value.TryGetValue<double>(out var d))
-                {
-                    return d;
-                }
-
-                if (value.TryGetValue<int>(out var i))
-                {
-                    return (long)i;
-                }
-
-                if (value.TryGetValue<decimal>(out var m))
-                {
-                    return m;
-                }
-
-                return double.Parse(value.ToJsonString(), CultureInfo.InvariantCulture);
-            default:
-                return null;
-        }
-    }
+    /// <summary>A JSON scalar as a CLR value (see <see cref="DataFiles.JsonScalar.ToClr"/>).</summary>
+    public static object? Scalar(JsonNode? node) => DataFiles.JsonScalar.ToClr(node);
 }
