@@ -11,16 +11,20 @@ namespace Orchestrator.Activities.Data;
 /// </summary>
 public sealed class DuckSession : IDisposable
 {
+    private static readonly TimeSpan InterruptInterval = TimeSpan.FromMilliseconds(100);
+
     private readonly DuckDBConnection _connection;
     private readonly DataDirectory _data;
     private readonly CancellationToken _cancellationToken;
+    private readonly TimeProvider _time;
     private readonly List<string> _staged = [];
 
-    private DuckSession(DuckDBConnection connection, DataDirectory data, CancellationToken cancellationToken)
+    private DuckSession(DuckDBConnection connection, DataDirectory data, CancellationToken cancellationToken, TimeProvider time)
     {
         _connection = connection;
         _data = data;
         _cancellationToken = cancellationToken;
+        _time = time;
     }
 
     public static DuckSession Open(ActivityContext context)
@@ -29,7 +33,7 @@ public sealed class DuckSession : IDisposable
         try
         {
             connection.Open();
-            return new DuckSession(connection, context.Data, context.CancellationToken);
+            return new DuckSession(connection, context.Data, context.CancellationToken, context.Time);
         }
         catch
         {
@@ -158,7 +162,8 @@ public sealed class DuckSession : IDisposable
         _cancellationToken.ThrowIfCancellationRequested();
         using var command = _connection.CreateCommand();
         command.CommandText = sql;
-        using var registration = _cancellationToken.Register(command.Cancel);
+        using var finished = new CancellationTokenSource();
+        var registration = _cancellationToken.Register(() => _ = InterruptUntilFinishedAsync(command, finished.Token));
         try
         {
             return run(command);
@@ -170,6 +175,31 @@ public sealed class DuckSession : IDisposable
         catch (DuckDBException e)
         {
             throw new ActivityFailedException($"{e.Message.Trim()} (in: {DuckSql.Excerpt(sql)})", e);
+        }
+        finally
+        {
+            registration.Dispose();
+            finished.Cancel();
+        }
+    }
+
+    /// <summary>
+    /// DuckDB forgets an interrupt that arrives before the statement has begun (it clears the flag at the start of a query),
+    /// so a cancelled attempt keeps interrupting until the statement returns.
+    /// </summary>
+    private async Task InterruptUntilFinishedAsync(DbCommand command, CancellationToken finished)
+    {
+        try
+        {
+            while (!finished.IsCancellationRequested)
+            {
+                command.Cancel();
+                await Task.Delay(InterruptInterval, _time, finished).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // The statement returned.
         }
     }
 
