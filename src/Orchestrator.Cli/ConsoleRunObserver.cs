@@ -17,6 +17,7 @@ internal sealed class ConsoleRunObserver(TextWriter stderr) : IRunObserver
             TaskStateChanged { State: TaskState.UpForRetry } t => $"[{t.TaskId}] up_for_retry: attempt {t.Attempts + 1} at {TemplatesIso(t.NextAttemptAt!.Value)}",
             TaskStateChanged t when t.State is TaskState.Running or TaskState.Succeeded or TaskState.Failed or TaskState.UpstreamFailed or TaskState.Skipped or TaskState.Cancelled
                 => $"[{t.TaskId}] {WireNames.Of(t.State)}{(t.State == TaskState.Running ? $" (attempt {t.Attempts})" : "")}",
+            AnomalyReported a => $"[{a.TaskId}] anomaly: {a.Description}",
             RunStateChanged { State: var state } r when state.IsFinal() => $"run {r.RunId} {WireNames.Of(state)}",
             _ => null,
         };

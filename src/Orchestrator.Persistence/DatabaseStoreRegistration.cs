@@ -37,7 +37,14 @@ internal static class DatabaseStoreRegistration
             sp.GetRequiredService<IDbContextFactory<OrchestratorDbContext>>(),
             sp.GetRequiredService<Queue.IQueueLocking>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<Engine.IRunObserver>()));
+            sp.GetService<Engine.IRunObserver>(),
+            sp.GetService<Orchestrator.Alerts.AlertRouting>(),
+            sp.GetService<Orchestrator.Alerts.AlertSignal>()));
+        services.RemoveAll<Orchestrator.Alerts.IAlertOutbox>();
+        services.AddSingleton<Orchestrator.Alerts.IAlertOutbox>(sp => new Alerts.EfAlertOutbox(
+            sp.GetRequiredService<IDbContextFactory<OrchestratorDbContext>>(),
+            sp.GetRequiredService<Queue.IQueueLocking>(),
+            sp.GetService<Orchestrator.Alerts.AlertSignal>()));
         services.RemoveAll<IRunQueue>();
         services.RemoveAll<ITriggerBatchStore>();
         services.AddSingleton<IRunQueue>(sp => sp.GetRequiredService<Queue.EfRunQueue>());

@@ -33,12 +33,18 @@ public abstract class OrchestratorDbContext : DbContext
 
     internal DbSet<TriggerBatchEntity> TriggerBatches => Set<TriggerBatchEntity>();
 
+    internal DbSet<AlertEntity> Alerts => Set<AlertEntity>();
+
+    internal DbSet<AlertDeliveryEntity> AlertDeliveries => Set<AlertDeliveryEntity>();
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         configurationBuilder.Properties<RunKind>().HaveConversion<WireNameConverter<RunKind>>();
         configurationBuilder.Properties<RunState>().HaveConversion<WireNameConverter<RunState>>();
         configurationBuilder.Properties<TaskState>().HaveConversion<WireNameConverter<TaskState>>();
         configurationBuilder.Properties<AttemptOutcome>().HaveConversion<WireNameConverter<AttemptOutcome>>();
+        configurationBuilder.Properties<AlertEvent>().HaveConversion<WireNameConverter<AlertEvent>>();
+        configurationBuilder.Properties<Orchestrator.Alerts.AlertState>().HaveConversion<WireNameConverter<Orchestrator.Alerts.AlertState>>();
         configurationBuilder.Properties<LogLevel>().HaveConversion<LogLevelConverter>();
     }
 
@@ -89,6 +95,26 @@ public abstract class OrchestratorDbContext : DbContext
             // that holds an offset (the last range starting at or before it).
             e.HasKey(b => new { b.WorkflowId, b.Connection, b.ConsumerGroup, b.Topic, b.Partition, b.FirstOffset });
             e.HasIndex(b => b.RunId);
+        });
+
+        modelBuilder.Entity<AlertEntity>(e =>
+        {
+            e.ToTable("alerts");
+            e.HasKey(a => a.Id);
+
+            // The idempotency key (event x channel): however many nodes or retries write an event, one alert.
+            e.HasIndex(a => a.Key).IsUnique();
+            e.HasIndex(a => new { a.State, a.NextAttemptAt });
+            e.HasIndex(a => new { a.ThrottleKey, a.OccurredAt });
+            e.HasIndex(a => new { a.WorkflowId, a.OccurredAt });
+            e.HasIndex(a => a.RunId);
+        });
+
+        modelBuilder.Entity<AlertDeliveryEntity>(e =>
+        {
+            e.ToTable("alert_deliveries");
+            e.HasKey(d => new { d.AlertId, d.Number });
+            e.HasOne<AlertEntity>().WithMany().HasForeignKey(d => d.AlertId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<AttemptEntity>(e =>

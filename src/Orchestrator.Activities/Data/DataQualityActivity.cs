@@ -129,6 +129,12 @@ public sealed partial class DataQualityActivity : Activity<DataQualityActivity.Q
                 string.Join("; ", failed.Select(f => $"{f.Name}: {f.Violations} violation{(f.Violations == 1 ? "" : "s")} (e.g. {Samples(f)})")));
         }
 
+        // A task that succeeds with warnings emits one anomaly per warning (alert rules on "anomaly" receive them).
+        foreach (var warning in warnings)
+        {
+            context.Anomalies.Report($"quality check {warning.Name}: {warning.Violations} violation{(warning.Violations == 1 ? "" : "s")} in {input.Input} (e.g. {Samples(warning)})");
+        }
+
         return Task.FromResult(new QualityOutput { Passed = passed, Failed = failed, Warnings = warnings });
     }
 

@@ -24,4 +24,38 @@ public sealed class ActivityContext
 
     /// <summary>The server's data directory; relative paths resolve inside it.</summary>
     public required DataDirectory Data { get; init; }
+
+    /// <summary>Receives what the activity found wrong without failing (a <c>warn</c> quality check): each one becomes an <c>anomaly</c> event.</summary>
+    public AnomalyReport Anomalies { get; init; } = new();
+}
+
+/// <summary>
+/// The anomalies an attempt reported. The engine records them with the attempt's end, in the same transaction,
+/// so that alert rules on <c>anomaly</c> see each one once.
+/// </summary>
+public sealed class AnomalyReport
+{
+    private readonly List<string> _found = [];
+    private readonly Lock _lock = new();
+
+    /// <summary>Reports an anomaly, e.g. "quality check not_null(amount): 12 violations".</summary>
+    public void Report(string description)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(description);
+        lock (_lock)
+        {
+            _found.Add(description);
+        }
+    }
+
+    public IReadOnlyList<string> Found
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _found];
+            }
+        }
+    }
 }

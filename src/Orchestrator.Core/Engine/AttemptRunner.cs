@@ -15,7 +15,11 @@ public sealed record AttemptResult(
     DateTimeOffset EndedAt,
     JsonElement? Outputs = null,
     IReadOnlyList<string>? Follow = null,
-    string? Error = null);
+    string? Error = null)
+{
+    /// <summary>What the activity reported wrong without failing; each becomes an <c>anomaly</c> event.</summary>
+    public IReadOnlyList<string> Anomalies { get; init; } = [];
+}
 
 /// <summary>
 /// Runs one attempt of one task: renders its inputs, creates the activity, enforces the attempt timeout, and
@@ -56,6 +60,7 @@ public sealed partial class AttemptRunner(
             ["Attempt"] = attempt,
         });
         AttemptResult result;
+        var anomalies = new AnomalyReport();
         try
         {
             var inputs = await task.Inputs.RenderAsync(task.Inputs.HasTemplates
@@ -72,6 +77,7 @@ public sealed partial class AttemptRunner(
                 Time = time,
                 Services = services,
                 Data = data,
+                Anomalies = anomalies,
             };
 
             // WaitAsync: an activity that ignores its token still ends the attempt on time; it is abandoned.
@@ -108,6 +114,15 @@ public sealed partial class AttemptRunner(
         {
             taskLog.Log(LogLevel.Error, default, result.Error ?? "", null, static (s, _) => s);
             LogAttemptFailed(logger, task.Id, attempt, result.Outcome, result.Error);
+        }
+
+        if (anomalies.Found is { Count: > 0 } found)
+        {
+            result = result with { Anomalies = connections is null ? found : [.. found.Select(connections.Mask)] };
+            foreach (var anomaly in result.Anomalies)
+            {
+                observer?.OnEvent(new AnomalyReported(run.RunId, result.EndedAt, task.Id, attempt, anomaly, run.WorkflowId));
+            }
         }
 
         await taskLog.FlushAsync(CancellationToken.None).ConfigureAwait(false);

@@ -12,6 +12,7 @@ namespace Orchestrator.Engine;
 [JsonDerivedType(typeof(AttemptEnded), "attempt_ended")]
 [JsonDerivedType(typeof(RunWaiting), "run_waiting")]
 [JsonDerivedType(typeof(TaskLogWritten), "log")]
+[JsonDerivedType(typeof(AnomalyReported), "anomaly")]
 public abstract record RunEvent(Guid RunId, DateTimeOffset At);
 
 public sealed record RunStateChanged(Guid RunId, DateTimeOffset At, string WorkflowId, RunState State, string? Error) : RunEvent(RunId, At);
@@ -30,6 +31,9 @@ public sealed record AttemptEnded(Guid RunId, DateTimeOffset At, string TaskId, 
 /// comes; its timers are armed when this is published. Lets a fake clock be advanced without races.
 /// </summary>
 public sealed record RunWaiting(Guid RunId, DateTimeOffset At, int RunningAttempts, DateTimeOffset? WakeAt) : RunEvent(RunId, At);
+
+/// <summary>An attempt found something wrong without failing (a <c>warn</c> quality check).</summary>
+public sealed record AnomalyReported(Guid RunId, DateTimeOffset At, string TaskId, int Attempt, string Description, string? WorkflowId = null) : RunEvent(RunId, At);
 
 public sealed record TaskLogWritten(Guid RunId, DateTimeOffset At, TaskLogLine Line) : RunEvent(RunId, At);
 

@@ -166,4 +166,15 @@ public sealed class InMemoryStore : IWorkflowVersionStore, IRunStore, ITaskLogSt
             return Task.FromResult(list);
         }
     }
+
+    public Task<IReadOnlyList<TaskLogLine>> TailAsync(Guid runId, string taskId, int? attempt, int count, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<TaskLogLine> list = _logs
+                .Where(l => l.RunId == runId && l.TaskId == taskId && (attempt is null || l.Attempt == attempt))
+                .OrderBy(l => l.Attempt).ThenBy(l => l.Sequence).TakeLast(Math.Max(count, 0)).ToList();
+            return Task.FromResult(list);
+        }
+    }
 }

@@ -35,4 +35,7 @@ public interface ITaskLogStore
 
     /// <summary>Lines of a task (one attempt, or all when null) with a sequence above <paramref name="afterSequence"/>.</summary>
     Task<IReadOnlyList<TaskLogLine>> ReadAsync(Guid runId, string taskId, int? attempt, long afterSequence, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The last <paramref name="count"/> lines of a task's attempt (all attempts when null), oldest first.</summary>
+    Task<IReadOnlyList<TaskLogLine>> TailAsync(Guid runId, string taskId, int? attempt, int count, CancellationToken cancellationToken);
 }

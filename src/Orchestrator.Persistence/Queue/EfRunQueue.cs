@@ -18,7 +18,9 @@ public sealed class EfRunQueue(
     IDbContextFactory<OrchestratorDbContext> contexts,
     IQueueLocking locking,
     TimeProvider time,
-    IRunObserver? observer = null) : IRunQueue, ITriggerBatchStore
+    IRunObserver? observer = null,
+    Orchestrator.Alerts.AlertRouting? alerts = null,
+    Orchestrator.Alerts.AlertSignal? alertSignal = null) : IRunQueue, ITriggerBatchStore
 {
     /// <summary>The workflow version of recent runs (it never changes), so that a claim need not read it each time.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (string WorkflowId, string WorkflowVersion)> _versions = new();
@@ -132,6 +134,7 @@ public sealed class EfRunQueue(
     public async Task<IReadOnlyList<RunRecord>> StartRunsAsync(IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var started = new List<(RunRecord Run, RunChanges Changes)>();
+        var alertsWritten = false;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             // The common idle answer costs one query and no transaction (nor, on SQLite, the write lock).
@@ -172,6 +175,7 @@ public sealed class EfRunQueue(
                 }
 
                 await WriteAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
+                alertsWritten |= await AddAlertsAsync(db, plan, progress, changes, [], now, cancellationToken).ConfigureAwait(false);
                 started.Add((progress.Run, changes));
             }
 
@@ -187,6 +191,11 @@ public sealed class EfRunQueue(
         foreach (var (run, changes) in started)
         {
             RunChangeEvents.Publish(observer, run, changes, now);
+        }
+
+        if (alertsWritten)
+        {
+            alertSignal?.Pulse();
         }
 
         if (started.Count > 0)
@@ -451,6 +460,7 @@ public sealed class EfRunQueue(
         var results = new bool[completions.Count];
         var published = new List<(RunRecord Run, RunChanges Changes)>();
         var queuedWork = false;
+        var alertsWritten = false;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -484,6 +494,7 @@ public sealed class EfRunQueue(
                 var progress = new RunProgress(plan, RecordMapping.ToRecord(run), runRows.ConvertAll(RecordMapping.ToRecord));
                 var cancelling = run.CancelRequestedAt is not null;
                 RunChanges? changes = null;
+                var anomalies = new List<(string TaskId, int Attempt, IReadOnlyList<string> Found)>();
                 foreach (var (completion, index) in group)
                 {
                     var claim = completion.Task;
@@ -501,6 +512,10 @@ public sealed class EfRunQueue(
                             cancelling ? TaskState.Cancelled : null, cancelling ? "cancelled" : null);
                     changes = changes is null ? change : Combine(changes, change);
                     results[index] = true;
+                    if (completion.Result.Anomalies.Count > 0)
+                    {
+                        anomalies.Add((claim.TaskId, claim.Attempt, completion.Result.Anomalies));
+                    }
                 }
 
                 if (changes is null)
@@ -514,6 +529,7 @@ public sealed class EfRunQueue(
                 }
 
                 await WriteAsync(db, changes, now, loaded, cancellationToken).ConfigureAwait(false);
+                alertsWritten |= await AddAlertsAsync(db, plan, progress, changes, anomalies, now, cancellationToken).ConfigureAwait(false);
                 published.Add((progress.Run, changes));
             }
 
@@ -537,7 +553,45 @@ public sealed class EfRunQueue(
             locking.WakeLocal();
         }
 
+        if (alertsWritten)
+        {
+            alertSignal?.Pulse();
+        }
+
         return results;
+    }
+
+    /// <summary>
+    /// The alerts that follow from a run's changes and its attempts' anomalies, added to the transaction that
+    /// persists the changes: an alert exists exactly when its cause was committed.
+    /// </summary>
+    private async Task<bool> AddAlertsAsync(
+        OrchestratorDbContext db, WorkflowPlan plan, RunProgress progress, RunChanges changes,
+        IReadOnlyList<(string TaskId, int Attempt, IReadOnlyList<string> Found)> anomalies, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (alerts is null)
+        {
+            return false;
+        }
+
+        var run = progress.Run;
+        RunState? previous = null;
+        if (Orchestrator.Alerts.AlertDetector.NeedsPreviousOutcome(alerts, plan.Definition, changes))
+        {
+            previous = await db.Runs.AsNoTracking()
+                .Where(r => r.WorkflowId == run.WorkflowId && r.Id != run.Id && (r.State == RunState.Succeeded || r.State == RunState.Failed))
+                .OrderByDescending(r => r.EndedAt).Select(r => (RunState?)r.State)
+                .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var found = Orchestrator.Alerts.AlertDetector.FromChanges(alerts, plan.Definition, run, changes, progress.Tasks, previous, now).ToList();
+        foreach (var (taskId, attempt, descriptions) in anomalies)
+        {
+            found.AddRange(Orchestrator.Alerts.AlertDetector.FromAnomalies(alerts, plan.Definition, run, taskId, attempt, descriptions, now));
+        }
+
+        db.Alerts.AddRange(found.Select(Orchestrator.Persistence.Alerts.AlertRows.ToEntity));
+        return found.Count > 0;
     }
 
     /// <summary>Rows already read in this transaction (untracked), by key, so that writing them needs no query.</summary>

@@ -5,6 +5,9 @@ public enum QueueLock
 {
     Claim = 1,
     StartRuns = 2,
+
+    /// <summary>Alert claims: throttling folds a repeat into the alert it repeats, so two dispatchers must not decide at once.</summary>
+    Alerts = 3,
 }
 
 /// <summary>

@@ -40,4 +40,27 @@ public sealed class EfTaskLogStore(IDbContextFactory<OrchestratorDbContext> cont
             .ConfigureAwait(false);
         return entities.ConvertAll(RecordMapping.ToRecord);
     }
+
+    public async Task<IReadOnlyList<TaskLogLine>> TailAsync(Guid runId, string taskId, int? attempt, int count, CancellationToken cancellationToken)
+    {
+        if (count <= 0)
+        {
+            return [];
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var query = db.TaskLogs.AsNoTracking().Where(l => l.RunId == runId && l.TaskId == taskId);
+        if (attempt is { } number)
+        {
+            query = query.Where(l => l.Attempt == number);
+        }
+
+        var entities = await query
+            .OrderByDescending(l => l.Attempt).ThenByDescending(l => l.Sequence)
+            .Take(count)
+            .ToListAsync(cancellationToken)
+            .ConfigureAwait(false);
+        entities.Reverse();
+        return entities.ConvertAll(RecordMapping.ToRecord);
+    }
 }
