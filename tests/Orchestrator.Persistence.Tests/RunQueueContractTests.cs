@@ -25,9 +25,14 @@ public sealed class QueueWorkerFixture : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly string _data = Directory.CreateTempSubdirectory("orchestrator-queue-").FullName;
 
-    public QueueWorkerFixture(QueueKind kind)
+    public QueueWorkerFixture(QueueKind kind, Orchestrator.Alerts.AlertRouting? alerts = null)
     {
         var services = new ServiceCollection().AddSingleton<TimeProvider>(Clock);
+        if (alerts is not null)
+        {
+            services.AddSingleton(alerts);
+        }
+
         if (kind == QueueKind.Sqlite)
         {
             services.AddSqliteStore(Path.Combine(_data, "queue.db"));
@@ -46,7 +51,11 @@ public sealed class QueueWorkerFixture : IAsyncDisposable
         Store = _services.GetRequiredService<IRunStore>();
         Queue = _services.GetRequiredService<IRunQueue>();
         Batches = _services.GetRequiredService<ITriggerBatchStore>();
+        Outbox = _services.GetService<Orchestrator.Alerts.IAlertOutbox>();
     }
+
+    /// <summary>The alert outbox of the database queues; null in memory.</summary>
+    public Orchestrator.Alerts.IAlertOutbox? Outbox { get; }
 
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 

@@ -140,6 +140,7 @@ public sealed class InMemoryStore : IWorkflowVersionStore, IRunStore, ITaskLogSt
             IReadOnlyList<RunRecord> list = _runs.Values
                 .Where(r => filter.WorkflowId is null || r.WorkflowId == filter.WorkflowId)
                 .Where(r => filter.State is null || r.State == filter.State)
+                .Where(r => filter.LogicalDate is null || r.LogicalDate == filter.LogicalDate)
                 .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
                 .Skip(page.Skip).Take(page.Take).ToList();
             return Task.FromResult(list);

@@ -82,7 +82,7 @@ public sealed record RunChanges(
 public sealed record RunDetails(RunRecord Run, IReadOnlyList<TaskInstanceRecord> Tasks, IReadOnlyList<AttemptRecord> Attempts);
 
 /// <summary>Filter for listing runs; null fields match everything.</summary>
-public sealed record RunFilter(string? WorkflowId = null, RunState? State = null);
+public sealed record RunFilter(string? WorkflowId = null, RunState? State = null, DateTimeOffset? LogicalDate = null);
 
 /// <summary>A page request: skip, take.</summary>
 public sealed record Page(int Skip = 0, int Take = 50);

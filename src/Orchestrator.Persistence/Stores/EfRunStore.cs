@@ -109,6 +109,11 @@ public sealed class EfRunStore(IDbContextFactory<OrchestratorDbContext> contexts
             query = query.Where(r => r.State == state);
         }
 
+        if (filter.LogicalDate is { } logicalDate)
+        {
+            query = query.Where(r => r.LogicalDate == logicalDate);
+        }
+
         var entities = await query
             .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
             .Skip(page.Skip).Take(page.Take)

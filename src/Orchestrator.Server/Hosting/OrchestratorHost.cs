@@ -120,6 +120,16 @@ public static class OrchestratorHost
         services.AddSingleton<Triggers.TriggerService>();
         services.AddHostedService(sp => sp.GetRequiredService<Triggers.TriggerService>());
 
+        // Alerts: the run queue writes them with the state changes (routing by workflow and default rules); the
+        // dispatcher delivers the outbox and the SLA monitor adds sla_missed.
+        services.AddOptions<Alerts.AlertOptions>().BindConfiguration(Alerts.AlertOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => new Orchestrator.Alerts.AlertRouting(sp.GetRequiredService<IOptions<Alerts.AlertOptions>>().Value.Rules()));
+        services.AddSingleton<Orchestrator.Alerts.AlertSignal>();
+        services.AddSingleton<Alerts.AlertDispatcher>();
+        services.AddHostedService<Alerts.AlertDispatcherService>();
+        services.AddSingleton<Alerts.SlaMonitor>();
+        services.AddHostedService<Alerts.SlaMonitorService>();
+
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
         services.AddSingleton<WorkflowScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkflowScheduler>());
@@ -221,6 +231,7 @@ public static class OrchestratorHost
         api.MapWorkflowEndpoints();
         api.MapRunEndpoints();
         api.MapCatalogEndpoints();
+        api.MapAlertEndpoints();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/api", o => o.WithTitle("Orchestrator API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
