@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 using Orchestrator.Activities.Data;
 using Orchestrator.Activities.Tests.Support;
+using Orchestrator.Engine;
 using Orchestrator.Model;
 
 namespace Orchestrator.Activities.Tests.Data;
@@ -28,6 +29,51 @@ public sealed class DataQualityTests
         var harness = new WorkflowHarness();
         await File.WriteAllTextAsync(harness.PathOf("orders.csv"), Orders);
         return harness;
+    }
+
+    [Fact]
+    public async Task Quality_ReportsOneAnomalyPerWarning_WhenTheTaskSucceedsWithWarnings()
+    {
+        await using var harness = await HarnessWithOrdersAsync();
+        var events = new WorkflowHarness.Events();
+
+        var result = await harness.RunAsync(Workflow(new
+        {
+            input = "orders.csv",
+            checks = new object[]
+            {
+                new { type = "not_null", column = "status" },
+                new { type = "not_null", column = "amount", severity = "warn" },
+                new { name = "sane amounts", type = "range", column = "amount", min = 0, max = 100, severity = "warn" },
+            },
+        }), events);
+
+        WorkflowHarness.Outputs(result, "quality");
+        var anomalies = events.Seen.OfType<AnomalyReported>().ToList();
+        Assert.Equal(2, anomalies.Count);
+        Assert.All(anomalies, a => Assert.Equal(("quality", 1), (a.TaskId, a.Attempt)));
+        Assert.StartsWith("quality check not_null(amount): 1 violation in orders.csv", anomalies[0].Description);
+        Assert.StartsWith("quality check sane amounts:", anomalies[1].Description);
+    }
+
+    [Fact]
+    public async Task Quality_ReportsNoAnomaly_WhenAFailCheckFailsTheTask()
+    {
+        await using var harness = await HarnessWithOrdersAsync();
+        var events = new WorkflowHarness.Events();
+
+        var result = await harness.RunAsync(Workflow(new
+        {
+            input = "orders.csv",
+            checks = new object[]
+            {
+                new { type = "row_count", min = 100 },
+                new { type = "not_null", column = "amount", severity = "warn" },
+            },
+        }), events);
+
+        Assert.Equal(TaskState.Failed, Assert.Single(result.Tasks).State);
+        Assert.Empty(events.Seen.OfType<AnomalyReported>());
     }
 
     [Fact]

@@ -40,12 +40,15 @@ public sealed class WorkflowHarness : IAsyncDisposable
 
     public string PathOf(string relative) => Path.Combine(DataDirectory, relative);
 
-    public async Task<RunResult> RunAsync(string json, CancellationToken cancellationToken = default)
+    public Task<RunResult> RunAsync(string json, CancellationToken cancellationToken = default) => RunAsync(json, null, cancellationToken);
+
+    /// <summary>Runs the workflow; <paramref name="observer"/> sees its events (log lines, states, anomalies).</summary>
+    public async Task<RunResult> RunAsync(string json, IRunObserver? observer, CancellationToken cancellationToken = default)
     {
         var validated = _services.GetRequiredService<WorkflowValidator>().Validate("test.json", json);
         Assert.True(validated.IsValid, string.Join(Environment.NewLine, validated.Diagnostics));
         var plan = WorkflowPlan.Compile(validated.Definition!, _services.GetRequiredService<ActivityRegistry>());
-        return await _services.GetRequiredService<WorkflowRunner>().RunAsync(plan, new RunRequest(), cancellationToken: cancellationToken)
+        return await _services.GetRequiredService<WorkflowRunner>().RunAsync(plan, new RunRequest(), observer, cancellationToken)
             .WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
     }
 
@@ -56,6 +59,16 @@ public sealed class WorkflowHarness : IAsyncDisposable
         Assert.True(task.State == TaskState.Succeeded,
             $"{taskId} ended {task.State}: {string.Join(" | ", result.Attempts.Where(a => a.TaskId == taskId).Select(a => a.Error))}");
         return task.Outputs!.Value;
+    }
+
+    /// <summary>Collects the events of a run.</summary>
+    public sealed class Events : IRunObserver
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<RunEvent> _seen = new();
+
+        public IReadOnlyList<RunEvent> Seen => [.. _seen];
+
+        public void OnEvent(RunEvent runEvent) => _seen.Enqueue(runEvent);
     }
 
     public async ValueTask DisposeAsync()
