@@ -50,14 +50,16 @@ public static class AlertChannelUri
         }
 
         var portColon = hostPort.LastIndexOf(':');
-        if (portColon > 0 && !hostPort.EndsWith(']'))
+        var host = hostPort;
+        if (portColon >= 0 && !hostPort.EndsWith(']'))
         {
-            settings["host"] = hostPort[..portColon];
+            host = hostPort[..portColon];
             settings["port"] = hostPort[(portColon + 1)..];
         }
-        else if (hostPort.Length > 0)
+
+        if (host.Length > 0)
         {
-            settings["host"] = hostPort;
+            settings["host"] = host.Trim('[', ']');
         }
 
         if (userInfo is not null)

@@ -3,7 +3,6 @@ using System.Reflection;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Unicode;
 using Fluid;
 using Fluid.Values;
 using Microsoft.Extensions.Configuration;
@@ -35,7 +34,7 @@ public sealed class AlertComposer
 
     public static readonly IReadOnlyList<string> TemplateNames = [EmailSubject, EmailText, EmailHtml, Slack];
 
-    private static readonly HtmlEncoder Html = HtmlEncoder.Create(UnicodeRanges.All);
+    private static readonly TextEncoder Html = HtmlTextEncoder.Instance;
     private static readonly JsonDocumentOptions LenientJson = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
 
     private readonly Dictionary<string, (IFluidTemplate Template, string Origin)> _templates = new(StringComparer.Ordinal);
