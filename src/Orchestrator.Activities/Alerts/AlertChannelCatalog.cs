@@ -76,7 +76,8 @@ public sealed class AlertChannelCatalog
         var parsed = ChannelReference.Parse(reference);
         if (kind is not null && parsed.Kind != kind)
         {
-            throw new AlertDeliveryException($"channel {reference} is not an {kind} channel", transient: false);
+            var label = kind == EmailChannel.KindName ? "an e-mail" : "a Slack";
+            throw new AlertDeliveryException($"channel {reference} cannot be used here: this needs {label} channel ({kind}:<name>)", transient: false);
         }
 
         if (Find(reference) is { } channel)
