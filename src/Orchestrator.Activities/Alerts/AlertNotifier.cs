@@ -45,6 +45,7 @@ public sealed partial class AlertNotifier(
     [LoggerMessage(Level = LogLevel.Information, Message = "Alert {Event} of {WorkflowId} posted to {Channel}: {Status}")]
     private static partial void SlackPosted(ILogger logger, string @event, string workflowId, string channel, int status);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Alert {Event} of {WorkflowId} not delivered to {Channel} (transient: {Transient}): {Reason}")]
+    // Information, not a warning: the caller (the outbox's dispatcher, the CLI) decides whether a failure matters and reports it.
+    [LoggerMessage(Level = LogLevel.Information, Message = "Alert {Event} of {WorkflowId} not delivered to {Channel} (transient: {Transient}): {Reason}")]
     private static partial void NotSent(ILogger logger, string @event, string workflowId, string channel, bool transient, string reason);
 }
