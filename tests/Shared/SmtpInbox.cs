@@ -19,7 +19,6 @@ public sealed class SmtpInbox : IAsyncDisposable
     private readonly FileSystemWatcher _watcher;
     private readonly SemaphoreSlim _changed = new(0);
     private Process? _process;
-    private string _stderr = "";
 
     private SmtpInbox(int port, string folder)
     {
@@ -30,9 +29,17 @@ public sealed class SmtpInbox : IAsyncDisposable
             Directory.CreateDirectory(Path.Combine(folder, sub));
         }
 
-        _watcher = new FileSystemWatcher(folder) { IncludeSubdirectories = true, EnableRaisingEvents = true };
+        _watcher = new FileSystemWatcher(folder) { IncludeSubdirectories = true };
         _watcher.Created += (_, _) => _changed.Release();
         _watcher.Renamed += (_, _) => _changed.Release();
+        try
+        {
+            _watcher.EnableRaisingEvents = true;
+        }
+        catch (IOException)
+        {
+            // Out of inotify instances: WaitForMessagesAsync still looks again every second.
+        }
     }
 
     public string Host => "127.0.0.1";
@@ -100,8 +107,7 @@ public sealed class SmtpInbox : IAsyncDisposable
         {
             if (process.HasExited)
             {
-                _stderr = await stderr;
-                throw new InvalidOperationException($"aiosmtpd exited with {process.ExitCode} (is python3-aiosmtpd installed?): {_stderr}");
+                throw new InvalidOperationException($"aiosmtpd exited with {process.ExitCode} (is python3-aiosmtpd installed?): {await stderr}");
             }
 
             try
