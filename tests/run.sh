@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # docker-compose: the Deployment tests validate docker/docker-compose.yml with it (only the client; without
 # --no-install-recommends it would pull in the Docker engine).
 # postgresql: the PostgreSQL fixture starts throwaway clusters from its binaries (initdb, pg_ctl).
-apt_packages=(docker-compose postgresql)
+# python3-aiosmtpd: the SmtpInbox fixture runs it as a real SMTP server on loopback that delivers into a Maildir (alert e-mail tests).
+apt_packages=(docker-compose postgresql python3-aiosmtpd)
 if ((${#apt_packages[@]} > 0)); then
   missing=()
   for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -1,15 +1,28 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orchestrator.Alerts;
 using Orchestrator.Streams;
 
 namespace Orchestrator;
 
 public static class ActivitiesServiceCollectionExtensions
 {
-    /// <summary>The data activities (kafka.*) and what they open: event streams by connection.</summary>
+    /// <summary>
+    /// The data and notify activities and what they use: event streams by connection; alert channels (from
+    /// <see cref="IConfiguration"/> when registered, and ORCHESTRATOR_CHANNEL_* variables), templates, senders and the
+    /// <see cref="IAlertNotifier"/>.
+    /// </summary>
     public static IServiceCollection AddOrchestratorActivities(this IServiceCollection services)
     {
         services.TryAddSingleton<IEventStreamFactory, EventStreamFactory>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient(SlackSender.HttpClientName);
+        services.TryAddSingleton(sp => AlertChannelCatalog.Load(sp.GetService<IConfiguration>(), AlertChannelCatalog.ProcessEnvironment()));
+        services.TryAddSingleton(sp => AlertComposer.Load(sp.GetService<IConfiguration>()));
+        services.TryAddSingleton<EmailSender>();
+        services.TryAddSingleton<SlackSender>();
+        services.TryAddSingleton<IAlertNotifier, AlertNotifier>();
         services.AddActivities(DataActivities.Types);
         return services;
     }
@@ -35,5 +48,7 @@ public static class DataActivities
         typeof(Activities.Sql.SqlExecuteActivity),
         typeof(Activities.Sql.SqlQueryActivity),
         typeof(Activities.Sql.SqlLoadActivity),
+        typeof(NotifyEmailActivity),
+        typeof(NotifySlackActivity),
     ];
 }

@@ -18,6 +18,7 @@ public static class CliApp
             RunCommand.Create(stdout, stderr),
             ActivitiesCommand.Create(stdout),
             ConnectionsCommand.Create(stdout),
+            AlertsCommand.Create(stdout, stderr),
             SchemaCommand.Create(stdout),
             ServerCommand.Create(),
             RemoteCommands.Trigger(stdout, stderr),
@@ -37,8 +38,8 @@ public static class CliApp
             return UsageError;
         }
 
-        // A bad connection entry is a usage error of the environment, reported before any command runs.
-        if (CliServices.CheckConnections() is { } problem)
+        // A bad connection or alert channel entry (or alert template) is a usage error of the environment, reported before any command runs.
+        if ((CliServices.CheckConnections() ?? CliServices.CheckAlerts()) is { } problem)
         {
             await stderr.WriteLineAsync($"orchestrator: {problem}");
             return UsageError;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Alerts;
 using Orchestrator.Connections;
 
 namespace Orchestrator.Cli;
@@ -12,8 +13,8 @@ internal static class CliServices
     {
         var services = new ServiceCollection();
 
-        // Connections come from the same places as on the server: Orchestrator__Connections__<name>__... and
-        // ORCHESTRATOR_CONN_<NAME> in the environment.
+        // Connections and alert channels come from the same places as on the server: Orchestrator__Connections__<name>__...
+        // and ORCHESTRATOR_CONN_<NAME>, Orchestrator__Alerts__Channels__<name>__... and ORCHESTRATOR_CHANNEL_<NAME> in the environment.
         services.AddSingleton(Environment());
         services.AddLogging(logging => logging
             .AddSimpleConsole(o => o.SingleLine = true)
@@ -30,6 +31,22 @@ internal static class CliServices
         try
         {
             _ = ConnectionCatalog.Load(Environment(), ConnectionCatalog.ProcessEnvironment());
+            return null;
+        }
+        catch (FormatException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>What is wrong with the alert channels of the environment (or the templates they would use), or null.</summary>
+    public static string? CheckAlerts()
+    {
+        try
+        {
+            var configuration = Environment();
+            _ = AlertChannelCatalog.Load(configuration, AlertChannelCatalog.ProcessEnvironment());
+            _ = AlertComposer.Load(configuration);
             return null;
         }
         catch (FormatException e)

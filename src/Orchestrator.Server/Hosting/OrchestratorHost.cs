@@ -67,6 +67,17 @@ public static class OrchestratorHost
             throw new InvalidOperationException($"Connections: {e.Message}", e);
         }
 
+        // The same for alert channels and the alert templates: a broken one must not wait for the first failure to show.
+        try
+        {
+            _ = app.Services.GetRequiredService<Alerts.AlertChannelCatalog>();
+            _ = app.Services.GetRequiredService<Alerts.AlertComposer>();
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidOperationException($"Alerts: {e.Message}", e);
+        }
+
         app.MapOrchestrator();
         return app;
     }

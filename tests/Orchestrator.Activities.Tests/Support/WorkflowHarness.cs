@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orchestrator.Activities;
+using Orchestrator.Alerts;
 using Orchestrator.Connections;
 using Orchestrator.Engine;
 using Orchestrator.Model;
@@ -26,6 +27,7 @@ public sealed class WorkflowHarness : IAsyncDisposable
         _services = new ServiceCollection()
             .AddSingleton<IConfiguration>(configuration)
             .AddSingleton(ConnectionCatalog.Load(configuration, []))
+            .AddSingleton(AlertChannelCatalog.Load(configuration, []))
             .AddOrchestratorCore(DataDirectory)
             .AddOrchestratorActivities()
             .BuildServiceProvider();
