@@ -11,11 +11,14 @@ namespace Orchestrator.Server.Alerts;
 /// Finds runs that missed their workflow's <c>sla</c>: a scheduled interval whose run was not finished <c>sla</c>
 /// after the interval's fire time — also when the run never started or was never created (the scheduler was
 /// down, <c>maxActiveRuns</c> held it back). Each miss becomes <c>sla_missed</c> alerts once: their key is the
-/// workflow and logical date, so nodes checking the same deadline add them once.
+/// workflow and logical date, so nodes checking the same deadline add them once. Only deadlines after the
+/// workflow's first version reached the server count (a new workflow has no history of misses), and none older
+/// than <see cref="AlertOptions.SlaLookback"/> before this node started.
 /// </summary>
 public sealed partial class SlaMonitor(
     WorkflowCatalog catalog,
     IRunStore runs,
+    IWorkflowVersionStore versions,
     IWorkflowStateStore states,
     IAlertOutbox outbox,
     AlertRouting routing,
@@ -40,7 +43,13 @@ public sealed partial class SlaMonitor(
                 continue;
             }
 
-            var since = _checkedThrough.GetValueOrDefault(entry.WorkflowId, _startedAt - options.Value.SlaLookback);
+            if (!_checkedThrough.TryGetValue(entry.WorkflowId, out var since))
+            {
+                var known = await versions.ListAsync(entry.WorkflowId, cancellationToken).ConfigureAwait(false);
+                var lookback = _startedAt - options.Value.SlaLookback;
+                since = known.Count > 0 && known.Min(v => v.CreatedAt) is var first && first > lookback ? first : lookback;
+            }
+
             foreach (var interval in DataIntervals.EndingBetween(definition, since - sla, now - sla))
             {
                 var deadline = interval.End + sla;

@@ -70,8 +70,8 @@ public static class OrchestratorHost
         // The same for alert channels and the alert templates: a broken one must not wait for the first failure to show.
         try
         {
-            _ = app.Services.GetRequiredService<Alerts.AlertChannelCatalog>();
-            _ = app.Services.GetRequiredService<Alerts.AlertComposer>();
+            _ = app.Services.GetRequiredService<Orchestrator.Alerts.AlertChannelCatalog>();
+            _ = app.Services.GetRequiredService<Orchestrator.Alerts.AlertComposer>();
         }
         catch (FormatException e)
         {

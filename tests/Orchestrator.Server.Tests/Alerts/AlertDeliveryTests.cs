@@ -1,0 +1,198 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using MimeKit;
+using Orchestrator.Server.Tests.Support;
+using Orchestrator.Testing;
+
+namespace Orchestrator.Server.Tests.Alerts;
+
+/// <summary>
+/// Alerts from a real server to a real SMTP server and a webhook receiver: the reference workflow transactions-etl
+/// fails because its warehouse is down, and the data team's inbox and Slack channel hear about it once.
+/// </summary>
+public sealed class AlertDeliveryTests : IAsyncLifetime
+{
+    private const string PublicUrl = "http://127.0.0.1:8080";
+    private readonly string _root = Directory.CreateTempSubdirectory("orchestrator-alerts-").FullName;
+    private SmtpInbox _inbox = null!;
+    private readonly WebhookReceiver _slack = new();
+
+    public async Task InitializeAsync()
+    {
+        _inbox = await SmtpInbox.StartNewAsync();
+
+        // The reference workflow as shipped, but started by hand only (its hourly schedule would add a run of its
+        // own at start) and without retries (the warehouse stays down; three retries would only be slower).
+        var workflow = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "workflows", "transactions-etl.json")))!.AsObject();
+        workflow.Remove("schedule");
+        workflow.Remove("sla");
+        workflow["defaults"]!["retries"] = 0;
+        Directory.CreateDirectory(Path.Combine(_root, "workflows"));
+        await File.WriteAllTextAsync(Path.Combine(_root, "workflows", "transactions-etl.json"), workflow.ToJsonString());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _inbox.DisposeAsync();
+        await _slack.DisposeAsync();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Orchestrator.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("Orchestrator.sln not found above the test binaries");
+    }
+
+    private Task<TestServer> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite, IReadOnlyDictionary<string, string?>? extra = null)
+    {
+        var settings = new Dictionary<string, string?>(_inbox.ChannelSettings("data-team", "orchestrator@example.com", "data-team@example.com"))
+        {
+            ["Orchestrator:Alerts:Channels:data-alerts:type"] = "slack",
+            ["Orchestrator:Alerts:Channels:data-alerts:webhookUrl"] = _slack.Url(),
+            ["Orchestrator:Alerts:PollInterval"] = "00:00:00.200",
+            ["Orchestrator:Alerts:RetryDelay"] = "00:00:00.200",
+            ["Orchestrator:Alerts:MaxRetryDelay"] = "00:00:00.500",
+            ["Orchestrator:PublicUrl"] = PublicUrl,
+
+            // The warehouse is down: nothing listens on port 1.
+            ["Orchestrator:Connections:warehouse:uri"] = "postgresql://loader:s3cr3t-pass@127.0.0.1:1/warehouse",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return TestServer.StartAsync(_root, provider, settings: settings);
+    }
+
+    /// <summary>Starts a run of transactions-etl; it fails at its first warehouse step.</summary>
+    private static async Task<Guid> FailAsync(TestServer server)
+    {
+        using var response = await server.Client.PostAsJsonAsync("/api/v1/workflows/transactions-etl/runs", new { @params = new { rows = 40 } });
+        response.EnsureSuccessStatusCode();
+        var runId = Guid.Parse((string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!);
+        await server.WaitUntilAsync(async () => (string?)(await server.GetJsonAsync($"/api/v1/runs/{runId}"))["run"]!["state"] == "failed",
+            () => $"run {runId} failed");
+        return runId;
+    }
+
+    /// <summary>The alerts of a run to a channel, through the history API.</summary>
+    private static async Task<JsonArray> AlertsAsync(TestServer server, Guid runId, string channel)
+        => (await server.GetJsonAsync($"/api/v1/alerts?runId={runId}&channel={Uri.EscapeDataString(channel)}"))["items"]!.AsArray();
+
+    private static async Task<JsonObject> SettledAsync(TestServer server, Guid runId, string channel, string state)
+    {
+        JsonObject? alert = null;
+        await server.WaitUntilAsync(async () =>
+        {
+            alert = (await AlertsAsync(server, runId, channel)).SingleOrDefault()?.AsObject();
+            return (string?)alert?["state"] == state;
+        }, () => $"the alert of run {runId} to {channel} is {state} (it is {alert?.ToJsonString() ?? "missing"})");
+        return alert!;
+    }
+
+    [Fact]
+    public async Task FailingReferenceWorkflow_DeliversOneEmailAndOneSlackPost_AndARepeatWithinTheThrottleWindowAddsNone()
+    {
+        await using var server = await StartAsync();
+
+        var first = await FailAsync(server);
+        var mail = Assert.Single(await _inbox.WaitForMessagesAsync(1, TestServer.Patience));
+        var post = Assert.Single(await _slack.WaitForRequestsAsync(1, TestServer.Patience));
+        await SettledAsync(server, first, "email:data-team", "sent");
+        await SettledAsync(server, first, "slack:data-alerts", "sent");
+
+        var run = await server.GetJsonAsync($"/api/v1/runs/{first}");
+        var logicalDate = ((DateTimeOffset)run["run"]!["logicalDate"]!).UtcDateTime;
+        Assert.Equal($"[Orchestrator] run_failed transactions-etl {logicalDate:yyyy-MM-ddTHH:mm}Z", mail.Subject);
+        Assert.Equal("data-team@example.com", Assert.Single(mail.To.Mailboxes).Address);
+        var text = mail.TextBody;
+        Assert.NotNull(mail.HtmlBody);
+        Assert.Contains("load_raw", text);
+        Assert.Contains($"{PublicUrl}/runs/{first}", text);
+        Assert.Contains($"{PublicUrl}/runs/{first}", mail.HtmlBody);
+
+        // The log tail of the failed task: its own lines, ending with the error, the password masked.
+        var lines = await server.GetJsonAsync($"/api/v1/runs/{first}/tasks/load_raw/logs");
+        var lastLine = (string)lines["lines"]!.AsArray().Last()!["message"]!;
+        Assert.Contains(lastLine, text);
+        Assert.DoesNotContain("s3cr3t-pass", text + mail.HtmlBody);
+
+        var blocks = post.Json["blocks"]!.AsArray();
+        Assert.Contains(blocks, b => b!.ToJsonString().Contains("load_raw", StringComparison.Ordinal));
+        var button = blocks.Single(b => (string?)b!["type"] == "actions")!["elements"]![0]!;
+        Assert.Equal($"{PublicUrl}/runs/{first}", (string?)button["url"]);
+
+        // The second failure, within the hour: folded into the first alert of each channel, no new message.
+        var second = await FailAsync(server);
+        var throttledMail = await SettledAsync(server, second, "email:data-team", "throttled");
+        var throttledPost = await SettledAsync(server, second, "slack:data-alerts", "throttled");
+        var firstMail = (await AlertsAsync(server, first, "email:data-team")).Single()!;
+        Assert.Equal((string?)firstMail["id"], (string?)throttledMail["groupId"]);
+        Assert.Equal(2, (int?)(await server.GetJsonAsync($"/api/v1/alerts/{firstMail["id"]}"))["alert"]!["occurrences"]);
+        Assert.NotNull(throttledPost["groupId"]);
+        Assert.Single(_inbox.Messages());
+        Assert.Single(_slack.Requests);
+    }
+
+    [Fact]
+    public async Task SmtpOutage_DeliversTheEmailExactlyOnce_WhenTheServerComesBack()
+    {
+        await _inbox.StopAsync();
+        await using var server = await StartAsync();
+
+        var runId = await FailAsync(server);
+
+        // Delivery fails while the SMTP server is down, and is retried with backoff.
+        string? alertId = null;
+        await server.WaitUntilAsync(async () =>
+        {
+            alertId = (string?)(await AlertsAsync(server, runId, "email:data-team")).SingleOrDefault()?["id"];
+            return alertId is not null && (await server.GetJsonAsync($"/api/v1/alerts/{alertId}"))["deliveries"]!.AsArray().Count >= 2;
+        }, () => "two failed delivery attempts");
+        Assert.Empty(_inbox.Messages());
+
+        await _inbox.StartAsync();
+        var mail = Assert.Single(await _inbox.WaitForMessagesAsync(1, TestServer.Patience));
+        await SettledAsync(server, runId, "email:data-team", "sent");
+
+        var details = await server.GetJsonAsync($"/api/v1/alerts/{alertId}");
+        var deliveries = details["deliveries"]!.AsArray();
+        Assert.True((bool)deliveries.Last()!["sent"]!);
+        Assert.All(deliveries.SkipLast(1), d => Assert.False((bool)d!["sent"]!));
+        Assert.All(deliveries.SkipLast(1), d => Assert.False(string.IsNullOrEmpty((string?)d!["error"])));
+        Assert.StartsWith("[Orchestrator] run_failed transactions-etl", mail.Subject);
+        Assert.Single(_inbox.Messages());
+    }
+
+    [Fact]
+    public async Task TwoNodes_SendOneEmailPerEvent_WhenBothDispatchTheSameOutbox()
+    {
+        var database = await ServerDatabase.SettingsAsync(DatabaseProvider.Postgres, "alerts");
+        var shared = new Dictionary<string, string?>(database) { ["Orchestrator:Alerts:ThrottleWindow"] = "00:00:00" };
+        await using var one = await StartAsync(DatabaseProvider.Postgres, new Dictionary<string, string?>(shared) { ["Orchestrator:NodeName"] = "node-1" });
+        await using var two = await StartAsync(DatabaseProvider.Postgres, new Dictionary<string, string?>(shared) { ["Orchestrator:NodeName"] = "node-2" });
+
+        var runs = new List<Guid>();
+        for (var i = 0; i < 4; i++)
+        {
+            runs.Add(await FailAsync(i % 2 == 0 ? one : two));
+        }
+
+        foreach (var runId in runs)
+        {
+            await SettledAsync(one, runId, "email:data-team", "sent");
+        }
+
+        var mails = _inbox.Messages();
+        Assert.Equal(4, mails.Count);
+        Assert.Equal(4, mails.Select(m => m.MessageId).Distinct().Count());
+        Assert.Equal(runs.Order(), runs.Where(r => mails.Any(m => (m.TextBody ?? "").Contains(r.ToString(), StringComparison.Ordinal))).Order());
+    }
+}
