@@ -118,7 +118,8 @@ public sealed class AlertChannelCatalog
         {
             if (key.StartsWith(EnvironmentPrefix, StringComparison.Ordinal) && key.Length > EnvironmentPrefix.Length && value.Length > 0)
             {
-                var name = CheckName(key[EnvironmentPrefix.Length..].ToLowerInvariant(), key);
+                // Channel names are usually written with dashes (data-team, like a Slack channel); a variable name cannot hold one.
+                var name = CheckName(key[EnvironmentPrefix.Length..].ToLowerInvariant().Replace('_', '-'), key);
                 channels[name] = AlertChannelSettings.Build(name, key, AlertChannelUri.Parse(key, value));
             }
         }

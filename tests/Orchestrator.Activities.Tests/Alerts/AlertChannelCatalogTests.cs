@@ -57,7 +57,7 @@ public sealed class AlertChannelCatalogTests
             new("ORCHESTRATOR_CHANNEL_EMPTY", ""),
         ]);
 
-        var team = Assert.IsType<EmailChannel>(catalog.Find("email:data_team"));
+        var team = Assert.IsType<EmailChannel>(catalog.Find("email:data-team"));
         Assert.Equal(("mail.example.com", 2525, SmtpTls.StartTls), (team.Host, team.Port, team.Tls));
         Assert.Equal(("alerts@example.com", Password + "/&"), (team.User, team.Password));
         Assert.Equal(["a@example.com", "b@example.com"], team.To);
@@ -68,7 +68,7 @@ public sealed class AlertChannelCatalogTests
 
         Assert.Equal(Webhook, Assert.IsType<SlackChannel>(catalog.Find("slack:ops")).WebhookUrl.OriginalString);
         Assert.Equal("http://127.0.0.1:9999/hook", Assert.IsType<SlackChannel>(catalog.Find("slack:local")).WebhookUrl.OriginalString);
-        Assert.Equal(["data_team", "local", "ops", "secure"], catalog.All.Select(c => c.Name));
+        Assert.Equal(["data-team", "local", "ops", "secure"], catalog.All.Select(c => c.Name));
     }
 
     [Fact]

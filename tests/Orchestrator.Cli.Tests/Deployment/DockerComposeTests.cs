@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.Configuration;
 using YamlDotNet.RepresentationModel;
 
 namespace Orchestrator.Cli.Tests.Deployment;
@@ -120,6 +121,29 @@ public sealed partial class DockerComposeTests
             var host = connection.Get("bootstrap.servers") ?? connection.Get("host") ?? new Uri(connection.Require("endpoint")).Host;
             Assert.True(services.Children.ContainsKey(host.Split(':')[0]), $"connection {connection.Name} points at {host}, which is no service of the stack");
         }
+    }
+
+    [Fact]
+    public async Task Compose_GivesTheNodesTheAlertChannelsOfTheReferenceWorkflows_WithTheInboxOnMailpit()
+    {
+        var services = await ResolvedServicesAsync();
+        var environment = Map(Map(services, "orchestrator-1"), "environment").Children
+            .ToDictionary(e => e.Key.ToString(), e => e.Value.ToString());
+
+        // As the server reads them: Orchestrator__A__B settings through configuration, ORCHESTRATOR_CHANNEL_* as URIs.
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(environment.Where(e => e.Key.Contains("__", StringComparison.Ordinal))
+                .Select(e => new KeyValuePair<string, string?>(e.Key.Replace("__", ":", StringComparison.Ordinal), e.Value)))
+            .Build();
+        var catalog = Alerts.AlertChannelCatalog.Load(configuration, environment);
+
+        var inbox = Assert.IsType<Alerts.EmailChannel>(catalog.Find("email:data-team"));
+        Assert.Equal(("mailpit", 1025, Alerts.SmtpTls.None), (inbox.Host, inbox.Port, inbox.Tls));
+        Assert.True(services.Children.ContainsKey("mailpit"));
+
+        // Without SLACK_WEBHOOK_URL the Slack channel is simply not configured (the server still starts).
+        Assert.Null(catalog.Find("slack:data-alerts"));
+        Assert.Equal("http://localhost:8081", environment["Orchestrator__PublicUrl"]);
     }
 
     [Fact]
