@@ -20,6 +20,7 @@ public sealed partial class AlertDispatcher(
     IOptions<AlertOptions> options,
     IOptions<OrchestratorOptions> server,
     WorkerSettings worker,
+    Observability.OrchestratorMetrics metrics,
     TimeProvider time,
     ILogger<AlertDispatcher> logger)
 {
@@ -77,6 +78,7 @@ public sealed partial class AlertDispatcher(
         }
 
         var held = await outbox.CompleteAsync(new AlertDeliveryResult(alert.Id, worker.Name, startedAt, endedAt, error, retryAt), CancellationToken.None).ConfigureAwait(false);
+        metrics.RecordAlertDelivery(alert.Channel, error is null ? "sent" : retryAt is null ? "failed" : "retry");
         if (error is null)
         {
             LogSent(logger, WireNames.Of(alert.Event), alert.WorkflowId, alert.Channel, alert.Occurrences);

@@ -15,6 +15,7 @@ public static class AlertEndpoints
         var alerts = api.MapGroup("/alerts").WithTags("Alerts");
         alerts.MapGet("/", ListAsync).WithSummary("Alerts, newest first, filtered by workflow, run, event, state and channel.");
         alerts.MapGet("/{id:guid}", GetAsync).WithSummary("An alert with its delivery attempts and the repeats throttled into it.");
+        alerts.MapGet("/channels", Channels).WithSummary("The configured channels, their settings with secrets masked.");
         alerts.MapPost("/channels/{channel}/test", TestAsync).RequireAuthorization(Security.ApiPolicies.Operator)
             .WithSummary("Sends a test message to a channel (email:name or slack:name) and reports the outcome.");
         return api;
@@ -59,6 +60,10 @@ public static class AlertEndpoints
                 details.Deliveries.Select(d => new AlertDeliveryDto(d.Number, d.Node, d.StartedAt, d.EndedAt, d.Sent, d.Error)).ToList(),
                 details.Throttled.Select(AlertDto.From).ToList()))
             : Problems.NotFound($"alert {id} does not exist");
+
+    private static Ok<IReadOnlyList<AlertChannelDto>> Channels(AlertChannelCatalog catalog)
+        => TypedResults.Ok<IReadOnlyList<AlertChannelDto>>(catalog.All
+            .Select(c => new AlertChannelDto(c.Reference, c.Name, c.Kind, c.MaskedSettings)).ToList());
 
     private static async Task<Results<Ok<AlertTestDto>, ProblemHttpResult>> TestAsync(
         string channel, IAlertNotifier notifier, TimeProvider time, Microsoft.Extensions.Options.IOptions<Hosting.OrchestratorOptions> server, CancellationToken ct)
@@ -133,3 +138,5 @@ public sealed record AlertDeliveryDto(int Number, string Node, DateTimeOffset St
 public sealed record AlertDetailDto(AlertDto Alert, IReadOnlyList<AlertDeliveryDto> Deliveries, IReadOnlyList<AlertDto> Throttled);
 
 public sealed record AlertTestDto(string Channel, bool Sent, string Key);
+
+public sealed record AlertChannelDto(string Reference, string Name, string Kind, IReadOnlyDictionary<string, string> Settings);

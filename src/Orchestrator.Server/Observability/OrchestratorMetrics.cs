@@ -34,6 +34,9 @@ public sealed class OrchestratorMetrics
     private readonly Counter _triggerErrors = Metrics.CreateCounter(
         "orchestrator_trigger_errors_total", "Trigger failures (connection, broker, database), retried with back-off, by workflow.", "workflow");
 
+    private readonly Counter _alertDeliveries = Metrics.CreateCounter(
+        "orchestrator_alert_deliveries_total", "Alert delivery attempts, by channel and outcome (sent, retry, failed).", "channel", "outcome");
+
     public Gauge QueueDepth { get; } = Metrics.CreateGauge("orchestrator_queue_depth", "Task instances waiting for a worker.");
 
     public Gauge ActiveRuns { get; } = Metrics.CreateGauge("orchestrator_active_runs", "Runs in the running state.");
@@ -63,6 +66,8 @@ public sealed class OrchestratorMetrics
     public void RecordTriggerDuplicate(string workflowId) => _triggerDuplicates.WithLabels(workflowId).Inc();
 
     public void RecordTriggerError(string workflowId) => _triggerErrors.WithLabels(workflowId).Inc();
+
+    public void RecordAlertDelivery(string channel, string outcome) => _alertDeliveries.WithLabels(channel, outcome).Inc();
 
     public void RecordSchedulingLag(TimeSpan lag) => _lag.Observe(Math.Max(0, lag.TotalSeconds));
 }

@@ -49,12 +49,10 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
         return directory?.FullName ?? throw new InvalidOperationException("Orchestrator.sln not found above the test binaries");
     }
 
-    private Task<TestServer> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite, IReadOnlyDictionary<string, string?>? extra = null)
+    private Task<TestServer> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite, IReadOnlyDictionary<string, string?>? extra = null, bool slack = true)
     {
         var settings = new Dictionary<string, string?>(_inbox.ChannelSettings("data-team", "orchestrator@example.com", "data-team@example.com"))
         {
-            ["Orchestrator:Alerts:Channels:data-alerts:type"] = "slack",
-            ["Orchestrator:Alerts:Channels:data-alerts:webhookUrl"] = _slack.Url(),
             ["Orchestrator:Alerts:PollInterval"] = "00:00:00.200",
             ["Orchestrator:Alerts:RetryDelay"] = "00:00:00.200",
             ["Orchestrator:Alerts:MaxRetryDelay"] = "00:00:00.500",
@@ -63,6 +61,12 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
             // The warehouse is down: nothing listens on port 1.
             ["Orchestrator:Connections:warehouse:uri"] = "postgresql://loader:s3cr3t-pass@127.0.0.1:1/warehouse",
         };
+        if (slack)
+        {
+            settings["Orchestrator:Alerts:Channels:data-alerts:type"] = "slack";
+            settings["Orchestrator:Alerts:Channels:data-alerts:webhookUrl"] = _slack.Url();
+        }
+
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
@@ -139,6 +143,43 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
         Assert.NotNull(throttledPost["groupId"]);
         Assert.Single(_inbox.Messages());
         Assert.Single(_slack.Requests);
+    }
+
+    [Fact]
+    public async Task AlertToAChannelNotConfigured_IsGivenUpWithTheReason_WhileTheOtherChannelGetsItsMessage()
+    {
+        await using var server = await StartAsync(slack: false);
+
+        var runId = await FailAsync(server);
+
+        await SettledAsync(server, runId, "email:data-team", "sent");
+        var slack = await SettledAsync(server, runId, "slack:data-alerts", "failed");
+        Assert.Equal("channel slack:data-alerts is not configured (set Orchestrator:Alerts:Channels:data-alerts)", (string?)slack["lastError"]);
+        Assert.Equal(1, (int?)slack["deliveries"]);
+        Assert.Single(_inbox.Messages());
+        Assert.Empty(_slack.Requests);
+
+        var channels = (await server.GetJsonAsync("/api/v1/alerts/channels")).AsArray();
+        var inbox = Assert.Single(channels)!;
+        Assert.Equal(("email:data-team", "email"), ((string?)inbox["reference"], (string?)inbox["kind"]));
+        Assert.Equal(_inbox.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)inbox["settings"]!["port"]);
+
+        // The metrics registry is the process's, shared with the other tests: the series exist, their counts add up.
+        var metrics = await server.Client.GetStringAsync("/metrics");
+        Assert.Contains("orchestrator_alert_deliveries_total{channel=\"email:data-team\",outcome=\"sent\"} ", metrics);
+        Assert.Contains("orchestrator_alert_deliveries_total{channel=\"slack:data-alerts\",outcome=\"failed\"} ", metrics);
+    }
+
+    [Fact]
+    public async Task Start_FailsNamingTheRule_WhenADefaultRuleNamesAnUnknownEvent()
+    {
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => StartAsync(extra: new Dictionary<string, string?>
+        {
+            ["Orchestrator:Alerts:DefaultRules:0:On:0"] = "task_exploded",
+            ["Orchestrator:Alerts:DefaultRules:0:Notify:0"] = "email:data-team",
+        }));
+
+        Assert.Contains("Orchestrator:Alerts:DefaultRules:0:On: 'task_exploded' is not an alert event", error.Message);
     }
 
     [Fact]
