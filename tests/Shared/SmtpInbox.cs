@@ -73,7 +73,7 @@ public sealed class SmtpInbox : IAsyncDisposable
     /// <summary>Starts a server on a free port with an empty Maildir of its own.</summary>
     public static async Task<SmtpInbox> StartNewAsync()
     {
-        var inbox = new SmtpInbox(FreePort(), Directory.CreateTempSubdirectory("orchestrator-smtp-").FullName);
+        var inbox = new SmtpInbox(LoopbackPorts.Free(), Directory.CreateTempSubdirectory("orchestrator-smtp-").FullName);
         await inbox.StartAsync();
         return inbox;
     }
@@ -186,12 +186,5 @@ public sealed class SmtpInbox : IAsyncDisposable
         _watcher.Dispose();
         _changed.Dispose();
         Directory.Delete(Folder, recursive: true);
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

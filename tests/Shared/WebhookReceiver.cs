@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -30,11 +29,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public WebhookReceiver()
     {
         // HttpListener takes no port 0: ask the OS for a free one first.
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            BaseUrl = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}";
-        }
+        BaseUrl = $"http://127.0.0.1:{Orchestrator.Testing.LoopbackPorts.Free()}";
 
         _listener.Prefixes.Add(BaseUrl + "/");
         _listener.Start();

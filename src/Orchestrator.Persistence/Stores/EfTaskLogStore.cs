@@ -27,13 +27,7 @@ public sealed class EfTaskLogStore(IDbContextFactory<OrchestratorDbContext> cont
         }
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var query = db.TaskLogs.AsNoTracking().Where(l => l.RunId == runId && l.TaskId == taskId && l.Sequence > afterSequence);
-        if (attempt is { } number)
-        {
-            query = query.Where(l => l.Attempt == number);
-        }
-
-        var entities = await query
+        var entities = await LinesOf(db, runId, taskId, attempt).Where(l => l.Sequence > afterSequence)
             .OrderBy(l => l.Attempt).ThenBy(l => l.Sequence)
             .Take(limit)
             .ToListAsync(cancellationToken)
@@ -49,18 +43,19 @@ public sealed class EfTaskLogStore(IDbContextFactory<OrchestratorDbContext> cont
         }
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var query = db.TaskLogs.AsNoTracking().Where(l => l.RunId == runId && l.TaskId == taskId);
-        if (attempt is { } number)
-        {
-            query = query.Where(l => l.Attempt == number);
-        }
-
-        var entities = await query
+        var entities = await LinesOf(db, runId, taskId, attempt)
             .OrderByDescending(l => l.Attempt).ThenByDescending(l => l.Sequence)
             .Take(count)
             .ToListAsync(cancellationToken)
             .ConfigureAwait(false);
         entities.Reverse();
         return entities.ConvertAll(RecordMapping.ToRecord);
+    }
+
+    /// <summary>The lines of a task: of one attempt, or of all when <paramref name="attempt"/> is null.</summary>
+    private static IQueryable<Entities.TaskLogEntity> LinesOf(OrchestratorDbContext db, Guid runId, string taskId, int? attempt)
+    {
+        var query = db.TaskLogs.AsNoTracking().Where(l => l.RunId == runId && l.TaskId == taskId);
+        return attempt is { } number ? query.Where(l => l.Attempt == number) : query;
     }
 }
