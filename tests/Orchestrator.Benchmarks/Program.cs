@@ -20,6 +20,13 @@ if (args is ["sql-load", ..])
     return;
 }
 
+// `-- alerts [--alerts N]`: alert delivery through the outbox and the dispatcher to a local SMTP server and webhook (tests/bench-alerts.sh).
+if (args is ["alerts", ..])
+{
+    await AlertBenchmark.RunAsync(args[1..]);
+    return;
+}
+
 // Engine overhead benchmark: no-op tasks through the real engine (state machine, template-free inputs,
 // attempt runner, in-memory stores). Goal: <= 1 s of engine overhead for 10,000 no-op tasks in memory.
 var dataDirectory = Directory.CreateTempSubdirectory("orchestrator-bench-").FullName;
