@@ -50,8 +50,12 @@ public sealed partial class SlaMonitor(
                 since = known.Count > 0 && known.Min(v => v.CreatedAt) is var first && first > lookback ? first : lookback;
             }
 
-            foreach (var interval in DataIntervals.EndingBetween(definition, since - sla, now - sla))
+            // Deadlines in (since, now]: intervals ending in (since - sla, now - sla], found from the cron directly
+            // rather than walked from the schedule's start (a minutely schedule has half a million ticks a year).
+            var after = since - sla;
+            while (DataIntervals.NextEndingAfter(definition, after) is { } interval && interval.End <= now - sla)
             {
+                after = interval.End;
                 var deadline = interval.End + sla;
                 var run = (await runs.ListAsync(new RunFilter(entry.WorkflowId, LogicalDate: interval.Start), new Page(0, 1), cancellationToken).ConfigureAwait(false))
                     .FirstOrDefault();
