@@ -138,6 +138,8 @@ public static class OrchestratorHost
         services.AddSingleton<Orchestrator.Alerts.AlertSignal>();
         services.AddSingleton<Alerts.AlertDispatcher>();
         services.AddHostedService<Alerts.AlertDispatcherService>();
+        services.AddSingleton<Alerts.ChannelCheck>();
+        services.AddHostedService(sp => sp.GetRequiredService<Alerts.ChannelCheck>());
         services.AddSingleton<Alerts.SlaMonitor>();
         services.AddHostedService<Alerts.SlaMonitorService>();
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 using Orchestrator.Server.Tests.Support;
 using Orchestrator.Testing;
@@ -150,6 +151,8 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
     {
         await using var server = await StartAsync(slack: false);
 
+        // Said at start (a warning per workflow and channel), before any alert is lost to it.
+        Assert.Equal(["slack:data-alerts"], server.Services.GetRequiredService<Orchestrator.Server.Alerts.ChannelCheck>().Unconfigured("transactions-etl"));
         var runId = await FailAsync(server);
 
         await SettledAsync(server, runId, "email:data-team", "sent");
