@@ -157,6 +157,27 @@ public abstract class AlertOutboxTests(QueueKind kind) : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Claim_TellsTheFirstMessageAfterTheWindow_HowManyRepeatsWereHeldBackAfterThePreviousOne()
+    {
+        var now = _f.Clock.GetUtcNow();
+        var lease = TimeSpan.FromMinutes(2);
+        await Outbox.AddAsync([Alert("first", "t", now)], CancellationToken.None);
+        var first = Assert.Single(await Outbox.ClaimAsync(new AlertClaim("node-1", 10, now, now + lease, Window), CancellationToken.None));
+        await Outbox.CompleteAsync(new AlertDeliveryResult(first.Id, "node-1", now, now, null, null), CancellationToken.None);
+
+        // Two repeats after the message went out: held back.
+        var soon = now + TimeSpan.FromMinutes(5);
+        await Outbox.AddAsync([Alert("repeat-1", "t", soon), Alert("repeat-2", "t", soon)], CancellationToken.None);
+        Assert.Empty(await Outbox.ClaimAsync(new AlertClaim("node-1", 10, soon, soon + lease, Window), CancellationToken.None));
+
+        var later = now + Window + TimeSpan.FromMinutes(1);
+        await Outbox.AddAsync([Alert("after-window", "t", later) with { Detail = "disk full" }], CancellationToken.None);
+        var next = Assert.Single(await Outbox.ClaimAsync(new AlertClaim("node-1", 10, later, later + lease, Window), CancellationToken.None));
+
+        Assert.Equal($"disk full\n2 repeats were throttled after the previous message ({Templates.TemplateScope.Iso(now)})", next.Detail);
+    }
+
+    [Fact]
     public async Task Claim_FoldsRepeatsIntoTheFirstAlert_WithinTheThrottleWindowOnly()
     {
         var now = _f.Clock.GetUtcNow();

@@ -98,6 +98,11 @@ public sealed class EfAlertOutbox(IDbContextFactory<OrchestratorDbContext> conte
                 continue;
             }
 
+            if (alert.Deliveries == 0 && claim.ThrottleWindow > TimeSpan.Zero)
+            {
+                await AnnounceThrottledAsync(db, alert, cancellationToken).ConfigureAwait(false);
+            }
+
             alert.LeaseOwner = claim.Node;
             alert.LeaseExpiresAt = claim.LeaseUntil;
             alert.Deliveries++;
@@ -131,6 +136,29 @@ public sealed class EfAlertOutbox(IDbContextFactory<OrchestratorDbContext> conte
                         && (a.State == AlertState.Sent || (a.State == AlertState.Pending && a.Deliveries > 0)))
             .OrderByDescending(a => a.OccurredAt)
             .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The first message after a throttle window says how many repeats were held back after the previous message
+    /// went out (those arrived when nothing was left to fold them into but a message already sent).
+    /// </summary>
+    private static async Task AnnounceThrottledAsync(OrchestratorDbContext db, AlertEntity alert, CancellationToken cancellationToken)
+    {
+        var previous = await db.Alerts.AsNoTracking()
+            .Where(a => a.ThrottleKey == alert.ThrottleKey && a.Id != alert.Id && a.GroupId == null && a.State == AlertState.Sent && a.OccurredAt <= alert.OccurredAt)
+            .OrderByDescending(a => a.OccurredAt)
+            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        if (previous?.SentAt is not { } sentAt)
+        {
+            return;
+        }
+
+        var held = await db.Alerts.CountAsync(a => a.GroupId == previous.Id && a.OccurredAt > sentAt, cancellationToken).ConfigureAwait(false);
+        if (held > 0)
+        {
+            var note = $"{held} repeat{(held == 1 ? " was" : "s were")} throttled after the previous message ({Templates.TemplateScope.Iso(sentAt)})";
+            alert.Detail = alert.Detail is { Length: > 0 } detail ? $"{detail}\n{note}" : note;
+        }
     }
 
     public async Task<bool> CompleteAsync(AlertDeliveryResult result, CancellationToken cancellationToken)
