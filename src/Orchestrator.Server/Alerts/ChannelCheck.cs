@@ -4,8 +4,8 @@ using Orchestrator.Server.Workflows;
 namespace Orchestrator.Server.Alerts;
 
 /// <summary>
-/// Warns, once per workflow and channel, when a rule notifies a channel that is not configured: its alerts would
-/// only be recorded as failed. Runs at start and whenever a workflow file changes.
+/// Warns when a rule notifies a channel that is not configured (its alerts would only be recorded as failed): at
+/// start one line per channel naming its workflows, later once for each workflow and channel that a change adds.
 /// </summary>
 public sealed partial class ChannelCheck(WorkflowCatalog catalog, AlertRouting routing, IAlertNotifier notifier, ILogger<ChannelCheck> logger) : IHostedService
 {
@@ -21,39 +21,36 @@ public sealed partial class ChannelCheck(WorkflowCatalog catalog, AlertRouting r
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        catalog.Changed += Check;
-        foreach (var entry in catalog.Workflows)
-        {
-            Check(entry.WorkflowId);
-        }
-
+        catalog.Changed += OnChanged;
+        Check(catalog.Workflows.Select(e => e.WorkflowId));
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        catalog.Changed -= Check;
+        catalog.Changed -= OnChanged;
         return Task.CompletedTask;
     }
 
-    private void Check(string workflowId)
-    {
-        foreach (var channel in Unconfigured(workflowId))
-        {
-            bool first;
-            lock (_gate)
-            {
-                first = _warned.Add((workflowId, channel));
-            }
+    private void OnChanged(string workflowId) => Check([workflowId]);
 
-            if (first)
-            {
-                LogUnconfigured(logger, workflowId, channel, channel[(channel.IndexOf(':') + 1)..]);
-            }
+    /// <summary>One line per channel, naming the workflows not warned about yet.</summary>
+    private void Check(IEnumerable<string> workflowIds)
+    {
+        var found = workflowIds.SelectMany(id => Unconfigured(id).Select(channel => (WorkflowId: id, Channel: channel))).ToList();
+        lock (_gate)
+        {
+            found.RemoveAll(pair => !_warned.Add(pair));
+        }
+
+        foreach (var group in found.GroupBy(p => p.Channel))
+        {
+            var channel = group.Key;
+            LogUnconfigured(logger, channel, string.Join(", ", group.Select(p => p.WorkflowId)), channel[(channel.IndexOf(':') + 1)..]);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning,
-        Message = "Workflow {WorkflowId} sends alerts to {Channel}, which is not configured (Orchestrator:Alerts:Channels:{Name}); they will be recorded as failed")]
-    private static partial void LogUnconfigured(ILogger logger, string workflowId, string channel, string name);
+        Message = "Alerts to {Channel} (from {Workflows}) will be recorded as failed: the channel is not configured (Orchestrator:Alerts:Channels:{Name})")]
+    private static partial void LogUnconfigured(ILogger logger, string channel, string workflows, string name);
 }
