@@ -24,9 +24,6 @@ public sealed partial class AlertDispatcher(
     TimeProvider time,
     ILogger<AlertDispatcher> logger)
 {
-    /// <summary>Lines of the task's log an alert carries.</summary>
-    public const int LogTailLines = 50;
-
     private readonly AlertOptions _options = options.Value;
 
     /// <summary>One pass: claims what is due and delivers it; returns the number of delivery attempts made.</summary>
@@ -111,7 +108,7 @@ public sealed partial class AlertDispatcher(
         IReadOnlyList<string> tail = [];
         if (alert.RunId is { } runId && alert.TaskId is { } taskId)
         {
-            var lines = await logs.TailAsync(runId, taskId, alert.Attempt, LogTailLines, cancellationToken).ConfigureAwait(false);
+            var lines = await logs.TailAsync(runId, taskId, alert.Attempt, AlertComposer.LogLines, cancellationToken).ConfigureAwait(false);
             tail = lines.Select(l => $"{Templates.TemplateScope.Iso(l.Timestamp)} {l.Level} {l.Message}").ToList();
         }
 
