@@ -38,6 +38,19 @@ public sealed record AlertMessage
 
     /// <summary>The alert's idempotency key (event × channel); e-mail uses it as the Message-ID.</summary>
     public required string Key { get; init; }
+
+    /// <summary>The message that tests a channel (<c>orchestrator alerts test</c>, the API's test endpoint); <paramref name="sentBy"/> says from where.</summary>
+    public static AlertMessage Test(string channel, string sentBy, DateTimeOffset now, string? link = null) => new()
+    {
+        Event = "test",
+        WorkflowId = "orchestrator",
+        OccurredAt = now,
+        Detail = $"A test alert to {channel}, sent by {sentBy}: the channel works.",
+        RunUrl = link,
+
+        // Each test is a message of its own, never taken for a duplicate of the previous one.
+        Key = $"test:{channel}:{Guid.NewGuid():N}",
+    };
 }
 
 /// <summary>Sends alerts to configured channels (<c>email:name</c>, <c>slack:name</c>).</summary>

@@ -126,17 +126,19 @@ public sealed partial class DataQualityActivity : Activity<DataQualityActivity.Q
         {
             throw new ActivityFailedException(
                 $"{failed.Count} of {input.Checks.Count} quality checks failed: " +
-                string.Join("; ", failed.Select(f => $"{f.Name}: {f.Violations} violation{(f.Violations == 1 ? "" : "s")} (e.g. {Samples(f)})")));
+                string.Join("; ", failed.Select(f => $"{f.Name}: {Violations(f)} (e.g. {Samples(f)})")));
         }
 
         // A task that succeeds with warnings emits one anomaly per warning (alert rules on "anomaly" receive them).
         foreach (var warning in warnings)
         {
-            context.Anomalies.Report($"quality check {warning.Name}: {warning.Violations} violation{(warning.Violations == 1 ? "" : "s")} in {input.Input} (e.g. {Samples(warning)})");
+            context.Anomalies.Report($"quality check {warning.Name}: {Violations(warning)} in {input.Input} (e.g. {Samples(warning)})");
         }
 
         return Task.FromResult(new QualityOutput { Passed = passed, Failed = failed, Warnings = warnings });
     }
+
+    private static string Violations(CheckResult result) => $"{result.Violations} violation{(result.Violations == 1 ? "" : "s")}";
 
     /// <summary>A query returning the rows that violate the check.</summary>
     private static string ViolatingRows(Check check, DuckSession session, DateTimeOffset now) => check.Type switch

@@ -70,15 +70,7 @@ internal static class AlertsCommand
             }
 
             var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-            var message = new AlertMessage
-            {
-                Event = "test",
-                WorkflowId = "orchestrator",
-                OccurredAt = now,
-                Detail = $"A test alert sent by 'orchestrator alerts test {channel.Reference}': the channel works.",
-                // Each test is a message of its own, never taken for a duplicate of the previous one.
-                Key = $"test:{channel.Reference}:{Guid.NewGuid():N}",
-            };
+            var message = AlertMessage.Test(channel.Reference, $"'orchestrator alerts test {channel.Reference}'", now);
             try
             {
                 await services.GetRequiredService<IAlertNotifier>().SendAsync(channel.Reference, message, cancellationToken);

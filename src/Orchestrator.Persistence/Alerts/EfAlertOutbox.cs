@@ -122,20 +122,13 @@ public sealed class EfAlertOutbox(IDbContextFactory<OrchestratorDbContext> conte
     private static async Task<AlertEntity?> LeaderAsync(OrchestratorDbContext db, AlertEntity alert, TimeSpan window, CancellationToken cancellationToken)
     {
         var since = alert.OccurredAt - window;
-        var local = db.Alerts.Local
-            .Where(a => a.ThrottleKey == alert.ThrottleKey && a.Id != alert.Id && a.GroupId == null && a.OccurredAt >= since && a.OccurredAt <= alert.OccurredAt
-                        && (a.State == AlertState.Sent || (a.State == AlertState.Pending && a.Deliveries > 0)))
-            .OrderByDescending(a => a.OccurredAt).FirstOrDefault();
-        if (local is not null)
-        {
-            return local;
-        }
+        System.Linq.Expressions.Expression<Func<AlertEntity, bool>> leads = a =>
+            a.ThrottleKey == alert.ThrottleKey && a.Id != alert.Id && a.GroupId == null && a.OccurredAt >= since && a.OccurredAt <= alert.OccurredAt
+            && (a.State == AlertState.Sent || (a.State == AlertState.Pending && a.Deliveries > 0));
 
-        return await db.Alerts
-            .Where(a => a.ThrottleKey == alert.ThrottleKey && a.Id != alert.Id && a.GroupId == null && a.OccurredAt >= since && a.OccurredAt <= alert.OccurredAt
-                        && (a.State == AlertState.Sent || (a.State == AlertState.Pending && a.Deliveries > 0)))
-            .OrderByDescending(a => a.OccurredAt)
-            .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        // One claimed earlier in this pass is not in the database yet.
+        return db.Alerts.Local.AsQueryable().Where(leads).OrderByDescending(a => a.OccurredAt).FirstOrDefault()
+            ?? await db.Alerts.Where(leads).OrderByDescending(a => a.OccurredAt).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

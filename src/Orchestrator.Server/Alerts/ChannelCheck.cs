@@ -46,7 +46,7 @@ public sealed partial class ChannelCheck(WorkflowCatalog catalog, AlertRouting r
         foreach (var group in found.GroupBy(p => p.Channel))
         {
             var channel = group.Key;
-            LogUnconfigured(logger, channel, string.Join(", ", group.Select(p => p.WorkflowId)), channel[(channel.IndexOf(':') + 1)..]);
+            LogUnconfigured(logger, channel, string.Join(", ", group.Select(p => p.WorkflowId)), Model.ChannelReference.Parse(channel).Name);
         }
     }
 

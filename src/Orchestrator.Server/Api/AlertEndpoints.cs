@@ -66,20 +66,24 @@ public static class AlertEndpoints
             .Select(c => new AlertChannelDto(c.Reference, c.Name, c.Kind, c.MaskedSettings)).ToList());
 
     private static async Task<Results<Ok<AlertTestDto>, ProblemHttpResult>> TestAsync(
-        string channel, IAlertNotifier notifier, TimeProvider time, Microsoft.Extensions.Options.IOptions<Hosting.OrchestratorOptions> server, CancellationToken ct)
+        string channel, AlertChannelCatalog catalog, IAlertNotifier notifier, TimeProvider time, Microsoft.Extensions.Options.IOptions<Hosting.OrchestratorOptions> server,
+        CancellationToken ct)
     {
         if (!System.Text.RegularExpressions.Regex.IsMatch(channel, ChannelReference.Pattern))
         {
             return Problems.BadRequest($"'{channel}' is not a channel reference: write email:<name> or slack:<name>", "invalid-channel");
         }
 
-        if (!notifier.IsConfigured(channel))
+        AlertMessage message;
+        try
         {
-            return Problems.NotFound($"channel {channel} is not configured (Orchestrator:Alerts:Channels:{channel[(channel.IndexOf(':') + 1)..]})");
+            message = AlertMessage.Test(catalog.Resolve(channel).Reference, "the server's test endpoint", time.GetUtcNow(), server.Value.PublicUrl);
+        }
+        catch (AlertDeliveryException e)
+        {
+            return Problems.NotFound(e.Message);
         }
 
-        var now = time.GetUtcNow();
-        var message = AlertTestMessage.Create(channel, now, server.Value.PublicUrl);
         try
         {
             await notifier.SendAsync(channel, message, ct);
@@ -92,20 +96,6 @@ public static class AlertEndpoints
 
         return TypedResults.Ok(new AlertTestDto(channel, true, message.Key));
     }
-}
-
-/// <summary>The message of <c>orchestrator alerts test</c> and of the test endpoint.</summary>
-public static class AlertTestMessage
-{
-    public static AlertMessage Create(string channel, DateTimeOffset now, string? publicUrl) => new()
-    {
-        Event = "test",
-        WorkflowId = "orchestrator",
-        OccurredAt = now,
-        Detail = $"A test message to {channel}: if you read this, the channel works.",
-        RunUrl = publicUrl,
-        Key = $"test/{channel}/{now.UtcTicks}",
-    };
 }
 
 public sealed record AlertDto(
