@@ -167,6 +167,20 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
         Assert.Equal(("email:data-team", "email"), ((string?)inbox["reference"], (string?)inbox["kind"]));
         Assert.Equal(_inbox.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), (string?)inbox["settings"]!["port"]);
 
+        // The test endpoint: a message to the configured channel, 404 for the other.
+        using (var sent = await server.Client.PostAsync("/api/v1/alerts/channels/email:data-team/test", null))
+        {
+            sent.EnsureSuccessStatusCode();
+        }
+
+        Assert.Equal(2, (await _inbox.WaitForMessagesAsync(2, TestServer.Patience)).Count);
+        Assert.Contains("the channel works", _inbox.Messages().Single(m => (m.Subject ?? "").Contains(" test ", StringComparison.Ordinal)).TextBody);
+        using (var missing = await server.Client.PostAsync("/api/v1/alerts/channels/slack:data-alerts/test", null))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+            Assert.Contains("slack:data-alerts is not configured", await missing.Content.ReadAsStringAsync());
+        }
+
         // The metrics registry is the process's, shared with the other tests: the series exist, their counts add up.
         var metrics = await server.Client.GetStringAsync("/metrics");
         Assert.Contains("orchestrator_alert_deliveries_total{channel=\"email:data-team\",outcome=\"sent\"} ", metrics);
