@@ -143,7 +143,7 @@ public sealed class SmtpInbox : IAsyncDisposable
             process.Kill(entireProcessTree: true);
         }
 
-        await process.WaitForExitAsync();
+        await ProcessExit.WaitAsync(process, StartTimeout);
         process.Dispose();
     }
 

@@ -96,7 +96,7 @@ public sealed partial class S3rverFixture : IAsyncLifetime
         if (_process is { HasExited: false })
         {
             _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            await Orchestrator.Testing.ProcessExit.WaitAsync(_process, TimeSpan.FromSeconds(30));
         }
 
         _process?.Dispose();

@@ -177,9 +177,10 @@ public sealed partial class ShellActivity : Activity<ShellActivity.Input, ShellA
             // It exited on its own in the meantime.
         }
 
-        await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
+            // Bounded: a killed process whose exit the runtime never hears of must not hold the worker's slot forever.
+            await process.WaitForExitAsync(CancellationToken.None).WaitAsync(DrainAfterKill, time).ConfigureAwait(false);
             await readers.WaitAsync(DrainAfterKill, time).ConfigureAwait(false);
         }
         catch (TimeoutException)
