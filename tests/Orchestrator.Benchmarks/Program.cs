@@ -27,6 +27,13 @@ if (args is ["alerts", ..])
     return;
 }
 
+// `-- ui [--workflows N] [--runs R] [--tasks T] [--wide W]`: the built web UI in headless Chromium (tests/bench-ui.sh).
+if (args is ["ui", ..])
+{
+    await UiBenchmark.RunAsync(args[1..]);
+    return;
+}
+
 // Engine overhead benchmark: no-op tasks through the real engine (state machine, template-free inputs,
 // attempt runner, in-memory stores). Goal: <= 1 s of engine overhead for 10,000 no-op tasks in memory.
 var dataDirectory = Directory.CreateTempSubdirectory("orchestrator-bench-").FullName;

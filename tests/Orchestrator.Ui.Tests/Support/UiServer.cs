@@ -15,7 +15,7 @@ namespace Orchestrator.Ui.Tests.Support;
 /// </summary>
 public sealed class UiServer : IAsyncLifetime
 {
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan Patience = HeadlessChromium.Patience;
 
     private static readonly string[] RepositoryWorkflows = ["retry-demo", "hello-world", "branching"];
 

@@ -541,6 +541,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/schedules/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The next fire times of a schedule (cron string or object) and the data intervals they close. */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SchedulePreviewRequest"];
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SchedulePreviewDto"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This node's name and version, the database, whether keys are required, and the caller's role (null without a valid key). */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ServerInfoDto"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/validate": {
         parameters: {
             query?: never;
@@ -723,6 +799,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflows/{id}/grid": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The newest runs (columns) by task (rows): each task instance's state, attempts and times, in two queries. */
+        get: {
+            parameters: {
+                query?: {
+                    runs?: number | string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["GridDto"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workflows/{id}/pause": {
         parameters: {
             query?: never;
@@ -875,6 +991,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflows/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The workflow's versions, newest first, and which one is active. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["VersionDto"][];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version's definition as it was stored. */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    version: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WorkflowVersionDto"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1011,6 +1204,49 @@ export interface components {
             line: number | string;
             message: string;
             path: string;
+        };
+        GridCellDto: {
+            /** Format: int32 */
+            attempts: number | string;
+            /** Format: date-time */
+            endedAt: null | string;
+            /** Format: date-time */
+            startedAt: null | string;
+            state: components["schemas"]["TaskState"];
+        };
+        GridDto: {
+            runs: components["schemas"]["GridRunDto"][];
+            tasks: components["schemas"]["GridTaskDto"][];
+        };
+        GridRunDto: {
+            cells: {
+                [key: string]: components["schemas"]["GridCellDto"];
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            endedAt: null | string;
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["RunKind"];
+            /** Format: date-time */
+            logicalDate: string;
+            /** Format: date-time */
+            startedAt: null | string;
+            state: components["schemas"]["RunState"];
+            version: string;
+        };
+        GridTaskDto: {
+            activity: string;
+            dependsOn: string[];
+            id: string;
+            triggerRule: components["schemas"]["TriggerRule"];
+        };
+        IntervalDto: {
+            /** Format: date-time */
+            end: string;
+            /** Format: date-time */
+            start: string;
         };
         JsonElement: unknown;
         LogLevel: number;
@@ -1230,6 +1466,25 @@ export interface components {
             start: null | string;
             timezone: string;
         };
+        SchedulePreviewDto: {
+            fireTimes: string[];
+            intervals: components["schemas"]["IntervalDto"][];
+        };
+        SchedulePreviewRequest: {
+            /** Format: date-time */
+            after: null | string;
+            /** Format: int32 */
+            count: null | number | string;
+            schedule: null | components["schemas"]["ScheduleDefinition"];
+        };
+        ServerInfoDto: {
+            database: string;
+            keysRequired: boolean;
+            node: string;
+            publicUrl: null | string;
+            role: null | string;
+            version: string;
+        };
         SseItemOfLogLineDto: {
             data?: components["schemas"]["LogLineDto"];
             eventId?: null | string;
@@ -1398,6 +1653,7 @@ export interface components {
             valid: boolean;
         };
         VersionDto: {
+            active: boolean;
             /** Format: date-time */
             createdAt: string;
             version: string;
@@ -1449,11 +1705,19 @@ export interface components {
             /** Format: date-time */
             nextRunAt: null | string;
             paused: boolean;
+            recentRuns: components["schemas"]["RunSummaryDto"][];
             schedule: null | components["schemas"]["ScheduleDto"];
             tags: string[];
             /** Format: int32 */
             taskCount: number | string;
             version: null | string;
+        };
+        WorkflowVersionDto: {
+            active: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            definition: components["schemas"]["JsonElement"];
+            version: string;
         };
     };
     responses: never;

@@ -40,14 +40,13 @@ export function toGraph(tasks: readonly TaskLike[]): TaskGraph {
   }));
   const edges: GraphEdge[] = [];
   for (const t of tasks) {
+    const rule = t.triggerRule && t.triggerRule !== "all_success" ? t.triggerRule : null;
+    let labelled = false;
     for (const up of new Set(t.dependsOn ?? [])) {
       if (!ids.has(up)) continue;
-      edges.push({
-        id: `${up}->${t.id}`,
-        source: up,
-        target: t.id,
-        label: t.triggerRule && t.triggerRule !== "all_success" ? t.triggerRule : null,
-      });
+      // The rule is the downstream's: said once, on its first incoming edge, not repeated on each.
+      edges.push({ id: `${up}->${t.id}`, source: up, target: t.id, label: rule && !labelled ? rule : null });
+      labelled = true;
     }
   }
   return { nodes, edges, positioned: tasks.length > 0 && tasks.every((t) => t.ui != null) };

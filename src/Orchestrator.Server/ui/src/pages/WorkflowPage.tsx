@@ -28,7 +28,8 @@ export default function WorkflowPage() {
   const workflow = useWorkflow(id);
   const [dialog, setDialog] = useState<"trigger" | "backfill" | null>(null);
   const pause = usePause(id);
-  const w = workflow.data?.workflow;
+  const data = workflow.data;
+  const w = data?.workflow;
 
   return (
     <main className="page">
@@ -36,7 +37,7 @@ export default function WorkflowPage() {
         <Link to="/">Workflows</Link> / <span>{id}</span>
       </nav>
       <ProblemView error={workflow.error} />
-      {w && (
+      {data && w && (
         <>
           <div className="page-title">
             <h1>{w.name ?? w.id}</h1>
@@ -64,10 +65,10 @@ export default function WorkflowPage() {
             {" · "}
             {w.taskCount} tasks · <code>{w.file}</code>
           </p>
-          {workflow.data.errors.length > 0 && (
+          {data.errors.length > 0 && (
             <div className="errors-box" role="alert">
               <strong>{w.active ? "The file is invalid; the last good version is still active." : "The file is invalid."}</strong>
-              <LocatedErrors errors={workflow.data.errors} />
+              <LocatedErrors errors={data.errors} />
             </div>
           )}
           <div role="tablist" aria-label="Workflow views" className="tabs">
@@ -78,13 +79,13 @@ export default function WorkflowPage() {
             ))}
           </div>
           <div role="tabpanel" aria-label={tab}>
-            {tab === "graph" && <LatestRunGraph workflowId={id} tasks={workflow.data.definition?.tasks ?? []} lastRunId={w.lastRun?.id ?? null} />}
+            {tab === "graph" && <LatestRunGraph workflowId={id} tasks={data.definition?.tasks ?? []} lastRunId={w.lastRun?.id ?? null} />}
             {tab === "grid" && <WorkflowGrid workflowId={id} />}
             {tab === "runs" && <RunsTable workflowId={id} />}
             {tab === "versions" && <VersionsPanel workflowId={id} />}
             {tab === "triggers" && <TriggersPanel workflowId={id} />}
           </div>
-          <TriggerDialog workflowId={id} params={workflow.data.definition?.params} open={dialog === "trigger"} onClose={() => setDialog(null)} />
+          <TriggerDialog workflowId={id} params={data.definition?.params} open={dialog === "trigger"} onClose={() => setDialog(null)} />
           <BackfillDialog workflowId={id} open={dialog === "backfill"} onClose={() => setDialog(null)} />
         </>
       )}
@@ -111,8 +112,17 @@ function LatestRunGraph({ workflowId, tasks, lastRunId }: { workflowId: string; 
   );
 }
 
+const gridSizes = [10, 25, 50, 100];
+
 function WorkflowGrid({ workflowId }: { workflowId: string }) {
-  const [count, setCount] = useState(25);
+  const [search, setSearch] = useSearchParams();
+  const count = gridSizes.includes(Number(search.get("runs"))) ? Number(search.get("runs")) : 25;
+  const setCount = (n: number) =>
+    setSearch((old) => {
+      const next = new URLSearchParams(old);
+      next.set("runs", String(n));
+      return next;
+    });
   const grid = useGrid(workflowId, count);
   const model = useMemo(() => (grid.data ? buildGrid(grid.data.tasks, grid.data.runs) : null), [grid.data]);
   return (
@@ -120,7 +130,7 @@ function WorkflowGrid({ workflowId }: { workflowId: string }) {
       <div className="toolbar">
         <label htmlFor="grid-runs">Runs</label>
         <select id="grid-runs" value={count} onChange={(e) => setCount(Number(e.target.value))}>
-          {[10, 25, 50, 100].map((n) => (
+          {gridSizes.map((n) => (
             <option key={n} value={n}>
               {n}
             </option>

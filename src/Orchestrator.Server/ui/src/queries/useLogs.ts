@@ -13,7 +13,7 @@ export function useLogs(runId: string, taskId: string, attempt: number | null) {
   return useInfiniteQuery({
     queryKey: keys.logs(runId, taskId, attempt),
     initialPageParam: 0,
-    queryFn: async ({ pageParam }) =>
+    queryFn: async ({ pageParam }): Promise<LogPage> =>
       unwrap(await api.GET("/api/v1/runs/{id}/tasks/{taskId}/logs", {
         params: { path: { id: runId, taskId }, query: { after: pageParam, limit: pageSize, ...(attempt != null ? { attempt } : {}) } },
       })),

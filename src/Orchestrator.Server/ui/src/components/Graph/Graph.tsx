@@ -82,6 +82,7 @@ export function Graph({
         edges={edges}
         nodeTypes={nodeTypes}
         fitView
+        fitViewOptions={{ maxZoom: 1 }}
         minZoom={0.05}
         onlyRenderVisibleElements={nodes.length > 200}
         nodesDraggable={false}

@@ -34,7 +34,7 @@ export function Header() {
         </span>
         {server.data && (
           <span className="muted" aria-label="Server">
-            {server.data.node} · v{server.data.version} · {server.data.database}
+            {server.data.node} · <span title={server.data.version}>v{server.data.version.replace(/\+(.{7}).*$/, "+$1")}</span> · {server.data.database}
             {server.data.keysRequired ? ` · ${server.data.role}` : ""}
           </span>
         )}

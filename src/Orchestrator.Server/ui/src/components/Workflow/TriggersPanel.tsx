@@ -31,7 +31,7 @@ export function TriggersPanel({ workflowId }: { workflowId: string }) {
                 <td>{t.topics.join(", ")}</td>
                 <td>{t.group}</td>
                 <td>
-                  {t.batchSize} / {t.maxWait}
+                  {t.batchSize} / {String(t.maxWait)}
                 </td>
                 <td>
                   <span className={`pill ${t.running ? "ok" : "warn"}`}>{t.running ? "running" : "stopped"}</span>
