@@ -14,17 +14,34 @@ public sealed partial class WorkflowPagesTests(UiServer server, Browser browser)
     static WorkflowPagesTests() => SetDefaultExpectTimeout((float)UiServer.Patience.TotalMilliseconds);
 
     [Fact]
-    public async Task WorkflowsPage_ShowsAnInvalidFilesLocatedError()
+    public async Task WorkflowsPage_ShowsABrokenWorkflowsLocatedError_WhileItsLastGoodVersionStaysActive()
     {
+        var file = Path.Combine(server.WorkflowsDirectory, "editable.json");
+        await File.WriteAllTextAsync(file, """{ "id": "editable", "tasks": [ { "id": "a", "activity": "core.noop" } ] }""");
+        await WaitForWorkflowAsync("editable", errors: 0);
+        await File.WriteAllTextAsync(file, """
+            {
+              "id": "editable",
+              "tasks": [
+                { "id": "a", "activity": "core.noop" },
+                { "id": "b", "activity": "core.noop", "dependsOn": ["missing"] }
+              ]
+            }
+            """);
+        await WaitForWorkflowAsync("editable", errors: 1);
+
         var page = await browser.NewPageAsync();
         await page.GotoAsync(server.Address.ToString());
-        var row = page.Locator("[data-workflow='broken-example']");
+        var row = page.Locator("[data-workflow='editable']");
         await row.GetByRole(AriaRole.Button, new() { Name = "invalid · 1" }).ClickAsync();
 
-        var errors = row.GetByRole(AriaRole.List, new() { Name = "Validation errors" });
-        await Expect(errors).ToContainTextAsync(new Regex(@"broken-example\.json:5:\d+: error \w+"));
-        await Expect(errors).ToContainTextAsync("core.nope");
-        await Expect(page.Locator("[data-workflow='retry-demo']")).ToContainTextAsync("manual only");
+        await Expect(row.GetByRole(AriaRole.List, new() { Name = "Validation errors" })).ToContainTextAsync(new Regex(@"editable\.json:5:\d+: error WF\d+"));
+        await Expect(row).ToContainTextAsync("the last good version is still active");
+        await Expect(row.GetByRole(AriaRole.Button, new() { Name = "Trigger editable" })).ToBeEnabledAsync();
+
+        // A file that never held a valid workflow has no row: it is listed above the table.
+        var invalid = page.GetByRole(AriaRole.Region, new() { Name = "Invalid files" });
+        await Expect(invalid).ToContainTextAsync(new Regex(@"broken-example\.json:5:\d+: error WF011"));
         await Screenshots.TakeAsync(page);
         Assert.Empty(browser.PageErrors);
     }
@@ -65,6 +82,23 @@ public sealed partial class WorkflowPagesTests(UiServer server, Browser browser)
         await server.Inbox.WaitForMessagesAsync(before + 2, UiServer.Patience);
         await Screenshots.TakeAsync(page);
         Assert.Empty(browser.PageErrors);
+    }
+
+    private async Task WaitForWorkflowAsync(string workflowId, int errors)
+    {
+        var deadline = DateTime.UtcNow + UiServer.Patience;
+        while (DateTime.UtcNow < deadline)
+        {
+            var list = await server.Client.GetFromJsonAsync<JsonArray>("/api/v1/workflows");
+            if (list!.Any(w => (string?)w!["id"] == workflowId && (int?)w["errorCount"] == errors))
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"{workflowId} did not show {errors} error(s) within {UiServer.Patience}");
     }
 
     private async Task<string> TriggerAndWaitAsync(string workflowId)

@@ -272,6 +272,7 @@ public static class OrchestratorHost
         api.MapWorkflowHistoryEndpoints();
         api.MapScheduleEndpoints();
         api.MapServerEndpoints();
+        api.MapInvalidFileEndpoints();
         api.MapRunEndpoints();
         api.MapCatalogEndpoints();
         api.MapAlertEndpoints();

@@ -9,7 +9,19 @@ public sealed class Browser : IAsyncLifetime
 
     public System.Collections.Concurrent.ConcurrentQueue<string> PageErrors => _chromium.PageErrors;
 
-    public Task<Microsoft.Playwright.IPage> NewPageAsync() => _chromium.NewPageAsync();
+    /// <summary>
+    /// A new page, after closing the previous test's: each page holds its live event stream open, and Chromium keeps
+    /// at most six connections to one server.
+    /// </summary>
+    public async Task<Microsoft.Playwright.IPage> NewPageAsync()
+    {
+        foreach (var old in _chromium.Context.Pages.ToList())
+        {
+            await old.CloseAsync();
+        }
+
+        return await _chromium.NewPageAsync();
+    }
 
     public Task InitializeAsync() => _chromium.StartAsync();
 

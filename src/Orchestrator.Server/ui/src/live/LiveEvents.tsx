@@ -17,6 +17,22 @@ export function LiveEvents({ children }: { children: ReactNode }) {
   const client = useQueryClient();
   const [status, setStatus] = useState<StreamStatus>("connecting");
 
+  // A refetch answered by the server may be older than events that arrived while it was in flight: the recent
+  // events of that run are folded in again, so a read never moves a run back in time.
+  useEffect(() => {
+    return client.getQueryCache().subscribe((event) => {
+      if (event.type !== "updated" || event.action.type !== "success" || event.action.manual) return;
+      const [kind, id] = event.query.queryKey as [string, string];
+      if (kind === "run") {
+        const events = recent.of(id);
+        if (events.length) client.setQueryData<RunDetailShape>(event.query.queryKey, (d) => (d ? applyToRunDetail(d, events) : d));
+      } else if (kind === "grid") {
+        const events = recent.all();
+        if (events.length) client.setQueryData<GridShape>(event.query.queryKey, (g) => (g ? applyToGrid(g, events) : g));
+      }
+    });
+  }, [client]);
+
   useEffect(() => {
     let buffer: RunEvent[] = [];
     let frame = 0;
@@ -24,25 +40,76 @@ export function LiveEvents({ children }: { children: ReactNode }) {
       frame = 0;
       const events = buffer;
       buffer = [];
+      recent.add(events);
       applyEvents(client, events);
     };
-    return openStream("/api/v1/events", {
-      onStatus: setStatus,
-      // Whatever happened while the stream was down is read again.
-      onReconnected: () => void client.invalidateQueries(),
-      onMessage: (message) => {
-        const event = parseRunEvent(message.data);
-        if (!event) return;
-        buffer.push(event);
-        if (!frame) frame = requestAnimationFrame(flush);
-      },
-    });
+    const open = (reopened: boolean) =>
+      openStream("/api/v1/events", {
+        onStatus: setStatus,
+        // Whatever happened while the stream was down is read again.
+        onReconnected: () => void client.invalidateQueries(),
+        onOpened: reopened ? () => void client.invalidateQueries() : undefined,
+        onMessage: (message) => {
+          const event = parseRunEvent(message.data);
+          if (!event) return;
+          buffer.push(event);
+          if (!frame) frame = requestAnimationFrame(flush);
+        },
+      });
+
+    // A browser keeps at most six connections to a server over HTTP/1.1: a tab in the background gives its stream
+    // back after a while (and reads what it missed when shown again), so open tabs cannot starve the visible one.
+    let close: (() => void) | null = open(false);
+    let idle = 0;
+    const onVisibility = () => {
+      clearTimeout(idle);
+      if (document.visibilityState === "hidden") {
+        idle = window.setTimeout(() => {
+          close?.();
+          close = null;
+        }, 10_000);
+      } else if (!close) {
+        close = open(true);
+      }
+    };
+    document.addEventListener("visibilitychange", onVisibility);
+    return () => {
+      document.removeEventListener("visibilitychange", onVisibility);
+      clearTimeout(idle);
+      close?.();
+    };
   }, [client]);
 
   return <LiveStatusContext.Provider value={status}>{children}</LiveStatusContext.Provider>;
 }
 
 const runFinal = new Set(["succeeded", "failed", "cancelled"]);
+
+/** The events of the last few seconds, per run: what a refetch that was in flight may not include yet. */
+const recent = (() => {
+  const windowMs = 15_000;
+  const limit = 20_000;
+  let events: { received: number; event: RunEvent }[] = [];
+  const prune = (now: number) => {
+    const first = events.findIndex((e) => now - e.received < windowMs);
+    events = first < 0 ? [] : events.slice(Math.max(first, events.length - limit));
+  };
+  return {
+    add(list: readonly RunEvent[]) {
+      const now = Date.now();
+      for (const event of list) events.push({ received: now, event });
+      prune(now);
+    },
+    of(runId: string) {
+      prune(Date.now());
+      return events.filter((e) => e.event.runId === runId).map((e) => e.event);
+    },
+    all() {
+      prune(Date.now());
+      return events.map((e) => e.event);
+    },
+  };
+})();
 
 export function applyEvents(client: QueryClient, events: readonly RunEvent[]): void {
   if (events.length === 0) return;

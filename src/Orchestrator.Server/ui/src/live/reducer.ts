@@ -46,6 +46,8 @@ export function applyToRunDetail<T extends RunDetailShape>(detail: T, events: re
   const copyTasks = () => {
     if (tasks === detail.tasks) tasks = [...tasks];
   };
+  // One lookup table per batch: a replay of thousands of events stays linear in the events.
+  const index = new Map(detail.tasks.map((t, i) => [t.taskId, i]));
   for (const e of events) {
     if (e.runId !== run.id) continue;
     if (e.type === "run_state") {
@@ -55,8 +57,8 @@ export function applyToRunDetail<T extends RunDetailShape>(detail: T, events: re
       continue;
     }
     if (e.type === "log") continue;
-    const i = tasks.findIndex((t) => t.taskId === e.taskId);
-    if (i < 0) continue;
+    const i = index.get(e.taskId);
+    if (i === undefined) continue;
     const t = tasks[i]!;
     let next: TaskInstanceShape = t;
     if (e.type === "task_state") {

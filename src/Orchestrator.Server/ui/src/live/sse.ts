@@ -9,6 +9,8 @@ export interface StreamOptions {
   onStatus?(status: StreamStatus): void;
   /** Called after a reconnect: what happened while disconnected must be read again. */
   onReconnected?(): void;
+  /** Called when the first connection is established. */
+  onOpened?(): void;
   /** Stop instead of reconnecting when the stream ends normally (a finished log). */
   endOnClose?: boolean;
 }
@@ -25,6 +27,7 @@ export function openStream(url: string, options: StreamOptions): () => void {
         const response = await fetch(url, { headers: { Accept: "text/event-stream", ...authHeaders() }, signal: controller.signal });
         if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
         if (connectedBefore) options.onReconnected?.();
+        else options.onOpened?.();
         connectedBefore = true;
         delay = 500;
         options.onStatus?.("live");

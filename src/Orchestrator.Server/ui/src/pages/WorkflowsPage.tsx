@@ -8,7 +8,7 @@ import { Time } from "../components/common/Time";
 import { TriggerDialog } from "../components/ParamsForm/TriggerDialog";
 import { scheduleSentence } from "../model/cron";
 import { relative } from "../model/time";
-import { usePause, useWorkflow, useWorkflows, type WorkflowSummary } from "../queries/useWorkflows";
+import { useInvalidFiles, usePause, useWorkflow, useWorkflows, type WorkflowSummary } from "../queries/useWorkflows";
 
 /** Every workflow: schedule in words, next run, paused toggle, last runs, trigger, invalid files. */
 export function WorkflowsPage() {
@@ -51,6 +51,7 @@ export function WorkflowsPage() {
         </select>
       </div>
       <ProblemView error={workflows.error} />
+      <InvalidFiles />
       {workflows.isPending && <p className="muted" aria-busy="true">Loading workflows…</p>}
       <div className="wf-table" role="table" aria-label="Workflows">
         <div className="wf-row wf-head" role="row">
@@ -118,6 +119,21 @@ const WorkflowRow = memo(function WorkflowRow({ workflow: w, top, measure, index
     </div>
   );
 });
+
+function InvalidFiles() {
+  const files = useInvalidFiles();
+  if (!files.data?.length) return null;
+  return (
+    <section className="errors-box" aria-label="Invalid files">
+      <strong>
+        {files.data.length} file{files.data.length > 1 ? "s" : ""} in the workflows folder {files.data.length > 1 ? "hold" : "holds"} no valid workflow
+      </strong>
+      {files.data.map((f) => (
+        <LocatedErrors key={f.file} errors={f.errors} />
+      ))}
+    </section>
+  );
+}
 
 function WorkflowErrors({ id, active }: { id: string; active: boolean }) {
   const detail = useWorkflow(id);

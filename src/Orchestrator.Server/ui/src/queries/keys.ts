@@ -3,6 +3,7 @@ export const keys = {
   server: ["server"] as const,
   health: ["health"] as const,
   workflows: ["workflows"] as const,
+  invalidFiles: ["invalid-files"] as const,
   workflow: (id: string) => ["workflow", id] as const,
   grid: (id: string, runs: number) => ["grid", id, runs] as const,
   gridsOf: (id: string) => ["grid", id] as const,

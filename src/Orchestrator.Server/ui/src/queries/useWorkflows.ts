@@ -6,8 +6,17 @@ export type WorkflowSummary = Schemas["WorkflowSummaryDto"];
 export type WorkflowDetail = Schemas["WorkflowDetailDto"];
 export type Grid = Schemas["GridDto"];
 
+// Runs move the list live (events); file edits in the workflows folder have no event, so the list is read again
+// every 30 s to show new, changed and broken files.
+const catalogRefresh = 30_000;
+
 export function useWorkflows() {
-  return useQuery({ queryKey: keys.workflows, queryFn: async () => unwrap(await api.GET("/api/v1/workflows")) });
+  return useQuery({ queryKey: keys.workflows, queryFn: async () => unwrap(await api.GET("/api/v1/workflows")), refetchInterval: catalogRefresh });
+}
+
+/** Files of the workflows folder that never held a valid workflow. */
+export function useInvalidFiles() {
+  return useQuery({ queryKey: keys.invalidFiles, queryFn: async () => unwrap(await api.GET("/api/v1/invalid-files")), refetchInterval: catalogRefresh });
 }
 
 export function useWorkflow(id: string) {
