@@ -27,6 +27,13 @@ if (args is ["alerts", ..])
     return;
 }
 
+// `-- schedule`: what one trigger fire costs the scheduler, walking from the start against the timetable (tests/bench-schedule.sh).
+if (args is ["schedule", ..])
+{
+    ScheduleBenchmark.Run();
+    return;
+}
+
 // Engine overhead benchmark: no-op tasks through the real engine (state machine, template-free inputs,
 // attempt runner, in-memory stores). Goal: <= 1 s of engine overhead for 10,000 no-op tasks in memory.
 var dataDirectory = Directory.CreateTempSubdirectory("orchestrator-bench-").FullName;
