@@ -20,7 +20,7 @@ public static class CliApp
             ConnectionsCommand.Create(stdout),
             AlertsCommand.Create(stdout, stderr),
             SchemaCommand.Create(stdout),
-            ServerCommand.Create(),
+            ServerCommand.Create(stderr),
             RemoteCommands.Trigger(stdout, stderr),
             RemoteCommands.Backfill(stdout, stderr),
             DbCommand.Create(stdout, stderr),

@@ -1,4 +1,3 @@
 using Orchestrator.Server.Hosting;
 
-var app = OrchestratorHost.Build(args);
-await app.RunAsync();
+return await OrchestratorHost.RunAsync(OrchestratorHost.Build(args), Console.Error);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Microsoft.Extensions.Hosting;
 using Orchestrator.Server.Hosting;
 
 namespace Orchestrator.Cli.Commands;
@@ -7,7 +6,7 @@ namespace Orchestrator.Cli.Commands;
 /// <summary><c>orchestrator server [-- host arguments]</c>: the workflow server, exactly as <c>dotnet run --project src/Orchestrator.Server</c>.</summary>
 internal static class ServerCommand
 {
-    public static Command Create()
+    public static Command Create(TextWriter stderr)
     {
         var urls = new Option<string?>("--urls") { Description = $"Listen address(es); default {OrchestratorHost.DefaultUrl}." };
         var command = new Command("server", "Start the workflow server (API, scheduler, workers) with settings from appsettings.json and Orchestrator__* environment variables.") { urls };
@@ -20,9 +19,7 @@ internal static class ServerCommand
                 args.AddRange(["--urls", listen]);
             }
 
-            var app = OrchestratorHost.Build([.. args]);
-            await ((IHost)app).RunAsync(cancellationToken);
-            return CliApp.Success;
+            return await OrchestratorHost.RunAsync(OrchestratorHost.Build([.. args]), stderr, cancellationToken);
         });
         return command;
     }

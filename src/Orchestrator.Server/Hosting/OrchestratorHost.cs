@@ -54,7 +54,7 @@ public static class OrchestratorHost
 
         configure?.Invoke(builder);
         builder.Services.AddDatabase(builder.Configuration);
-        builder.Services.AddApiKeys(builder.Configuration);
+        builder.Services.AddApiKeys();
         var app = builder.Build();
 
         // Fail at start, naming the entry, rather than at the first task that needs a connection.
@@ -214,29 +214,54 @@ public static class OrchestratorHost
         return services;
     }
 
-    /// <summary>API keys: required when configured so or when any listen URL is beyond loopback (then keys must exist).</summary>
-    public static IServiceCollection AddApiKeys(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>
+    /// API keys: whether they are required is decided from the addresses the server bound, once it has bound them
+    /// (<see cref="Security.ListenAddressCheck"/>); requests wait for that decision.
+    /// </summary>
+    public static IServiceCollection AddApiKeys(this IServiceCollection services)
     {
         services.AddOptions<Security.SecurityOptions>().BindConfiguration(Security.SecurityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        var security = configuration.GetSection(Security.SecurityOptions.SectionName).Get<Security.SecurityOptions>() ?? new Security.SecurityOptions();
-        var urls = (configuration["urls"] ?? configuration["ASPNETCORE_URLS"] ?? DefaultUrl).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var required = security.RequireApiKeys || !Security.ApiKeyPolicy.IsLoopbackOnly(urls);
-        if (required && security.ApiKeys.Count == 0)
-        {
-            throw new InvalidOperationException(
-                $"The server listens on {string.Join(", ", urls)}, beyond loopback: configure API keys in Orchestrator:Security:ApiKeys " +
-                "(e.g. Orchestrator__Security__ApiKeys__0__Key and Orchestrator__Security__ApiKeys__0__Role).");
-        }
-
-        services.AddSingleton(new Security.ApiKeyPolicy(required));
+        services.AddSingleton<Security.ApiKeyPolicy>();
+        services.AddHostedService<Security.ListenAddressCheck>();
         services.AddAuthentication(Security.ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, Security.ApiKeyAuthenticationHandler>(Security.ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(Security.ApiPolicies.Add);
         return services;
     }
 
+    /// <summary>
+    /// Runs <paramref name="app"/> until it stops. Returns the process exit code: 0, or 2 when the server refused to
+    /// serve (keys required but none configured), the reason then written as one line to <paramref name="error"/>.
+    /// </summary>
+    public static async Task<int> RunAsync(WebApplication app, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var policy = app.Services.GetRequiredService<Security.ApiKeyPolicy>();
+        await ((IHost)app).RunAsync(cancellationToken);
+        if (policy.Refusal is { } refusal)
+        {
+            await error.WriteLineAsync(refusal);
+            return 2;
+        }
+
+        return 0;
+    }
+
     public static WebApplication MapOrchestrator(this WebApplication app)
     {
+        // Nothing is served before the key policy is decided from the bound addresses, nothing at all on a refusal.
+        var keys = app.Services.GetRequiredService<Security.ApiKeyPolicy>();
+        app.Use(async (context, next) =>
+        {
+            if (await keys.WhenDecided.WaitAsync(context.RequestAborted))
+            {
+                await next(context);
+            }
+            else
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            }
+        });
+
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseAuthentication();
@@ -244,6 +269,9 @@ public static class OrchestratorHost
 
         var api = app.MapGroup("/api/v1").RequireAuthorization(Security.ApiPolicies.Viewer);
         api.MapWorkflowEndpoints();
+        api.MapWorkflowHistoryEndpoints();
+        api.MapScheduleEndpoints();
+        api.MapServerEndpoints();
         api.MapRunEndpoints();
         api.MapCatalogEndpoints();
         api.MapAlertEndpoints();

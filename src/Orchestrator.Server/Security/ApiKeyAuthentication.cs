@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -12,7 +11,7 @@ namespace Orchestrator.Server.Security;
 /// <summary>
 /// Authenticates <c>X-Api-Key: …</c> or <c>Authorization: Bearer …</c> against the configured keys, comparing
 /// SHA-256 digests in constant time. Without configured keys on loopback every caller is an admin (a laptop);
-/// listening beyond loopback without keys refuses to start.
+/// listening beyond loopback without keys refuses to start (<see cref="ApiKeyPolicy"/>).
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -64,20 +63,6 @@ public sealed class ApiKeyAuthenticationHandler(
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim(RoleClaim, role.ToString())], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
-}
-
-/// <summary>Whether keys are required: configured so, or the server listens beyond loopback.</summary>
-public sealed class ApiKeyPolicy(bool required)
-{
-    public bool Required { get; } = required;
-
-    public static bool IsLoopbackOnly(IEnumerable<string> urls)
-        => urls.All(url =>
-        {
-            var host = url.Split("://", 2) is [_, var rest] ? rest.Split('/')[0] : url;
-            host = host.StartsWith('[') ? host[..(host.IndexOf(']', StringComparison.Ordinal) + 1)] : host.Split(':')[0];
-            return host is "localhost" || (IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address));
-        });
 }
 
 /// <summary>Authorization policies named after roles; a role satisfies every policy of a role at or below it.</summary>

@@ -8,13 +8,14 @@ namespace Orchestrator.Server.Tests.Cluster;
 
 /// <summary>
 /// One server node as a process of its own: <c>dotnet Orchestrator.Server.dll</c> from the test output (the test
-/// project references the server, so its dll, runtimeconfig and deps are copied next to the tests), on a free
-/// loopback port it picks itself and reports on its console. Its console output is kept for failure messages.
+/// project references the server, so its dll, runtimeconfig and deps are copied next to the tests), by default on a
+/// free loopback port it picks itself and reports on its console. Its console output is kept for failure messages.
 /// </summary>
 public sealed partial class ServerNode : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly List<string> _errorLines = [];
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private HttpClient? _client;
 
@@ -53,8 +54,23 @@ public sealed partial class ServerNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the server with <paramref name="settings"/> as environment variables (<c>Orchestrator__Workers__LeaseDuration</c>…).</summary>
-    public static ServerNode Start(string name, string workingDirectory, IReadOnlyDictionary<string, string> settings)
+    /// <summary>The lines the node wrote to stderr so far.</summary>
+    public IReadOnlyList<string> ErrorLines
+    {
+        get
+        {
+            lock (_output)
+            {
+                return [.. _errorLines];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts the server with <paramref name="settings"/> as environment variables (<c>Orchestrator__Workers__LeaseDuration</c>…)
+    /// and <paramref name="arguments"/> on its command line (by default <c>--urls http://127.0.0.1:0</c>).
+    /// </summary>
+    public static ServerNode Start(string name, string workingDirectory, IReadOnlyDictionary<string, string> settings, IReadOnlyList<string>? arguments = null)
     {
         var server = Path.Combine(AppContext.BaseDirectory, "Orchestrator.Server.dll");
         if (!File.Exists(server) || !File.Exists(Path.ChangeExtension(server, ".runtimeconfig.json")))
@@ -69,7 +85,7 @@ public sealed partial class ServerNode : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { server, "--urls", "http://127.0.0.1:0" })
+        foreach (var arg in (string[])[server, .. arguments ?? ["--urls", "http://127.0.0.1:0"]])
         {
             start.ArgumentList.Add(arg);
         }
@@ -94,7 +110,7 @@ public sealed partial class ServerNode : IAsyncDisposable
 
         var node = new ServerNode(name, new Process { StartInfo = start, EnableRaisingEvents = true });
         node._process.OutputDataReceived += (_, e) => node.Append(e.Data);
-        node._process.ErrorDataReceived += (_, e) => node.Append(e.Data);
+        node._process.ErrorDataReceived += (_, e) => node.Append(e.Data, error: true);
         node._process.Exited += (_, _) => node._listening.TrySetException(
             new InvalidOperationException($"node {name} exited before listening"));
         node._process.Start();
@@ -163,6 +179,23 @@ public sealed partial class ServerNode : IAsyncDisposable
         return JsonNode.Parse(body)!;
     }
 
+    /// <summary>Waits until the node exits by itself and returns its exit code; fails the test when it still runs after <paramref name="patience"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan patience)
+    {
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(patience);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"node {Name} still runs after {patience.TotalSeconds} s:\n{Output}");
+        }
+
+        // The parameterless wait returns once the output streams are drained too.
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL (on Linux) of the node and anything it started: no shutdown, no lease released.</summary>
     public async Task KillAsync()
     {
@@ -190,7 +223,7 @@ public sealed partial class ServerNode : IAsyncDisposable
         _process.Dispose();
     }
 
-    private void Append(string? line)
+    private void Append(string? line, bool error = false)
     {
         if (line is null)
         {
@@ -200,14 +233,20 @@ public sealed partial class ServerNode : IAsyncDisposable
         lock (_output)
         {
             _output.Append(Name).Append("| ").AppendLine(line);
+            if (error)
+            {
+                _errorLines.Add(line);
+            }
         }
 
+        // A node listening on every interface is reached through loopback.
         if (ListeningLine().Match(line) is { Success: true } match)
         {
-            _listening.TrySetResult(new Uri(match.Groups[1].Value));
+            var host = match.Groups[1].Value is "0.0.0.0" or "[::]" or "localhost" ? "127.0.0.1" : match.Groups[1].Value;
+            _listening.TrySetResult(new Uri($"http://{host}:{match.Groups[2].Value}"));
         }
     }
 
-    [GeneratedRegex(@"Now listening on: (http://127\.0\.0\.1:\d+)")]
+    [GeneratedRegex(@"Now listening on: http://(127\.0\.0\.1|0\.0\.0\.0|\[::\]|localhost):(\d+)")]
     private static partial Regex ListeningLine();
 }
