@@ -35,11 +35,11 @@ public static class ScheduleEndpoints
             return Problems.Unprocessable(error, "invalid-schedule");
         }
 
-        // The scheduler's own computation, over a workflow that has only this schedule; without start, a workflow
-        // saved now is first seen now.
+        // The scheduler's own computation, over a workflow that has only this schedule. Without start these are the
+        // cron's intervals, as for a workflow the server already knows (a new one starts at the first whole interval).
         var workflow = new WorkflowDefinition { Id = "preview", Schedule = schedule, Tasks = [] };
         var after = body.After ?? time.GetUtcNow();
-        var intervals = Timetable.For(workflow, after)?.EndingBetween(after, DateTimeOffset.MaxValue).Take(count)
+        var intervals = Timetable.For(workflow, DateTimeOffset.UnixEpoch)?.EndingBetween(after, DateTimeOffset.MaxValue).Take(count)
             .Select(i => new IntervalDto(i.Start, i.End)).ToList() ?? [];
 
         return TypedResults.Ok(new SchedulePreviewDto(intervals.ConvertAll(i => i.End), intervals));
