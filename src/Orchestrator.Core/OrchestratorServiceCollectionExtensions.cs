@@ -35,6 +35,7 @@ public static class OrchestratorServiceCollectionExtensions
         services.TryAddSingleton<IWorkflowVersionStore>(sp => sp.GetRequiredService<InMemoryStore>());
         services.TryAddSingleton<ITaskLogStore>(sp => sp.GetRequiredService<InMemoryStore>());
         services.TryAddSingleton<IWorkflowStateStore>(sp => sp.GetRequiredService<InMemoryStore>());
+        services.TryAddSingleton<IRunHistory>(sp => sp.GetRequiredService<InMemoryStore>());
         services.TryAddSingleton(sp => new InMemoryRunQueue(sp.GetRequiredService<InMemoryStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<IRunObserver>()));
         services.TryAddSingleton<IRunQueue>(sp => sp.GetRequiredService<InMemoryRunQueue>());
         services.TryAddSingleton<ITriggerBatchStore>(sp => sp.GetRequiredService<InMemoryRunQueue>());

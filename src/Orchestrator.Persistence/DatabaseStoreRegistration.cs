@@ -23,12 +23,15 @@ internal static class DatabaseStoreRegistration
         services.TryAddSingleton<EfWorkflowVersionStore>();
         services.TryAddSingleton<EfRunStore>();
         services.TryAddSingleton<EfTaskLogStore>();
+        services.TryAddSingleton<EfRunHistory>();
         services.RemoveAll<IWorkflowVersionStore>();
         services.RemoveAll<IRunStore>();
         services.RemoveAll<ITaskLogStore>();
+        services.RemoveAll<IRunHistory>();
         services.AddSingleton<IWorkflowVersionStore>(sp => sp.GetRequiredService<EfWorkflowVersionStore>());
         services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<EfRunStore>());
         services.AddSingleton<ITaskLogStore>(sp => sp.GetRequiredService<EfTaskLogStore>());
+        services.AddSingleton<IRunHistory>(sp => sp.GetRequiredService<EfRunHistory>());
 
         services.RemoveAll<IWorkflowStateStore>();
         services.AddSingleton<IWorkflowStateStore, EfWorkflowStateStore>();

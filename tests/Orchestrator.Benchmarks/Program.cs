@@ -27,6 +27,13 @@ if (args is ["alerts", ..])
     return;
 }
 
+// `-- validation`: validation time of long task chains alone (also part of the default run).
+if (args is ["validation", ..])
+{
+    ValidationBenchmark.Run(new ActivityRegistry(Orchestrator.Activities.Core.CoreActivities.Descriptors()));
+    return;
+}
+
 // Engine overhead benchmark: no-op tasks through the real engine (state machine, template-free inputs,
 // attempt runner, in-memory stores). Goal: <= 1 s of engine overhead for 10,000 no-op tasks in memory.
 var dataDirectory = Directory.CreateTempSubdirectory("orchestrator-bench-").FullName;
@@ -39,6 +46,8 @@ await Measure("warm-up: 1,000 tasks, 10 layers", Layered(10, 100), iterations: 3
 await Measure("10,000 no-op tasks, 100 layers x 100, 2 upstreams each", Layered(100, 100), iterations: 5);
 await Measure("10,000 no-op tasks, independent (maxActiveTasks 64)", Layered(1, 10_000), iterations: 5);
 await Measure("1,000 no-op tasks in a chain (latency upstream end -> downstream start)", Layered(1_000, 1), iterations: 5);
+Console.WriteLine();
+ValidationBenchmark.Run(registry);
 Directory.Delete(dataDirectory, recursive: true);
 
 Console.WriteLine();

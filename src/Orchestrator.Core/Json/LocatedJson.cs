@@ -280,11 +280,21 @@ public static class LocatedJsonParser
             }
         }
 
+        // The parser asks in reading order: counting characters from the previous answer on the same line keeps a
+        // long single-line document (a compact API body) linear instead of recounting the line for every token.
+        private int _lastOffset;
+        private int _lastLine;
+        private int _lastColumn;
+
         public TextPosition PositionOf(ReadOnlySpan<byte> utf8, int offset)
         {
             var index = _lineStarts.BinarySearch(offset);
             var line = index >= 0 ? index : ~index - 1;
-            return new TextPosition(line + 1, Encoding.UTF8.GetCharCount(utf8[_lineStarts[line]..offset]) + 1);
+            var column = line == _lastLine && offset >= _lastOffset
+                ? _lastColumn + Encoding.UTF8.GetCharCount(utf8[_lastOffset..offset])
+                : Encoding.UTF8.GetCharCount(utf8[_lineStarts[line]..offset]);
+            (_lastOffset, _lastLine, _lastColumn) = (offset, line, column);
+            return new TextPosition(line + 1, column + 1);
         }
 
         public TextPosition PositionOfLineByte(ReadOnlySpan<byte> utf8, int zeroBasedLine, int bytePosition)

@@ -4,7 +4,7 @@ namespace Orchestrator.Storage;
 /// Stores kept in memory: for <c>orchestrator run</c> without a database, for tests, and as the reference
 /// behaviour the database stores must match.
 /// </summary>
-public sealed class InMemoryStore : IWorkflowVersionStore, IRunStore, ITaskLogStore, IWorkflowStateStore
+public sealed class InMemoryStore : IWorkflowVersionStore, IRunStore, ITaskLogStore, IWorkflowStateStore, IRunHistory
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<(string, string), WorkflowVersionRecord> _versions = [];
@@ -144,6 +144,31 @@ public sealed class InMemoryStore : IWorkflowVersionStore, IRunStore, ITaskLogSt
                 .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
                 .Skip(page.Skip).Take(page.Take).ToList();
             return Task.FromResult(list);
+        }
+    }
+
+    public Task<IReadOnlyDictionary<string, IReadOnlyList<RunSummary>>> RecentRunsAsync(int perWorkflow, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            IReadOnlyDictionary<string, IReadOnlyList<RunSummary>> recent = _runs.Values
+                .GroupBy(r => r.WorkflowId, StringComparer.Ordinal)
+                .ToDictionary(
+                    g => g.Key,
+                    g => (IReadOnlyList<RunSummary>)g.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(perWorkflow).Select(RunSummary.From).ToList(),
+                    StringComparer.Ordinal);
+            return Task.FromResult(recent);
+        }
+    }
+
+    public Task<RunGrid> GridAsync(string workflowId, int runs, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var newest = _runs.Values.Where(r => r.WorkflowId == workflowId)
+                .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id).Take(runs).Select(RunSummary.From).ToList();
+            var cells = newest.SelectMany(r => _taskOrder[r.Id].Select(id => TaskCell.From(_tasks[(r.Id, id)]))).ToList();
+            return Task.FromResult(new RunGrid(newest, cells));
         }
     }
 

@@ -31,10 +31,10 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
         CheckConnections();
         CheckTriggers();
         CheckDependencies(tasks);
-        CheckCycles(tasks);
-        var ancestors = Ancestors(tasks);
+        var graph = new TaskGraph(tasks.Values.Select(t => (t.Id, (IReadOnlyList<string>)t.DependsOn.Select(d => d.Id).ToList())).ToList());
+        CheckCycles(tasks, graph);
         var paramNames = CheckParams();
-        CheckTemplates(tasks, ancestors, paramNames);
+        CheckTemplates(tasks, graph, paramNames);
         CheckBranches(tasks);
         CheckScheduleWindow();
     }
@@ -246,93 +246,13 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
         }
     }
 
-    private void CheckCycles(Dictionary<string, TaskNode> tasks)
+    private void CheckCycles(Dictionary<string, TaskNode> tasks, TaskGraph graph)
     {
-        var state = new Dictionary<string, int>(StringComparer.Ordinal); // 1 = on the path, 2 = done
-        var path = new List<string>();
-        var reported = new HashSet<string>(StringComparer.Ordinal);
-
-        void Visit(TaskNode node)
+        foreach (var cycle in graph.Cycles())
         {
-            state[node.Id] = 1;
-            path.Add(node.Id);
-            foreach (var (upstreamId, value) in node.DependsOn)
-            {
-                if (!tasks.TryGetValue(upstreamId, out var upstream))
-                {
-                    continue;
-                }
-
-                switch (state.GetValueOrDefault(upstreamId))
-                {
-                    case 0:
-                        Visit(upstream);
-                        break;
-                    case 1:
-                        // path = [upstreamId, ..., node]: each depends on the next. Print in flow order.
-                        var members = path.Skip(path.IndexOf(upstreamId)).ToList();
-                        var key = string.Join(',', members.Order(StringComparer.Ordinal));
-                        if (reported.Add(key))
-                        {
-                            var flow = Enumerable.Reverse(members).Append(node.Id).ToList();
-                            if (members.Count == 1)
-                            {
-                                flow = [node.Id, node.Id];
-                            }
-
-                            Report(value, DiagnosticCodes.DependencyCycle, $"dependency cycle: {string.Join(" -> ", flow)}");
-                        }
-
-                        break;
-                }
-            }
-
-            path.RemoveAt(path.Count - 1);
-            state[node.Id] = 2;
+            var at = tasks[cycle.Task].DependsOn[cycle.DependsOnIndex].Value;
+            Report(at, DiagnosticCodes.DependencyCycle, $"dependency cycle: {string.Join(" -> ", cycle.Flow)}");
         }
-
-        foreach (var task in tasks.Values)
-        {
-            if (!state.ContainsKey(task.Id))
-            {
-                Visit(task);
-            }
-        }
-    }
-
-    private static Dictionary<string, HashSet<string>> Ancestors(Dictionary<string, TaskNode> tasks)
-    {
-        var result = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
-
-        HashSet<string> Of(TaskNode node, HashSet<string> visiting)
-        {
-            if (result.TryGetValue(node.Id, out var known))
-            {
-                return known;
-            }
-
-            var set = new HashSet<string>(StringComparer.Ordinal);
-            visiting.Add(node.Id);
-            foreach (var (id, _) in node.DependsOn)
-            {
-                if (tasks.TryGetValue(id, out var upstream) && !visiting.Contains(id))
-                {
-                    set.Add(id);
-                    set.UnionWith(Of(upstream, visiting));
-                }
-            }
-
-            visiting.Remove(node.Id);
-            result[node.Id] = set;
-            return set;
-        }
-
-        foreach (var task in tasks.Values)
-        {
-            Of(task, new HashSet<string>(StringComparer.Ordinal));
-        }
-
-        return result;
     }
 
     private HashSet<string> CheckParams()
@@ -429,7 +349,7 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
         }
     }
 
-    private void CheckTemplates(Dictionary<string, TaskNode> tasks, Dictionary<string, HashSet<string>> ancestors, HashSet<string> paramNames)
+    private void CheckTemplates(Dictionary<string, TaskNode> tasks, TaskGraph graph, HashSet<string> paramNames)
     {
         foreach (var task in tasks.Values)
         {
@@ -448,7 +368,7 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
 
                 foreach (var reference in TemplateReferences.Collect(template))
                 {
-                    CheckReference(task, value, reference, tasks, ancestors[task.Id], paramNames);
+                    CheckReference(task, value, reference, tasks, graph, paramNames);
                 }
             }
         }
@@ -459,7 +379,7 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
         LocatedValue at,
         TemplateReference reference,
         Dictionary<string, TaskNode> tasks,
-        HashSet<string> upstream,
+        TaskGraph graph,
         HashSet<string> paramNames)
     {
         var s = reference.Segments;
@@ -486,7 +406,7 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
                 {
                     Report(at, DiagnosticCodes.UnknownTask, $"unknown task '{s[1]}' in '{reference}'{Suggestions.For(s[1], tasks.Keys)}");
                 }
-                else if (!upstream.Contains(s[1]))
+                else if (!graph.IsUpstream(task.Id, s[1]))
                 {
                     Report(at, DiagnosticCodes.TaskNotUpstream,
                         $"task '{task.Id}' reads outputs of '{s[1]}', which is not upstream of it; add '{s[1]}' to dependsOn");

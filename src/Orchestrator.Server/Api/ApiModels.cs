@@ -13,9 +13,14 @@ public sealed record DiagnosticDto(string File, int Line, int Column, string Pat
 
 public sealed record ScheduleDto(string Cron, string Timezone, DateTimeOffset? Start, DateTimeOffset? End, bool Catchup);
 
-public sealed record RunSummaryDto(Guid Id, RunKind Kind, RunState State, DateTimeOffset LogicalDate, DateTimeOffset CreatedAt, DateTimeOffset? EndedAt);
+public sealed record RunSummaryDto(Guid Id, RunKind Kind, RunState State, DateTimeOffset LogicalDate, DateTimeOffset CreatedAt, DateTimeOffset? EndedAt)
+{
+    public static RunSummaryDto From(RunSummary r) => new(r.Id, r.Kind, r.State, r.LogicalDate, r.CreatedAt, r.EndedAt);
 
-/// <summary>A workflow in the list: what it is, when it runs next, how it last ran.</summary>
+    public static RunSummaryDto From(RunRecord r) => new(r.Id, r.Kind, r.State, r.LogicalDate, r.CreatedAt, r.EndedAt);
+}
+
+/// <summary>A workflow in the list: what it is, when it runs next, how it last ran and its newest runs (newest first).</summary>
 public sealed record WorkflowSummaryDto(
     string Id,
     string? Name,
@@ -27,6 +32,7 @@ public sealed record WorkflowSummaryDto(
     ScheduleDto? Schedule,
     DateTimeOffset? NextRunAt,
     RunSummaryDto? LastRun,
+    IReadOnlyList<RunSummaryDto> RecentRuns,
     int TaskCount,
     int ErrorCount,
     string File);
@@ -48,7 +54,12 @@ public sealed record TriggerStatusDto(
     bool Consuming,
     string? LastError);
 
-public sealed record VersionDto(string Version, DateTimeOffset CreatedAt);
+/// <summary>A version of a workflow; <c>active</c> for the one new runs use.</summary>
+public sealed record VersionDto(string Version, DateTimeOffset CreatedAt, bool Active)
+{
+    public static List<VersionDto> List(IEnumerable<WorkflowVersionRecord> versions, Workflows.WorkflowEntry entry)
+        => versions.Select(v => new VersionDto(v.Version, v.CreatedAt, v.Version == entry.Plan?.Version)).ToList();
+}
 
 public sealed record WorkflowDetailDto(WorkflowSummaryDto Workflow, WorkflowDefinition? Definition, IReadOnlyList<VersionDto> Versions, IReadOnlyList<DiagnosticDto> Errors);
 

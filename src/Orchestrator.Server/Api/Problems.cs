@@ -18,6 +18,10 @@ public static class Problems
         title: "Bad request", detail: detail, statusCode: StatusCodes.Status400BadRequest, type: Base + kind,
         extensions: errors is null ? null : new Dictionary<string, object?> { ["errors"] = errors });
 
+    /// <summary>A request that parses but cannot be carried out as it is (a cron that does not parse).</summary>
+    public static ProblemHttpResult Unprocessable(string detail, string kind) => TypedResults.Problem(
+        title: "Unprocessable request", detail: detail, statusCode: StatusCodes.Status422UnprocessableEntity, type: Base + kind);
+
     /// <summary>An invalid workflow definition, with every located error.</summary>
     public static ProblemHttpResult InvalidWorkflow(IReadOnlyList<Diagnostic> diagnostics) => TypedResults.Problem(
         title: "Invalid workflow",

@@ -31,12 +31,17 @@ public static class WorkflowEndpoints
         return api;
     }
 
-    private static async Task<Ok<List<WorkflowSummaryDto>>> ListAsync(WorkflowCatalog catalog, IWorkflowStateStore states, IRunStore runs, WorkflowScheduler scheduler, CancellationToken ct)
+    /// <summary>How many of each workflow's newest runs the list and the detail show.</summary>
+    public const int RecentRuns = 10;
+
+    private static async Task<Ok<List<WorkflowSummaryDto>>> ListAsync(WorkflowCatalog catalog, IWorkflowStateStore states, IRunHistory history, WorkflowScheduler scheduler, CancellationToken ct)
     {
         var paused = await states.PausedAsync(ct);
+        var recent = await history.RecentRunsAsync(RecentRuns, ct);
         var list = new List<WorkflowSummaryDto>();
         foreach (var entry in catalog.Workflows)
         {
+            var runs = recent.TryGetValue(entry.WorkflowId, out var found) ? found.Select(RunSummaryDto.From).ToList() : [];
             list.Add(await SummaryAsync(entry, paused, runs, scheduler, ct));
         }
 
@@ -52,10 +57,11 @@ public static class WorkflowEndpoints
             return Problems.NotFound($"workflow '{id}' is not known");
         }
 
-        var summary = await SummaryAsync(entry, await states.PausedAsync(ct), runs, scheduler, ct);
+        var recent = await runs.ListAsync(new RunFilter(id), new Page(0, RecentRuns), ct);
+        var summary = await SummaryAsync(entry, await states.PausedAsync(ct), recent.Select(RunSummaryDto.From).ToList(), scheduler, ct);
         var history = await versions.ListAsync(id, ct);
         return TypedResults.Ok(new WorkflowDetailDto(summary, entry.Plan?.Definition,
-            history.Select(v => new VersionDto(v.Version, v.CreatedAt)).ToList(),
+            VersionDto.List(history, entry),
             entry.Errors.Select(DiagnosticDto.From).ToList()));
     }
 
@@ -161,7 +167,7 @@ public static class WorkflowEndpoints
             var result = await launcher.LaunchAsync(id, RunKind.Backfill, interval.Start, body.Params, ct);
             if (result.Run is { } run)
             {
-                created.Add(new RunSummaryDto(run.Id, run.Kind, run.State, run.LogicalDate, run.CreatedAt, run.EndedAt));
+                created.Add(RunSummaryDto.From(run));
             }
             else if (result.Failure == LaunchFailure.DuplicateLogicalDate)
             {
@@ -184,10 +190,10 @@ public static class WorkflowEndpoints
         _ => Problems.BadRequest("the params do not fit the workflow's definitions", "invalid-params", result.Errors),
     };
 
-    private static async Task<WorkflowSummaryDto> SummaryAsync(WorkflowEntry entry, IReadOnlySet<string> paused, IRunStore runs, WorkflowScheduler scheduler, CancellationToken ct)
+    private static async Task<WorkflowSummaryDto> SummaryAsync(
+        WorkflowEntry entry, IReadOnlySet<string> paused, List<RunSummaryDto> recent, WorkflowScheduler scheduler, CancellationToken ct)
     {
         var definition = entry.Plan?.Definition;
-        var last = (await runs.ListAsync(new RunFilter(entry.WorkflowId), new Page(0, 1), ct)).FirstOrDefault();
         var schedule = definition?.Schedule is { } s ? new ScheduleDto(s.Cron, s.Timezone, s.Start, s.End, s.Catchup) : null;
         return new WorkflowSummaryDto(
             entry.WorkflowId,
@@ -199,7 +205,8 @@ public static class WorkflowEndpoints
             paused.Contains(entry.WorkflowId),
             schedule,
             await scheduler.NextFireAsync(entry.WorkflowId, ct),
-            last is null ? null : new RunSummaryDto(last.Id, last.Kind, last.State, last.LogicalDate, last.CreatedAt, last.EndedAt),
+            recent.FirstOrDefault(),
+            recent,
             definition?.Tasks.Count ?? 0,
             entry.Errors.Count,
             Path.GetFileName(entry.File));

@@ -267,6 +267,9 @@ public static class OrchestratorHost
 
         var api = app.MapGroup("/api/v1").RequireAuthorization(Security.ApiPolicies.Viewer);
         api.MapWorkflowEndpoints();
+        api.MapWorkflowHistoryEndpoints();
+        api.MapScheduleEndpoints();
+        api.MapServerEndpoints();
         api.MapRunEndpoints();
         api.MapCatalogEndpoints();
         api.MapAlertEndpoints();

@@ -38,6 +38,35 @@ public abstract class WorkflowListTests<TFixture>(TFixture server) : IClassFixtu
     }
 
     [Fact]
+    public async Task List_ShowsTheTenNewestRunsOfEachWorkflow_WhenAWorkflowRanMoreOften()
+    {
+        var runs = new List<string>();
+        await using (var events = await server.OpenEventsAsync())
+        {
+            for (var i = 0; i < 11; i++)
+            {
+                var run = (string)(await server.TriggerAsync(SeedWorkflows.Noop))["id"]!;
+                await server.WaitForRunAsync(events, run);
+                runs.Add(run);
+            }
+        }
+
+        var noop = (await server.FindInListAsync(SeedWorkflows.Noop))!;
+        var never = (await server.FindInListAsync(SeedWorkflows.Sleeper))!;
+
+        var recent = noop["recentRuns"]!.AsArray();
+        Assert.Equal(Enumerable.Reverse(runs).Take(10), recent.Select(r => (string)r!["id"]!));
+        Assert.All(recent, r =>
+        {
+            Assert.Equal("succeeded", (string?)r!["state"]);
+            Assert.NotNull(r["logicalDate"]);
+            Assert.NotNull(r["createdAt"]);
+        });
+        Assert.Equal(runs[^1], (string?)noop["lastRun"]!["id"]);
+        Assert.Empty(never["recentRuns"]!.AsArray());
+    }
+
+    [Fact]
     public async Task Get_ReturnsTheDefinitionAndItsVersion_WhenTheWorkflowIsKnown()
     {
         var detail = await server.GetObjectAsync($"/api/v1/workflows/{SeedWorkflows.Flaky}");

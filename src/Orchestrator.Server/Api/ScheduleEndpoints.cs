@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Orchestrator.Engine;
+using Orchestrator.Model;
+
+namespace Orchestrator.Server.Api;
+
+/// <summary><c>/api/v1/schedules/preview</c>: when a schedule would fire, before it is saved.</summary>
+public static class ScheduleEndpoints
+{
+    public const int DefaultCount = 10;
+    public const int MaxCount = 50;
+
+    public static RouteGroupBuilder MapScheduleEndpoints(this RouteGroupBuilder api)
+    {
+        api.MapPost("/schedules/preview", Preview).WithTags("Schedules")
+            .WithSummary("The next fire times of a schedule (cron string or object) and the data intervals they close.");
+        return api;
+    }
+
+    private static Results<Ok<SchedulePreviewDto>, ProblemHttpResult> Preview(SchedulePreviewRequest body, TimeProvider time)
+    {
+        if (body.Schedule is not { } schedule)
+        {
+            return Problems.BadRequest("name a schedule: a cron string or an object with cron, timezone, start, end", "invalid-schedule");
+        }
+
+        var count = body.Count ?? DefaultCount;
+        if (count is < 1 or > MaxCount)
+        {
+            return Problems.BadRequest($"count must be between 1 and {MaxCount}", "invalid-range");
+        }
+
+        if (!CronSchedule.TryParse(schedule.Cron, schedule.Timezone, out _, out var error))
+        {
+            return Problems.Unprocessable(error, "invalid-schedule");
+        }
+
+        // The scheduler's own computation, over a workflow that has only this schedule.
+        var workflow = new WorkflowDefinition { Id = "preview", Schedule = schedule, Tasks = [] };
+        var intervals = new List<IntervalDto>();
+        var after = body.After ?? time.GetUtcNow();
+        while (intervals.Count < count && DataIntervals.NextEndingAfter(workflow, after) is { } next)
+        {
+            intervals.Add(new IntervalDto(next.Start, next.End));
+            after = next.End;
+        }
+
+        return TypedResults.Ok(new SchedulePreviewDto(intervals.ConvertAll(i => i.End), intervals));
+    }
+}
+
+/// <summary>A schedule to preview: <c>count</c> fire times (default 10, at most 50) after <c>after</c> (default now).</summary>
+public sealed record SchedulePreviewRequest(ScheduleDefinition? Schedule, int? Count, DateTimeOffset? After);
+
+/// <summary>The fire times, and for each the data interval whose run it creates (logical date = start).</summary>
+public sealed record SchedulePreviewDto(IReadOnlyList<DateTimeOffset> FireTimes, IReadOnlyList<IntervalDto> Intervals);
+
+public sealed record IntervalDto(DateTimeOffset Start, DateTimeOffset End);
