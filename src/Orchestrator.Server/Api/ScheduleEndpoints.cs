@@ -35,15 +35,12 @@ public static class ScheduleEndpoints
             return Problems.Unprocessable(error, "invalid-schedule");
         }
 
-        // The scheduler's own computation, over a workflow that has only this schedule.
+        // The scheduler's own computation, over a workflow that has only this schedule. Without start these are the
+        // cron's intervals, as for a workflow the server already knows (a new one starts at the first whole interval).
         var workflow = new WorkflowDefinition { Id = "preview", Schedule = schedule, Tasks = [] };
-        var intervals = new List<IntervalDto>();
         var after = body.After ?? time.GetUtcNow();
-        while (intervals.Count < count && DataIntervals.NextEndingAfter(workflow, after) is { } next)
-        {
-            intervals.Add(new IntervalDto(next.Start, next.End));
-            after = next.End;
-        }
+        var intervals = Timetable.For(workflow, DateTimeOffset.UnixEpoch)?.EndingBetween(after, DateTimeOffset.MaxValue).Take(count)
+            .Select(i => new IntervalDto(i.Start, i.End)).ToList() ?? [];
 
         return TypedResults.Ok(new SchedulePreviewDto(intervals.ConvertAll(i => i.End), intervals));
     }

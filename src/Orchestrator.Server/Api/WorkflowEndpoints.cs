@@ -141,7 +141,7 @@ public static class WorkflowEndpoints
     }
 
     private static async Task<Results<Ok<BackfillDto>, ProblemHttpResult>> BackfillAsync(
-        string id, BackfillRequest body, WorkflowCatalog catalog, RunLauncher launcher, CancellationToken ct)
+        string id, BackfillRequest body, WorkflowCatalog catalog, RunLauncher launcher, Microsoft.Extensions.Options.IOptions<SchedulerOptions> options, CancellationToken ct)
     {
         if (catalog.Find(id)?.Plan is not { } plan)
         {
@@ -158,10 +158,17 @@ public static class WorkflowEndpoints
             return Problems.BadRequest("'to' must be after 'from'", "invalid-range");
         }
 
+        // Counted before anything is created, and never more than one past the limit is produced.
+        var limit = options.Value.MaxBackfillIntervals;
+        var intervals = Engine.Timetable.For(plan.Definition, body.From)?.StartingBetween(body.From, body.To).Take(limit + 1).ToList() ?? [];
+        if (intervals.Count > limit)
+        {
+            return Problems.BadRequest(
+                $"[{body.From:O}, {body.To:O}) holds more than {limit} intervals of '{id}'; backfill it in smaller ranges", "too-many-intervals");
+        }
+
         var created = new List<RunSummaryDto>();
         var skipped = new List<DateTimeOffset>();
-        var intervals = Engine.DataIntervals.EndingBetween(plan.Definition, DateTimeOffset.MinValue, body.To)
-            .Where(i => i.Start >= body.From && i.Start < body.To);
         foreach (var interval in intervals)
         {
             var result = await launcher.LaunchAsync(id, RunKind.Backfill, interval.Start, body.Params, ct);

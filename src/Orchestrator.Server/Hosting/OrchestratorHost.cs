@@ -144,6 +144,8 @@ public static class OrchestratorHost
         services.AddHostedService<Alerts.SlaMonitorService>();
 
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
+        services.AddOptions<SchedulerOptions>().BindConfiguration(SchedulerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ScheduleCatchup>();
         services.AddSingleton<WorkflowScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkflowScheduler>());
 

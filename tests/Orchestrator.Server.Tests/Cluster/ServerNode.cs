@@ -29,6 +29,16 @@ public sealed partial class ServerNode : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The node's resident memory now, in bytes.</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.WorkingSet64;
+        }
+    }
+
     /// <summary>The HTTP client of the node's API; available once <see cref="WaitUntilReadyAsync"/> returned.</summary>
     public HttpClient Client => _client ?? throw new InvalidOperationException($"node {Name} has not reported its address yet");
 
