@@ -34,6 +34,13 @@ if (args is ["ui", ..])
     return;
 }
 
+// `-- schedule`: what one trigger fire costs the scheduler, walking from the start against the timetable (tests/bench-schedule.sh).
+if (args is ["schedule", ..])
+{
+    ScheduleBenchmark.Run();
+    return;
+}
+
 // `-- validation`: validation time of long task chains alone (also part of the default run).
 if (args is ["validation", ..])
 {
