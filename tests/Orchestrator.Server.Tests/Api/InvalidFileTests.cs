@@ -22,6 +22,7 @@ public sealed class InvalidFileTests(SqliteServerFixture server) : IClassFixture
 
         var file = (await server.GetArrayAsync("/api/v1/invalid-files")).Single(f => (string?)f!["file"] == "half-written.json")!;
         var error = file["errors"]!.AsArray().Single()!;
+        Assert.Equal("workflows/half-written.json", (string?)error["file"]);
         Assert.Equal(4, (int?)error["line"]);
         Assert.Equal("WF011", (string?)error["code"]);
         Assert.DoesNotContain(await server.GetArrayAsync("/api/v1/workflows"), w => (string?)w!["id"] == "half-written");

@@ -8,26 +8,7 @@ export interface paths {
             cookie?: never;
         };
         /** Activity types with their input and output JSON Schemas. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ActivityDto"][];
-                    };
-                };
-            };
-        };
+        get: operations["listActivities"];
         put?: never;
         post?: never;
         delete?: never;
@@ -44,34 +25,7 @@ export interface paths {
             cookie?: never;
         };
         /** Alerts, newest first, filtered by workflow, run, event, state and channel. */
-        get: {
-            parameters: {
-                query?: {
-                    channel?: string;
-                    event?: string;
-                    runId?: string;
-                    skip?: number | string;
-                    state?: string;
-                    take?: number | string;
-                    workflowId?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PageDtoOfAlertDto"];
-                    };
-                };
-            };
-        };
+        get: operations["listAlerts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -88,28 +42,7 @@ export interface paths {
             cookie?: never;
         };
         /** An alert with its delivery attempts and the repeats throttled into it. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AlertDetailDto"];
-                    };
-                };
-            };
-        };
+        get: operations["getAlert"];
         put?: never;
         post?: never;
         delete?: never;
@@ -126,26 +59,7 @@ export interface paths {
             cookie?: never;
         };
         /** The configured channels, their settings with secrets masked. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AlertChannelDto"][];
-                    };
-                };
-            };
-        };
+        get: operations["listAlertChannels"];
         put?: never;
         post?: never;
         delete?: never;
@@ -164,28 +78,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Sends a test message to a channel (email:name or slack:name) and reports the outcome. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    channel: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["AlertTestDto"];
-                    };
-                };
-            };
-        };
+        post: operations["testAlertChannel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -200,26 +93,7 @@ export interface paths {
             cookie?: never;
         };
         /** The named connections of the server, secrets masked. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ConnectionDto"][];
-                    };
-                };
-            };
-        };
+        get: operations["listConnections"];
         put?: never;
         post?: never;
         delete?: never;
@@ -236,28 +110,24 @@ export interface paths {
             cookie?: never;
         };
         /** Server-Sent Events of run and task state changes (add ?logs=true for task log lines). */
-        get: {
-            parameters: {
-                query?: {
-                    logs?: boolean;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/event-stream": components["schemas"]["SseItemOfRunEvent"];
-                    };
-                };
-            };
+        get: operations["streamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invalid-files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /** Workflow files that never held a valid workflow, with their located errors. */
+        get: operations["listInvalidFiles"];
         put?: never;
         post?: never;
         delete?: never;
@@ -274,31 +144,7 @@ export interface paths {
             cookie?: never;
         };
         /** Runs, newest first, filtered by workflow and state. */
-        get: {
-            parameters: {
-                query?: {
-                    skip?: number | string;
-                    state?: string;
-                    take?: number | string;
-                    workflowId?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["PageDtoOfRunDto"];
-                    };
-                };
-            };
-        };
+        get: operations["listRuns"];
         put?: never;
         post?: never;
         delete?: never;
@@ -315,28 +161,7 @@ export interface paths {
             cookie?: never;
         };
         /** A run with its task instances and attempts. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RunDetailDto"];
-                    };
-                };
-            };
-        };
+        get: operations["getRun"];
         put?: never;
         post?: never;
         delete?: never;
@@ -355,26 +180,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Cancels a run: waiting tasks at once, running attempts at their next heartbeat. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Accepted */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["cancelRun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -391,30 +197,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Clears tasks (and by default their downstream) back to pending with fresh attempts; a finished run runs again. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["ClearRequest"];
-                };
-            };
-            responses: {
-                /** @description Accepted */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["clearTasks"];
         delete?: never;
         options?: never;
         head?: never;
@@ -431,26 +214,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Clears every failed and upstream_failed task and its downstream. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Accepted */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["rerunFailedTasks"];
         delete?: never;
         options?: never;
         head?: never;
@@ -465,33 +229,24 @@ export interface paths {
             cookie?: never;
         };
         /** A page of a task's log lines (all attempts, or one). */
-        get: {
-            parameters: {
-                query?: {
-                    after?: number | string;
-                    attempt?: number | string;
-                    limit?: number | string;
-                };
-                header?: never;
-                path: {
-                    id: string;
-                    taskId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["LogPageDto"];
-                    };
-                };
-            };
+        get: operations["getTaskLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}/tasks/{taskId}/logs/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /** The task's whole log (every attempt) as a text/plain attachment. */
+        get: operations["downloadTaskLog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -508,31 +263,7 @@ export interface paths {
             cookie?: never;
         };
         /** Server-Sent Events: the task's stored log lines after ?after=, then new lines as they are written, until the run ends. */
-        get: {
-            parameters: {
-                query?: {
-                    after?: number | string;
-                };
-                header?: never;
-                path: {
-                    id: string;
-                    taskId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/event-stream": components["schemas"]["SseItemOfLogLineDto"];
-                    };
-                };
-            };
-        };
+        get: operations["followTaskLog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -551,30 +282,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** The next fire times of a schedule (cron string or object) and the data intervals they close. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["SchedulePreviewRequest"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SchedulePreviewDto"];
-                    };
-                };
-            };
-        };
+        post: operations["previewSchedule"];
         delete?: never;
         options?: never;
         head?: never;
@@ -589,26 +297,7 @@ export interface paths {
             cookie?: never;
         };
         /** This node's name and version, the database, whether keys are required, and the caller's role (null without a valid key). */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ServerInfoDto"];
-                    };
-                };
-            };
-        };
+        get: operations["getServer"];
         put?: never;
         post?: never;
         delete?: never;
@@ -627,30 +316,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Validates a definition; returns located errors. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ValidationDto"];
-                    };
-                };
-            };
-        };
+        post: operations["validateWorkflow"];
         delete?: never;
         options?: never;
         head?: never;
@@ -664,27 +330,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Workflows with schedule, paused, next run and last run. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WorkflowSummaryDto"][];
-                    };
-                };
-            };
-        };
+        /** Workflows with schedule, paused, next run, last run and newest runs. */
+        get: operations["listWorkflows"];
         put?: never;
         post?: never;
         delete?: never;
@@ -701,55 +348,9 @@ export interface paths {
             cookie?: never;
         };
         /** A workflow with its definition, versions and validation errors. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WorkflowDetailDto"];
-                    };
-                };
-            };
-        };
+        get: operations["getWorkflow"];
         /** Validates a definition and writes workflows/<id>.json. */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WorkflowDetailDto"];
-                    };
-                };
-            };
-        };
+        put: operations["saveWorkflow"];
         post?: never;
         delete?: never;
         options?: never;
@@ -767,32 +368,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Creates one run per data interval between from and to. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["BackfillRequest"];
-                };
-            };
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["BackfillDto"];
-                    };
-                };
-            };
-        };
+        post: operations["backfillWorkflow"];
         delete?: never;
         options?: never;
         head?: never;
@@ -807,30 +383,7 @@ export interface paths {
             cookie?: never;
         };
         /** The newest runs (columns) by task (rows): each task instance's state, attempts and times, in two queries. */
-        get: {
-            parameters: {
-                query?: {
-                    runs?: number | string;
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["GridDto"];
-                    };
-                };
-            };
-        };
+        get: operations["getWorkflowGrid"];
         put?: never;
         post?: never;
         delete?: never;
@@ -849,26 +402,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Stops scheduling new runs and consuming the workflow's triggers. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description No Content */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["pauseWorkflow"];
         delete?: never;
         options?: never;
         head?: never;
@@ -885,32 +419,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Triggers a manual run with params. */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": null | components["schemas"]["TriggerRequest"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["RunDto"];
-                    };
-                };
-            };
-        };
+        post: operations["triggerRun"];
         delete?: never;
         options?: never;
         head?: never;
@@ -925,28 +434,7 @@ export interface paths {
             cookie?: never;
         };
         /** The workflow's triggers as this node runs them: running, consuming, last error. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TriggerStatusDto"][];
-                    };
-                };
-            };
-        };
+        get: operations["listWorkflowTriggers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -965,26 +453,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Resumes scheduling (catching up if the workflow says so). */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description No Content */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-            };
-        };
+        post: operations["unpauseWorkflow"];
         delete?: never;
         options?: never;
         head?: never;
@@ -999,28 +468,7 @@ export interface paths {
             cookie?: never;
         };
         /** The workflow's versions, newest first, and which one is active. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["VersionDto"][];
-                    };
-                };
-            };
-        };
+        get: operations["listWorkflowVersions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1037,29 +485,7 @@ export interface paths {
             cookie?: never;
         };
         /** One version's definition as it was stored. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                    version: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WorkflowVersionDto"];
-                    };
-                };
-            };
-        };
+        get: operations["getWorkflowVersion"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1093,7 +519,7 @@ export interface components {
             error: null | string;
             node: string;
             /** Format: int32 */
-            number: number | string;
+            number: number;
             sent: boolean;
             /** Format: date-time */
             startedAt: string;
@@ -1105,10 +531,10 @@ export interface components {
         };
         AlertDto: {
             /** Format: int32 */
-            attempt: null | number | string;
+            attempt: null | number;
             channel: string;
             /** Format: int32 */
-            deliveries: number | string;
+            deliveries: number;
             detail: null | string;
             error: null | string;
             event: components["schemas"]["AlertEvent"];
@@ -1125,7 +551,7 @@ export interface components {
             /** Format: date-time */
             occurredAt: string;
             /** Format: int32 */
-            occurrences: number | string;
+            occurrences: number;
             /** Format: uuid */
             runId: null | string;
             /** Format: date-time */
@@ -1134,7 +560,7 @@ export interface components {
             taskId: null | string;
             workflowId: string;
         };
-        /** @enum {unknown} */
+        /** @enum {string} */
         AlertEvent: "task_failed" | "task_retry" | "run_failed" | "run_succeeded" | "run_recovered" | "sla_missed" | "anomaly";
         AlertRule: {
             /** @description Channels to notify, as kind:name (email:data-team, slack:alerts). */
@@ -1142,7 +568,7 @@ export interface components {
             /** @description Events that trigger this rule. */
             on: components["schemas"]["AlertEvent"][];
         };
-        /** @enum {unknown} */
+        /** @enum {string} */
         AlertState: "pending" | "sent" | "throttled" | "failed";
         AlertTestDto: {
             channel: string;
@@ -1154,12 +580,12 @@ export interface components {
             endedAt: null | string;
             error: null | string;
             /** Format: int32 */
-            number: number | string;
+            number: number;
             outcome: null | components["schemas"]["AttemptOutcome"];
             /** Format: date-time */
             startedAt: string;
         };
-        /** @enum {unknown} */
+        /** @enum {string} */
         AttemptOutcome: "succeeded" | "failed" | "timed_out" | "cancelled" | "lease_expired";
         BackfillDto: {
             created: components["schemas"]["RunSummaryDto"][];
@@ -1168,12 +594,14 @@ export interface components {
         BackfillRequest: {
             /** Format: date-time */
             from: string;
-            params: null | Record<string, never>;
+            params?: null | {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             to: string;
         };
         ClearRequest: {
-            downstream: null | boolean;
+            downstream?: null | boolean;
             tasks: string[];
         };
         ConcurrencyLimits: {
@@ -1181,12 +609,12 @@ export interface components {
              * Format: int32
              * @description Runs of this workflow that may be active at once.
              */
-            maxActiveRuns?: null | number | string;
+            maxActiveRuns?: null | number;
             /**
              * Format: int32
              * @description Tasks of one run that may run at once.
              */
-            maxActiveTasks?: null | number | string;
+            maxActiveTasks?: null | number;
         };
         ConnectionDto: {
             name: string;
@@ -1198,16 +626,16 @@ export interface components {
         DiagnosticDto: {
             code: string;
             /** Format: int32 */
-            column: number | string;
+            column: number;
             file: string;
             /** Format: int32 */
-            line: number | string;
+            line: number;
             message: string;
             path: string;
         };
         GridCellDto: {
             /** Format: int32 */
-            attempts: number | string;
+            attempts: number;
             /** Format: date-time */
             endedAt: null | string;
             /** Format: date-time */
@@ -1248,36 +676,40 @@ export interface components {
             /** Format: date-time */
             start: string;
         };
+        InvalidFileDto: {
+            errors: components["schemas"]["DiagnosticDto"][];
+            file: string;
+        };
         JsonElement: unknown;
         LogLevel: number;
         LogLineDto: {
             /** Format: int32 */
-            attempt: number | string;
+            attempt: number;
             level: string;
             message: string;
             /** Format: int64 */
-            sequence: number | string;
+            sequence: number;
             /** Format: date-time */
             timestamp: string;
         };
         LogPageDto: {
             lines: components["schemas"]["LogLineDto"][];
             /** Format: int64 */
-            nextAfter: number | string;
+            nextAfter: number;
         };
         PageDtoOfAlertDto: {
             items: components["schemas"]["AlertDto"][];
             /** Format: int32 */
-            skip: number | string;
+            skip: number;
             /** Format: int32 */
-            take: number | string;
+            take: number;
         };
         PageDtoOfRunDto: {
             items: components["schemas"]["RunDto"][];
             /** Format: int32 */
-            skip: number | string;
+            skip: number;
             /** Format: int32 */
-            take: number | string;
+            take: number;
         };
         ParamDefinition: {
             default?: null | components["schemas"]["JsonElement"];
@@ -1289,31 +721,41 @@ export interface components {
              * Format: double
              * @description Highest allowed number.
              */
-            maximum?: null | number | string;
+            maximum?: null | number;
             /**
              * Format: int32
              * @description Longest allowed string.
              */
-            maxLength?: null | number | string;
+            maxLength?: null | number;
             /**
              * Format: double
              * @description Lowest allowed number.
              */
-            minimum?: null | number | string;
+            minimum?: null | number;
             /**
              * Format: int32
              * @description Shortest allowed string.
              */
-            minLength?: null | number | string;
+            minLength?: null | number;
             /** @description Regular expression a string must match. */
             pattern?: null | string;
             /** @description JSON type of the value. */
             type: components["schemas"]["ParamType"];
         };
-        /** @enum {unknown} */
+        /** @enum {string} */
         ParamType: "string" | "integer" | "number" | "boolean" | "array" | "object";
-        /** @enum {unknown} */
-        RetryBackoff: "constant" | "exponential" | null;
+        ProblemDetails: {
+            detail?: null | string;
+            instance?: null | string;
+            /** Format: int32 */
+            status?: null | number;
+            title?: null | string;
+            type?: null | string;
+        };
+        /** @enum {string} */
+        RetryBackoff: "constant" | "exponential";
+        /** @enum {string} */
+        RetryOn: "transient" | "any";
         RunDetailDto: {
             run: components["schemas"]["RunDto"];
             tasks: components["schemas"]["TaskInstanceDto"][];
@@ -1333,7 +775,9 @@ export interface components {
             kind: components["schemas"]["RunKind"];
             /** Format: date-time */
             logicalDate: string;
-            params: Record<string, never>;
+            params: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             startedAt: null | string;
             state: components["schemas"]["RunState"];
@@ -1346,7 +790,7 @@ export interface components {
             /** Format: date-time */
             at: string;
             /** Format: int32 */
-            attempt: number | string;
+            attempt: number;
             description: string;
             /** Format: uuid */
             runId: string;
@@ -1360,8 +804,12 @@ export interface components {
             /** Format: date-time */
             at: string;
             /** Format: int32 */
-            attempt: number | string;
-            duration?: unknown;
+            attempt: number;
+            /**
+             * Format: duration
+             * @description An ISO 8601 duration, e.g. PT30S.
+             */
+            duration?: null | string;
             error: null | string;
             outcome: components["schemas"]["AttemptOutcome"];
             /** Format: uuid */
@@ -1374,11 +822,15 @@ export interface components {
             /** Format: date-time */
             at: string;
             /** Format: int32 */
-            attempt: number | string;
+            attempt: number;
             /** Format: uuid */
             runId: string;
             taskId: string;
-            timeout: unknown;
+            /**
+             * Format: duration
+             * @description An ISO 8601 duration, e.g. PT30S.
+             */
+            timeout: null | string;
             /** @enum {string} */
             type?: "attempt_started";
         };
@@ -1399,7 +851,7 @@ export interface components {
             /** Format: uuid */
             runId: string;
             /** Format: int32 */
-            runningAttempts: number | string;
+            runningAttempts: number;
             /** @enum {string} */
             type?: "run_waiting";
             /** Format: date-time */
@@ -1418,7 +870,7 @@ export interface components {
             /** Format: date-time */
             at: string;
             /** Format: int32 */
-            attempts: number | string;
+            attempts: number;
             error: null | string;
             /** Format: date-time */
             nextAttemptAt: null | string;
@@ -1430,9 +882,9 @@ export interface components {
             type?: "task_state";
             workflowId?: null | string;
         };
-        /** @enum {unknown} */
+        /** @enum {string} */
         RunKind: "scheduled" | "manual" | "backfill" | "event";
-        /** @enum {unknown} */
+        /** @enum {string} */
         RunState: "queued" | "running" | "succeeded" | "failed" | "cancelled";
         RunSummaryDto: {
             /** Format: date-time */
@@ -1449,14 +901,15 @@ export interface components {
         RunTrigger: {
             connection: string;
             /** Format: int32 */
-            count: number | string;
+            count: number;
             group: string;
             offsets: components["schemas"]["TriggerOffsets"][];
             path: string;
             topics: string[];
             type: string;
         };
-        ScheduleDefinition: unknown;
+        /** @description A cron string (evaluated in UTC) or an object with cron, timezone, start, end and catchup. */
+        ScheduleDefinition: string | components["schemas"]["ScheduleObject"];
         ScheduleDto: {
             catchup: boolean;
             cron: string;
@@ -1466,15 +919,33 @@ export interface components {
             start: null | string;
             timezone: string;
         };
+        ScheduleObject: {
+            /** @description true: one run per missed interval; false: only the latest. */
+            catchup?: null | boolean;
+            /** @description Cron expression: 5 fields (minute hour day month weekday), 6 with leading seconds, or a macro such as @hourly. */
+            cron: string;
+            /**
+             * Format: date-time
+             * @description No run has a logical date after this instant.
+             */
+            end?: null | string;
+            /**
+             * Format: date-time
+             * @description No run has a logical date before this instant.
+             */
+            start?: null | string;
+            /** @description IANA time zone the cron is evaluated in (DST-correct). Default UTC. */
+            timezone?: null | string;
+        };
         SchedulePreviewDto: {
             fireTimes: string[];
             intervals: components["schemas"]["IntervalDto"][];
         };
         SchedulePreviewRequest: {
             /** Format: date-time */
-            after: null | string;
+            after?: null | string;
             /** Format: int32 */
-            count: null | number | string;
+            count?: null | number;
             schedule: null | components["schemas"]["ScheduleDefinition"];
         };
         ServerInfoDto: {
@@ -1489,29 +960,47 @@ export interface components {
             data?: components["schemas"]["LogLineDto"];
             eventId?: null | string;
             eventType?: null | string;
-            reconnectionInterval?: unknown;
+            /**
+             * Format: duration
+             * @description An ISO 8601 duration, e.g. PT30S.
+             */
+            reconnectionInterval?: null | string;
         };
         SseItemOfRunEvent: {
             data?: components["schemas"]["RunEvent"];
             eventId?: null | string;
             eventType?: null | string;
-            reconnectionInterval?: unknown;
+            /**
+             * Format: duration
+             * @description An ISO 8601 duration, e.g. PT30S.
+             */
+            reconnectionInterval?: null | string;
         };
         TaskDefaults: {
-            /** @description Upper bound of an exponential retry delay (ISO 8601 duration). */
-            maxRetryDelay?: unknown;
+            /**
+             * Format: duration
+             * @description Upper bound of an exponential retry delay (ISO 8601 duration).
+             */
+            maxRetryDelay?: null | string;
             /** @description The pool of every task that names none. */
             pool?: null | string;
             /**
              * Format: int32
              * @description Extra attempts after the first.
              */
-            retries?: null | number | string;
+            retries?: null | number;
             retryBackoff?: null | components["schemas"]["RetryBackoff"];
-            /** @description Delay before a retry (ISO 8601 duration). */
-            retryDelay?: unknown;
-            /** @description Per-attempt time limit (ISO 8601 duration). */
-            timeout?: unknown;
+            /**
+             * Format: duration
+             * @description Delay before a retry (ISO 8601 duration).
+             */
+            retryDelay?: null | string;
+            retryOn?: null | components["schemas"]["RetryOn"];
+            /**
+             * Format: duration
+             * @description Per-attempt time limit (ISO 8601 duration).
+             */
+            timeout?: null | string;
         };
         TaskDefinition: {
             /** @description Activity type, e.g. core.shell (see `orchestrator activities`). */
@@ -1522,8 +1011,11 @@ export interface components {
             description?: null | string;
             /** @description Task id, unique within the workflow. */
             id: string;
-            /** @description Upper bound of an exponential retry delay (ISO 8601 duration). */
-            maxRetryDelay?: unknown;
+            /**
+             * Format: duration
+             * @description Upper bound of an exponential retry delay (ISO 8601 duration).
+             */
+            maxRetryDelay?: null | string;
             /** @description Display name. */
             name?: null | string;
             /** @description A named pool (server setting Orchestrator:Pools:<name> = slots) whose slots the task's attempts take, shared by all runs on all nodes. */
@@ -1532,31 +1024,40 @@ export interface components {
              * Format: int32
              * @description How many slots of the pool an attempt takes. Default 1.
              */
-            poolSlots?: null | number | string;
+            poolSlots?: null | number;
             /**
              * Format: int32
              * @description Extra attempts after the first.
              */
-            retries?: null | number | string;
+            retries?: null | number;
             retryBackoff?: null | components["schemas"]["RetryBackoff"];
-            /** @description Delay before a retry (ISO 8601 duration). */
-            retryDelay?: unknown;
-            /** @description Per-attempt time limit (ISO 8601 duration); a timeout is a failed attempt. */
-            timeout?: unknown;
+            /**
+             * Format: duration
+             * @description Delay before a retry (ISO 8601 duration).
+             */
+            retryDelay?: null | string;
+            retryOn?: null | components["schemas"]["RetryOn"];
+            /**
+             * Format: duration
+             * @description Per-attempt time limit (ISO 8601 duration); a timeout is a failed attempt.
+             */
+            timeout?: null | string;
             triggerRule?: null | components["schemas"]["TriggerRule"];
             ui?: null | components["schemas"]["TaskLayout"];
             /** @description Activity inputs. Strings may be Liquid templates; a string that is exactly one {{ expr }} keeps the value's JSON type. */
-            with?: null | Record<string, never>;
+            with?: null | {
+                [key: string]: unknown;
+            };
         };
         TaskInstanceDto: {
             attemptHistory: components["schemas"]["AttemptDto"][];
             /** Format: int32 */
-            attempts: number | string;
+            attempts: number;
             /** Format: date-time */
             endedAt: null | string;
             error: null | string;
             /** Format: int32 */
-            maxAttempts: number | string;
+            maxAttempts: number;
             /** Format: date-time */
             nextAttemptAt: null | string;
             outputs: null | components["schemas"]["JsonElement"];
@@ -1570,40 +1071,43 @@ export interface components {
              * Format: double
              * @description Horizontal position.
              */
-            x: number | string;
+            x: number;
             /**
              * Format: double
              * @description Vertical position.
              */
-            y: number | string;
+            y: number;
         };
         TaskLogLine: {
             /** Format: int32 */
-            attempt: number | string;
+            attempt: number;
             level: components["schemas"]["LogLevel"];
             message: string;
             /** Format: uuid */
             runId: string;
             /** Format: int64 */
-            sequence: number | string;
+            sequence: number;
             taskId: string;
             /** Format: date-time */
             timestamp: string;
         };
-        /** @enum {unknown} */
+        /** @enum {string} */
         TaskState: "pending" | "queued" | "running" | "up_for_retry" | "succeeded" | "failed" | "upstream_failed" | "skipped" | "cancelled";
         TriggerDefinition: {
             /**
              * Format: int32
              * @description Most records in one batch (one run). Default 1000.
              */
-            batchSize?: null | number | string;
+            batchSize?: null | number;
             /** @description Name of a kafka or local connection configured on the server (the embedded default is 'events'). */
             connection: string;
             /** @description Consumer group whose committed offsets say what was launched. Default orchestrator.<workflow id>. */
             group?: null | string;
-            /** @description Longest wait for a batch to fill before a smaller one starts a run (ISO 8601 duration). Default PT30S. */
-            maxWait?: unknown;
+            /**
+             * Format: duration
+             * @description Longest wait for a batch to fill before a smaller one starts a run (ISO 8601 duration). Default PT30S.
+             */
+            maxWait?: null | string;
             start?: null | components["schemas"]["TriggerStart"];
             /** @description The topic to read; or give topics. */
             topic?: null | string;
@@ -1614,39 +1118,45 @@ export interface components {
         };
         TriggerOffsets: {
             /** Format: int32 */
-            count: number | string;
+            count: number;
             /** Format: int64 */
-            first: number | string;
+            first: number;
             /** Format: int64 */
-            last: number | string;
+            last: number;
             /** Format: int32 */
-            partition: number | string;
+            partition: number;
             topic: string;
         };
         TriggerRequest: {
             /** Format: date-time */
-            logicalDate: null | string;
-            params: null | Record<string, never>;
+            logicalDate?: null | string;
+            params?: null | {
+                [key: string]: unknown;
+            };
         };
-        /** @enum {unknown} */
-        TriggerRule: "all_success" | "all_failed" | "all_done" | "all_done_min_one_success" | "all_skipped" | "one_success" | "one_failed" | "one_done" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always" | null;
-        /** @enum {unknown} */
-        TriggerStart: "earliest" | "committed" | "latest" | null;
+        /** @enum {string} */
+        TriggerRule: "all_success" | "all_failed" | "all_done" | "all_done_min_one_success" | "all_skipped" | "one_success" | "one_failed" | "one_done" | "none_failed" | "none_failed_min_one_success" | "none_skipped" | "always";
+        /** @enum {string} */
+        TriggerStart: "earliest" | "committed" | "latest";
         TriggerStatusDto: {
             /** Format: int32 */
-            batchSize: number | string;
+            batchSize: number;
             connection: string;
             consuming: boolean;
             group: string;
             /** Format: int32 */
-            index: number | string;
+            index: number;
             lastError: null | string;
-            maxWait: unknown;
+            /**
+             * Format: duration
+             * @description An ISO 8601 duration, e.g. PT30S.
+             */
+            maxWait: string;
             running: boolean;
             topics: string[];
             type: string;
         };
-        /** @enum {unknown} */
+        /** @enum {string} */
         TriggerType: "kafka";
         ValidationDto: {
             errors: components["schemas"]["DiagnosticDto"][];
@@ -1675,11 +1185,17 @@ export interface components {
             params?: null | {
                 [key: string]: components["schemas"]["ParamDefinition"];
             };
-            /** @description A run still going after this long is failed and its running tasks are stopped (ISO 8601 duration). */
-            runTimeout?: unknown;
+            /**
+             * Format: duration
+             * @description A run still going after this long is failed and its running tasks are stopped (ISO 8601 duration).
+             */
+            runTimeout?: null | string;
             schedule?: null | components["schemas"]["ScheduleDefinition"];
-            /** @description A run not finished this long after its scheduled time raises sla_missed (ISO 8601 duration). */
-            sla?: unknown;
+            /**
+             * Format: duration
+             * @description A run not finished this long after its scheduled time raises sla_missed (ISO 8601 duration).
+             */
+            sla?: null | string;
             /** @description Free-form labels for filtering. */
             tags?: null | string[];
             /** @description The tasks of the DAG; order is cosmetic. */
@@ -1697,7 +1213,7 @@ export interface components {
             active: boolean;
             description: null | string;
             /** Format: int32 */
-            errorCount: number | string;
+            errorCount: number;
             file: string;
             id: string;
             lastRun: null | components["schemas"]["RunSummaryDto"];
@@ -1709,7 +1225,7 @@ export interface components {
             schedule: null | components["schemas"]["ScheduleDto"];
             tags: string[];
             /** Format: int32 */
-            taskCount: number | string;
+            taskCount: number;
             version: null | string;
         };
         WorkflowVersionDto: {
@@ -1727,4 +1243,1332 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    listActivities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActivityDto"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listAlerts: {
+        parameters: {
+            query?: {
+                channel?: string;
+                event?: string;
+                runId?: string;
+                skip?: number;
+                state?: string;
+                take?: number;
+                workflowId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageDtoOfAlertDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertDetailDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listAlertChannels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertChannelDto"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    testAlertChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertTestDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listConnections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectionDto"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: {
+                logs?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["SseItemOfRunEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listInvalidFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvalidFileDto"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listRuns: {
+        parameters: {
+            query?: {
+                skip?: number;
+                state?: string;
+                take?: number;
+                workflowId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageDtoOfRunDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetailDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    cancelRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    clearTasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClearRequest"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    rerunFailedTasks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getTaskLog: {
+        parameters: {
+            query?: {
+                after?: number;
+                attempt?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogPageDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    downloadTaskLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    followTaskLog: {
+        parameters: {
+            query?: {
+                after?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+                taskId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["SseItemOfLogLineDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    previewSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchedulePreviewRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulePreviewDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerInfoDto"];
+                };
+            };
+        };
+    };
+    validateWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowDefinition"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listWorkflows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowSummaryDto"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowDetailDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    saveWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowDefinition"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowDetailDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    backfillWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BackfillRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackfillDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getWorkflowGrid: {
+        parameters: {
+            query?: {
+                runs?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GridDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    pauseWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    triggerRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["TriggerRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listWorkflowTriggers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriggerStatusDto"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    unpauseWorkflow: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    listWorkflowVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionDto"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    getWorkflowVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowVersionDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+}

@@ -1,12 +1,15 @@
 import { useEffect, useState } from "react";
 import { isFinal } from "../../model/states";
 import { durationBetween, formatDuration } from "../../model/time";
-import { useClearTasks, type TaskInstance } from "../../queries/useRuns";
+import { useClearTasks, type Attempt, type TaskInstance } from "../../queries/useRuns";
 import { LogViewer } from "../LogViewer/LogViewer";
 import { ProblemView } from "../common/Problem";
 import { RoleButton } from "../common/RoleButton";
 import { StateBadge } from "../common/StateBadge";
 import { Time } from "../common/Time";
+
+// Queue time, worker and rendered inputs of an attempt, where the server records them.
+type AttemptView = Attempt & { queuedAt?: string | null; worker?: string | null; inputs?: unknown };
 
 /** A task instance: attempts, rendered inputs, outputs, error, log; "clear" when it has ended. */
 export function TaskPanel({
@@ -21,7 +24,8 @@ export function TaskPanel({
     window.addEventListener("keydown", close);
     return () => window.removeEventListener("keydown", close);
   }, [onClose]);
-  const shown = task.attemptHistory.find((a) => a.number === (attempt ?? task.attemptHistory.at(-1)?.number));
+  const history: AttemptView[] = task.attemptHistory;
+  const shown = history.find((a) => a.number === (attempt ?? history.at(-1)?.number));
 
   return (
     <aside className="panel" aria-label={`Task ${task.taskId}`}>
@@ -69,7 +73,7 @@ export function TaskPanel({
           </tr>
         </thead>
         <tbody>
-          {task.attemptHistory.map((a) => (
+          {history.map((a) => (
             <tr key={a.number} className={shown?.number === a.number ? "selected" : undefined} onClick={() => onAttempt(a.number)}>
               <td>
                 <button type="button" className="link" aria-label={`Attempt ${a.number}`} onClick={() => onAttempt(a.number)}>
