@@ -150,9 +150,11 @@ public static class OrchestratorHost
         services.AddHostedService(sp => sp.GetRequiredService<WorkflowScheduler>());
 
         services.AddProblemDetails();
-        services.AddOpenApi("v1");
+        services.AddOrchestratorOpenApi();
         services.ConfigureHttpJsonOptions(o =>
         {
+            // Numbers are numbers: "5" is not an integer, and the OpenAPI document types integers as integer only.
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             o.SerializerOptions.Converters.Add(new Json.IsoDurationConverter());
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
         });
@@ -267,14 +269,14 @@ public static class OrchestratorHost
         app.UseAuthentication();
         app.UseAuthorization();
 
-        var api = app.MapGroup("/api/v1").RequireAuthorization(Security.ApiPolicies.Viewer);
+        var api = app.MapGroup("/api/v1").RequireAuthorization(Security.ApiPolicies.Viewer).ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapWorkflowEndpoints();
         api.MapWorkflowHistoryEndpoints();
         api.MapScheduleEndpoints();
-        api.MapServerEndpoints();
         api.MapRunEndpoints();
         api.MapCatalogEndpoints();
         api.MapAlertEndpoints();
+        app.MapGroup("/api/v1").MapServerEndpoints();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/api", o => o.WithTitle("Orchestrator API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));

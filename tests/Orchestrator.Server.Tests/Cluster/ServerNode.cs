@@ -197,11 +197,12 @@ public sealed partial class ServerNode : IAsyncDisposable
     }
 
     /// <summary>SIGKILL (on Linux) of the node and anything it started: no shutdown, no lease released.</summary>
-    public async Task KillAsync()
+    /// <param name="withDescendants">False: only the node's own process, as <c>kill -9 &lt;pid&gt;</c> does.</param>
+    public async Task KillAsync(bool withDescendants = true)
     {
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
+            _process.Kill(entireProcessTree: withDescendants);
         }
 
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
