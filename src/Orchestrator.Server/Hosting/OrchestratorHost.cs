@@ -55,6 +55,7 @@ public static class OrchestratorHost
         configure?.Invoke(builder);
         builder.Services.AddDatabase(builder.Configuration);
         builder.Services.AddApiKeys();
+        builder.Services.AddWebUi();
         var app = builder.Build();
 
         // Fail at start, naming the entry, rather than at the first task that needs a connection.
@@ -79,6 +80,7 @@ public static class OrchestratorHost
         }
 
         app.MapOrchestrator();
+        app.MapWebUi();
         return app;
     }
 
@@ -273,6 +275,7 @@ public static class OrchestratorHost
         api.MapWorkflowEndpoints();
         api.MapWorkflowHistoryEndpoints();
         api.MapScheduleEndpoints();
+        api.MapInvalidFileEndpoints();
         api.MapRunEndpoints();
         api.MapCatalogEndpoints();
         api.MapAlertEndpoints();
