@@ -69,6 +69,12 @@ public sealed partial class AttemptRunner(
             var inputs = await task.Inputs.RenderAsync(task.Inputs.HasTemplates
                 ? TemplateScope.Create(run, attempt, upstreamOutputs, Liquid.CreateOptions(time))
                 : null).ConfigureAwait(false);
+            // A run created before the activity was disabled (or by a node that allows it) does not run it here.
+            if (services.GetService(typeof(ActivityRegistry)) is ActivityRegistry registry && registry.IsDisabled(task.Activity.Type))
+            {
+                throw new PermanentActivityException($"activity '{task.Activity.Type}' is disabled on this server (Orchestrator:Activities:Disabled)", "the activity is disabled");
+            }
+
             var activity = task.Activity.Create(services);
             var context = new ActivityContext
             {
