@@ -12,7 +12,8 @@ public static class ScheduleEndpoints
 
     public static RouteGroupBuilder MapScheduleEndpoints(this RouteGroupBuilder api)
     {
-        api.MapPost("/schedules/preview", Preview).WithTags("Schedules")
+        api.MapPost("/schedules/preview", Preview).WithName("previewSchedule").WithTags("Schedules")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("The next fire times of a schedule (cron string or object) and the data intervals they close.");
         return api;
     }
@@ -47,7 +48,7 @@ public static class ScheduleEndpoints
 }
 
 /// <summary>A schedule to preview: <c>count</c> fire times (default 10, at most 50) after <c>after</c> (default now).</summary>
-public sealed record SchedulePreviewRequest(ScheduleDefinition? Schedule, int? Count, DateTimeOffset? After);
+public sealed record SchedulePreviewRequest(ScheduleDefinition? Schedule, int? Count = null, DateTimeOffset? After = null);
 
 /// <summary>The fire times, and for each the data interval whose run it creates (logical date = start).</summary>
 public sealed record SchedulePreviewDto(IReadOnlyList<DateTimeOffset> FireTimes, IReadOnlyList<IntervalDto> Intervals);
