@@ -12,9 +12,7 @@ namespace Orchestrator.Testing;
 /// </summary>
 public sealed class PostgresCluster
 {
-    private static readonly Lazy<Task<PostgresCluster>> SharedCluster = new(() => OperatingSystem.IsWindows()
-        ? throw new PlatformNotSupportedException("the PostgreSQL fixture runs Debian's binaries")
-        : StartAsync());
+    private static readonly Lazy<Task<PostgresCluster>> SharedCluster = new(StartNewAsync);
     private readonly string _root;
     private readonly string _bin;
 
@@ -29,6 +27,20 @@ public sealed class PostgresCluster
 
     /// <summary>The cluster of this test process.</summary>
     public static Task<PostgresCluster> SharedAsync() => SharedCluster.Value;
+
+    /// <summary>
+    /// A cluster of the caller's own, for a test that stops and restarts the database (the shared one serves every
+    /// other test class at the same time). Stopped when the process exits.
+    /// </summary>
+    public static Task<PostgresCluster> StartNewAsync() => OperatingSystem.IsWindows()
+        ? throw new PlatformNotSupportedException("the PostgreSQL fixture runs Debian's binaries")
+        : StartAsync();
+
+    /// <summary>Stops the server at once (an outage): connections drop, new ones are refused; the data stays.</summary>
+    public Task StopServerAsync() => RunAsync(_bin, "pg_ctl", ["-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"]);
+
+    /// <summary>Starts the server again after <see cref="StopServerAsync"/>, on the same port with the same data.</summary>
+    public Task StartServerAsync() => RunAsync(_bin, "pg_ctl", StartArguments(_root, Port));
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix = "test")
@@ -73,14 +85,19 @@ public sealed class PostgresCluster
         var port = FreePort();
 
         await RunAsync(bin, "initdb", ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
-        await RunAsync(bin, "pg_ctl", ["-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "-o",
-            $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400",
-            "start"]);
+        await RunAsync(bin, "pg_ctl", StartArguments(root, port));
 
         var cluster = new PostgresCluster(root, bin, port);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Stop();
         return cluster;
     }
+
+    private static string[] StartArguments(string root, int port) =>
+    [
+        "-D", Path.Combine(root, "data"), "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "-o",
+        $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400",
+        "start",
+    ];
 
     private void Stop()
     {
