@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # --no-install-recommends it would pull in the Docker engine).
 # postgresql: the PostgreSQL fixture starts throwaway clusters from its binaries (initdb, pg_ctl).
 # python3-aiosmtpd: the SmtpInbox fixture runs it as a real SMTP server on loopback that delivers into a Maildir (alert e-mail tests).
-apt_packages=(docker-compose postgresql python3-aiosmtpd)
+# chromium: the web UI's end-to-end tests drive Debian's Chromium headless through Playwright (no browser download).
+apt_packages=(docker-compose postgresql python3-aiosmtpd chromium)
 if ((${#apt_packages[@]} > 0)); then
   missing=()
   for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -27,19 +28,26 @@ fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet restore Orchestrator.sln
+# The server's build also builds the web UI (npm ci from its lock file, then the Vite build).
 dotnet build Orchestrator.sln -c Release --no-restore
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
+# The web UI's unit and component tests (vitest): models, the live-event reducer, the generated client's freshness.
+npm test --prefix src/Orchestrator.Server/ui 2>&1 | tee "$log"
+ui_status=${PIPESTATUS[0]}
 # A test that hangs is stopped after 10 minutes and reported by name, instead of holding the run until its limit.
-dotnet test Orchestrator.sln -c Release --no-build --blame-hang-timeout 10m --blame-hang-dump-type none 2>&1 | tee "$log"
+dotnet test Orchestrator.sln -c Release --no-build --blame-hang-timeout 10m --blame-hang-dump-type none 2>&1 | tee -a "$log"
 status=${PIPESTATUS[0]}
+[ "$ui_status" -ne 0 ] && status=$ui_status
 set -e
 
-# dotnet test prints one "Passed!/Failed! - Failed: x, Passed: y, ..." line per test assembly.
-passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+# dotnet test prints one "Passed!/Failed! - Failed: x, Passed: y, ..." line per test assembly; vitest one
+# "Tests  x failed | y passed (z)" line (colours stripped).
+plain=$(sed 's/\x1b\[[0-9;]*m//g' "$log")
+passed=$( (grep -Eo 'Passed: +[0-9]+' <<<"$plain"; grep -E '^ +Tests ' <<<"$plain" | grep -Eo '[0-9]+ passed' | sed 's/^/x /') | awk '{s+=$2} END {print s+0}')
+failed=$( (grep -Eo 'Failed: +[0-9]+' <<<"$plain"; grep -E '^ +Tests ' <<<"$plain" | grep -Eo '[0-9]+ failed' | sed 's/^/x /') | awk '{s+=$2} END {print s+0}')
 echo "${passed} passed, ${failed} failed"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
   exit 1

@@ -27,6 +27,20 @@ if (args is ["alerts", ..])
     return;
 }
 
+// `-- ui [--workflows N] [--runs R] [--tasks T] [--wide W]`: the built web UI in headless Chromium (tests/bench-ui.sh).
+if (args is ["ui", ..])
+{
+    await UiBenchmark.RunAsync(args[1..]);
+    return;
+}
+
+// `-- schedule`: what one trigger fire costs the scheduler, walking from the start against the timetable (tests/bench-schedule.sh).
+if (args is ["schedule", ..])
+{
+    ScheduleBenchmark.Run();
+    return;
+}
+
 // `-- validation`: validation time of long task chains alone (also part of the default run).
 if (args is ["validation", ..])
 {

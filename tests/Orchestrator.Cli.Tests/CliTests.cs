@@ -33,6 +33,20 @@ public sealed class CliTests : IDisposable
         """;
 
     [Fact]
+    public async Task Server_ExitsTwoWithOneLineOnStderr_WhenItListensOnEveryInterfaceWithoutKeys()
+    {
+        Directory.CreateDirectory(Path.Combine(_work, "workflows"));
+        var url = $"http://0.0.0.0:{Orchestrator.Testing.LoopbackPorts.Free()}";
+
+        var result = await CliProcess.RunAsync(_work, "server", "--urls", url);
+
+        Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}:\n{result.Stdout}{result.Stderr}");
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Contains(url, line, StringComparison.Ordinal);
+        Assert.Contains("Orchestrator:Security:ApiKeys", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_ExitsZero_ForTheRepositoryWorkflows()
     {
         var result = await CliProcess.RunAsync(_work, "validate", Path.Combine(CliProcess.RepositoryRoot, "workflows"));

@@ -8,6 +8,6 @@ public sealed class InMemoryStoreContractTests : StoreContractTests
     protected override Task<StoreSet> CreateStoresAsync()
     {
         var store = new InMemoryStore();
-        return Task.FromResult(new StoreSet(store, store, store));
+        return Task.FromResult(new StoreSet(store, store, store, store));
     }
 }

@@ -13,6 +13,7 @@ public sealed class PostgresStoreContractTests : StoreContractTests
             provider.GetRequiredService<IWorkflowVersionStore>(),
             provider.GetRequiredService<IRunStore>(),
             provider.GetRequiredService<ITaskLogStore>(),
+            provider.GetRequiredService<IWorkflowStateStore>(),
             provider);
     }
 }

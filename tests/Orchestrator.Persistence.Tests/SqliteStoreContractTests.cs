@@ -13,6 +13,7 @@ public sealed class SqliteStoreContractTests(TempDirectory directory) : StoreCon
             provider.GetRequiredService<IWorkflowVersionStore>(),
             provider.GetRequiredService<IRunStore>(),
             provider.GetRequiredService<ITaskLogStore>(),
+            provider.GetRequiredService<IWorkflowStateStore>(),
             provider);
     }
 }

@@ -6,7 +6,7 @@ using static Orchestrator.Persistence.Tests.Samples;
 namespace Orchestrator.Persistence.Tests;
 
 /// <summary>The stores of one provider, and what to dispose when the test ends.</summary>
-public sealed record StoreSet(IWorkflowVersionStore Versions, IRunStore Runs, ITaskLogStore Logs, IAsyncDisposable? Owner = null);
+public sealed record StoreSet(IWorkflowVersionStore Versions, IRunStore Runs, ITaskLogStore Logs, IWorkflowStateStore States, IAsyncDisposable? Owner = null);
 
 /// <summary>
 /// The behaviour every store must share, written once and run against each implementation: the in-memory
@@ -22,6 +22,8 @@ public abstract class StoreContractTests : IAsyncLifetime
 
     protected ITaskLogStore Logs => _stores.Logs;
 
+    protected IWorkflowStateStore States => _stores.States;
+
     private static CancellationToken Token => CancellationToken.None;
 
     /// <summary>New, empty stores.</summary>
@@ -35,6 +37,28 @@ public abstract class StoreContractTests : IAsyncLifetime
         {
             await owner.DisposeAsync();
         }
+    }
+
+    [Fact]
+    public async Task ScheduleProgressAsync_KeepsTheFirstSeenInstant_AndTheCursorOnlyMovesForward()
+    {
+        Assert.Equal(new ScheduleProgress(T0, null), await States.ScheduleProgressAsync("orders", T0, Token));
+        Assert.Equal(new ScheduleProgress(T0, null), await States.ScheduleProgressAsync("orders", T0.AddHours(1), Token));
+
+        await States.AdvanceScheduleCursorAsync("orders", T0.AddHours(3), Token);
+        await States.AdvanceScheduleCursorAsync("orders", T0.AddHours(2), Token);
+        await States.SetPausedAsync("orders", true, Token);
+
+        Assert.Equal(new ScheduleProgress(T0, T0.AddHours(3)), await States.ScheduleProgressAsync("orders", T0.AddHours(4), Token));
+        Assert.Contains("orders", await States.PausedAsync(Token));
+    }
+
+    [Fact]
+    public async Task ScheduleProgressAsync_RecordsFirstSeen_WhenThePausedRowExistsAlready()
+    {
+        await States.SetPausedAsync("orders", true, Token);
+
+        Assert.Equal(new ScheduleProgress(T0, null), await States.ScheduleProgressAsync("orders", T0, Token));
     }
 
     [Fact]

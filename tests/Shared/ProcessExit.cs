@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace Orchestrator.Testing;
 
-/// <summary>Waits for a process the test killed, never for ever.</summary>
+/// <summary>Waits for a process the test killed, never for ever, and tells whether one is alive.</summary>
 public static class ProcessExit
 {
     /// <summary>
@@ -20,5 +20,21 @@ public static class ProcessExit
         {
             // Gone all the same.
         }
+    }
+
+    /// <summary>Alive means present in <c>/proc</c> and not a zombie: an orphan's zombie waits for init to reap it.</summary>
+    public static bool IsAlive(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+
+        return stat[stat.LastIndexOf(')') + 2] is not ('Z' or 'X');
     }
 }

@@ -1,10 +1,13 @@
+using Orchestrator.Connections;
+
 namespace Orchestrator.Alerts;
 
 /// <summary>
 /// Parses the URI form of a channel (<c>ORCHESTRATOR_CHANNEL_&lt;NAME&gt;</c> or the <c>uri</c> setting) into settings:
 /// <c>smtp://user:pass@host:587?tls=starttls&amp;from=a@x.org&amp;to=b@x.org,c@x.org</c> (<c>smtps://</c> = TLS from the
 /// first byte, port 465 by default) is an e-mail channel; an <c>https://</c> (or, for local receivers, <c>http://</c>) URL
-/// is a Slack incoming webhook, taken whole.
+/// is a Slack incoming webhook, taken whole. An e-mail URI is split by <see cref="ConnectionUriParts"/>, the parser
+/// that also redacts it.
 /// </summary>
 public static class AlertChannelUri
 {
@@ -16,7 +19,7 @@ public static class AlertChannelUri
         switch (scheme)
         {
             case "smtp" or "smtps":
-                Smtp(where, scheme, uri, uri[(colon + 1)..], settings);
+                Smtp(where, scheme, uri, settings);
                 return settings;
             case "http" or "https":
                 settings["type"] = SlackChannel.KindName;
@@ -28,20 +31,22 @@ public static class AlertChannelUri
         }
     }
 
-    private static void Smtp(string where, string scheme, string uri, string rest, Dictionary<string, string> settings)
+    private static void Smtp(string where, string scheme, string uri, Dictionary<string, string> settings)
     {
-        if (!rest.StartsWith("//", StringComparison.Ordinal))
+        ConnectionUriParts parts;
+        try
         {
-            throw new FormatException($"{where}: '{Orchestrator.Connections.ConnectionUri.Redact(uri)}' needs // after the scheme");
+            parts = ConnectionUriParts.Parse(uri);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"{where}: '{ConnectionUriParts.Redact(uri)}' {e.Message}", e);
         }
 
-        var body = rest[2..];
-        var question = body.IndexOf('?', StringComparison.Ordinal);
-        var query = question < 0 ? "" : body[(question + 1)..];
-        var authority = (question < 0 ? body : body[..question]).TrimEnd('/');
-        var at = authority.LastIndexOf('@');
-        var userInfo = at < 0 ? null : authority[..at];
-        var hostPort = at < 0 ? authority : authority[(at + 1)..];
+        if (!parts.Hierarchical)
+        {
+            throw new FormatException($"{where}: '{ConnectionUriParts.Redact(uri)}' needs // after the scheme");
+        }
 
         settings["type"] = EmailChannel.KindName;
         if (scheme == "smtps")
@@ -49,12 +54,10 @@ public static class AlertChannelUri
             settings["tls"] = "ssl";
         }
 
-        var portColon = hostPort.LastIndexOf(':');
-        var host = hostPort;
-        if (portColon >= 0 && !hostPort.EndsWith(']'))
+        var (host, port) = parts.HostAndPort();
+        if (port is not null)
         {
-            host = hostPort[..portColon];
-            settings["port"] = hostPort[(portColon + 1)..];
+            settings["port"] = port;
         }
 
         if (host.Length > 0)
@@ -62,21 +65,19 @@ public static class AlertChannelUri
             settings["host"] = host.Trim('[', ']');
         }
 
-        if (userInfo is not null)
+        if (parts.User is { } user)
         {
-            var userColon = userInfo.IndexOf(':', StringComparison.Ordinal);
-            settings["user"] = Uri.UnescapeDataString(userColon < 0 ? userInfo : userInfo[..userColon]);
-            if (userColon >= 0)
-            {
-                settings["password"] = Uri.UnescapeDataString(userInfo[(userColon + 1)..]);
-            }
+            settings["user"] = user;
         }
 
-        foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        if (parts.Password is { } password)
         {
-            var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            var key = Uri.UnescapeDataString(equals < 0 ? pair : pair[..equals]);
-            settings[key] = equals < 0 ? "true" : Uri.UnescapeDataString(pair[(equals + 1)..]);
+            settings["password"] = password;
+        }
+
+        foreach (var (key, value) in parts.Query)
+        {
+            settings[key] = value;
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json.Nodes;
 using DuckDB.NET.Data;
+using DuckDB.NET.Native;
 using Orchestrator.DataFiles;
 
 namespace Orchestrator.Activities.Data;
@@ -174,7 +175,11 @@ public sealed class DuckSession : IDisposable
         }
         catch (DuckDBException e)
         {
-            throw new ActivityFailedException($"{e.Message.Trim()} (in: {DuckSql.Excerpt(sql)})", e);
+            var message = $"{e.Message.Trim()} (in: {DuckSql.Excerpt(sql)})";
+                        var type = TypeOf(e);
+            throw IsPermanent(type)
+                ? new PermanentActivityException(message, $"DuckDB {type} error", e)
+                : new ActivityFailedException(message, e);
         }
         finally
         {
@@ -182,6 +187,21 @@ public sealed class DuckSession : IDisposable
             finished.Cancel();
         }
     }
+
+    /// <summary>The error's type; errors of preparing a statement carry none, only their message's prefix ("Binder Error: ...").</summary>
+    private static DuckDBErrorType TypeOf(DuckDBException e)
+    {
+        var end = e.Message.IndexOf(" Error:", StringComparison.Ordinal);
+        return e.ErrorType == DuckDBErrorType.Invalid && end > 0
+            && Enum.TryParse<DuckDBErrorType>(e.Message[..end].Replace(" ", "", StringComparison.Ordinal), ignoreCase: true, out var parsed)
+            ? parsed
+            : e.ErrorType;
+    }
+
+    /// <summary>Errors of the statement or the data, which the same statement over the same files repeats.</summary>
+    private static bool IsPermanent(DuckDBErrorType type) => type is DuckDBErrorType.Parser or DuckDBErrorType.Syntax
+        or DuckDBErrorType.Binder or DuckDBErrorType.Catalog or DuckDBErrorType.Conversion or DuckDBErrorType.MismatchType
+        or DuckDBErrorType.OutOfRange or DuckDBErrorType.DivideByZero or DuckDBErrorType.InvalidType or DuckDBErrorType.Permission;
 
     /// <summary>
     /// DuckDB forgets an interrupt that arrives before the statement has begun (it clears the flag at the start of a query),

@@ -95,7 +95,7 @@ public sealed partial class DownloadActivity(IHttpClientFactory httpClientFactor
             {
                 var message = $"GET {uri} answered {(int)response.StatusCode} {response.ReasonPhrase}";
                 response.Dispose();
-                throw new ActivityFailedException(message);
+                throw HttpFailure.Of((int)response.StatusCode, message);
             }
 
             contentType = response.Content.Headers.ContentType?.MediaType;

@@ -101,6 +101,18 @@ public static class SqlConnections
     {
         var which = ordinal is null ? "statement" : $"statement {ordinal}";
         var message = error is PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}{(pg.Detail is { Length: > 0 } d ? $" ({d})" : "")}" : error.Message;
-        return new ActivityFailedException(connections.Mask($"{which} '{Excerpt(statement)}' failed on connection '{connection.Name}' ({connection.Type}): {message}"), error);
+        var text = connections.Mask($"{which} '{Excerpt(statement)}' failed on connection '{connection.Name}' ({connection.Type}): {message}");
+        return PermanentReason(error) is { } reason ? new PermanentActivityException(text, reason, error) : new ActivityFailedException(text, error);
     }
+
+    /// <summary>
+    /// Errors the same statement repeats: PostgreSQL's SQLSTATE classes 42 (syntax, missing table or column,
+    /// permissions) and 22 (data exceptions: a value that does not convert); SQLite's SQL and type-mismatch errors.
+    /// </summary>
+    private static string? PermanentReason(DbException error) => error switch
+    {
+        PostgresException { SqlState: ['4', '2', ..] or ['2', '2', ..] } pg => $"SQLSTATE {pg.SqlState} is an error in the statement or its data",
+        SqliteException { SqliteErrorCode: 1 or 20 } => "an SQLite error in the statement or its data",
+        _ => null,
+    };
 }

@@ -53,6 +53,16 @@ public sealed record NoOutput;
 /// <summary>An activity failure with a message meant for the person reading the run.</summary>
 public class ActivityFailedException(string message, Exception? inner = null) : Exception(message, inner);
 
+/// <summary>
+/// A failure that cannot succeed on retry (a client error answered by a remote service, data that does not convert,
+/// SQL that names a missing column): the engine fails the task without retrying it, unless its <c>retryOn</c> is
+/// <c>any</c>. <see cref="Reason"/> says why in the task's log ("not retried: ...").
+/// </summary>
+public class PermanentActivityException(string message, string reason, Exception? inner = null) : ActivityFailedException(message, inner)
+{
+    public string Reason { get; } = reason;
+}
+
 /// <summary>Rendered inputs that do not fit the activity's input record.</summary>
 public sealed class ActivityInputException(string message, Exception? inner = null)
-    : ActivityFailedException($"invalid input: {message}", inner);
+    : PermanentActivityException($"invalid input: {message}", "the inputs are invalid", inner);

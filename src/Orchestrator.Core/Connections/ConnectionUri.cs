@@ -5,49 +5,51 @@ namespace Orchestrator.Connections;
 /// <c>kafka://b1:9092,b2:9092?security.protocol=SASL_SSL</c>, <c>local:events</c>,
 /// <c>postgresql://user:pass@host:5432/db?sslmode=require</c>, <c>sqlite:warehouse.db</c>,
 /// <c>s3://key:secret@host:9000/bucket?region=us-east-1</c> (or <c>s3://key:secret@bucket?endpoint=http://host:9000</c>), <c>file:lake</c>, <c>https://user:pass@host/base</c>.
+/// The URI is split by <see cref="ConnectionUriParts"/>, the same parser that redacts it.
 /// </summary>
 public static class ConnectionUri
 {
     public static Connection Parse(string name, string uri)
     {
-        var colon = uri.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0)
+        ConnectionUriParts parts;
+        try
         {
-            throw new FormatException($"connection '{name}': '{Redact(uri)}' is not a connection URI (scheme:... such as kafka://host:9092 or postgresql://host/db)");
+            parts = ConnectionUriParts.Parse(uri);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"connection '{name}': '{Redact(uri)}' {e.Message}", e);
         }
 
-        var scheme = uri[..colon].ToLowerInvariant();
-        var rest = uri[(colon + 1)..];
         var settings = new Dictionary<string, string>(StringComparer.Ordinal);
-        switch (scheme)
+        switch (parts.Scheme)
         {
             case "kafka":
-                var kafka = Split(name, uri, rest);
-                settings["bootstrap.servers"] = kafka.Hosts;
-                AddQuery(settings, kafka.Query);
+                settings["bootstrap.servers"] = Hosts(name, uri, parts);
+                AddQuery(settings, parts);
                 return new Connection(name, ConnectionTypes.Kafka, settings);
             case "postgresql" or "postgres":
-                var pg = Split(name, uri, rest);
-                var (host, port) = HostAndPort(pg.Hosts, "5432");
+                _ = Hosts(name, uri, parts);
+                var (host, port) = parts.HostAndPort();
                 settings["host"] = host;
-                settings["port"] = port;
-                AddUser(settings, pg.UserInfo, "username", "password");
-                if (pg.Path is { Length: > 0 } database)
+                settings["port"] = port ?? "5432";
+                AddUser(settings, parts, "username", "password");
+                if (parts.Path is { Length: > 0 } database)
                 {
                     settings["database"] = database;
                 }
 
-                AddQuery(settings, pg.Query);
+                AddQuery(settings, parts);
                 return new Connection(name, ConnectionTypes.PostgreSql, settings);
             case "s3":
                 // Two spellings: s3://key:secret@host:9000/bucket, or s3://key:secret@bucket/prefix?endpoint=http://host:9000.
-                var s3 = Split(name, uri, rest);
-                AddQuery(settings, s3.Query);
-                AddUser(settings, s3.UserInfo, "accessKey", "secretKey");
+                var hosts = Hosts(name, uri, parts);
+                AddQuery(settings, parts);
+                AddUser(settings, parts, "accessKey", "secretKey");
                 if (settings.ContainsKey("endpoint"))
                 {
-                    settings["bucket"] = s3.Hosts;
-                    if (s3.Path is { Length: > 0 } prefix)
+                    settings["bucket"] = hosts;
+                    if (parts.Path is { Length: > 0 } prefix)
                     {
                         settings["prefix"] = prefix;
                     }
@@ -55,8 +57,8 @@ public static class ConnectionUri
                 else
                 {
                     var secure = settings.Remove("ssl", out var ssl) && bool.TryParse(ssl, out var useSsl) && useSsl;
-                    settings["endpoint"] = $"{(secure ? "https" : "http")}://{s3.Hosts}";
-                    if (s3.Path is { Length: > 0 } bucket)
+                    settings["endpoint"] = $"{(secure ? "https" : "http")}://{hosts}";
+                    if (parts.Path is { Length: > 0 } bucket)
                     {
                         settings["bucket"] = bucket;
                     }
@@ -64,98 +66,57 @@ public static class ConnectionUri
 
                 return new Connection(name, ConnectionTypes.S3, settings);
             case "http" or "https":
-                var http = Split(name, uri, rest);
-                AddUser(settings, http.UserInfo, "username", "password");
-                settings["baseUrl"] = $"{scheme}://{http.Hosts}/{http.Path}".TrimEnd('/');
-                AddQuery(settings, http.Query);
+                var baseHost = Hosts(name, uri, parts);
+                AddUser(settings, parts, "username", "password");
+                settings["baseUrl"] = $"{parts.Scheme}://{baseHost}/{parts.Path}".TrimEnd('/');
+                AddQuery(settings, parts);
                 return new Connection(name, ConnectionTypes.Http, settings);
             case "sqlite" or "file" or "local":
-                var (path, query) = PathAndQuery(rest);
-                if (path.Length > 0)
+                if (parts.Path.Length > 0)
                 {
-                    settings["path"] = path;
+                    settings["path"] = parts.Path;
                 }
 
-                AddQuery(settings, query);
-                var type = scheme switch { "sqlite" => ConnectionTypes.Sqlite, "file" => ConnectionTypes.File, _ => ConnectionTypes.Local };
+                AddQuery(settings, parts);
+                var type = parts.Scheme switch { "sqlite" => ConnectionTypes.Sqlite, "file" => ConnectionTypes.File, _ => ConnectionTypes.Local };
                 return new Connection(name, type, settings);
             default:
-                throw new FormatException($"connection '{name}': unknown scheme '{scheme}' (use kafka, local, postgresql, sqlite, s3, file, http or https)");
+                throw new FormatException($"connection '{name}': unknown scheme '{parts.Scheme}' (use kafka, local, postgresql, sqlite, s3, file, http or https)");
         }
     }
 
-    /// <summary>The URI with the password of its user info hidden, for error messages.</summary>
-    public static string Redact(string uri)
+    /// <summary>The URI with its password and secret query values hidden, for messages (<see cref="ConnectionUriParts.Redact"/>).</summary>
+    public static string Redact(string uri) => ConnectionUriParts.Redact(uri);
+
+    /// <summary>The hosts of a URI that needs them: <c>scheme://…host…</c>.</summary>
+    private static string Hosts(string name, string uri, ConnectionUriParts parts)
     {
-        var at = uri.IndexOf('@', StringComparison.Ordinal);
-        var start = uri.IndexOf("://", StringComparison.Ordinal);
-        if (at < 0 || start < 0 || at < start)
-        {
-            return uri;
-        }
-
-        var colon = uri.IndexOf(':', start + 3);
-        return colon > 0 && colon < at ? $"{uri[..(colon + 1)]}{SecretSettings.Mask}{uri[at..]}" : uri;
-    }
-
-    private sealed record Parts(string? UserInfo, string Hosts, string Path, string Query);
-
-    private static Parts Split(string name, string uri, string rest)
-    {
-        if (!rest.StartsWith("//", StringComparison.Ordinal))
+        if (!parts.Hierarchical)
         {
             throw new FormatException($"connection '{name}': '{Redact(uri)}' needs // after the scheme");
         }
 
-        var (body, query) = PathAndQuery(rest[2..]);
-        var slash = body.IndexOf('/', StringComparison.Ordinal);
-        var authority = slash < 0 ? body : body[..slash];
-        var path = slash < 0 ? "" : body[(slash + 1)..].Trim('/');
-        var at = authority.LastIndexOf('@');
-        var userInfo = at < 0 ? null : authority[..at];
-        var hosts = at < 0 ? authority : authority[(at + 1)..];
-        if (hosts.Length == 0)
+        return parts.Hosts.Length > 0 ? parts.Hosts : throw new FormatException($"connection '{name}': '{Redact(uri)}' names no host");
+    }
+
+    private static void AddUser(Dictionary<string, string> settings, ConnectionUriParts parts, string userKey, string passwordKey)
+    {
+        if (parts.User is { } user)
         {
-            throw new FormatException($"connection '{name}': '{Redact(uri)}' names no host");
+            settings[userKey] = user;
         }
 
-        return new Parts(userInfo, hosts, Uri.UnescapeDataString(path), query);
-    }
-
-    private static (string Path, string Query) PathAndQuery(string text)
-    {
-        var question = text.IndexOf('?', StringComparison.Ordinal);
-        return question < 0 ? (text, "") : (text[..question], text[(question + 1)..]);
-    }
-
-    private static (string Host, string Port) HostAndPort(string hosts, string defaultPort)
-    {
-        var colon = hosts.LastIndexOf(':');
-        return colon > 0 && !hosts.EndsWith(']') ? (hosts[..colon], hosts[(colon + 1)..]) : (hosts, defaultPort);
-    }
-
-    private static void AddUser(Dictionary<string, string> settings, string? userInfo, string userKey, string passwordKey)
-    {
-        if (userInfo is null)
+        if (parts.Password is { } password)
         {
-            return;
-        }
-
-        var colon = userInfo.IndexOf(':', StringComparison.Ordinal);
-        settings[userKey] = Uri.UnescapeDataString(colon < 0 ? userInfo : userInfo[..colon]);
-        if (colon >= 0)
-        {
-            settings[passwordKey] = Uri.UnescapeDataString(userInfo[(colon + 1)..]);
+            settings[passwordKey] = password;
         }
     }
 
-    private static void AddQuery(Dictionary<string, string> settings, string query)
+    private static void AddQuery(Dictionary<string, string> settings, ConnectionUriParts parts)
     {
-        foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var (key, value) in parts.Query)
         {
-            var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            var key = Uri.UnescapeDataString(equals < 0 ? pair : pair[..equals]);
-            settings[key] = equals < 0 ? "true" : Uri.UnescapeDataString(pair[(equals + 1)..]);
+            settings[key] = value;
         }
     }
 }

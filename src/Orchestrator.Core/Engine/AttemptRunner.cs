@@ -19,6 +19,9 @@ public sealed record AttemptResult(
 {
     /// <summary>What the activity reported wrong without failing; each becomes an <c>anomaly</c> event.</summary>
     public IReadOnlyList<string> Anomalies { get; init; } = [];
+
+    /// <summary>Why a failure cannot succeed on retry, when the activity said so; null for any other end.</summary>
+    public string? Permanent { get; init; }
 }
 
 /// <summary>
@@ -96,7 +99,15 @@ public sealed partial class AttemptRunner(
         {
             result = new AttemptResult(AttemptOutcome.Cancelled, startedAt, time.GetUtcNow(), Error: "cancelled");
         }
-        catch (Exception e) when (e is ActivityFailedException or FormatException)
+        catch (PermanentActivityException e)
+        {
+            result = Failed(startedAt, e.Message) with { Permanent = e.Reason };
+        }
+        catch (FormatException e)
+        {
+            result = Failed(startedAt, e.Message) with { Permanent = "a value does not convert" };
+        }
+        catch (ActivityFailedException e)
         {
             result = Failed(startedAt, e.Message);
         }
@@ -113,6 +124,11 @@ public sealed partial class AttemptRunner(
         if (result.Outcome != AttemptOutcome.Succeeded)
         {
             taskLog.Log(LogLevel.Error, default, result.Error ?? "", null, static (s, _) => s);
+            if (result.Permanent is { } reason && !task.Retry.Covers(permanent: true))
+            {
+                taskLog.Log(LogLevel.Error, default, $"not retried: {reason}", null, static (s, _) => s);
+            }
+
             LogAttemptFailed(logger, task.Id, attempt, result.Outcome, result.Error);
         }
 

@@ -62,23 +62,30 @@ public sealed class CronSchedule
 
     /// <summary>
     /// The last occurrence at or before <paramref name="at"/>, not earlier than <paramref name="floor"/> (an occurrence).
-    /// Cron has no "previous"; this steps back in growing windows and walks forward.
+    /// Cron has no "previous": this looks back over windows that grow fourfold from one minute, so the work is
+    /// bounded by the gap between two ticks, not by the distance to <paramref name="floor"/>.
     /// </summary>
     public DateTimeOffset PreviousOrSame(DateTimeOffset at, DateTimeOffset floor)
     {
-        var window = TimeSpan.FromHours(1);
+        if (at <= floor)
+        {
+            return floor;
+        }
+
+        var window = TimeSpan.FromMinutes(1);
         while (true)
         {
             var from = at - window;
-            if (from <= floor)
+            var reachedFloor = from <= floor;
+            if (reachedFloor)
             {
-                from = floor.AddTicks(-1);
+                from = floor;
             }
 
             DateTimeOffset? best = null;
-            foreach (var occurrence in _expression.GetOccurrences(from, at, Zone, fromInclusive: false, toInclusive: true))
+            for (var tick = NextAfter(from); tick is { } t && t <= at; tick = NextAfter(t))
             {
-                best = occurrence;
+                best = t;
             }
 
             if (best is { } found)
@@ -86,7 +93,7 @@ public sealed class CronSchedule
                 return found;
             }
 
-            if (from < floor)
+            if (reachedFloor)
             {
                 return floor;
             }

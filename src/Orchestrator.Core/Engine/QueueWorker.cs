@@ -93,11 +93,13 @@ public sealed partial class QueueWorker(
             signal.Pulse();
         }
 
-        // The watchdog: at most once per heartbeat interval, not on every pass.
+        // The watchdog (dead nodes' leases, overdue runs): at most once per heartbeat interval, not on every pass.
         if (now >= _nextExpiryCheck)
         {
             _nextExpiryCheck = now + settings.HeartbeatInterval;
-            if (await queue.ExpireLeasesAsync(plans, now, CancellationToken.None).ConfigureAwait(false) > 0)
+            var ended = await queue.ExpireLeasesAsync(plans, now, CancellationToken.None).ConfigureAwait(false)
+                + await queue.StopOverdueRunsAsync(plans, now, CancellationToken.None).ConfigureAwait(false);
+            if (ended > 0)
             {
                 signal.Pulse();
             }

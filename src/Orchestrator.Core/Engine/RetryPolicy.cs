@@ -9,11 +9,15 @@ namespace Orchestrator.Engine;
 /// constant = <see cref="Delay"/>; exponential = Delay × 2^(n−1), capped by <see cref="MaxDelay"/>, minus up
 /// to 10 % jitter derived from the run, task and attempt (so the schedule is reproducible and never above the cap).
 /// </summary>
-public sealed record RetryPolicy(int Retries, TimeSpan Delay, RetryBackoff Backoff, TimeSpan MaxDelay)
+/// A failure the activity marked permanent (it cannot succeed on retry) is retried only with <see cref="RetryOn.Any"/>.
+public sealed record RetryPolicy(int Retries, TimeSpan Delay, RetryBackoff Backoff, TimeSpan MaxDelay, RetryOn On = RetryOn.Transient)
 {
     public const double MaxJitter = 0.10;
 
     public int MaxAttempts => Retries + 1;
+
+    /// <summary>Whether a failure of this kind is worth another attempt (when attempts remain).</summary>
+    public bool Covers(bool permanent) => !permanent || On == RetryOn.Any;
 
     public TimeSpan DelayAfter(int failedAttempt, string jitterKey)
     {

@@ -3,6 +3,13 @@ using Orchestrator.Storage;
 
 namespace Orchestrator.Engine;
 
+/// <summary>Why a run ends before its tasks do: a user cancelled it, or it passed its <c>runTimeout</c>.</summary>
+public enum RunStop
+{
+    Cancelled,
+    TimedOut,
+}
+
 /// <summary>
 /// The persisted state of one run — its record and task instances — with the state machine behind them.
 /// Each event (start, attempt started, attempt ended, retry due, finish) returns the <see cref="RunChanges"/> to
@@ -31,6 +38,15 @@ public sealed class RunProgress
     public IReadOnlyList<TaskInstanceRecord> Tasks => _tasks;
 
     public RunStateMachine Machine { get; }
+
+    /// <summary>When the run passes its <c>runTimeout</c>: its start plus the timeout; null without either.</summary>
+    public DateTimeOffset? Deadline => Run.StartedAt + _plan.Definition.RunTimeout;
+
+    /// <summary>
+    /// Why a stop requested at <paramref name="requestedAt"/> stops the run: a request at or after the deadline is
+    /// the run timeout (also when a user cancelled an overdue run), an earlier one a cancellation.
+    /// </summary>
+    public RunStop StopOf(DateTimeOffset requestedAt) => Deadline <= requestedAt ? RunStop.TimedOut : RunStop.Cancelled;
 
     /// <summary>A new run and its pending task instances, ready to be created in a store.</summary>
     public static (RunRecord Run, IReadOnlyList<TaskInstanceRecord> Tasks) New(WorkflowPlan plan, RunContext context, DateTimeOffset now)
@@ -75,11 +91,17 @@ public sealed class RunProgress
 
     /// <summary>
     /// Records how an attempt ended and what follows: outputs and branch skips on success; a retry or a failure
-    /// (with trigger-rule propagation) otherwise. With <paramref name="abortAs"/> the task ends in that state
-    /// without retry (run cancelled or timed out).
+    /// (with trigger-rule propagation) otherwise. With <paramref name="stop"/> the task ends without retry:
+    /// cancelled, or failed by the run timeout.
     /// </summary>
-    public RunChanges EndAttempt(int task, AttemptRecord attempt, AttemptResult result, DateTimeOffset now, TaskState? abortAs = null, string? abortReason = null)
+    public RunChanges EndAttempt(int task, AttemptRecord attempt, AttemptResult result, DateTimeOffset now, RunStop? stop = null)
     {
+        var (abortAs, abortReason) = stop switch
+        {
+            RunStop.Cancelled => ((TaskState?)TaskState.Cancelled, "cancelled"),
+            RunStop.TimedOut => (TaskState.Failed, "stopped: the run timed out"),
+            _ => (null, null),
+        };
         var taskPlan = _plan.Tasks[task];
         attempt = attempt with { EndedAt = result.EndedAt, Outcome = result.Outcome, Error = result.Error };
         IReadOnlyList<TaskTransition> transitions;
@@ -105,7 +127,7 @@ public sealed class RunProgress
             var error = result.Outcome == AttemptOutcome.Succeeded ? branchError : result.Error;
             attempt = attempt with { Outcome = result.Outcome == AttemptOutcome.Succeeded ? AttemptOutcome.Failed : result.Outcome, Error = error };
             _tasks[task] = _tasks[task] with { Error = error };
-            transitions = Machine.AttemptFailed(task, result.EndedAt, $"{Run.Id}/{taskPlan.Id}/{attempt.Number}");
+            transitions = Machine.AttemptFailed(task, result.EndedAt, $"{Run.Id}/{taskPlan.Id}/{attempt.Number}", result.Permanent is not null);
         }
 
         return Changes(transitions, now, attempt: attempt);
@@ -152,13 +174,18 @@ public sealed class RunProgress
 
     /// <summary>
     /// Ends the run: waiting tasks are cancelled when it was stopped; the state is the machine's outcome unless
-    /// <paramref name="stoppedAs"/> says otherwise (cancelled, or failed by the run timeout).
+    /// <paramref name="stop"/> says otherwise (cancelled, or failed by the run timeout).
     /// </summary>
-    public RunChanges Finish(DateTimeOffset now, RunState? stoppedAs = null, string? error = null)
+    public RunChanges Finish(DateTimeOffset now, RunStop? stop = null)
     {
-        var waiting = stoppedAs is null ? [] : Machine.CancelWaiting();
-        var state = stoppedAs ?? Machine.Outcome;
-        Run = Run with { State = state, EndedAt = now, Error = stoppedAs is null ? (state == RunState.Failed ? FirstError() : null) : error };
+        var waiting = stop is null ? [] : Machine.CancelWaiting();
+        var (state, error) = stop switch
+        {
+            RunStop.Cancelled => (RunState.Cancelled, "cancelled"),
+            RunStop.TimedOut => (RunState.Failed, $"run timed out after {Json.IsoDuration.Format(_plan.Definition.RunTimeout!.Value)}"),
+            _ => (Machine.Outcome, Machine.Outcome == RunState.Failed ? FirstError() : null),
+        };
+        Run = Run with { State = state, EndedAt = now, Error = error };
         return Changes(waiting, now, runChanged: true);
     }
 

@@ -103,12 +103,15 @@ public sealed class RunStateMachine
         return changes;
     }
 
-    /// <summary>A failed or timed-out attempt: up_for_retry while attempts remain (and <paramref name="retryable"/>), else failed.</summary>
-    public IReadOnlyList<TaskTransition> AttemptFailed(int task, DateTimeOffset now, string jitterKey, bool retryable = true)
+    /// <summary>
+    /// A failed or timed-out attempt: up_for_retry while attempts remain and the policy retries the failure (a
+    /// <paramref name="permanent"/> one only with <c>retryOn: any</c>), else failed.
+    /// </summary>
+    public IReadOnlyList<TaskTransition> AttemptFailed(int task, DateTimeOffset now, string jitterKey, bool permanent = false)
     {
         Require(task, TaskState.Running);
         var retry = _plan.Tasks[task].Retry;
-        if (retryable && _attempts[task] < _maxAttempts[task])
+        if (retry.Covers(permanent) && _attempts[task] < _maxAttempts[task])
         {
             var due = now + retry.DelayAfter(_attempts[task] - (_maxAttempts[task] - retry.MaxAttempts), jitterKey);
             return [Set(task, TaskState.UpForRetry, due)];

@@ -77,7 +77,7 @@ public sealed partial class WorkflowRunner(
             await SaveAsync(_progress.Start(startedAt), startedAt).ConfigureAwait(false);
             LogRunStarted(owner._logger, context.WorkflowId, context.RunId, plan.Tasks.Count);
 
-            var deadline = plan.Definition.RunTimeout is { } runTimeout ? startedAt + runTimeout : (DateTimeOffset?)null;
+            var deadline = _progress.Deadline;
             var cancelled = false;
             var timedOut = false;
 
@@ -118,15 +118,15 @@ public sealed partial class WorkflowRunner(
                 while (_completions.Reader.TryRead(out var completion))
                 {
                     _running--;
-                    var (abortAs, reason) = (cancelled, timedOut) switch
+                    RunStop? stopped = (cancelled, timedOut) switch
                     {
-                        (_, true) => ((TaskState?)TaskState.Failed, "stopped: the run timed out"),
-                        (true, _) => (TaskState.Cancelled, "cancelled"),
-                        _ => (null, null),
+                        (_, true) => RunStop.TimedOut,
+                        (true, _) => RunStop.Cancelled,
+                        _ => null,
                     };
                     var at = Time.GetUtcNow();
                     var attempt = _attempts[(completion.Task, completion.Attempt)];
-                    var changes = _progress.EndAttempt(completion.Task, attempt, completion.Result, at, abortAs, reason);
+                    var changes = _progress.EndAttempt(completion.Task, attempt, completion.Result, at, stopped);
                     _attempts[(completion.Task, completion.Attempt)] = changes.Attempts[0];
                     if (completion.Result.Outcome == AttemptOutcome.Succeeded && _progress.Machine.StateOf(completion.Task) == TaskState.Succeeded)
                     {
@@ -140,8 +140,8 @@ public sealed partial class WorkflowRunner(
             var endedAt = Time.GetUtcNow();
             var finish = (cancelled, timedOut) switch
             {
-                (_, true) => _progress.Finish(endedAt, RunState.Failed, $"run timed out after {Json.IsoDuration.Format(plan.Definition.RunTimeout!.Value)}"),
-                (true, _) => _progress.Finish(endedAt, RunState.Cancelled, "cancelled"),
+                (_, true) => _progress.Finish(endedAt, RunStop.TimedOut),
+                (true, _) => _progress.Finish(endedAt, RunStop.Cancelled),
                 _ => _progress.Finish(endedAt),
             };
             await SaveAsync(finish, endedAt).ConfigureAwait(false);

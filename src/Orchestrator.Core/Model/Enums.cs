@@ -27,6 +27,14 @@ public enum RetryBackoff
     [JsonStringEnumMemberName("exponential")] Exponential,
 }
 
+/// <summary>Which failures are retried: <c>transient</c> ones (not those an activity marks permanent), or <c>any</c>.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RetryOn>))]
+public enum RetryOn
+{
+    [JsonStringEnumMemberName("transient")] Transient,
+    [JsonStringEnumMemberName("any")] Any,
+}
+
 /// <summary>Events a run produces; alert rules subscribe to them.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<AlertEvent>))]
 public enum AlertEvent

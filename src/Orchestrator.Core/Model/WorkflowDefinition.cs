@@ -93,6 +93,9 @@ public sealed record TaskDefinition
     [Description("Upper bound of an exponential retry delay (ISO 8601 duration).")]
     public TimeSpan? MaxRetryDelay { get; init; }
 
+    [Description("Which failures are retried: transient (default; not those that cannot succeed on retry, such as an HTTP 404, a conversion error or an SQL syntax error) or any.")]
+    public RetryOn? RetryOn { get; init; }
+
     [Description("Per-attempt time limit (ISO 8601 duration); a timeout is a failed attempt.")]
     public TimeSpan? Timeout { get; init; }
 
@@ -123,6 +126,9 @@ public sealed record TaskDefaults
 
     [Description("Upper bound of an exponential retry delay (ISO 8601 duration).")]
     public TimeSpan? MaxRetryDelay { get; init; }
+
+    [Description("Which failures are retried: transient (default; not those that cannot succeed on retry, such as an HTTP 404, a conversion error or an SQL syntax error) or any.")]
+    public RetryOn? RetryOn { get; init; }
 
     [Description("Per-attempt time limit (ISO 8601 duration).")]
     public TimeSpan? Timeout { get; init; }

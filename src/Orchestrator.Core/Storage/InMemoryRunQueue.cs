@@ -15,7 +15,7 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
     private readonly List<Guid> _queuedRuns = [];
     private readonly LinkedList<(Guid Run, int Task)> _queuedTasks = new();
     private readonly Dictionary<(Guid Run, string Task), (ClaimedTask Claim, AttemptRecord Attempt)> _leases = [];
-    private readonly HashSet<Guid> _cancelling = [];
+    private readonly Dictionary<Guid, RunStop> _stopping = [];
     private readonly Dictionary<Guid, (RunRecord Run, IReadOnlyList<TaskInstanceRecord> Tasks)> _pending = [];
     private readonly Dictionary<(TriggerStream, string, int), SortedList<long, LaunchedRange>> _launched = [];
 
@@ -164,7 +164,7 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
             {
                 var next = node.Next;
                 var (runId, task) = node.Value;
-                if (_cancelling.Contains(runId))
+                if (_stopping.ContainsKey(runId))
                 {
                     // A run being cancelled starts nothing new; its waiting tasks end when its running ones do.
                 }
@@ -218,11 +218,11 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
 
         _leases.Remove((task.RunId, task.TaskId));
         var progress = _active[task.RunId];
-        var cancelling = _cancelling.Contains(task.RunId);
+        var stopping = _stopping.TryGetValue(task.RunId, out var stop) ? stop : (RunStop?)null;
         var index = IndexOf(progress, task.TaskId);
-        Apply(progress, released && !cancelling
+        Apply(progress, released && stopping is null
             ? progress.ReleaseAttempt(index, lease.Attempt, $"released: worker {task.Worker} shut down", now)
-            : progress.EndAttempt(index, lease.Attempt, result, now, cancelling ? TaskState.Cancelled : null, cancelling ? "cancelled" : null));
+            : progress.EndAttempt(index, lease.Attempt, result, now, stopping));
         FinishIfDone(progress, now);
         return true;
     }
@@ -239,7 +239,7 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
                     _leases[(task.RunId, task.TaskId)] = (lease.Claim with { LeaseExpiresAt = until }, lease.Attempt);
                 }
 
-                if (_cancelling.Contains(task.RunId))
+                if (_stopping.ContainsKey(task.RunId))
                 {
                     cancelled.Add(task);
                 }
@@ -276,7 +276,7 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
             {
                 _queuedRuns.Remove(runId);
                 var progress = new RunProgress(plans.Find(pending.Run.WorkflowId, pending.Run.WorkflowVersion)!, pending.Run, pending.Tasks);
-                Apply(progress, progress.Finish(now, RunState.Cancelled, "cancelled"));
+                Apply(progress, progress.Finish(now, RunStop.Cancelled));
                 return Task.FromResult(true);
             }
 
@@ -285,9 +285,24 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
                 return Task.FromResult(false);
             }
 
-            _cancelling.Add(runId);
+            _stopping.TryAdd(runId, active.StopOf(now));
             FinishIfDone(active, now);
             return Task.FromResult(true);
+        }
+    }
+
+    public Task<int> StopOverdueRunsAsync(IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var overdue = _active.Values.Where(p => p.Deadline <= now && !_stopping.ContainsKey(p.Run.Id)).ToList();
+            foreach (var progress in overdue)
+            {
+                _stopping.Add(progress.Run.Id, RunStop.TimedOut);
+                FinishIfDone(progress, now);
+            }
+
+            return Task.FromResult(overdue.Count);
         }
     }
 
@@ -359,15 +374,15 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
     private void FinishIfDone(RunProgress progress, DateTimeOffset now)
     {
         var running = progress.Tasks.Any(t => t.State == TaskState.Running);
-        var cancelling = _cancelling.Contains(progress.Run.Id);
-        if (running || (!progress.Machine.IsFinished && !cancelling))
+        var stopping = _stopping.TryGetValue(progress.Run.Id, out var stop) ? stop : (RunStop?)null;
+        if (running || (!progress.Machine.IsFinished && stopping is null))
         {
             return;
         }
 
-        Apply(progress, cancelling ? progress.Finish(now, RunState.Cancelled, "cancelled") : progress.Finish(now));
+        Apply(progress, progress.Finish(now, stopping));
         _active.Remove(progress.Run.Id);
-        _cancelling.Remove(progress.Run.Id);
+        _stopping.Remove(progress.Run.Id);
     }
 
     private void Apply(RunProgress progress, RunChanges changes)

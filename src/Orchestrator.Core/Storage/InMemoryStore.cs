@@ -14,6 +14,33 @@ public sealed class InMemoryStore : IWorkflowVersionStore, IRunStore, ITaskLogSt
     private readonly Dictionary<(Guid, string, int), AttemptRecord> _attempts = [];
     private readonly List<TaskLogLine> _logs = [];
     private readonly HashSet<string> _paused = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ScheduleProgress> _schedules = new(StringComparer.Ordinal);
+
+    public Task<ScheduleProgress> ScheduleProgressAsync(string workflowId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (!_schedules.TryGetValue(workflowId, out var progress))
+            {
+                _schedules[workflowId] = progress = new ScheduleProgress(now, null);
+            }
+
+            return Task.FromResult(progress);
+        }
+    }
+
+    public Task AdvanceScheduleCursorAsync(string workflowId, DateTimeOffset cursor, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_schedules.TryGetValue(workflowId, out var progress) && (progress.Cursor is null || progress.Cursor < cursor))
+            {
+                _schedules[workflowId] = progress with { Cursor = cursor };
+            }
+        }
+
+        return Task.CompletedTask;
+    }
 
     public Task<IReadOnlySet<string>> PausedAsync(CancellationToken cancellationToken)
     {

@@ -64,7 +64,11 @@ public sealed record AttemptRecord
 }
 
 /// <summary>A line of a task attempt's log.</summary>
-public sealed record TaskLogLine(Guid RunId, string TaskId, int Attempt, long Sequence, DateTimeOffset Timestamp, LogLevel Level, string Message);
+public sealed record TaskLogLine(Guid RunId, string TaskId, int Attempt, long Sequence, DateTimeOffset Timestamp, LogLevel Level, string Message)
+{
+    /// <summary>The line as text (alert messages, log downloads): ISO time, level, message.</summary>
+    public string ToText() => $"{Templates.TemplateScope.Iso(Timestamp)} {Level} {Message}";
+}
 
 /// <summary>
 /// State changes that belong together (a task's new state, the queuing of its downstream, an attempt, the run's

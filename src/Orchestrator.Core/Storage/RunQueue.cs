@@ -75,6 +75,12 @@ public interface IRunQueue
     /// <summary>Ends attempts whose lease expired as failed (retried by policy); returns how many.</summary>
     Task<int> ExpireLeasesAsync(IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stops the running runs past their <c>runTimeout</c> as a cancellation does (waiting tasks cancelled now,
+    /// running attempts when their worker next renews), but failed; returns how many.
+    /// </summary>
+    Task<int> StopOverdueRunsAsync(IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>Cancels a run: waiting tasks are cancelled now, running attempts when their worker next renews.</summary>
     Task<bool> CancelRunAsync(Guid runId, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken);
 

@@ -14,7 +14,7 @@ namespace Orchestrator.Persistence.Queue;
 /// the events of one run). Task state changes that follow from an event are computed by <see cref="RunProgress"/>
 /// from the run's rows, exactly as in the in-process runner.
 /// </summary>
-public sealed class EfRunQueue(
+public sealed partial class EfRunQueue(
     IDbContextFactory<OrchestratorDbContext> contexts,
     IQueueLocking locking,
     TimeProvider time,
@@ -356,41 +356,6 @@ public sealed class EfRunQueue(
         return recorded.Count(r => r);
     }
 
-    public async Task<bool> CancelRunAsync(Guid runId, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        RunRecord? run = null;
-        RunChanges? changes = null;
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
-        {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await locking.LockRunsAsync(db, [runId], cancellationToken).ConfigureAwait(false);
-            var entity = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false);
-            if (entity is null || entity.State.IsFinal() || plans.Find(entity.WorkflowId, entity.WorkflowVersion) is not { } plan)
-            {
-                return false;
-            }
-
-            entity.CancelRequestedAt = now;
-            var progress = await LoadAsync(db, plan, entity, cancellationToken).ConfigureAwait(false);
-            if (!progress.Tasks.Any(t => t.State == TaskState.Running))
-            {
-                changes = progress.Finish(now, RunState.Cancelled, "cancelled");
-                await WriteAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
-            }
-
-            run = progress.Run;
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        if (changes is not null)
-        {
-            RunChangeEvents.Publish(observer, run, changes, now);
-        }
-
-        return true;
-    }
-
     public async Task<bool> ClearAsync(Guid runId, IReadOnlyCollection<string> taskIds, bool downstream, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
     {
         RunRecord run;
@@ -492,7 +457,7 @@ public sealed class EfRunQueue(
                 }
 
                 var progress = new RunProgress(plan, RecordMapping.ToRecord(run), runRows.ConvertAll(RecordMapping.ToRecord));
-                var cancelling = run.CancelRequestedAt is not null;
+                var stopping = run.CancelRequestedAt is { } requestedAt ? progress.StopOf(requestedAt) : (RunStop?)null;
                 RunChanges? changes = null;
                 var anomalies = new List<(string TaskId, int Attempt, IReadOnlyList<string> Found)>();
                 foreach (var (completion, index) in group)
@@ -506,10 +471,9 @@ public sealed class EfRunQueue(
                         continue;
                     }
 
-                    var change = completion.Released && !cancelling
+                    var change = completion.Released && stopping is null
                         ? progress.ReleaseAttempt(plan.IndexOf[claim.TaskId], RecordMapping.ToRecord(attempt), $"released: worker {claim.Worker} shut down", now)
-                        : progress.EndAttempt(plan.IndexOf[claim.TaskId], RecordMapping.ToRecord(attempt), completion.Result, now,
-                            cancelling ? TaskState.Cancelled : null, cancelling ? "cancelled" : null);
+                        : progress.EndAttempt(plan.IndexOf[claim.TaskId], RecordMapping.ToRecord(attempt), completion.Result, now, stopping);
                     changes = changes is null ? change : Combine(changes, change);
                     results[index] = true;
                     if (completion.Result.Anomalies.Count > 0)
@@ -523,9 +487,9 @@ public sealed class EfRunQueue(
                     continue;
                 }
 
-                if (!progress.Tasks.Any(t => t.State == TaskState.Running) && (progress.Machine.IsFinished || cancelling))
+                if (!progress.Tasks.Any(t => t.State == TaskState.Running) && (progress.Machine.IsFinished || stopping is not null))
                 {
-                    changes = Combine(changes, cancelling ? progress.Finish(now, RunState.Cancelled, "cancelled") : progress.Finish(now));
+                    changes = Combine(changes, progress.Finish(now, stopping));
                 }
 
                 await WriteAsync(db, changes, now, loaded, cancellationToken).ConfigureAwait(false);

@@ -4,7 +4,7 @@ using Orchestrator.Storage;
 
 namespace Orchestrator.Persistence.Stores;
 
-/// <summary>Paused workflows, in the database so every node and every restart agree.</summary>
+/// <summary>Paused workflows and schedule progress, in the database so every node and every restart agree.</summary>
 public sealed class EfWorkflowStateStore(IDbContextFactory<OrchestratorDbContext> contexts) : IWorkflowStateStore
 {
     public async Task<IReadOnlySet<string>> PausedAsync(CancellationToken cancellationToken)
@@ -28,5 +28,43 @@ public sealed class EfWorkflowStateStore(IDbContextFactory<OrchestratorDbContext
         }
 
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<ScheduleProgress> ScheduleProgressAsync(string workflowId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        // Two nodes may see a new workflow at once: the row that lands first holds the first-seen instant.
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+            var row = await db.WorkflowStates.FirstOrDefaultAsync(w => w.WorkflowId == workflowId, cancellationToken).ConfigureAwait(false);
+            if (row is { FirstSeenAt: { } seen })
+            {
+                return new ScheduleProgress(seen, row.ScheduleCursor);
+            }
+
+            if (row is null)
+            {
+                db.WorkflowStates.Add(row = new WorkflowStateEntity { WorkflowId = workflowId });
+            }
+
+            row.FirstSeenAt = now;
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                return new ScheduleProgress(now, row.ScheduleCursor);
+            }
+            catch (DbUpdateException) when (attempt == 0)
+            {
+                // Another node inserted the row meanwhile: read it.
+            }
+        }
+    }
+
+    public async Task AdvanceScheduleCursorAsync(string workflowId, DateTimeOffset cursor, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await db.WorkflowStates
+            .Where(w => w.WorkflowId == workflowId && (w.ScheduleCursor == null || w.ScheduleCursor < cursor))
+            .ExecuteUpdateAsync(s => s.SetProperty(w => w.ScheduleCursor, cursor), cancellationToken).ConfigureAwait(false);
     }
 }

@@ -109,7 +109,7 @@ public sealed partial class AlertDispatcher(
         if (alert.RunId is { } runId && alert.TaskId is { } taskId)
         {
             var lines = await logs.TailAsync(runId, taskId, alert.Attempt, AlertComposer.LogLines, cancellationToken).ConfigureAwait(false);
-            tail = lines.Select(l => $"{Templates.TemplateScope.Iso(l.Timestamp)} {l.Level} {l.Message}").ToList();
+            tail = lines.Select(l => l.ToText()).ToList();
         }
 
         return new AlertMessage

@@ -53,7 +53,9 @@ public sealed partial class SlaMonitor(
             // Deadlines in (since, now]: intervals ending in (since - sla, now - sla], found from the cron directly
             // rather than walked from the schedule's start (a minutely schedule has half a million ticks a year).
             var after = since - sla;
-            while (DataIntervals.NextEndingAfter(definition, after) is { } interval && interval.End <= now - sla)
+            var firstSeen = (await states.ScheduleProgressAsync(entry.WorkflowId, now, cancellationToken).ConfigureAwait(false)).FirstSeen;
+            var timetable = Timetable.For(definition, firstSeen);
+            while (timetable?.NextEndingAfter(after) is { } interval && interval.End <= now - sla)
             {
                 after = interval.End;
                 var deadline = interval.End + sla;

@@ -13,10 +13,14 @@ public static class AlertEndpoints
     public static RouteGroupBuilder MapAlertEndpoints(this RouteGroupBuilder api)
     {
         var alerts = api.MapGroup("/alerts").WithTags("Alerts");
-        alerts.MapGet("/", ListAsync).WithSummary("Alerts, newest first, filtered by workflow, run, event, state and channel.");
-        alerts.MapGet("/{id:guid}", GetAsync).WithSummary("An alert with its delivery attempts and the repeats throttled into it.");
-        alerts.MapGet("/channels", Channels).WithSummary("The configured channels, their settings with secrets masked.");
-        alerts.MapPost("/channels/{channel}/test", TestAsync).RequireAuthorization(Security.ApiPolicies.Operator)
+        alerts.MapGet("/", ListAsync).WithName("listAlerts").WithSummary("Alerts, newest first, filtered by workflow, run, event, state and channel.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        alerts.MapGet("/{id:guid}", GetAsync).WithName("getAlert").WithSummary("An alert with its delivery attempts and the repeats throttled into it.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        alerts.MapGet("/channels", Channels).WithName("listAlertChannels").WithSummary("The configured channels, their settings with secrets masked.");
+        alerts.MapPost("/channels/{channel}/test", TestAsync).WithName("testAlertChannel")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status502BadGateway)
+            .RequireRole(Security.ApiPolicies.Operator)
             .WithSummary("Sends a test message to a channel (email:name or slack:name) and reports the outcome.");
         return api;
     }

@@ -66,12 +66,12 @@ public sealed record WorkflowDetailDto(WorkflowSummaryDto Workflow, WorkflowDefi
 public sealed record ValidationDto(bool Valid, IReadOnlyList<DiagnosticDto> Errors);
 
 /// <summary>Body of a trigger: params, and optionally the logical date.</summary>
-public sealed record TriggerRequest(Dictionary<string, JsonElement>? Params, DateTimeOffset? LogicalDate);
+public sealed record TriggerRequest(Dictionary<string, JsonElement>? Params = null, DateTimeOffset? LogicalDate = null);
 
 /// <summary>Tasks to clear; <c>downstream</c> (default true) clears everything after them too.</summary>
-public sealed record ClearRequest(IReadOnlyList<string> Tasks, bool? Downstream);
+public sealed record ClearRequest(IReadOnlyList<string> Tasks, bool? Downstream = null);
 
-public sealed record BackfillRequest(DateTimeOffset From, DateTimeOffset To, Dictionary<string, JsonElement>? Params);
+public sealed record BackfillRequest(DateTimeOffset From, DateTimeOffset To, Dictionary<string, JsonElement>? Params = null);
 
 public sealed record BackfillDto(IReadOnlyList<RunSummaryDto> Created, IReadOnlyList<DateTimeOffset> Skipped);
 

@@ -17,14 +17,14 @@ public static class CatalogEndpoints
             a.Type, a.Category, a.Description,
             JsonSerializer.SerializeToElement(a.InputSchema),
             JsonSerializer.SerializeToElement(a.OutputSchema))).ToList()))
-            .WithTags("Activities").WithSummary("Activity types with their input and output JSON Schemas.");
+            .WithName("listActivities").WithTags("Activities").WithSummary("Activity types with their input and output JSON Schemas.");
 
         api.MapGet("/connections", (Connections.ConnectionCatalog connections) => TypedResults.Ok(connections.All
                 .Select(c => new ConnectionDto(c.Name, c.Type, c.MaskedSettings.OrderBy(s => s.Key, StringComparer.Ordinal).ToDictionary(s => s.Key, s => s.Value)))
                 .ToList()))
-            .WithTags("Connections").WithSummary("The named connections of the server, secrets masked.");
+            .WithName("listConnections").WithTags("Connections").WithSummary("The named connections of the server, secrets masked.");
 
-        api.MapGet("/events", EventsAsync).WithTags("Runs")
+        api.MapGet("/events", EventsAsync).WithName("streamEvents").WithTags("Runs")
             .Produces<SseItem<RunEvent>>(StatusCodes.Status200OK, "text/event-stream")
             .WithSummary("Server-Sent Events of run and task state changes (add ?logs=true for task log lines).");
         return api;

@@ -13,16 +13,26 @@ public static class RunEndpoints
     public static RouteGroupBuilder MapRunEndpoints(this RouteGroupBuilder api)
     {
         var runs = api.MapGroup("/runs").WithTags("Runs");
-        runs.MapGet("/", ListAsync).WithSummary("Runs, newest first, filtered by workflow and state.");
-        runs.MapGet("/{id:guid}", GetAsync).WithSummary("A run with its task instances and attempts.");
-        runs.MapPost("/{id:guid}/cancel", CancelAsync).WithSummary("Cancels a run: waiting tasks at once, running attempts at their next heartbeat.")
-            .RequireAuthorization(Security.ApiPolicies.Operator);
-        runs.MapPost("/{id:guid}/clear", ClearAsync).RequireAuthorization(Security.ApiPolicies.Operator)
-            .WithSummary("Clears tasks (and by default their downstream) back to pending with fresh attempts; a finished run runs again.");
-        runs.MapPost("/{id:guid}/rerun-failed", RerunFailedAsync).RequireAuthorization(Security.ApiPolicies.Operator)
-            .WithSummary("Clears every failed and upstream_failed task and its downstream.");
-        runs.MapGet("/{id:guid}/tasks/{taskId}/logs", LogsAsync).WithSummary("A page of a task's log lines (all attempts, or one).");
-        runs.MapGet("/{id:guid}/tasks/{taskId}/logs/follow", Follow)
+        runs.MapGet("/", ListAsync).WithName("listRuns").WithSummary("Runs, newest first, filtered by workflow and state.")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
+        runs.MapGet("/{id:guid}", GetAsync).WithName("getRun").WithSummary("A run with its task instances and attempts.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        runs.MapPost("/{id:guid}/cancel", CancelAsync).WithName("cancelRun")
+            .WithSummary("Cancels a run: waiting tasks at once, running attempts at their next heartbeat.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).RequireRole(Security.ApiPolicies.Operator);
+        runs.MapPost("/{id:guid}/clear", ClearAsync).WithName("clearTasks")
+            .WithSummary("Clears tasks (and by default their downstream) back to pending with fresh attempts; a finished run runs again.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireRole(Security.ApiPolicies.Operator);
+        runs.MapPost("/{id:guid}/rerun-failed", RerunFailedAsync).WithName("rerunFailedTasks")
+            .WithSummary("Clears every failed and upstream_failed task and its downstream.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).RequireRole(Security.ApiPolicies.Operator);
+        runs.MapGet("/{id:guid}/tasks/{taskId}/logs", LogsAsync).WithName("getTaskLog").WithSummary("A page of a task's log lines (all attempts, or one).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        runs.MapGet("/{id:guid}/tasks/{taskId}/logs/download", DownloadAsync).WithName("downloadTaskLog")
+            .WithSummary("The task's whole log (every attempt) as a text/plain attachment.")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain").ProducesProblem(StatusCodes.Status404NotFound);
+        runs.MapGet("/{id:guid}/tasks/{taskId}/logs/follow", Follow).WithName("followTaskLog")
             .WithSummary("Server-Sent Events: the task's stored log lines after ?after=, then new lines as they are written, until the run ends.");
         return api;
     }
@@ -150,6 +160,43 @@ public static class RunEndpoints
         }
 
         return TypedResults.ServerSentEvents(Stream(context.RequestAborted).UntilStopping(lifetime.ApplicationStopping, context.RequestAborted));
+    }
+
+    private static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> DownloadAsync(
+        Guid id, string taskId, IRunStore runs, ITaskLogStore logs, CancellationToken ct)
+    {
+        if (await runs.GetDetailsAsync(id, ct) is not { } details || details.Tasks.All(t => t.TaskId != taskId))
+        {
+            return Problems.NotFound($"run {id} has no task {taskId}");
+        }
+
+        // Written page by page as read: a long log is never held whole in memory.
+        return TypedResults.Stream(async body =>
+        {
+            await using var writer = new StreamWriter(body, new System.Text.UTF8Encoding(false));
+            int? attempt = null;
+            for (long after = 0; ;)
+            {
+                var page = await logs.ReadAsync(id, taskId, null, after, 5000, ct);
+                foreach (var line in page)
+                {
+                    if (line.Attempt != attempt)
+                    {
+                        attempt = line.Attempt;
+                        await writer.WriteLineAsync($"--- attempt {attempt} ---");
+                    }
+
+                    await writer.WriteLineAsync(line.ToText());
+                }
+
+                if (page.Count == 0)
+                {
+                    break;
+                }
+
+                after = page[^1].Sequence;
+            }
+        }, "text/plain; charset=utf-8", $"{details.Run.WorkflowId}-{id}-{taskId}.log");
     }
 
     private static LogLineDto ToDto(TaskLogLine l) => new(l.Attempt, l.Sequence, l.Timestamp, l.Level.ToString(), l.Message);

@@ -12,7 +12,8 @@ public static class ScheduleEndpoints
 
     public static RouteGroupBuilder MapScheduleEndpoints(this RouteGroupBuilder api)
     {
-        api.MapPost("/schedules/preview", Preview).WithTags("Schedules")
+        api.MapPost("/schedules/preview", Preview).WithName("previewSchedule").WithTags("Schedules")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("The next fire times of a schedule (cron string or object) and the data intervals they close.");
         return api;
     }
@@ -35,22 +36,19 @@ public static class ScheduleEndpoints
             return Problems.Unprocessable(error, "invalid-schedule");
         }
 
-        // The scheduler's own computation, over a workflow that has only this schedule.
+        // The scheduler's own computation, over a workflow that has only this schedule. Without start these are the
+        // cron's intervals, as for a workflow the server already knows (a new one starts at the first whole interval).
         var workflow = new WorkflowDefinition { Id = "preview", Schedule = schedule, Tasks = [] };
-        var intervals = new List<IntervalDto>();
         var after = body.After ?? time.GetUtcNow();
-        while (intervals.Count < count && DataIntervals.NextEndingAfter(workflow, after) is { } next)
-        {
-            intervals.Add(new IntervalDto(next.Start, next.End));
-            after = next.End;
-        }
+        var intervals = Timetable.For(workflow, DateTimeOffset.UnixEpoch)?.EndingBetween(after, DateTimeOffset.MaxValue).Take(count)
+            .Select(i => new IntervalDto(i.Start, i.End)).ToList() ?? [];
 
         return TypedResults.Ok(new SchedulePreviewDto(intervals.ConvertAll(i => i.End), intervals));
     }
 }
 
 /// <summary>A schedule to preview: <c>count</c> fire times (default 10, at most 50) after <c>after</c> (default now).</summary>
-public sealed record SchedulePreviewRequest(ScheduleDefinition? Schedule, int? Count, DateTimeOffset? After);
+public sealed record SchedulePreviewRequest(ScheduleDefinition? Schedule, int? Count = null, DateTimeOffset? After = null);
 
 /// <summary>The fire times, and for each the data interval whose run it creates (logical date = start).</summary>
 public sealed record SchedulePreviewDto(IReadOnlyList<DateTimeOffset> FireTimes, IReadOnlyList<IntervalDto> Intervals);

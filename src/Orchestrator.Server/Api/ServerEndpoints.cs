@@ -15,7 +15,7 @@ public static class ServerEndpoints
     public static RouteGroupBuilder MapServerEndpoints(this RouteGroupBuilder api)
     {
         // Open to every caller: a browser learns here whether it must ask for a key, and whether the key it holds is valid.
-        api.MapGet("/server", Describe).AllowAnonymous().WithTags("Server")
+        api.MapGet("/server", Describe).AllowAnonymous().WithName("getServer").WithTags("Server")
             .WithSummary("This node's name and version, the database, whether keys are required, and the caller's role (null without a valid key).");
         return api;
     }

@@ -14,20 +14,34 @@ public static class WorkflowEndpoints
     public static RouteGroupBuilder MapWorkflowEndpoints(this RouteGroupBuilder api)
     {
         var workflows = api.MapGroup("/workflows").WithTags("Workflows");
-        workflows.MapGet("/", ListAsync).WithSummary("Workflows with schedule, paused, next run and last run.");
-        workflows.MapGet("/{id}", GetAsync).WithSummary("A workflow with its definition, versions and validation errors.");
-        workflows.MapPut("/{id}", SaveAsync).WithSummary("Validates a definition and writes workflows/<id>.json.").Accepts<object>("application/json")
-            .RequireAuthorization(Security.ApiPolicies.Editor);
+        workflows.MapGet("/", ListAsync).WithName("listWorkflows").WithSummary("Workflows with schedule, paused, next run, last run and newest runs.");
+        workflows.MapGet("/{id}", GetAsync).WithName("getWorkflow").WithSummary("A workflow with its definition, versions and validation errors.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        // The body is read as text so that errors are located in it; the document still types it as a definition.
+        workflows.MapPut("/{id}", SaveAsync).WithName("saveWorkflow").WithSummary("Validates a definition and writes workflows/<id>.json.")
+            .Accepts<WorkflowDefinition>("application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .RequireRole(Security.ApiPolicies.Editor);
         workflows.MapPost("/{id}/pause", (string id, IWorkflowStateStore states, WorkflowCatalog catalog, WorkflowScheduler scheduler, Triggers.TriggerService triggers, CancellationToken ct)
-            => SetPausedAsync(id, true, states, catalog, scheduler, triggers, ct)).WithSummary("Stops scheduling new runs and consuming the workflow's triggers.")
-            .RequireAuthorization(Security.ApiPolicies.Operator);
+            => SetPausedAsync(id, true, states, catalog, scheduler, triggers, ct)).WithName("pauseWorkflow")
+            .WithSummary("Stops scheduling new runs and consuming the workflow's triggers.")
+            .ProducesProblem(StatusCodes.Status404NotFound).RequireRole(Security.ApiPolicies.Operator);
         workflows.MapPost("/{id}/unpause", (string id, IWorkflowStateStore states, WorkflowCatalog catalog, WorkflowScheduler scheduler, Triggers.TriggerService triggers, CancellationToken ct)
-            => SetPausedAsync(id, false, states, catalog, scheduler, triggers, ct)).WithSummary("Resumes scheduling (catching up if the workflow says so).")
-            .RequireAuthorization(Security.ApiPolicies.Operator);
-        workflows.MapGet("/{id}/triggers", Triggers).WithSummary("The workflow's triggers as this node runs them: running, consuming, last error.");
-        workflows.MapPost("/{id}/runs", TriggerAsync).WithSummary("Triggers a manual run with params.").RequireAuthorization(Security.ApiPolicies.Operator);
-        workflows.MapPost("/{id}/backfill", BackfillAsync).WithSummary("Creates one run per data interval between from and to.").RequireAuthorization(Security.ApiPolicies.Operator);
-        api.MapPost("/validate", ValidateAsync).WithTags("Workflows").WithSummary("Validates a definition; returns located errors.").Accepts<object>("application/json");
+            => SetPausedAsync(id, false, states, catalog, scheduler, triggers, ct)).WithName("unpauseWorkflow")
+            .WithSummary("Resumes scheduling (catching up if the workflow says so).")
+            .ProducesProblem(StatusCodes.Status404NotFound).RequireRole(Security.ApiPolicies.Operator);
+        workflows.MapGet("/{id}/triggers", Triggers).WithName("listWorkflowTriggers")
+            .WithSummary("The workflow's triggers as this node runs them: running, consuming, last error.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        workflows.MapPost("/{id}/runs", TriggerAsync).WithName("triggerRun").WithSummary("Triggers a manual run with params.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireRole(Security.ApiPolicies.Operator);
+        workflows.MapPost("/{id}/backfill", BackfillAsync).WithName("backfillWorkflow").WithSummary("Creates one run per data interval between from and to.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireRole(Security.ApiPolicies.Operator);
+        api.MapPost("/validate", ValidateAsync).WithName("validateWorkflow").WithTags("Workflows").WithSummary("Validates a definition; returns located errors.")
+            .Accepts<WorkflowDefinition>("application/json");
         return api;
     }
 
@@ -147,7 +161,7 @@ public static class WorkflowEndpoints
     }
 
     private static async Task<Results<Ok<BackfillDto>, ProblemHttpResult>> BackfillAsync(
-        string id, BackfillRequest body, WorkflowCatalog catalog, RunLauncher launcher, CancellationToken ct)
+        string id, BackfillRequest body, WorkflowCatalog catalog, RunLauncher launcher, Microsoft.Extensions.Options.IOptions<SchedulerOptions> options, CancellationToken ct)
     {
         if (catalog.Find(id)?.Plan is not { } plan)
         {
@@ -164,10 +178,17 @@ public static class WorkflowEndpoints
             return Problems.BadRequest("'to' must be after 'from'", "invalid-range");
         }
 
+        // Counted before anything is created, and never more than one past the limit is produced.
+        var limit = options.Value.MaxBackfillIntervals;
+        var intervals = Engine.Timetable.For(plan.Definition, body.From)?.StartingBetween(body.From, body.To).Take(limit + 1).ToList() ?? [];
+        if (intervals.Count > limit)
+        {
+            return Problems.BadRequest(
+                $"[{body.From:O}, {body.To:O}) holds more than {limit} intervals of '{id}'; backfill it in smaller ranges", "too-many-intervals");
+        }
+
         var created = new List<RunSummaryDto>();
         var skipped = new List<DateTimeOffset>();
-        var intervals = Engine.DataIntervals.EndingBetween(plan.Definition, DateTimeOffset.MinValue, body.To)
-            .Where(i => i.Start >= body.From && i.Start < body.To);
         foreach (var interval in intervals)
         {
             var result = await launcher.LaunchAsync(id, RunKind.Backfill, interval.Start, body.Params, ct);

@@ -16,10 +16,15 @@ public static class WorkflowHistoryEndpoints
     public static RouteGroupBuilder MapWorkflowHistoryEndpoints(this RouteGroupBuilder api)
     {
         var workflows = api.MapGroup("/workflows").WithTags("Workflows");
-        workflows.MapGet("/{id}/grid", GridAsync)
-            .WithSummary("The newest runs (columns) by task (rows): each task instance's state, attempts and times, in two queries.");
-        workflows.MapGet("/{id}/versions", VersionsAsync).WithSummary("The workflow's versions, newest first, and which one is active.");
-        workflows.MapGet("/{id}/versions/{version}", VersionAsync).WithSummary("One version's definition as it was stored.");
+        workflows.MapGet("/{id}/grid", GridAsync).WithName("getWorkflowGrid")
+            .WithSummary("The newest runs (columns) by task (rows): each task instance's state, attempts and times, in two queries.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status404NotFound);
+        workflows.MapGet("/{id}/versions", VersionsAsync).WithName("listWorkflowVersions")
+            .WithSummary("The workflow's versions, newest first, and which one is active.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        workflows.MapGet("/{id}/versions/{version}", VersionAsync).WithName("getWorkflowVersion")
+            .WithSummary("One version's definition as it was stored.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 

@@ -55,6 +55,7 @@ public static class OrchestratorHost
         configure?.Invoke(builder);
         builder.Services.AddDatabase(builder.Configuration);
         builder.Services.AddApiKeys();
+        builder.Services.AddWebUi();
         var app = builder.Build();
 
         // Fail at start, naming the entry, rather than at the first task that needs a connection.
@@ -79,6 +80,7 @@ public static class OrchestratorHost
         }
 
         app.MapOrchestrator();
+        app.MapWebUi();
         return app;
     }
 
@@ -144,13 +146,17 @@ public static class OrchestratorHost
         services.AddHostedService<Alerts.SlaMonitorService>();
 
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = false);
+        services.AddOptions<SchedulerOptions>().BindConfiguration(SchedulerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ScheduleCatchup>();
         services.AddSingleton<WorkflowScheduler>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkflowScheduler>());
 
         services.AddProblemDetails();
-        services.AddOpenApi("v1");
+        services.AddOrchestratorOpenApi();
         services.ConfigureHttpJsonOptions(o =>
         {
+            // Numbers are numbers: "5" is not an integer, and the OpenAPI document types integers as integer only.
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             o.SerializerOptions.Converters.Add(new Json.IsoDurationConverter());
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
         });
@@ -265,14 +271,15 @@ public static class OrchestratorHost
         app.UseAuthentication();
         app.UseAuthorization();
 
-        var api = app.MapGroup("/api/v1").RequireAuthorization(Security.ApiPolicies.Viewer);
+        var api = app.MapGroup("/api/v1").RequireAuthorization(Security.ApiPolicies.Viewer).ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapWorkflowEndpoints();
         api.MapWorkflowHistoryEndpoints();
         api.MapScheduleEndpoints();
-        api.MapServerEndpoints();
+        api.MapInvalidFileEndpoints();
         api.MapRunEndpoints();
         api.MapCatalogEndpoints();
         api.MapAlertEndpoints();
+        app.MapGroup("/api/v1").MapServerEndpoints();
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/api", o => o.WithTitle("Orchestrator API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));

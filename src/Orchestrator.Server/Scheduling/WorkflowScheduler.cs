@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Threading.Channels;
+using Microsoft.Extensions.Options;
 using Orchestrator.Engine;
 using Orchestrator.Model;
-using Orchestrator.Server.Execution;
+using Orchestrator.Server.Observability;
 using Orchestrator.Server.Workflows;
 using Orchestrator.Storage;
 using Quartz;
@@ -11,16 +13,18 @@ namespace Orchestrator.Server.Scheduling;
 
 /// <summary>
 /// Keeps one Quartz trigger per scheduled, active, unpaused workflow, at the end of its next data interval.
-/// On start and whenever a workflow changes or is unpaused it first catches up: with <c>catchup: true</c> one run
-/// per missed interval since the last scheduled run (or since <c>start</c>), otherwise only the latest missed one.
-/// Runs beyond <c>maxActiveRuns</c> wait queued.
+/// On start, when a workflow changes or is unpaused and whenever its trigger fires, it first catches up from the
+/// workflow's cursor (<see cref="ScheduleCatchup"/>). A sweep re-arms triggers that are missing or overdue — a
+/// firing that failed while the database was away — and continues catch-ups left for a later batch, which also
+/// resume as soon as a run of the workflow ends on this node.
 /// </summary>
 public sealed partial class WorkflowScheduler(
     WorkflowCatalog catalog,
-    RunLauncher launcher,
-    IRunStore runs,
+    ScheduleCatchup catchup,
     IWorkflowStateStore states,
     ISchedulerFactory schedulers,
+    RunEventHub events,
+    IOptions<SchedulerOptions> options,
     TimeProvider time,
     ILogger<WorkflowScheduler> logger) : BackgroundService
 {
@@ -28,24 +32,35 @@ public sealed partial class WorkflowScheduler(
     private readonly Channel<string> _changed = Channel.CreateUnbounded<string>();
     private readonly SemaphoreSlim _gate = new(1, 1);
 
+    /// <summary>Workflows whose catch-up is not complete or whose last rescheduling failed.</summary>
+    private readonly ConcurrentDictionary<string, byte> _pending = new(StringComparer.Ordinal);
+
+    /// <summary>Workflows whose schedule is over: nothing to arm until they change.</summary>
+    private readonly ConcurrentDictionary<string, byte> _ended = new(StringComparer.Ordinal);
+
     /// <summary>True once every workflow of the folder has been scheduled (readiness).</summary>
     public bool Started { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         catalog.Changed += OnChanged;
+        using var subscription = events.Subscribe();
         try
         {
             foreach (var entry in catalog.Workflows)
             {
-                await RescheduleAsync(entry.WorkflowId, stoppingToken).ConfigureAwait(false);
+                await TryRescheduleAsync(entry.WorkflowId, null, stoppingToken).ConfigureAwait(false);
             }
 
             Started = true;
+            var sweep = SweepAsync(stoppingToken);
+            var runEnds = WakeOnRunEndsAsync(subscription, stoppingToken);
             await foreach (var workflowId in _changed.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
-                await RescheduleAsync(workflowId, stoppingToken).ConfigureAwait(false);
+                await TryRescheduleAsync(workflowId, null, stoppingToken).ConfigureAwait(false);
             }
+
+            await Task.WhenAll(sweep, runEnds).ConfigureAwait(false);
         }
         finally
         {
@@ -53,7 +68,11 @@ public sealed partial class WorkflowScheduler(
         }
     }
 
-    public void OnChanged(string workflowId) => _changed.Writer.TryWrite(workflowId);
+    public void OnChanged(string workflowId)
+    {
+        _ended.TryRemove(workflowId, out _);
+        _changed.Writer.TryWrite(workflowId);
+    }
 
     /// <summary>The next fire time of a workflow, or null when it has none (manual, paused, inactive, ended).</summary>
     public async Task<DateTimeOffset?> NextFireAsync(string workflowId, CancellationToken cancellationToken)
@@ -64,14 +83,33 @@ public sealed partial class WorkflowScheduler(
     }
 
     /// <summary>Catches up missed intervals, then arms the trigger of the next one (or removes it).</summary>
-    public async Task RescheduleAsync(string workflowId, CancellationToken cancellationToken)
+    public Task RescheduleAsync(string workflowId, CancellationToken cancellationToken) => RescheduleAsync(workflowId, null, cancellationToken);
+
+    /// <summary>As <see cref="RescheduleAsync(string, CancellationToken)"/>; a failure is logged and left to the sweep.</summary>
+    public async Task TryRescheduleAsync(string workflowId, DateTimeOffset? firedAt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RescheduleAsync(workflowId, firedAt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogRescheduleFailed(logger, workflowId, e);
+        }
+    }
+
+    private async Task RescheduleAsync(string workflowId, DateTimeOffset? firedAt, CancellationToken cancellationToken)
     {
         // One at a time: the start-up pass, changes, pause and unpause otherwise race, and a reschedule that read
         // "not paused" could arm a trigger after a pause had removed it.
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await RescheduleOneAsync(workflowId, cancellationToken).ConfigureAwait(false);
+            _pending[workflowId] = 0;
+            if (await RescheduleOneAsync(workflowId, firedAt, cancellationToken).ConfigureAwait(false))
+            {
+                _pending.TryRemove(workflowId, out _);
+            }
         }
         finally
         {
@@ -79,38 +117,42 @@ public sealed partial class WorkflowScheduler(
         }
     }
 
-    private async Task RescheduleOneAsync(string workflowId, CancellationToken cancellationToken)
+    /// <summary>True when the workflow is caught up and armed (or needs no trigger).</summary>
+    private async Task<bool> RescheduleOneAsync(string workflowId, DateTimeOffset? firedAt, CancellationToken cancellationToken)
     {
         var entry = catalog.Find(workflowId);
         var paused = (await states.PausedAsync(cancellationToken).ConfigureAwait(false)).Contains(workflowId);
-        if (entry?.Plan?.Definition.Schedule is not { } schedule || !entry.Active || paused)
+        if (entry is not { Active: true, Plan: { Definition.Schedule: not null } plan } || paused)
         {
             await UnscheduleAsync(workflowId, cancellationToken).ConfigureAwait(false);
-            return;
+            return true;
         }
 
-        var definition = entry.Plan.Definition;
+        // One clock read per arming: the intervals caught up and the one armed are cut at the same instant, so an
+        // interval that ends in between is neither skipped nor run twice. A trigger is never handled before its time.
         var now = time.GetUtcNow();
-        var last = await LastScheduledIntervalEndAsync(workflowId, cancellationToken).ConfigureAwait(false);
-        var missed = DataIntervals.EndingBetween(definition, last ?? DateTimeOffset.MinValue, now).ToList();
-        var toLaunch = schedule.Catchup ? missed : missed.TakeLast(1).ToList();
-        foreach (var interval in toLaunch)
+        if (firedAt > now)
         {
-            await launcher.LaunchAsync(workflowId, RunKind.Scheduled, interval.Start, null, cancellationToken).ConfigureAwait(false);
+            now = firedAt.Value;
         }
 
-        await ArmNextAsync(workflowId, cancellationToken).ConfigureAwait(false);
+        var progress = await states.ScheduleProgressAsync(workflowId, now, cancellationToken).ConfigureAwait(false);
+        if (Timetable.For(plan.Definition, progress.FirstSeen) is not { } timetable)
+        {
+            await UnscheduleAsync(workflowId, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        var caughtUp = await catchup.CatchUpAsync(plan, timetable, progress, now, cancellationToken).ConfigureAwait(false);
+        await ArmAsync(workflowId, timetable.NextEndingAfter(now), cancellationToken).ConfigureAwait(false);
+        return caughtUp;
     }
 
-    /// <summary>Arms the trigger at the end of the next interval that has not ended yet.</summary>
-    public async Task ArmNextAsync(string workflowId, CancellationToken cancellationToken)
+    private async Task ArmAsync(string workflowId, DataInterval? next, CancellationToken cancellationToken)
     {
-        var entry = catalog.Find(workflowId);
-        var paused = (await states.PausedAsync(cancellationToken).ConfigureAwait(false)).Contains(workflowId);
-        if (entry is not { Active: true, Plan: { } plan } || paused
-            || DataIntervals.NextEndingAfter(plan.Definition, time.GetUtcNow()) is not { } next)
+        if (next is not { } interval)
         {
-            // Paused, deactivated or past its end since the last firing: nothing more to arm.
+            _ended[workflowId] = 0;
             await UnscheduleAsync(workflowId, cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -124,12 +166,12 @@ public sealed partial class WorkflowScheduler(
             .WithIdentity(workflowId, Group)
             .ForJob(job)
             .UsingJobData(ScheduledRunJob.WorkflowKey, workflowId)
-            .UsingJobData(ScheduledRunJob.LogicalDateKey, next.Start.ToString("O", CultureInfo.InvariantCulture))
-            .StartAt(next.End)
+            .UsingJobData(ScheduledRunJob.LogicalDateKey, interval.Start.ToString("O", CultureInfo.InvariantCulture))
+            .StartAt(interval.End)
             .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
             .Build();
         await scheduler.ScheduleJob(job, [trigger], ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
-        LogArmed(logger, workflowId, next.Start, next.End);
+        LogArmed(logger, workflowId, interval.Start, interval.End);
     }
 
     private async Task UnscheduleAsync(string workflowId, CancellationToken cancellationToken)
@@ -138,12 +180,53 @@ public sealed partial class WorkflowScheduler(
         await scheduler.DeleteJob(new JobKey(workflowId, Group), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<DateTimeOffset?> LastScheduledIntervalEndAsync(string workflowId, CancellationToken cancellationToken)
+    private async Task SweepAsync(CancellationToken stoppingToken)
     {
-        var recent = await runs.ListAsync(new RunFilter(workflowId), new Page(0, 500), cancellationToken).ConfigureAwait(false);
-        return recent.Where(r => r.Kind is RunKind.Scheduled).Select(r => (DateTimeOffset?)r.DataIntervalEnd).Max();
+        var interval = options.Value.SweepInterval;
+        using var timer = new PeriodicTimer(interval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                var paused = await states.PausedAsync(stoppingToken).ConfigureAwait(false);
+                var overdue = time.GetUtcNow() - interval;
+                foreach (var entry in catalog.Workflows)
+                {
+                    if (entry is not { Active: true, Plan.Definition.Schedule: not null } || paused.Contains(entry.WorkflowId) || _ended.ContainsKey(entry.WorkflowId))
+                    {
+                        continue;
+                    }
+
+                    if (_pending.ContainsKey(entry.WorkflowId) || await NextFireAsync(entry.WorkflowId, stoppingToken).ConfigureAwait(false) is not { } next || next < overdue)
+                    {
+                        _changed.Writer.TryWrite(entry.WorkflowId);
+                    }
+                }
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogSweepFailed(logger, e.Message);
+            }
+        }
+    }
+
+    private async Task WakeOnRunEndsAsync(RunEventHub.Subscription subscription, CancellationToken stoppingToken)
+    {
+        await foreach (var e in subscription.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        {
+            if (e is RunStateChanged { WorkflowId: var workflowId } changed && changed.State.IsFinal() && _pending.ContainsKey(workflowId))
+            {
+                _changed.Writer.TryWrite(workflowId);
+            }
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Workflow {WorkflowId}: next scheduled run for {LogicalDate:O} fires at {FireAt:O}")]
     private static partial void LogArmed(ILogger logger, string workflowId, DateTimeOffset logicalDate, DateTimeOffset fireAt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Workflow {WorkflowId}: scheduling failed; retried at the next sweep")]
+    private static partial void LogRescheduleFailed(ILogger logger, string workflowId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule sweep failed ({Error}); retried at the next one")]
+    private static partial void LogSweepFailed(ILogger logger, string error);
 }

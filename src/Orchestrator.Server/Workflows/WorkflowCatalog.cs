@@ -250,7 +250,9 @@ public sealed partial class WorkflowCatalog(
         }
     }
 
-    private string Relative(string file) => Path.GetRelativePath(Environment.CurrentDirectory, file);
+    // Errors and logs name a file from the workflows folder's name down ("workflows/etl.json"), the same on every node
+    // and in the API whatever the server's working directory, and never with the machine's absolute path.
+    private string Relative(string file) => Path.GetRelativePath(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Directory)) ?? "/", file);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Workflow {WorkflowId} version {Version} loaded from {File}")]
     private static partial void LogLoaded(ILogger logger, string workflowId, string version, string file);

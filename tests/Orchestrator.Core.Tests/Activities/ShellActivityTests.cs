@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Orchestrator.Activities;
 using Orchestrator.Activities.Core;
 using Orchestrator.Core.Tests.Support;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Core.Tests.Activities;
 
@@ -144,29 +145,39 @@ public sealed class ShellActivityTests : IDisposable
         var attempt = _harness.RunAsync<ShellActivity>(Sh("sleep 300 & echo child $!; wait"), cancellation.Token);
         var line = await childStarted.WaitAsync(Patience);
         var childPid = int.Parse(line.Message["child ".Length..], CultureInfo.InvariantCulture);
-        Assert.True(IsAlive(childPid), "the child process runs before the cancellation");
+        Assert.True(ProcessExit.IsAlive(childPid), "the child process runs before the cancellation");
 
         await cancellation.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => attempt.WaitAsync(Patience));
         // SIGKILL is delivered asynchronously to the grandchild; wait (bounded) for the kernel to finish it.
-        Assert.True(SpinWait.SpinUntil(() => !IsAlive(childPid), TimeSpan.FromSeconds(5)), $"process {childPid} survived the cancellation");
+        Assert.True(SpinWait.SpinUntil(() => !ProcessExit.IsAlive(childPid), TimeSpan.FromSeconds(5)), $"process {childPid} survived the cancellation");
     }
 
-    /// <summary>Alive means present in /proc and not a zombie: an orphan's zombie waits for init to reap it.</summary>
-    private static bool IsAlive(int pid)
+    [Fact]
+    public async Task Execute_KillsADescendantThatLeftTheProcessTree_WhenCancelled()
     {
-        string stat;
-        try
-        {
-            stat = File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return false;
-        }
+        using var cancellation = new CancellationTokenSource();
+        var childStarted = _harness.Logger.WaitForLineAsync("child ");
 
-        var state = stat[stat.LastIndexOf(')') + 2];
-        return state is not ('Z' or 'X');
+        // The subshell exits at once: its sleep is an orphan, no longer in the program's process tree.
+        var attempt = _harness.RunAsync<ShellActivity>(Sh("(sleep 300 >/dev/null 2>&1 & echo child $!); sleep 300"), cancellation.Token);
+        var childPid = int.Parse((await childStarted.WaitAsync(Patience)).Message["child ".Length..], CultureInfo.InvariantCulture);
+        Assert.True(ProcessExit.IsAlive(childPid), "the orphan runs before the cancellation");
+
+        await cancellation.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => attempt.WaitAsync(Patience));
+        Assert.True(SpinWait.SpinUntil(() => !ProcessExit.IsAlive(childPid), TimeSpan.FromSeconds(5)), $"process {childPid} survived the cancellation");
+    }
+
+    [Fact]
+    public async Task Execute_KillsWhatTheProgramLeftRunning_WhenTheProgramExits()
+    {
+        await _harness.RunAsync<ShellActivity>(Sh("sleep 300 >/dev/null 2>&1 & echo child $!"));
+
+        var line = Assert.Single(_harness.Logger.Lines, l => l.Message.StartsWith("child ", StringComparison.Ordinal));
+        var childPid = int.Parse(line.Message["child ".Length..], CultureInfo.InvariantCulture);
+        Assert.True(SpinWait.SpinUntil(() => !ProcessExit.IsAlive(childPid), TimeSpan.FromSeconds(5)), $"process {childPid} outlived its attempt");
     }
 }

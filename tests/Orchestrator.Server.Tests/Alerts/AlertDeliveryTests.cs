@@ -24,7 +24,7 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
 
         // The reference workflow as shipped, but started by hand only (its hourly schedule would add a run of its
         // own at start) and without retries (the warehouse stays down; three retries would only be slower).
-        var workflow = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "workflows", "transactions-etl.json")))!.AsObject();
+        var workflow = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Repository.Root, "workflows", "transactions-etl.json")))!.AsObject();
         workflow.Remove("schedule");
         workflow.Remove("sla");
         workflow["defaults"]!["retries"] = 0;
@@ -37,17 +37,6 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
         await _inbox.DisposeAsync();
         await _slack.DisposeAsync();
         Directory.Delete(_root, recursive: true);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Orchestrator.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("Orchestrator.sln not found above the test binaries");
     }
 
     private Task<TestServer> StartAsync(DatabaseProvider provider = DatabaseProvider.Sqlite, IReadOnlyDictionary<string, string?>? extra = null, bool slack = true)

@@ -54,6 +54,20 @@ public abstract class BackfillTests<TFixture>(TFixture server) : IClassFixture<T
         Assert.Equal("https://orchestrator.dev/problems/not-scheduled", (string?)problem["type"]);
     }
 
+    [Fact]
+    public async Task Backfill_ReturnsTooManyIntervalsProblem_AndCreatesNothing_WhenTheRangeHoldsMoreThanTheLimit()
+    {
+        // Two years of an hourly schedule: 17,520 intervals, above the default limit of 10,000.
+        var from = From.AddYears(-3);
+        using var response = await server.Client.PostAsJsonAsync($"/api/v1/workflows/{SeedWorkflows.Hourly}/backfill", new { from, to = from.AddYears(2) });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await ServerFixture.ReadObjectAsync(response);
+        Assert.Equal("https://orchestrator.dev/problems/too-many-intervals", (string?)problem["type"]);
+        var runs = await server.GetObjectAsync($"/api/v1/runs?workflowId={SeedWorkflows.Hourly}&take=500");
+        Assert.DoesNotContain(runs["items"]!.AsArray(), r => (DateTimeOffset)r!["logicalDate"]! < From.AddYears(-1));
+    }
+
     private async Task<System.Text.Json.Nodes.JsonObject> BackfillAsync(DateTimeOffset from, DateTimeOffset to)
     {
         using var response = await server.Client.PostAsJsonAsync($"/api/v1/workflows/{SeedWorkflows.Hourly}/backfill", new { from, to });

@@ -59,6 +59,14 @@ public sealed class SchedulePreviewTests(SqliteServerFixture server) : IClassFix
         Assert.Contains(reason, (string?)(await ServerFixture.ReadObjectAsync(response))["detail"], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Preview_ReturnsBadRequest_WhenANumberIsSentAsAString()
+    {
+        using var response = await server.Client.PostAsync("/api/v1/schedules/preview", ServerFixture.Json("""{ "schedule": "0 * * * *", "count": "5" }"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
     private async Task<JsonObject> PreviewAsync(object body)
     {
         using var response = await server.Client.PostAsJsonAsync("/api/v1/schedules/preview", body);

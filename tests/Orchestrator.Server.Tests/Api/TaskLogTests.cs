@@ -53,6 +53,39 @@ public abstract class TaskLogTests<TFixture>(TFixture server) : IClassFixture<TF
         }
     }
 
+    [Fact]
+    public async Task Download_ReturnsTheWholeLogAsATextAttachment_WhenTheTaskRanTwice()
+    {
+        await using var events = await server.OpenEventsAsync();
+        var runId = (string)(await server.TriggerAsync(SeedWorkflows.Chatty))["id"]!;
+        await server.WaitForRunAsync(events, runId);
+        var messages = (await server.GetObjectAsync($"/api/v1/runs/{runId}/tasks/talk/logs"))["lines"]!.AsArray().Select(l => (string)l!["message"]!).ToList();
+
+        using var response = await server.Client.GetAsync($"/api/v1/runs/{runId}/tasks/talk/logs/download");
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("attachment", response.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal($"chatty-{runId}-talk.log", response.Content.Headers.ContentDisposition?.FileName);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.StartsWith("--- attempt 1 ---\n", text, StringComparison.Ordinal);
+        Assert.Single(text.Split('\n'), "--- attempt 2 ---");
+        Assert.Equal(8, messages.Count);
+        Assert.All(messages, m => Assert.Contains(m, text, StringComparison.Ordinal));
+        Assert.Equal(2, text.Split('\n').Count(l => l.EndsWith(" Information line-2", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Download_ReturnsNotFound_WhenTheRunHasNoSuchTask()
+    {
+        await using var events = await server.OpenEventsAsync();
+        var runId = (string)(await server.TriggerAsync(SeedWorkflows.Logger, new { @params = new { message = "x" } }))["id"]!;
+
+        using var response = await server.Client.GetAsync($"/api/v1/runs/{runId}/tasks/nope/logs/download");
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+    }
+
     private static (int Attempt, long Sequence, string Message) Key(JsonNode? line)
         => ((int)line!["attempt"]!, (long)line["sequence"]!, (string)line["message"]!);
 }

@@ -29,6 +29,16 @@ public sealed partial class ServerNode : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The node's resident memory now, in bytes.</summary>
+    public long ResidentBytes
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.WorkingSet64;
+        }
+    }
+
     /// <summary>The HTTP client of the node's API; available once <see cref="WaitUntilReadyAsync"/> returned.</summary>
     public HttpClient Client => _client ?? throw new InvalidOperationException($"node {Name} has not reported its address yet");
 
@@ -187,11 +197,12 @@ public sealed partial class ServerNode : IAsyncDisposable
     }
 
     /// <summary>SIGKILL (on Linux) of the node and anything it started: no shutdown, no lease released.</summary>
-    public async Task KillAsync()
+    /// <param name="withDescendants">False: only the node's own process, as <c>kill -9 &lt;pid&gt;</c> does.</param>
+    public async Task KillAsync(bool withDescendants = true)
     {
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
+            _process.Kill(entireProcessTree: withDescendants);
         }
 
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));

@@ -53,7 +53,8 @@ public abstract class LateFireTests(DatabaseProvider provider) : IAsyncLifetime
         _server.Clock.Advance(TimeSpan.FromHours(3));
         await FireLateAsync("latest-only", Hours(5)[0]);
 
-        await WaitForLogicalDatesAsync("latest-only", Hours(4, 5, 7));
+        // The trigger's own 05:00 interval is as missed as 06:00: only the latest, 07:00, runs.
+        await WaitForLogicalDatesAsync("latest-only", Hours(4, 7));
     }
 
     /// <summary>Runs the workflow's scheduled job as its trigger would, for the interval starting at <paramref name="logicalDate"/>.</summary>

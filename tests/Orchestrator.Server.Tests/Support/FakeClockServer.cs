@@ -35,7 +35,11 @@ public sealed class FakeClockServer : IAsyncDisposable
         """;
 
     /// <summary>Starts the server at <paramref name="now"/> with these workflow files and waits until it is ready (catch-up done).</summary>
-    public static async Task<FakeClockServer> StartAsync(DatabaseProvider provider, DateTimeOffset now, IReadOnlyDictionary<string, string> workflows)
+    public static Task<FakeClockServer> StartAsync(DatabaseProvider provider, DateTimeOffset now, IReadOnlyDictionary<string, string> workflows)
+        => StartAsync(provider, new FakeTimeProvider(now), workflows);
+
+    /// <summary>Starts the server on <paramref name="clock"/> with these workflow files and waits until it is ready.</summary>
+    public static async Task<FakeClockServer> StartAsync(DatabaseProvider provider, FakeTimeProvider clock, IReadOnlyDictionary<string, string> workflows)
     {
         var root = Directory.CreateTempSubdirectory("orchestrator-clock-").FullName;
         Directory.CreateDirectory(Path.Combine(root, "workflows"));
@@ -44,7 +48,6 @@ public sealed class FakeClockServer : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(root, "workflows", id + ".json"), json);
         }
 
-        var clock = new FakeTimeProvider(now);
         return new FakeClockServer(root, await TestServer.StartAsync(root, provider, clock, new Dictionary<string, string?>
         {
             ["Logging:LogLevel:Default"] = "Warning",

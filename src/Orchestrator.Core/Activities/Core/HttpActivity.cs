@@ -109,7 +109,7 @@ public sealed partial class HttpActivity(IHttpClientFactory httpClientFactory) :
 
             if (!accepted.Contains(status))
             {
-                throw new ActivityFailedException(
+                throw HttpFailure.Of(status,
                     $"{method} {uri} answered {status} {response.ReasonPhrase}, which is not accepted ({accepted}). Body: {Beginning(text)}");
             }
 

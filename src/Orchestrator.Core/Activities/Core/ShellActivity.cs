@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Orchestrator.Activities.Core;
 
-[Activity("core.shell", Description = "Runs an executable with arguments (no shell parsing), streaming its stdout and stderr into the task log. A non-zero exit code fails the attempt; cancellation kills the whole process tree.")]
+[Activity("core.shell", Description = "Runs an executable with arguments (no shell parsing), streaming its stdout and stderr into the task log. A non-zero exit code fails the attempt. The program runs in a process group of its own, which is killed when the attempt ends, is cancelled, or the server dies.")]
 public sealed partial class ShellActivity : Activity<ShellActivity.Input, ShellActivity.Output>
 {
     private const int DefaultTailLines = 20;
@@ -64,21 +64,14 @@ public sealed partial class ShellActivity : Activity<ShellActivity.Input, ShellA
         var workingDirectory = ResolveWorkingDirectory(input.WorkingDirectory, context.Data);
         var startInfo = new ProcessStartInfo
         {
-            FileName = ResolveExecutable(input.Executable, workingDirectory),
             WorkingDirectory = workingDirectory,
             UseShellExecute = false,
             CreateNoWindow = true,
-            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        foreach (var arg in input.Args ?? [])
-        {
-            startInfo.ArgumentList.Add(arg);
-        }
-
         foreach (var (name, value) in input.Env ?? new Dictionary<string, string>())
         {
             startInfo.Environment[name] = value;
@@ -87,21 +80,10 @@ public sealed partial class ShellActivity : Activity<ShellActivity.Input, ShellA
         var cancellationToken = context.CancellationToken;
         cancellationToken.ThrowIfCancellationRequested();
 
-        using var process = new Process { StartInfo = startInfo };
-        try
-        {
-            process.Start();
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new ActivityFailedException(e.NativeErrorCode == ENOENT
-                ? $"executable '{input.Executable}' was not found"
-                : $"cannot start '{input.Executable}': {e.Message}", e);
-        }
-
-        // Nothing is ever written to stdin: closing it lets programs that read it see end of input.
-        process.StandardInput.Close();
-
+        var executable = ResolveExecutable(input.Executable, workingDirectory, startInfo.Environment.TryGetValue("PATH", out var path) ? path : null)
+            ?? throw new ActivityFailedException($"executable '{input.Executable}' was not found");
+        using var group = Start(startInfo, executable, input);
+        var process = group.Process;
         var output = new OutputLines(context.Logger, tailLines);
         var readers = Task.WhenAll(
             PumpAsync(process.StandardOutput, output.AddStdout),
@@ -110,11 +92,14 @@ public sealed partial class ShellActivity : Activity<ShellActivity.Input, ShellA
         try
         {
             await process.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+
+            // What the program left running in its group ends with it (and stops holding its output pipes open).
+            group.End();
             await readers.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await KillTreeAsync(process, readers, context.Time).ConfigureAwait(false);
+            await KillAsync(group, readers, context.Time).ConfigureAwait(false);
             throw;
         }
 
@@ -134,6 +119,20 @@ public sealed partial class ShellActivity : Activity<ShellActivity.Input, ShellA
         return new Output { ExitCode = exitCode, LastLines = lastLines, StdoutLineCount = output.StdoutLineCount };
     }
 
+    private static ProcessGroup Start(ProcessStartInfo startInfo, string executable, Input input)
+    {
+        try
+        {
+            return ProcessGroup.Start(startInfo, executable, input.Args ?? []);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new ActivityFailedException(e.NativeErrorCode == ENOENT
+                ? $"executable '{input.Executable}' was not found"
+                : $"cannot start '{input.Executable}': {e.Message}", e);
+        }
+    }
+
     private static string ResolveWorkingDirectory(string? path, DataDirectory data)
     {
         if (string.IsNullOrEmpty(path))
@@ -148,14 +147,21 @@ public sealed partial class ShellActivity : Activity<ShellActivity.Input, ShellA
             : throw new ActivityFailedException($"working directory '{path}' does not exist");
     }
 
-    /// <summary>A relative path with a directory part means "next to the working directory", as it would in a shell.</summary>
-    private static string ResolveExecutable(string executable, string workingDirectory)
+    /// <summary>
+    /// A name without a directory part is looked up in PATH (the task's, else the server's); a relative path with one
+    /// means "next to the working directory", as it would in a shell. Null when there is no such file.
+    /// </summary>
+    private static string? ResolveExecutable(string executable, string workingDirectory, string? path)
     {
         var hasDirectory = executable.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal)
             || executable.Contains(Path.AltDirectorySeparatorChar, StringComparison.Ordinal);
-        return hasDirectory && !Path.IsPathRooted(executable)
-            ? Path.GetFullPath(Path.Combine(workingDirectory, executable))
-            : executable;
+        if (!hasDirectory)
+        {
+            return ProcessGroup.Find(executable, path);
+        }
+
+        var full = Path.GetFullPath(Path.Combine(workingDirectory, executable));
+        return File.Exists(full) ? full : null;
     }
 
     private static async Task PumpAsync(StreamReader reader, Action<string> onLine)
@@ -166,26 +172,27 @@ public sealed partial class ShellActivity : Activity<ShellActivity.Input, ShellA
         }
     }
 
-    private static async Task KillTreeAsync(Process process, Task readers, TimeProvider time)
+    private static async Task KillAsync(ProcessGroup group, Task readers, TimeProvider time)
     {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // It exited on its own in the meantime.
-        }
-
+        group.End();
         try
         {
             // Bounded: a killed process whose exit the runtime never hears of must not hold the worker's slot forever.
-            await process.WaitForExitAsync(CancellationToken.None).WaitAsync(DrainAfterKill, time).ConfigureAwait(false);
+            try
+            {
+                await group.Process.WaitForExitAsync(CancellationToken.None).WaitAsync(DrainAfterKill, time).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                group.KillTree();
+                await group.Process.WaitForExitAsync(CancellationToken.None).WaitAsync(DrainAfterKill, time).ConfigureAwait(false);
+            }
+
             await readers.WaitAsync(DrainAfterKill, time).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
-            // A detached descendant keeps a pipe open; its output is abandoned.
+            // A descendant that left the group keeps a pipe open; its output is abandoned.
         }
     }
 

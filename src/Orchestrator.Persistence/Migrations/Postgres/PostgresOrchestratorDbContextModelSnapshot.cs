@@ -451,9 +451,17 @@ namespace Orchestrator.Persistence.Migrations.Postgres
                         .HasColumnType("text")
                         .HasColumnName("workflow_id");
 
+                    b.Property<DateTimeOffset?>("FirstSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_seen_at");
+
                     b.Property<bool>("Paused")
                         .HasColumnType("boolean")
                         .HasColumnName("paused");
+
+                    b.Property<DateTimeOffset?>("ScheduleCursor")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("schedule_cursor");
 
                     b.HasKey("WorkflowId");
 

@@ -454,9 +454,17 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("workflow_id");
 
+                    b.Property<string>("FirstSeenAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("first_seen_at");
+
                     b.Property<bool>("Paused")
                         .HasColumnType("INTEGER")
                         .HasColumnName("paused");
+
+                    b.Property<string>("ScheduleCursor")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("schedule_cursor");
 
                     b.HasKey("WorkflowId");
 

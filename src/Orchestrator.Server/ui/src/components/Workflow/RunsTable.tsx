@@ -1,0 +1,88 @@
+import { Link, useSearchParams } from "react-router";
+import { runStates } from "../../model/states";
+import { durationBetween, formatDuration } from "../../model/time";
+import { useRuns } from "../../queries/useRuns";
+import { ProblemView } from "../common/Problem";
+import { StateBadge } from "../common/StateBadge";
+import { Time } from "../common/Time";
+
+const pageSize = 25;
+
+/** Runs, newest first, filtered by state (and workflow), paged; filter and page live in the URL. */
+export function RunsTable({ workflowId }: { workflowId?: string }) {
+  const [search, setSearch] = useSearchParams();
+  const state = search.get("state") ?? "";
+  const page = Math.max(0, Number(search.get("page") ?? 0) || 0);
+  const runs = useRuns({ ...(workflowId ? { workflowId } : {}), ...(state ? { state } : {}), skip: page * pageSize, take: pageSize });
+  const set = (name: string, value: string) =>
+    setSearch((old) => {
+      const next = new URLSearchParams(old);
+      if (value) next.set(name, value);
+      else next.delete(name);
+      if (name !== "page") next.delete("page");
+      return next;
+    });
+  return (
+    <section aria-label="Runs">
+      <div className="toolbar">
+        <select aria-label="Run state" value={state} onChange={(e) => set("state", e.target.value)}>
+          <option value="">All states</option>
+          {runStates.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </div>
+      <ProblemView error={runs.error} />
+      <table className="table">
+        <thead>
+          <tr>
+            <th>Run</th>
+            {!workflowId && <th>Workflow</th>}
+            <th>State</th>
+            <th>Kind</th>
+            <th>Logical date</th>
+            <th>Started</th>
+            <th>Duration</th>
+          </tr>
+        </thead>
+        <tbody>
+          {runs.data?.items.map((r) => (
+            <tr key={r.id}>
+              <td>
+                <Link to={`/runs/${r.id}`}>{r.id.slice(0, 8)}</Link>
+              </td>
+              {!workflowId && (
+                <td>
+                  <Link to={`/workflows/${encodeURIComponent(r.workflowId)}`}>{r.workflowId}</Link>
+                </td>
+              )}
+              <td>
+                <StateBadge state={r.state} />
+              </td>
+              <td>{r.kind}</td>
+              <td>
+                <Time iso={r.logicalDate} />
+              </td>
+              <td>
+                <Time iso={r.startedAt} />
+              </td>
+              <td>{formatDuration(durationBetween(r.startedAt, r.endedAt))}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {runs.data?.items.length === 0 && <p className="muted">No runs.</p>}
+      <div className="pager">
+        <button type="button" disabled={page === 0} onClick={() => set("page", String(page - 1))}>
+          ← Newer
+        </button>
+        <span className="muted">page {page + 1}</span>
+        <button type="button" disabled={(runs.data?.items.length ?? 0) < pageSize} onClick={() => set("page", String(page + 1))}>
+          Older →
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,21 @@
+// Query keys in one place: the live reducer patches exactly these caches.
+export const keys = {
+  server: ["server"] as const,
+  health: ["health"] as const,
+  workflows: ["workflows"] as const,
+  invalidFiles: ["invalid-files"] as const,
+  workflow: (id: string) => ["workflow", id] as const,
+  grid: (id: string, runs: number) => ["grid", id, runs] as const,
+  gridsOf: (id: string) => ["grid", id] as const,
+  versions: (id: string) => ["versions", id] as const,
+  version: (id: string, version: string) => ["version", id, version] as const,
+  triggers: (id: string) => ["triggers", id] as const,
+  runs: (filter: object) => ["runs", filter] as const,
+  allRuns: ["runs"] as const,
+  run: (id: string) => ["run", id] as const,
+  logs: (runId: string, taskId: string, attempt: number | null) => ["logs", runId, taskId, attempt] as const,
+  alerts: (filter: object) => ["alerts", filter] as const,
+  alert: (id: string) => ["alert", id] as const,
+  channels: ["channels"] as const,
+  schedulePreview: (schedule: unknown, count: number) => ["schedulePreview", schedule, count] as const,
+};

@@ -1,0 +1,38 @@
+import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
+import { api, unwrap } from "../api/client";
+import { keys } from "./keys";
+
+export interface AlertFilter {
+  workflowId?: string;
+  event?: string;
+  state?: string;
+  channel?: string;
+  skip: number;
+  take: number;
+}
+
+export function useAlerts(filter: AlertFilter) {
+  return useQuery({
+    queryKey: keys.alerts(filter),
+    queryFn: async () => unwrap(await api.GET("/api/v1/alerts", { params: { query: { ...filter } } })),
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useAlert(id: string | null) {
+  return useQuery({
+    queryKey: keys.alert(id ?? ""),
+    queryFn: async () => unwrap(await api.GET("/api/v1/alerts/{id}", { params: { path: { id: id! } } })),
+    enabled: id != null,
+  });
+}
+
+export function useChannels() {
+  return useQuery({ queryKey: keys.channels, queryFn: async () => unwrap(await api.GET("/api/v1/alerts/channels")) });
+}
+
+export function useTestChannel() {
+  return useMutation({
+    mutationFn: async (channel: string) => unwrap(await api.POST("/api/v1/alerts/channels/{channel}/test", { params: { path: { channel } } })),
+  });
+}
