@@ -8,11 +8,14 @@ namespace Orchestrator.Testing;
 /// <summary>
 /// A throwaway PostgreSQL cluster from the machine's own binaries (Debian's <c>postgresql</c> package): initdb in a
 /// temporary directory, a free loopback port, a private socket directory, no fsync. One per test process, started
-/// on first use and stopped when the process exits; every test class takes a database of its own from it.
+/// on first use and stopped when the process exits; every test class takes a database of its own from it. A test
+/// that takes the server away (an outage) starts a cluster of its own with <see cref="StartOwnAsync"/>.
 /// </summary>
-public sealed class PostgresCluster
+public sealed class PostgresCluster : IAsyncDisposable
 {
-    private static readonly Lazy<Task<PostgresCluster>> SharedCluster = new(StartNewAsync);
+    private static readonly Lazy<Task<PostgresCluster>> SharedCluster = new(() => OperatingSystem.IsWindows()
+        ? throw new PlatformNotSupportedException("the PostgreSQL fixture runs Debian's binaries")
+        : StartAsync());
     private readonly string _root;
     private readonly string _bin;
 
@@ -28,19 +31,22 @@ public sealed class PostgresCluster
     /// <summary>The cluster of this test process.</summary>
     public static Task<PostgresCluster> SharedAsync() => SharedCluster.Value;
 
-    /// <summary>
-    /// A cluster of the caller's own, for a test that stops and restarts the database (the shared one serves every
-    /// other test class at the same time). Stopped when the process exits.
-    /// </summary>
-    public static Task<PostgresCluster> StartNewAsync() => OperatingSystem.IsWindows()
+    /// <summary>A cluster for this caller alone, which it may stop and start again; disposing it removes it.</summary>
+    public static Task<PostgresCluster> StartOwnAsync() => OperatingSystem.IsWindows()
         ? throw new PlatformNotSupportedException("the PostgreSQL fixture runs Debian's binaries")
         : StartAsync();
 
-    /// <summary>Stops the server at once (an outage): connections drop, new ones are refused; the data stays.</summary>
-    public Task StopServerAsync() => RunAsync(_bin, "pg_ctl", ["-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"]);
+    /// <summary>Stops the server (connections cut, as when a database host goes away); <see cref="StartServerAsync"/> brings it back.</summary>
+    public Task StopServerAsync() => RunAsync(_bin, "pg_ctl", ["-D", Path.Combine(_root, "data"), "-m", "fast", "-w", "stop"]);
 
-    /// <summary>Starts the server again after <see cref="StopServerAsync"/>, on the same port with the same data.</summary>
-    public Task StartServerAsync() => RunAsync(_bin, "pg_ctl", StartArguments(_root, Port));
+    /// <summary>Starts the stopped server again, on the same port, with the same data.</summary>
+    public Task StartServerAsync() => StartServerAsync(_bin, _root, Port);
+
+    public ValueTask DisposeAsync()
+    {
+        Stop();
+        return ValueTask.CompletedTask;
+    }
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix = "test")
@@ -85,25 +91,32 @@ public sealed class PostgresCluster
         var port = FreePort();
 
         await RunAsync(bin, "initdb", ["-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
-        await RunAsync(bin, "pg_ctl", StartArguments(root, port));
+        await StartServerAsync(bin, root, port);
 
         var cluster = new PostgresCluster(root, bin, port);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Stop();
         return cluster;
     }
 
-    private static string[] StartArguments(string root, int port) =>
-    [
-        "-D", Path.Combine(root, "data"), "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "-o",
-        $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400",
-        "start",
-    ];
+    private static Task StartServerAsync(string bin, string root, int port)
+        => RunAsync(bin, "pg_ctl", ["-D", Path.Combine(root, "data"), "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "-o",
+            $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400",
+            "start"]);
 
     private void Stop()
     {
+        if (!Directory.Exists(_root))
+        {
+            return;
+        }
+
         try
         {
             RunAsync(_bin, "pg_ctl", ["-D", Path.Combine(_root, "data"), "-m", "immediate", "-w", "stop"]).GetAwaiter().GetResult();
+        }
+        catch (InvalidOperationException)
+        {
+            // Stopped already (a test took it down).
         }
         finally
         {

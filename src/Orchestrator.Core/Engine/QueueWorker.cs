@@ -40,6 +40,12 @@ public sealed partial class QueueWorker(
     private readonly Dictionary<Guid, RunContext> _contexts = [];
     private DateTimeOffset _nextExpiryCheck = DateTimeOffset.MinValue;
 
+    /// <summary>Ended attempts not recorded yet (the database did not answer): written on a later pass, their leases renewed meanwhile.</summary>
+    private readonly List<AttemptCompletion> _unrecorded = [];
+
+    /// <summary>When a pass last failed (the database did not answer); MinValue when none has.</summary>
+    private DateTimeOffset _lastFailureAt = DateTimeOffset.MinValue;
+
     private sealed record Running(ClaimedTask Claim, CancellationTokenSource Cancellation, Task<AttemptResult> Attempt)
     {
         /// <summary>Cancelled because this worker shuts down, not because the run was cancelled.</summary>
@@ -75,6 +81,7 @@ public sealed partial class QueueWorker(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
+                _lastFailureAt = time.GetUtcNow();
                 LogLoopFailed(logger, settings.Name, e);
                 await Task.Delay(settings.PollInterval, time, stopping).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
@@ -94,7 +101,9 @@ public sealed partial class QueueWorker(
         }
 
         // The watchdog (dead nodes' leases, overdue runs): at most once per heartbeat interval, not on every pass.
-        if (now >= _nextExpiryCheck)
+        // After this worker lost the database, not before it has been back for a whole lease: no node could renew
+        // during the outage, and every live node needs a heartbeat's chance to renew before its leases count as dead.
+        if (now >= _nextExpiryCheck && now - _lastFailureAt >= settings.LeaseDuration)
         {
             _nextExpiryCheck = now + settings.HeartbeatInterval;
             var ended = await queue.ExpireLeasesAsync(plans, now, CancellationToken.None).ConfigureAwait(false)
@@ -177,22 +186,24 @@ public sealed partial class QueueWorker(
 
     private async Task CollectFinishedAsync()
     {
-        var finished = _running.Where(r => r.Value.Attempt.IsCompleted).ToList();
-        if (finished.Count == 0)
-        {
-            return;
-        }
-
-        var completions = new List<AttemptCompletion>(finished.Count);
-        foreach (var (key, running) in finished)
+        foreach (var (key, running) in _running.Where(r => r.Value.Attempt.IsCompleted).ToList())
         {
             _running.Remove(key);
             running.Cancellation.Dispose();
             var result = await running.Attempt.ConfigureAwait(false);
-            completions.Add(new AttemptCompletion(running.Claim, result, running.Released && result.Outcome == Model.AttemptOutcome.Cancelled));
+            _unrecorded.Add(new AttemptCompletion(running.Claim, result, running.Released && result.Outcome == Model.AttemptOutcome.Cancelled));
         }
 
+        if (_unrecorded.Count == 0)
+        {
+            return;
+        }
+
+        // Kept until written: a completion lost to a database outage would leave its lease to expire and the task
+        // to run again.
+        var completions = _unrecorded.ToList();
         var recorded = await queue.CompleteAsync(completions, plans, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+        _unrecorded.Clear();
         for (var i = 0; i < completions.Count; i++)
         {
             if (!recorded[i])
@@ -214,12 +225,13 @@ public sealed partial class QueueWorker(
     public async Task HeartbeatAsync()
     {
         var now = time.GetUtcNow();
-        if (_running.Count == 0)
+        if (_running.Count == 0 && _unrecorded.Count == 0)
         {
             return;
         }
 
-        var cancelled = await queue.RenewLeasesAsync(_running.Values.Select(r => r.Claim).ToList(), now + settings.LeaseDuration, CancellationToken.None).ConfigureAwait(false);
+        var held = _running.Values.Select(r => r.Claim).Concat(_unrecorded.Select(c => c.Task)).ToList();
+        var cancelled = await queue.RenewLeasesAsync(held, now + settings.LeaseDuration, CancellationToken.None).ConfigureAwait(false);
         foreach (var claim in cancelled)
         {
             if (_running.TryGetValue((claim.RunId, claim.TaskId), out var running))
@@ -233,7 +245,7 @@ public sealed partial class QueueWorker(
     {
         var now = time.GetUtcNow();
         var wakeAt = now + settings.PollInterval;
-        if (_running.Count > 0 && nextHeartbeat < wakeAt)
+        if (_running.Count + _unrecorded.Count > 0 && nextHeartbeat < wakeAt)
         {
             wakeAt = nextHeartbeat;
         }

@@ -29,7 +29,11 @@ public sealed class NodeCluster : IAsyncDisposable
     public string DataDirectory => Path.Combine(_root, "data");
 
     public static async Task<NodeCluster> CreateAsync()
-        => new(await (await PostgresCluster.SharedAsync()).CreateDatabaseAsync("cluster"));
+        => await CreateAsync(await PostgresCluster.SharedAsync());
+
+    /// <summary>Nodes on a database of <paramref name="postgres"/> (a cluster of the test's own, for outages).</summary>
+    public static async Task<NodeCluster> CreateAsync(PostgresCluster postgres)
+        => new(await postgres.CreateDatabaseAsync("cluster"));
 
     public Task WriteWorkflowAsync(string id, string json) => File.WriteAllTextAsync(Path.Combine(WorkflowsDirectory, id + ".json"), json);
 

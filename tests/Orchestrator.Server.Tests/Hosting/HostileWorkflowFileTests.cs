@@ -117,7 +117,7 @@ public sealed class HostileWorkflowFileTests : IDisposable
     [Fact]
     public async Task Watcher_LoadsAFileChangedDuringADatabaseOutage_OnceTheDatabaseIsBack()
     {
-        var cluster = await PostgresCluster.StartNewAsync();
+        await using var cluster = await PostgresCluster.StartOwnAsync();
         var log = new LogCapture();
         Directory.CreateDirectory(Workflows);
         await File.WriteAllTextAsync(Path.Combine(Workflows, "changing.json"), Valid("changing", "first"));
