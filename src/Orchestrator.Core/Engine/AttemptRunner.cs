@@ -74,6 +74,13 @@ public sealed partial class AttemptRunner(
                 ? TemplateScope.Create(run, attempt, upstreamOutputs, Liquid.CreateOptions(time))
                 : null).ConfigureAwait(false);
             rendered = Recorded(inputs, plan.Defaults.MaxOutputBytes, connections);
+
+            // A run created before the activity was disabled (or by a node that allows it) does not run it here.
+            if (services.GetService(typeof(ActivityRegistry)) is ActivityRegistry registry && registry.IsDisabled(task.Activity.Type))
+            {
+                throw new PermanentActivityException($"activity '{task.Activity.Type}' is disabled on this server (Orchestrator:Activities:Disabled)", "the activity is disabled");
+            }
+
             var activity = task.Activity.Create(services);
             var context = new ActivityContext
             {

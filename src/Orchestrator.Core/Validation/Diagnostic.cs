@@ -50,6 +50,7 @@ public static class DiagnosticCodes
     public const string DuplicateWorkflowId = "WF043";
     public const string UnknownConnection = "WF050";
     public const string WrongConnectionType = "WF051";
+    public const string DisabledActivity = "WF060";
 
     /// <summary>Code and one-line meaning, for the README and <c>orchestrator validate --codes</c>.</summary>
     public static readonly IReadOnlyList<(string Code, string Meaning)> All =
@@ -86,6 +87,7 @@ public static class DiagnosticCodes
         (MissingInput, "a required activity input is missing"),
         (UnknownConnection, "a task or trigger names a connection that is not configured"),
         (WrongConnectionType, "a named connection is of a type the activity or trigger cannot use"),
+        (DisabledActivity, "the activity is disabled on this server (Orchestrator:Activities:Disabled)"),
         (InvalidInput, "an activity input has the wrong type or value"),
         (InvalidChannel, "an alert channel is not written email:name or slack:name"),
         (InvalidScheduleWindow, "the schedule's start is after its end"),

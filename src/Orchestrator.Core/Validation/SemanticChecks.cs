@@ -91,6 +91,12 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
                 continue;
             }
 
+            if (activities.IsDisabled(task.Activity.Type))
+            {
+                Report(activityValue, DiagnosticCodes.DisabledActivity,
+                    $"activity '{task.Activity.Type}' is disabled on this server (Orchestrator:Activities:Disabled)");
+            }
+
             var with = task.Value["with"];
             if (with is { Kind: not (LocatedKind.Object or LocatedKind.Null) })
             {

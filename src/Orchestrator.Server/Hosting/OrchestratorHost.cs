@@ -104,6 +104,10 @@ public static class OrchestratorHost
         services.AddSingleton<RunEventHub>();
         services.AddSingleton<IRunObserver>(sp => sp.GetRequiredService<RunEventHub>());
         services.AddSingleton<OrchestratorMetrics>();
+        services.AddOptions<ActivityOptions>().BindConfiguration(ActivityOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ActivityOptions>, ActivityOptionsValidation>();
+        services.AddSingleton(sp => new ActivityRegistry(
+            sp.GetServices<ActivityDescriptor>(), sp.GetRequiredService<IOptions<ActivityOptions>>().Value.Disabled));
         services.AddOrchestratorCore(new OrchestratorOptions().DataDirectory); // its DataDirectory is the one registered above
         services.AddOrchestratorActivities();
 
