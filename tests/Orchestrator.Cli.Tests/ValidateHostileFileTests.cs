@@ -39,4 +39,21 @@ public sealed class ValidateHostileFileTests : IDisposable
             ],
             result.StdoutLines.Select(l => l[..l.IndexOf(':', l.IndexOf(": error ", StringComparison.Ordinal) + 1)]));
     }
+
+    [Fact]
+    public async Task Validate_ReportsAnUnknownDataset_OfDataGenerate()
+    {
+        var path = Path.Combine(_work, "generate.json");
+        await File.WriteAllTextAsync(path, """
+            { "id": "generate",
+              "tasks": [ { "id": "g", "activity": "data.generate", "with": { "dataset": "transaktions", "rows": 10, "path": "t.csv" } } ] }
+            """);
+
+        var result = await CliProcess.RunAsync(_work, "validate", path);
+
+        Assert.True(result.ExitCode == 1, result.Stdout + result.Stderr);
+        var line = Assert.Single(result.StdoutLines);
+        Assert.StartsWith($"{path}:2:77: error WF032: ", line, StringComparison.Ordinal);
+        Assert.Contains("transactions", line, StringComparison.Ordinal);
+    }
 }

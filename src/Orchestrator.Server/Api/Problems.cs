@@ -18,6 +18,11 @@ public static class Problems
         title: "Bad request", detail: detail, statusCode: StatusCodes.Status400BadRequest, type: Base + kind,
         extensions: errors is null ? null : new Dictionary<string, object?> { ["errors"] = errors });
 
+    /// <summary>A 400 for a page that cannot exist (a negative skip, a take below 1), or null for a good one.</summary>
+    public static ProblemHttpResult? InvalidPage(int skip, int take) => skip < 0 || take < 1
+        ? BadRequest($"skip must be 0 or more and take 1 or more (got skip={skip}, take={take})", "invalid-page")
+        : null;
+
     /// <summary>A request that parses but cannot be carried out as it is (a cron that does not parse).</summary>
     public static ProblemHttpResult Unprocessable(string detail, string kind) => TypedResults.Problem(
         title: "Unprocessable request", detail: detail, statusCode: StatusCodes.Status422UnprocessableEntity, type: Base + kind);
