@@ -15,6 +15,8 @@ public sealed record Diagnostic(string File, TextPosition Position, string Path,
 public static class DiagnosticCodes
 {
     public const string JsonSyntax = "JSON001";
+    public const string InvalidEncoding = "JSON002";
+    public const string InvalidString = "JSON003";
     public const string UnknownProperty = "WF001";
     public const string MissingProperty = "WF002";
     public const string WrongType = "WF003";
@@ -54,6 +56,8 @@ public static class DiagnosticCodes
     public static readonly IReadOnlyList<(string Code, string Meaning)> All =
     [
         (JsonSyntax, "the file is not valid JSON"),
+        (InvalidEncoding, "the file is not UTF-8 text (a byte that no UTF-8 character starts with)"),
+        (InvalidString, "a string escape is not a character (a lone UTF-16 surrogate such as \\ud800)"),
         (UnknownProperty, "unknown property (typos must not pass silently)"),
         (MissingProperty, "a required property is missing"),
         (WrongType, "a value has the wrong JSON type"),

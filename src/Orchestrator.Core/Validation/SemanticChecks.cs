@@ -319,7 +319,7 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
         {
             try
             {
-                _ = new System.Text.RegularExpressions.Regex(pattern.StringValue!);
+                _ = ParamPattern.Compile(pattern.StringValue!);
             }
             catch (ArgumentException e)
             {

@@ -22,11 +22,18 @@ public static class Problems
     public static ProblemHttpResult Unprocessable(string detail, string kind) => TypedResults.Problem(
         title: "Unprocessable request", detail: detail, statusCode: StatusCodes.Status422UnprocessableEntity, type: Base + kind);
 
-    /// <summary>An invalid workflow definition, with every located error.</summary>
-    public static ProblemHttpResult InvalidWorkflow(IReadOnlyList<Diagnostic> diagnostics) => TypedResults.Problem(
-        title: "Invalid workflow",
-        detail: $"the definition has {diagnostics.Count} error(s)",
-        statusCode: StatusCodes.Status422UnprocessableEntity,
-        type: Base + "invalid-workflow",
-        extensions: new Dictionary<string, object?> { ["errors"] = diagnostics.Select(DiagnosticDto.From).ToList() });
+    /// <summary>
+    /// An invalid workflow definition, with every located error: 422, or 400 when the body is not even UTF-8 text
+    /// (a request that cannot be read, rather than a definition that does not hold).
+    /// </summary>
+    public static ProblemHttpResult InvalidWorkflow(IReadOnlyList<Diagnostic> diagnostics)
+    {
+        var unreadable = diagnostics.Any(d => d.Code == DiagnosticCodes.InvalidEncoding);
+        return TypedResults.Problem(
+            title: unreadable ? "Body is not UTF-8" : "Invalid workflow",
+            detail: unreadable ? diagnostics[0].Message : $"the definition has {diagnostics.Count} error(s)",
+            statusCode: unreadable ? StatusCodes.Status400BadRequest : StatusCodes.Status422UnprocessableEntity,
+            type: Base + (unreadable ? "invalid-encoding" : "invalid-workflow"),
+            extensions: new Dictionary<string, object?> { ["errors"] = diagnostics.Select(DiagnosticDto.From).ToList() });
+    }
 }
