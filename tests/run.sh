@@ -46,8 +46,10 @@ set -e
 # dotnet test prints one "Passed!/Failed! - Failed: x, Passed: y, ..." line per test assembly; vitest one
 # "Tests  x failed | y passed (z)" line (colours stripped).
 plain=$(sed 's/\x1b\[[0-9;]*m//g' "$log")
-passed=$( (grep -Eo 'Passed: +[0-9]+' <<<"$plain"; grep -E '^ +Tests ' <<<"$plain" | grep -Eo '[0-9]+ passed' | sed 's/^/x /') | awk '{s+=$2} END {print s+0}')
-failed=$( (grep -Eo 'Failed: +[0-9]+' <<<"$plain"; grep -E '^ +Tests ' <<<"$plain" | grep -Eo '[0-9]+ failed' | sed 's/^/x /') | awk '{s+=$2} END {print s+0}')
+# A grep that finds nothing must not end the script (pipefail): each count is its own sum, 0 when absent.
+count() { { grep -Eo "$1" <<<"$plain" | grep -Eo '[0-9]+'; grep -E '^ +Tests ' <<<"$plain" | grep -Eo "[0-9]+ $2" | grep -Eo '[0-9]+'; } | awk '{s+=$1} END {print s+0}' || true; }
+passed=$(count 'Passed: +[0-9]+' passed)
+failed=$(count 'Failed: +[0-9]+' failed)
 echo "${passed} passed, ${failed} failed"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
   exit 1

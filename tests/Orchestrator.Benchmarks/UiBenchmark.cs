@@ -235,7 +235,7 @@ internal static partial class UiBenchmark
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
     }
 
-    [GeneratedRegex("""<(?:script[^>]*\ssrc|link[^>]*rel="modulepreload"[^>]*\shref)="([^"]+)\"""")]
+    [GeneratedRegex("<(?:script[^>]*\\ssrc|link[^>]*rel=\"modulepreload\"[^>]*\\shref)=\"([^\"]+)\"")]
     private static partial Regex ScriptOrPreload();
 
     [GeneratedRegex("^Task (.+): ")]

@@ -70,10 +70,11 @@ public sealed class EndToEndTests(TempDirectory directory) : IClassFixture<TempD
         Assert.Equal(2, flaky.Attempts);
         Assert.Equal(2, flaky.MaxAttempts);
         Assert.Equal(2, flaky.Outputs!.Value.GetProperty("succeededOnAttempt").GetInt32());
-        Assert.Equal(result.Attempts, details.Attempts);
+        RecordAssert.Equal(result.Attempts, details.Attempts);
         var flakyAttempts = details.Attempts.Where(a => a.TaskId == "flaky").ToList();
         Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Succeeded], flakyAttempts.Select(a => a.Outcome));
         Assert.Equal("first try fails", flakyAttempts[0].Error);
+        Assert.Equal(1, flakyAttempts[0].Inputs!.Value.GetProperty("failAttempts").GetInt32());
 
         var greeting = Assert.Single(await logs.ReadAsync(result.Run.Id, "greet", null, 0, 100, Token));
         Assert.Equal("hello world", greeting.Message);

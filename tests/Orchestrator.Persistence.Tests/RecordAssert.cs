@@ -27,6 +27,20 @@ public static class RecordAssert
         }
     }
 
+    /// <summary>Attempts equal field by field, their rendered inputs as JSON values.</summary>
+    public static void Equal(IReadOnlyList<AttemptRecord> expected, IReadOnlyList<AttemptRecord> actual)
+    {
+        Assert.Equal(expected.Select(a => a with { Inputs = null }), actual.Select(a => a with { Inputs = null }));
+        for (var i = 0; i < expected.Count; i++)
+        {
+            Assert.Equal(expected[i].Inputs.HasValue, actual[i].Inputs.HasValue);
+            if (expected[i].Inputs is { } inputs)
+            {
+                Assert.True(JsonElement.DeepEquals(inputs, actual[i].Inputs!.Value), $"inputs of '{expected[i].TaskId}': expected {inputs.GetRawText()}, got {actual[i].Inputs!.Value.GetRawText()}");
+            }
+        }
+    }
+
     public static void Equal(IReadOnlyList<TaskInstanceRecord> expected, IReadOnlyList<TaskInstanceRecord> actual)
     {
         Assert.Equal(expected.Select(t => t.TaskId), actual.Select(t => t.TaskId));

@@ -48,6 +48,11 @@ public sealed partial class RunMonitoringTests(UiServer server, Browser browser)
         // The failed first attempt's error is in the log, marked with its attempt number.
         var log = panel.GetByRole(AriaRole.Log, new() { Name = "Log lines" });
         await Expect(log).ToContainTextAsync(new Regex("#1.*upstream API returned 503"));
+        await Expect(panel.GetByRole(AriaRole.Group).Filter(new() { HasText = "Rendered inputs" })).ToContainTextAsync("\"failAttempts\": 1");
+
+        var download = await page.RunAndWaitForDownloadAsync(() => panel.GetByRole(AriaRole.Button, new() { Name = "Download" }).ClickAsync());
+        var text = await File.ReadAllTextAsync(await download.PathAsync());
+        Assert.Contains("upstream API returned 503", text, StringComparison.Ordinal);
         Assert.Contains("/runs/" + runId, page.Url, StringComparison.Ordinal);
         Assert.Contains("task=flaky", page.Url, StringComparison.Ordinal);
         await Screenshots.TakeAsync(page);

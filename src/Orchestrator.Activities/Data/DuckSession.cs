@@ -14,6 +14,9 @@ public sealed class DuckSession : IDisposable
 {
     private static readonly TimeSpan InterruptInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Where a session stages rows and spills, inside the data directory (the only place DuckDB may touch).</summary>
+    private const string StagingDirectory = ".duckdb";
+
     private readonly DuckDBConnection _connection;
     private readonly DataDirectory _data;
     private readonly CancellationToken _cancellationToken;
@@ -34,12 +37,34 @@ public sealed class DuckSession : IDisposable
         try
         {
             connection.Open();
+            Confine(connection, context.Data);
             return new DuckSession(connection, context.Data, context.CancellationToken, context.Time);
         }
         catch
         {
             connection.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// SQL of a task (a transform, a quality check, a clean filter) reads and writes files inside the data directory
+    /// only: external access is switched off except for that directory, and the configuration locked so that the
+    /// SQL cannot switch it back on.
+    /// </summary>
+    private static void Confine(DuckDBConnection connection, DataDirectory data)
+    {
+        var root = data.Root.EndsWith(Path.DirectorySeparatorChar) ? data.Root : data.Root + Path.DirectorySeparatorChar;
+        foreach (var setting in (string[])[
+                     $"SET allowed_directories = [{DuckSql.Literal(root)}]",
+                     $"SET temp_directory = {DuckSql.Literal(Path.Combine(root, StagingDirectory, "spill"))}",
+                     "SET enable_external_access = false",
+                     "SET autoinstall_known_extensions = false",
+                     "SET lock_configuration = true"])
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = setting;
+            command.ExecuteNonQuery();
         }
     }
 
@@ -60,7 +85,7 @@ public sealed class DuckSession : IDisposable
     /// <summary>Makes records read by other means readable as the view <paramref name="name"/> (staged as jsonl until the session ends).</summary>
     public void CreateView(string name, IReadOnlyList<Dictionary<string, object?>> rows)
     {
-        var staged = Path.Combine(Path.GetTempPath(), $"orchestrator-duck-{Guid.NewGuid():N}.jsonl");
+        var staged = Path.Combine(Directory.CreateDirectory(Path.Combine(_data.Root, StagingDirectory)).FullName, $"{Guid.NewGuid():N}.jsonl");
         _staged.Add(staged);
         using (var writer = File.CreateText(staged))
         {

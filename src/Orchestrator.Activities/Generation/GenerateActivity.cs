@@ -16,7 +16,7 @@ public sealed partial class GenerateActivity : Activity<GenerateActivity.Input, 
     public sealed record Input
     {
         [Description("transactions (seed 002), weather (seed 001), agriculture (seed 000) or population (seed 004).")]
-        [MinLength(1)]
+        [AllowedValues("transactions", "weather", "agriculture", "population")]
         public required string Dataset { get; init; }
 
         [Description("Rows to generate (before dirty duplicates are added).")]

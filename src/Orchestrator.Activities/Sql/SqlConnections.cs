@@ -22,6 +22,11 @@ public static class SqlConnections
         try
         {
             await database.OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (database is SqliteConnection sqlite)
+            {
+                ConfineAttach(sqlite, data);
+            }
+
             return database;
         }
         catch (Exception e) when (e is DbException or InvalidOperationException or System.Net.Sockets.SocketException or TimeoutException)
@@ -30,6 +35,19 @@ public static class SqlConnections
             throw new ActivityFailedException($"cannot open {connection}: {e.Message}", e);
         }
     }
+
+    /// <summary>
+    /// Lets a SQLite connection ATTACH only database files inside the data directory (links resolved), in-memory and
+    /// temporary databases; anything else (another path, a <c>file:</c> URI) is refused by SQLite's authorizer.
+    /// </summary>
+    private static void ConfineAttach(SqliteConnection connection, DataDirectory data)
+        => SQLitePCL.raw.sqlite3_set_authorizer(connection.Handle, static (state, action, file, _, _, _) =>
+            action != SQLitePCL.raw.SQLITE_ATTACH || MayAttach((DataDirectory)state, file) ? SQLitePCL.raw.SQLITE_OK : SQLitePCL.raw.SQLITE_DENY, data);
+
+    /// <summary>SQLite resolves a relative file name against the process's working directory, and so does this.</summary>
+    private static bool MayAttach(DataDirectory data, string? file)
+        => string.IsNullOrEmpty(file) || file == ":memory:"
+           || (!file.StartsWith("file:", StringComparison.OrdinalIgnoreCase) && data.IsInside(Path.GetFullPath(file)));
 
     /// <summary>
     /// An Npgsql connection string from the settings host, port, database, username and password; any other setting

@@ -22,6 +22,9 @@ public sealed record AttemptResult(
 
     /// <summary>Why a failure cannot succeed on retry, when the activity said so; null for any other end.</summary>
     public string? Permanent { get; init; }
+
+    /// <summary>The inputs as rendered for this attempt, secrets masked; null when they did not render or are too large to keep.</summary>
+    public JsonElement? Inputs { get; init; }
 }
 
 /// <summary>
@@ -64,11 +67,20 @@ public sealed partial class AttemptRunner(
         });
         AttemptResult result;
         var anomalies = new AnomalyReport();
+        JsonElement? rendered = null;
         try
         {
             var inputs = await task.Inputs.RenderAsync(task.Inputs.HasTemplates
                 ? TemplateScope.Create(run, attempt, upstreamOutputs, Liquid.CreateOptions(time))
                 : null).ConfigureAwait(false);
+            rendered = Recorded(inputs, plan.Defaults.MaxOutputBytes, connections);
+
+            // A run created before the activity was disabled (or by a node that allows it) does not run it here.
+            if (services.GetService(typeof(ActivityRegistry)) is ActivityRegistry registry && registry.IsDisabled(task.Activity.Type))
+            {
+                throw new PermanentActivityException($"activity '{task.Activity.Type}' is disabled on this server (Orchestrator:Activities:Disabled)", "the activity is disabled");
+            }
+
             var activity = task.Activity.Create(services);
             var context = new ActivityContext
             {
@@ -121,6 +133,8 @@ public sealed partial class AttemptRunner(
             result = result with { Error = connections.Mask(error) };
         }
 
+        result = result with { Inputs = rendered };
+
         if (result.Outcome != AttemptOutcome.Succeeded)
         {
             taskLog.Log(LogLevel.Error, default, result.Error ?? "", null, static (s, _) => s);
@@ -145,6 +159,25 @@ public sealed partial class AttemptRunner(
         observer?.OnEvent(new AttemptEnded(run.RunId, result.EndedAt, task.Id, attempt, result.Outcome, result.Error, task.Activity.Type, result.EndedAt - result.StartedAt));
         return result;
     }
+
+    /// <summary>
+    /// The inputs as the attempt keeps them for the API: every string with connection secrets masked (a password pasted
+    /// into an input never leaves the server), and none at all above the outputs' size limit.
+    /// </summary>
+    private static JsonElement? Recorded(System.Text.Json.Nodes.JsonObject inputs, int limit, Connections.ConnectionCatalog? connections)
+    {
+        var masked = connections is null ? inputs : (System.Text.Json.Nodes.JsonObject)Masked(inputs, connections.Mask)!;
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(masked, OrchestratorJsonContext.Default.JsonObject);
+        return bytes.Length > limit ? null : JsonDocument.Parse(bytes).RootElement.Clone();
+    }
+
+    private static System.Text.Json.Nodes.JsonNode? Masked(System.Text.Json.Nodes.JsonNode? node, Func<string, string> mask) => node switch
+    {
+        System.Text.Json.Nodes.JsonObject o => new System.Text.Json.Nodes.JsonObject(o.Select(p => KeyValuePair.Create(p.Key, Masked(p.Value, mask)))),
+        System.Text.Json.Nodes.JsonArray a => new System.Text.Json.Nodes.JsonArray([.. a.Select(v => Masked(v, mask))]),
+        System.Text.Json.Nodes.JsonValue v when v.GetValueKind() == JsonValueKind.String => System.Text.Json.Nodes.JsonValue.Create(mask(v.GetValue<string>())),
+        _ => node?.DeepClone(),
+    };
 
     private AttemptResult Failed(DateTimeOffset startedAt, string error)
         => new(AttemptOutcome.Failed, startedAt, time.GetUtcNow(), Error: error);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Orchestrator.Json;
 using Orchestrator.Model;
 
@@ -31,6 +30,11 @@ public static class ParamRules
         if (TypeError(definition.Type, value) is { } typeError)
         {
             return typeError;
+        }
+
+        if (value.ValueKind == JsonValueKind.String && !IsText(value))
+        {
+            return "the string holds half of a UTF-16 surrogate pair (such as \\ud800), which is not a character";
         }
 
         if (definition.Enum is { Count: > 0 } allowed && !allowed.Any(a => JsonElement.DeepEquals(a, value)))
@@ -64,18 +68,36 @@ public static class ParamRules
                 return $"{Show(value)} is longer than {maxLength} character(s)";
             }
 
-            if (definition.Pattern is { } pattern && !Regex.IsMatch(text, pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)))
+            switch (definition.Pattern is { } pattern ? ParamPattern.IsMatch(pattern, text) : true)
             {
-                return $"{Show(value)} does not match {pattern}";
+                case false:
+                    return $"{Show(value)} does not match {definition.Pattern}";
+                case null:
+                    return $"{Show(value)} could not be checked against {definition.Pattern}: matching took longer than " +
+                           $"{ParamPattern.MatchTimeout.TotalMilliseconds:F0} ms (the pattern backtracks too much; simplify it)";
             }
         }
 
         return null;
     }
 
+    /// <summary>Whether a JSON string spells characters; a lone surrogate escape is valid JSON but no text.</summary>
+    private static bool IsText(JsonElement value)
+    {
+        try
+        {
+            _ = value.GetString();
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     private static string Show(JsonElement value) => value.ValueKind switch
     {
-        JsonValueKind.String => $"'{value.GetString()}'",
+        JsonValueKind.String => IsText(value) ? $"'{value.GetString()}'" : value.GetRawText(),
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "an array",
         _ => value.GetRawText(),

@@ -82,10 +82,10 @@ public sealed class RunProgress
         return Changes(Machine.Start(), now, runChanged: true);
     }
 
-    public RunChanges StartAttempt(int task, DateTimeOffset now, out AttemptRecord attempt)
+    public RunChanges StartAttempt(int task, DateTimeOffset now, out AttemptRecord attempt, string? worker = null)
     {
         var transitions = Machine.AttemptStarted(task);
-        attempt = new AttemptRecord { RunId = Run.Id, TaskId = _plan.Tasks[task].Id, Number = Machine.AttemptsOf(task), StartedAt = now };
+        attempt = new AttemptRecord { RunId = Run.Id, TaskId = _plan.Tasks[task].Id, Number = Machine.AttemptsOf(task), StartedAt = now, Worker = worker };
         return Changes(transitions, now, attempt: attempt);
     }
 
@@ -103,7 +103,7 @@ public sealed class RunProgress
             _ => (null, null),
         };
         var taskPlan = _plan.Tasks[task];
-        attempt = attempt with { EndedAt = result.EndedAt, Outcome = result.Outcome, Error = result.Error };
+        attempt = attempt with { EndedAt = result.EndedAt, Outcome = result.Outcome, Error = result.Error, Inputs = result.Inputs ?? attempt.Inputs };
         IReadOnlyList<TaskTransition> transitions;
         IReadOnlyCollection<int>? follow = null;
         string? branchError = null;

@@ -140,8 +140,21 @@ public sealed class LocatedValue
     }
 }
 
+/// <summary>What made a document unreadable.</summary>
+public enum JsonErrorKind
+{
+    /// <summary>Not JSON: a missing comma, a comment, an unterminated string.</summary>
+    Syntax,
+
+    /// <summary>Bytes that are not UTF-8 text.</summary>
+    Encoding,
+
+    /// <summary>A string whose escapes do not spell characters: a lone UTF-16 surrogate such as <c>\ud800</c>.</summary>
+    InvalidString,
+}
+
 /// <summary>A JSON syntax error with its position.</summary>
-public sealed record JsonSyntaxError(TextPosition Position, string Message);
+public sealed record JsonSyntaxError(TextPosition Position, string Message, JsonErrorKind Kind = JsonErrorKind.Syntax);
 
 /// <summary>A duplicated property name inside one object.</summary>
 public sealed record DuplicateProperty(string Path, TextPosition Position, string Name);
@@ -176,6 +189,12 @@ public static class LocatedJsonParser
             return new LocatedDocument(null, new JsonSyntaxError(TextPosition.Start, "The file is empty; expected a JSON object."), duplicates);
         }
 
+        if (JsonText.FirstInvalidUtf8(utf8) is { } bad)
+        {
+            return new LocatedDocument(null, new JsonSyntaxError(lines.PositionOf(utf8, bad),
+                $"byte 0x{utf8[bad]:X2} is not UTF-8 text; save the file as UTF-8", JsonErrorKind.Encoding), duplicates);
+        }
+
         var reader = new Utf8JsonReader(utf8, ReaderOptions);
         try
         {
@@ -203,6 +222,35 @@ public static class LocatedJsonParser
 
             return new LocatedDocument(null, new JsonSyntaxError(position, CleanMessage(e.Message)), duplicates);
         }
+        catch (InvalidStringException e)
+        {
+            return new LocatedDocument(null, new JsonSyntaxError(lines.PositionOf(utf8, e.Offset), e.Message, JsonErrorKind.InvalidString), duplicates);
+        }
+    }
+
+    /// <summary>
+    /// The string (or property name) under the reader. A <c>\u</c> escape of half a surrogate pair is valid JSON
+    /// syntax but no character; System.Text.Json refuses it with an exception that carries no position.
+    /// </summary>
+    private static string ReadString(ref Utf8JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            var raw = reader.ValueSpan;
+            var at = JsonText.LoneSurrogate(raw) ?? 0;
+            var escape = at + 6 <= raw.Length ? Encoding.ASCII.GetString(raw.Slice(at, 6)) : "an escape";
+            throw new InvalidStringException((int)reader.TokenStartIndex + 1 + at,
+                $"the string holds {escape}, half of a UTF-16 surrogate pair, which is not a character");
+        }
+    }
+
+    private sealed class InvalidStringException(int offset, string message) : Exception(message)
+    {
+        public int Offset { get; } = offset;
     }
 
     private static string CleanMessage(string message)
@@ -222,7 +270,7 @@ public static class LocatedJsonParser
                     var seen = new HashSet<string>(StringComparer.Ordinal);
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                     {
-                        var name = reader.GetString()!;
+                        var name = ReadString(ref reader);
                         var namePosition = lines.PositionOf(utf8, (int)reader.TokenStartIndex);
                         reader.Read();
                         var value = ReadValue(ref reader, utf8, lines, JsonPath.Property(path, name), duplicates);
@@ -250,7 +298,7 @@ public static class LocatedJsonParser
                 }
 
             case JsonTokenType.String:
-                return new LocatedValue(LocatedKind.String, position, path) { StringValue = reader.GetString() };
+                return new LocatedValue(LocatedKind.String, position, path) { StringValue = ReadString(ref reader) };
             case JsonTokenType.Number:
                 return new LocatedValue(LocatedKind.Number, position, path)
                 {
@@ -262,55 +310,6 @@ public static class LocatedJsonParser
             default:
                 return new LocatedValue(LocatedKind.Null, position, path);
         }
-    }
-
-    /// <summary>Maps byte offsets to 1-based line and character column.</summary>
-    private sealed class LineMap
-    {
-        private readonly List<int> _lineStarts = [0];
-
-        public LineMap(ReadOnlySpan<byte> utf8)
-        {
-            for (var i = 0; i < utf8.Length; i++)
-            {
-                if (utf8[i] == (byte)'\n')
-                {
-                    _lineStarts.Add(i + 1);
-                }
-            }
-        }
-
-        // The parser asks in reading order: counting characters from the previous answer on the same line keeps a
-        // long single-line document (a compact API body) linear instead of recounting the line for every token.
-        private int _lastOffset;
-        private int _lastLine;
-        private int _lastColumn;
-
-        public TextPosition PositionOf(ReadOnlySpan<byte> utf8, int offset)
-        {
-            var index = _lineStarts.BinarySearch(offset);
-            var line = index >= 0 ? index : ~index - 1;
-            var column = line == _lastLine && offset >= _lastOffset
-                ? _lastColumn + Encoding.UTF8.GetCharCount(utf8[_lastOffset..offset])
-                : Encoding.UTF8.GetCharCount(utf8[_lineStarts[line]..offset]);
-            (_lastOffset, _lastLine, _lastColumn) = (offset, line, column);
-            return new TextPosition(line + 1, column + 1);
-        }
-
-        public TextPosition PositionOfLineByte(ReadOnlySpan<byte> utf8, int zeroBasedLine, int bytePosition)
-        {
-            if (zeroBasedLine >= _lineStarts.Count)
-            {
-                zeroBasedLine = _lineStarts.Count - 1;
-            }
-
-            var start = _lineStarts[zeroBasedLine];
-            var end = Math.Min(start + bytePosition, utf8.Length);
-            return new TextPosition(zeroBasedLine + 1, Encoding.UTF8.GetCharCount(utf8[start..end]) + 1);
-        }
-
-        public int OffsetOfLineByte(ReadOnlySpan<byte> utf8, int zeroBasedLine, int bytePosition)
-            => Math.Min(_lineStarts[Math.Min(zeroBasedLine, _lineStarts.Count - 1)] + bytePosition, utf8.Length);
     }
 }
 

@@ -16,7 +16,8 @@ public sealed record ParamDefinition
     [Description("What the param means, shown in the trigger form.")]
     public string? Description { get; init; }
 
-    [Description("Allowed values.")]
+    [Description("Allowed values (at least one).")]
+    [System.ComponentModel.DataAnnotations.MinLength(1)]
     public IReadOnlyList<JsonElement>? Enum { get; init; }
 
     [Description("Lowest allowed number.")]

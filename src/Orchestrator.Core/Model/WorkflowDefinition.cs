@@ -14,6 +14,7 @@ public sealed record WorkflowDefinition
 
     [Description("Unique workflow id.")]
     [RegularExpression(Ids.Pattern)]
+    [MaxLength(Ids.MaxLength)]
     public required string Id { get; init; }
 
     [Description("Display name.")]
@@ -59,6 +60,7 @@ public sealed record TaskDefinition
 {
     [Description("Task id, unique within the workflow.")]
     [RegularExpression(Ids.Pattern)]
+    [MaxLength(Ids.MaxLength)]
     public required string Id { get; init; }
 
     [Description("Display name.")]
@@ -177,4 +179,7 @@ public sealed record TaskLayout
 public static class Ids
 {
     public const string Pattern = "^[a-z0-9][a-z0-9_.-]*$";
+
+    /// <summary>The longest workflow or task id: it names files, URLs and database keys.</summary>
+    public const int MaxLength = 128;
 }

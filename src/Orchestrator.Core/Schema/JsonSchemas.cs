@@ -121,6 +121,12 @@ public static class JsonSchemas
                 case MinLengthAttribute min:
                     obj[IsArray(obj) ? "minItems" : "minLength"] = min.Length;
                     break;
+                case MaxLengthAttribute max:
+                    obj[IsArray(obj) ? "maxItems" : "maxLength"] = max.Length;
+                    break;
+                case AllowedValuesAttribute allowed:
+                    obj["enum"] = new JsonArray(allowed.Values.Select(v => JsonValue.Create(v?.ToString())).ToArray<JsonNode?>());
+                    break;
                 case SchemaFormatAttribute f:
                     obj["format"] = f.Format;
                     break;

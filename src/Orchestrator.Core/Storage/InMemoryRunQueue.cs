@@ -180,7 +180,7 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
                         }
 
                         _queuedTasks.Remove(node);
-                        var changes = progress.StartAttempt(task, request.Now, out var attempt);
+                        var changes = progress.StartAttempt(task, request.Now, out var attempt, request.Worker);
                         Apply(progress, changes);
                         var claim = new ClaimedTask(runId, progress.Run.WorkflowId, progress.Run.WorkflowVersion,
                             attempt.TaskId, attempt.Number, request.Worker, request.LeaseUntil);

@@ -61,6 +61,15 @@ public sealed record AttemptRecord
     public DateTimeOffset? EndedAt { get; init; }
     public AttemptOutcome? Outcome { get; init; }
     public string? Error { get; init; }
+
+    /// <summary>When the task instance was queued for this attempt (null where the queue does not keep it).</summary>
+    public DateTimeOffset? QueuedAt { get; init; }
+
+    /// <summary>The node (worker name) that ran the attempt.</summary>
+    public string? Worker { get; init; }
+
+    /// <summary>The attempt's rendered inputs, secrets masked; null while it runs, or when they did not render.</summary>
+    public JsonElement? Inputs { get; init; }
 }
 
 /// <summary>A line of a task attempt's log.</summary>

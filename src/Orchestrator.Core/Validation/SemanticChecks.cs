@@ -16,7 +16,7 @@ namespace Orchestrator.Validation;
 /// and cycles, param definitions, template syntax and references, branch targets, schedule window.
 /// Works on the located tree and skips what is structurally broken (already reported).
 /// </summary>
-internal sealed class SemanticChecks(string file, LocatedValue root, ActivityRegistry activities, ConnectionCatalog? connections, List<Diagnostic> diagnostics)
+internal sealed partial class SemanticChecks(string file, LocatedValue root, ActivityRegistry activities, ConnectionCatalog? connections, List<Diagnostic> diagnostics)
 {
     private const string BranchActivity = "core.branch";
 
@@ -37,6 +37,7 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
         CheckTemplates(tasks, graph, paramNames);
         CheckBranches(tasks);
         CheckScheduleWindow();
+        CheckScheduleFires();
     }
 
     private void Report(LocatedValue at, string code, string message) => Report(at.Position, at.Path, code, message);
@@ -89,6 +90,12 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
                 Report(activityValue, DiagnosticCodes.UnknownActivity,
                     $"unknown activity '{activityValue.StringValue}'{Suggestions.For(activityValue.StringValue!, activities.Types)} (see `orchestrator activities`)");
                 continue;
+            }
+
+            if (activities.IsDisabled(task.Activity.Type))
+            {
+                Report(activityValue, DiagnosticCodes.DisabledActivity,
+                    $"activity '{task.Activity.Type}' is disabled on this server (Orchestrator:Activities:Disabled)");
             }
 
             var with = task.Value["with"];
@@ -233,6 +240,20 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
 
     private void CheckDependencies(Dictionary<string, TaskNode> tasks)
     {
+        foreach (var task in _allTasks)
+        {
+            if (task.Value.Property("triggerRule") is { Value.Kind: LocatedKind.Null } rule)
+            {
+                Report(rule.Value, DiagnosticCodes.InvalidTriggerRule, "triggerRule is null; leave it out for the default all_success");
+            }
+
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (id, value) in task.DependsOn.Where(d => !seen.Add(d.Id)))
+            {
+                Report(value, DiagnosticCodes.DuplicateDependency, $"task '{task.Id}' names '{id}' twice in dependsOn");
+            }
+        }
+
         foreach (var task in tasks.Values)
         {
             foreach (var (id, value) in task.DependsOn)
@@ -313,7 +334,7 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
         {
             try
             {
-                _ = new System.Text.RegularExpressions.Regex(pattern.StringValue!);
+                _ = ParamPattern.Compile(pattern.StringValue!);
             }
             catch (ArgumentException e)
             {
@@ -364,6 +385,11 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
                 {
                     Report(value, DiagnosticCodes.TemplateSyntax, $"template does not parse: {error}");
                     continue;
+                }
+
+                foreach (var filter in TemplateFilters.Unknown(template))
+                {
+                    Report(value, DiagnosticCodes.UnknownFilter, $"unknown Liquid filter '{filter}'{Suggestions.For(filter, TemplateFilters.KnownNames)}");
                 }
 
                 foreach (var reference in TemplateReferences.Collect(template))
@@ -462,23 +488,6 @@ internal sealed class SemanticChecks(string file, LocatedValue root, ActivityReg
                         $"branch '{task.Id}' can only follow its direct downstream tasks ({(direct.Count == 0 ? "none" : string.Join(", ", direct))}), not '{id}'");
                 }
             }
-        }
-    }
-
-    private void CheckScheduleWindow()
-    {
-        if (root["schedule"] is not { Kind: LocatedKind.Object } schedule
-            || schedule["start"]?.StringValue is not { } start
-            || schedule["end"] is not { StringValue: { } end } endValue)
-        {
-            return;
-        }
-
-        if (DateTimeOffset.TryParse(start, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var s)
-            && DateTimeOffset.TryParse(end, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var e)
-            && s > e)
-        {
-            Report(endValue, DiagnosticCodes.InvalidScheduleWindow, $"schedule end {end} is before its start {start}");
         }
     }
 }

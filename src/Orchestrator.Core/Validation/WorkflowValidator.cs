@@ -44,7 +44,13 @@ public sealed class WorkflowValidator
         var document = LocatedJsonParser.Parse(utf8);
         if (document.SyntaxError is { } syntax)
         {
-            diagnostics.Add(new Diagnostic(file, syntax.Position, "$", DiagnosticCodes.JsonSyntax, syntax.Message));
+            var code = syntax.Kind switch
+            {
+                JsonErrorKind.Encoding => DiagnosticCodes.InvalidEncoding,
+                JsonErrorKind.InvalidString => DiagnosticCodes.InvalidString,
+                _ => DiagnosticCodes.JsonSyntax,
+            };
+            diagnostics.Add(new Diagnostic(file, syntax.Position, "$", code, syntax.Message));
             return new WorkflowValidationResult(file, null, diagnostics);
         }
 

@@ -12,4 +12,7 @@ internal sealed class AttemptEntity
     public DateTimeOffset? EndedAt { get; set; }
     public AttemptOutcome? Outcome { get; set; }
     public string? Error { get; set; }
+    public DateTimeOffset? QueuedAt { get; set; }
+    public string? Worker { get; set; }
+    public string? InputsJson { get; set; }
 }

@@ -289,7 +289,10 @@ public sealed partial class EfRunQueue(
                 task.StartedAt ??= now;
                 task.LeaseOwner = request.Worker;
                 task.LeaseExpiresAt = request.LeaseUntil;
-                db.Attempts.Add(RecordMapping.ToEntity(new AttemptRecord { RunId = task.RunId, TaskId = task.TaskId, Number = task.Attempts, StartedAt = now }));
+                db.Attempts.Add(RecordMapping.ToEntity(new AttemptRecord
+                {
+                    RunId = task.RunId, TaskId = task.TaskId, Number = task.Attempts, StartedAt = now, QueuedAt = task.QueuedAt, Worker = request.Worker,
+                }));
                 claimed.Add((new ClaimedTask(task.RunId, candidate.WorkflowId, candidate.WorkflowVersion, task.TaskId, task.Attempts, request.Worker, request.LeaseUntil),
                     RecordMapping.ToRecord(task)));
             }

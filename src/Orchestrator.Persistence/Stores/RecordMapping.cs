@@ -97,6 +97,9 @@ internal static class RecordMapping
         EndedAt = a.EndedAt,
         Outcome = a.Outcome,
         Error = a.Error,
+        QueuedAt = a.QueuedAt,
+        Worker = a.Worker,
+        InputsJson = a.Inputs?.GetRawText(),
     };
 
     public static AttemptRecord ToRecord(AttemptEntity e) => new()
@@ -108,6 +111,9 @@ internal static class RecordMapping
         EndedAt = e.EndedAt,
         Outcome = e.Outcome,
         Error = e.Error,
+        QueuedAt = e.QueuedAt,
+        Worker = e.Worker,
+        Inputs = e.InputsJson is null ? null : ReadElement(e.InputsJson),
     };
 
     public static TaskLogEntity ToEntity(TaskLogLine l) => new()

@@ -51,8 +51,12 @@ public static class AlertEndpoints
             stateFilter = parsed;
         }
 
-        take = Math.Clamp(take, 1, 500);
-        skip = Math.Max(0, skip);
+        if (Problems.InvalidPage(skip, take) is { } invalidPage)
+        {
+            return invalidPage;
+        }
+
+        take = Math.Min(take, 500);
         var list = await outbox.ListAsync(new AlertFilter(workflowId, runId, eventFilter, stateFilter, channel), new Page(skip, take), ct);
         return TypedResults.Ok(new PageDto<AlertDto>(list.Select(AlertDto.From).ToList(), skip, take));
     }

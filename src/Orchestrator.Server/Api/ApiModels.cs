@@ -95,7 +95,22 @@ public sealed record RunDto(
         r.DataIntervalStart, r.DataIntervalEnd, r.Params, r.CreatedAt, r.StartedAt, r.EndedAt, r.Error, r.Trigger);
 }
 
-public sealed record AttemptDto(int Number, DateTimeOffset StartedAt, DateTimeOffset? EndedAt, AttemptOutcome? Outcome, string? Error);
+/// <summary>
+/// One attempt: queued (when the queue keeps it), started and ended, by which worker (node), how it ended, and the
+/// inputs it was given after rendering (secrets masked; null while it runs).
+/// </summary>
+public sealed record AttemptDto(
+    int Number,
+    DateTimeOffset? QueuedAt,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt,
+    AttemptOutcome? Outcome,
+    string? Error,
+    string? Worker,
+    JsonElement? Inputs)
+{
+    public static AttemptDto From(AttemptRecord a) => new(a.Number, a.QueuedAt, a.StartedAt, a.EndedAt, a.Outcome, a.Error, a.Worker, a.Inputs);
+}
 
 public sealed record TaskInstanceDto(
     string TaskId,
@@ -114,7 +129,7 @@ public sealed record RunDetailDto(RunDto Run, IReadOnlyList<TaskInstanceDto> Tas
     public static RunDetailDto From(RunDetails d) => new(
         RunDto.From(d.Run),
         d.Tasks.Select(t => new TaskInstanceDto(t.TaskId, t.State, t.Attempts, t.MaxAttempts, t.NextAttemptAt, t.StartedAt, t.EndedAt, t.Outputs, t.Error,
-            d.Attempts.Where(a => a.TaskId == t.TaskId).Select(a => new AttemptDto(a.Number, a.StartedAt, a.EndedAt, a.Outcome, a.Error)).ToList())).ToList());
+            d.Attempts.Where(a => a.TaskId == t.TaskId).Select(AttemptDto.From).ToList())).ToList());
 }
 
 public sealed record PageDto<T>(IReadOnlyList<T> Items, int Skip, int Take);

@@ -18,15 +18,27 @@ public static class Problems
         title: "Bad request", detail: detail, statusCode: StatusCodes.Status400BadRequest, type: Base + kind,
         extensions: errors is null ? null : new Dictionary<string, object?> { ["errors"] = errors });
 
+    /// <summary>A 400 for a page that cannot exist (a negative skip, a take below 1), or null for a good one.</summary>
+    public static ProblemHttpResult? InvalidPage(int skip, int take) => skip < 0 || take < 1
+        ? BadRequest($"skip must be 0 or more and take 1 or more (got skip={skip}, take={take})", "invalid-page")
+        : null;
+
     /// <summary>A request that parses but cannot be carried out as it is (a cron that does not parse).</summary>
     public static ProblemHttpResult Unprocessable(string detail, string kind) => TypedResults.Problem(
         title: "Unprocessable request", detail: detail, statusCode: StatusCodes.Status422UnprocessableEntity, type: Base + kind);
 
-    /// <summary>An invalid workflow definition, with every located error.</summary>
-    public static ProblemHttpResult InvalidWorkflow(IReadOnlyList<Diagnostic> diagnostics) => TypedResults.Problem(
-        title: "Invalid workflow",
-        detail: $"the definition has {diagnostics.Count} error(s)",
-        statusCode: StatusCodes.Status422UnprocessableEntity,
-        type: Base + "invalid-workflow",
-        extensions: new Dictionary<string, object?> { ["errors"] = diagnostics.Select(DiagnosticDto.From).ToList() });
+    /// <summary>
+    /// An invalid workflow definition, with every located error: 422, or 400 when the body is not even UTF-8 text
+    /// (a request that cannot be read, rather than a definition that does not hold).
+    /// </summary>
+    public static ProblemHttpResult InvalidWorkflow(IReadOnlyList<Diagnostic> diagnostics)
+    {
+        var unreadable = diagnostics.Any(d => d.Code == DiagnosticCodes.InvalidEncoding);
+        return TypedResults.Problem(
+            title: unreadable ? "Body is not UTF-8" : "Invalid workflow",
+            detail: unreadable ? diagnostics[0].Message : $"the definition has {diagnostics.Count} error(s)",
+            statusCode: unreadable ? StatusCodes.Status400BadRequest : StatusCodes.Status422UnprocessableEntity,
+            type: Base + (unreadable ? "invalid-encoding" : "invalid-workflow"),
+            extensions: new Dictionary<string, object?> { ["errors"] = diagnostics.Select(DiagnosticDto.From).ToList() });
+    }
 }

@@ -51,8 +51,12 @@ public static class RunEndpoints
             filter = parsed;
         }
 
-        take = Math.Clamp(take, 1, 500);
-        skip = Math.Max(0, skip);
+        if (Problems.InvalidPage(skip, take) is { } invalidPage)
+        {
+            return invalidPage;
+        }
+
+        take = Math.Min(take, 500);
         var list = await runs.ListAsync(new RunFilter(workflowId, filter), new Page(skip, take), ct);
         return TypedResults.Ok(new PageDto<RunDto>(list.Select(RunDto.From).ToList(), skip, take));
     }

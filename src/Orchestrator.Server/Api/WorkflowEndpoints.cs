@@ -83,8 +83,8 @@ public static class WorkflowEndpoints
         string id, HttpRequest request, WorkflowValidator validator, WorkflowCatalog catalog, IWorkflowStateStore states, IRunStore runs, IWorkflowVersionStore versions,
         WorkflowScheduler scheduler, CancellationToken ct)
     {
-        using var reader = new StreamReader(request.Body);
-        var json = await reader.ReadToEndAsync(ct);
+        // Bytes, not text: a body that is not UTF-8 is an error to report, not text to repair with U+FFFD.
+        var json = await ReadBodyAsync(request, ct);
 
         // Checked before saving: a definition under the wrong URL must not be written to the folder.
         var result = validator.Validate("request.json", json);
@@ -109,9 +109,15 @@ public static class WorkflowEndpoints
 
     private static async Task<Ok<ValidationDto>> ValidateAsync(HttpRequest request, WorkflowValidator validator, CancellationToken ct)
     {
-        using var reader = new StreamReader(request.Body);
-        var result = validator.Validate("request.json", await reader.ReadToEndAsync(ct));
+        var result = validator.Validate("request.json", await ReadBodyAsync(request, ct));
         return TypedResults.Ok(new ValidationDto(result.IsValid, result.Diagnostics.Select(DiagnosticDto.From).ToList()));
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, ct);
+        return body.ToArray();
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> SetPausedAsync(

@@ -87,6 +87,8 @@ public static class OrchestratorHost
     public static IServiceCollection AddOrchestratorServer(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<OrchestratorOptions>().BindConfiguration(OrchestratorOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<IOptions<OrchestratorOptions>>((kestrel, orchestrator) => kestrel.Limits.MaxRequestBodySize = orchestrator.Value.MaxRequestBodySize);
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PoolOptions>().BindConfiguration(PoolOptions.SectionName)
@@ -104,6 +106,10 @@ public static class OrchestratorHost
         services.AddSingleton<RunEventHub>();
         services.AddSingleton<IRunObserver>(sp => sp.GetRequiredService<RunEventHub>());
         services.AddSingleton<OrchestratorMetrics>();
+        services.AddOptions<ActivityOptions>().BindConfiguration(ActivityOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ActivityOptions>, ActivityOptionsValidation>();
+        services.AddSingleton(sp => new ActivityRegistry(
+            sp.GetServices<ActivityDescriptor>(), sp.GetRequiredService<IOptions<ActivityOptions>>().Value.Disabled));
         services.AddOrchestratorCore(new OrchestratorOptions().DataDirectory); // its DataDirectory is the one registered above
         services.AddOrchestratorActivities();
 
@@ -266,7 +272,8 @@ public static class OrchestratorHost
             }
         });
 
-        app.UseExceptionHandler();
+        // A body over the size limit (or otherwise unreadable) read by an endpoint is the client's error: its status, not 500.
+        app.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError });
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -25,6 +25,10 @@ public sealed class OrchestratorOptions
     /// <summary>The URL people reach the server at, for links in alerts.</summary>
     [Url]
     public string? PublicUrl { get; set; }
+
+    /// <summary>The largest request body the server reads, in bytes (default 5 MiB); a larger one is answered 413.</summary>
+    [Range(1, long.MaxValue, ErrorMessage = "Orchestrator:MaxRequestBodySize must be at least 1 byte.")]
+    public long MaxRequestBodySize { get; set; } = 5 * 1024 * 1024;
 }
 
 /// <summary>Section <c>Orchestrator:Database</c>.</summary>

@@ -93,13 +93,37 @@ public sealed partial class WorkflowCatalog(
         return _plans.GetOrAdd((workflowId, version), plan);
     }
 
-    /// <summary>Loads every workflow file of the folder.</summary>
-    public async Task LoadAllAsync(CancellationToken cancellationToken)
+    /// <summary>Loads every workflow file of the folder, each on its own; returns the files that could not be loaded.</summary>
+    public async Task<IReadOnlyList<string>> LoadAllAsync(CancellationToken cancellationToken)
     {
         System.IO.Directory.CreateDirectory(Directory);
+        var failed = new List<string>();
         foreach (var file in WorkflowFiles())
         {
-            await LoadFileAsync(file, cancellationToken).ConfigureAwait(false);
+            if (!await TryLoadFileAsync(file, cancellationToken).ConfigureAwait(false))
+            {
+                failed.Add(file);
+            }
+        }
+
+        return failed;
+    }
+
+    /// <summary>
+    /// <see cref="LoadFileAsync"/>, isolated: a file that cannot be loaded (the database is down, an unexpected error)
+    /// is logged with its path and its workflow keeps its last good version. False when it should be tried again.
+    /// </summary>
+    public async Task<bool> TryLoadFileAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await LoadFileAsync(path, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogLoadFailed(logger, Relative(Path.GetFullPath(path)), e.Message, e);
+            return false;
         }
     }
 
@@ -181,7 +205,7 @@ public sealed partial class WorkflowCatalog(
     /// Validates a definition and writes it to <c>workflows/&lt;id&gt;.json</c> with stable formatting; the catalog
     /// then loads it like any changed file. Returns the errors instead when it is invalid.
     /// </summary>
-    public async Task<WorkflowValidationResult> SaveAsync(string json, CancellationToken cancellationToken)
+    public async Task<WorkflowValidationResult> SaveAsync(byte[] json, CancellationToken cancellationToken)
     {
         var result = validator.Validate("request.json", json);
         if (!result.IsValid)
@@ -238,6 +262,9 @@ public sealed partial class WorkflowCatalog(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Workflow {WorkflowId} deactivated: {File} was deleted")]
     private static partial void LogDeactivated(ILogger logger, string workflowId, string file);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Workflow file {File} could not be loaded; its last good version stays active and it is tried again: {Reason}")]
+    private static partial void LogLoadFailed(ILogger logger, string file, string reason, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Workflow file {File} could not be read: {Reason}")]
     private static partial void LogUnreadable(ILogger logger, string file, string reason);

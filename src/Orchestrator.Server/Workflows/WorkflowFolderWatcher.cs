@@ -5,12 +5,18 @@ namespace Orchestrator.Server.Workflows;
 
 /// <summary>
 /// Loads the workflows folder at start, then watches it: each added, changed, renamed or deleted file is
-/// reloaded once its writes have settled (editors write in several steps).
+/// reloaded once its writes have settled (editors write in several steps). Files are isolated from each other: one
+/// that cannot be loaded (the database is down, an unexpected error) is logged with its path, its workflow keeps its
+/// last good version, the others load, and it is tried again, less often the longer it keeps failing.
 /// </summary>
 public sealed partial class WorkflowFolderWatcher(WorkflowCatalog catalog, TimeProvider time, ILogger<WorkflowFolderWatcher> logger) : BackgroundService
 {
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(30);
     private readonly Channel<string> _changes = Channel.CreateUnbounded<string>();
+    private readonly HashSet<string> _failed = new(StringComparer.Ordinal);
+    private TimeSpan _retry = FirstRetry;
 
     private FileSystemWatcher? _watcher;
 
@@ -35,7 +41,7 @@ public sealed partial class WorkflowFolderWatcher(WorkflowCatalog catalog, TimeP
         _watcher.Error += (_, e) => LogWatcherError(logger, e.GetException().Message);
         _watcher.EnableRaisingEvents = true;
 
-        await catalog.LoadAllAsync(cancellationToken).ConfigureAwait(false);
+        _failed.UnionWith(await catalog.LoadAllAsync(cancellationToken).ConfigureAwait(false));
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -50,30 +56,56 @@ public sealed partial class WorkflowFolderWatcher(WorkflowCatalog catalog, TimeP
         var pending = new HashSet<string>(StringComparer.Ordinal);
         while (!stoppingToken.IsCancellationRequested)
         {
-            pending.Add(await _changes.Reader.ReadAsync(stoppingToken).ConfigureAwait(false));
-
-            // Collect everything that arrives until the folder has been quiet for a moment.
-            while (true)
+            // Wait for a change; files that failed to load are tried again after a while even without one.
+            if (await NextChangeAsync(_failed.Count > 0 ? _retry : Timeout.InfiniteTimeSpan, stoppingToken).ConfigureAwait(false) is { } first)
             {
-                using var settle = new CancellationTokenSource(Settle, time);
-                using var quiet = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, settle.Token);
-                try
+                pending.Add(first);
+
+                // Collect everything that arrives until the folder has been quiet for a moment.
+                while (await NextChangeAsync(Settle, stoppingToken).ConfigureAwait(false) is { } next)
                 {
-                    pending.Add(await _changes.Reader.ReadAsync(quiet.Token).ConfigureAwait(false));
-                }
-                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-                {
-                    break;
+                    pending.Add(next);
                 }
             }
 
-            foreach (var file in pending.Where(IsWorkflowFile))
-            {
-                await catalog.LoadFileAsync(file, stoppingToken).ConfigureAwait(false);
-            }
-
+            pending.UnionWith(_failed);
+            _failed.Clear();
+            await LoadAsync(pending.Where(IsWorkflowFile), stoppingToken).ConfigureAwait(false);
             pending.Clear();
         }
+    }
+
+    /// <summary>The next changed path, or null when none arrives within <paramref name="wait"/>.</summary>
+    private async Task<string?> NextChangeAsync(TimeSpan wait, CancellationToken stoppingToken)
+    {
+        if (wait == Timeout.InfiniteTimeSpan)
+        {
+            return await _changes.Reader.ReadAsync(stoppingToken).ConfigureAwait(false);
+        }
+
+        using var timeout = new CancellationTokenSource(wait, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
+        try
+        {
+            return await _changes.Reader.ReadAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private async Task LoadAsync(IEnumerable<string> files, CancellationToken cancellationToken)
+    {
+        foreach (var file in files.ToList())
+        {
+            if (!await catalog.TryLoadFileAsync(file, cancellationToken).ConfigureAwait(false))
+            {
+                _failed.Add(file);
+            }
+        }
+
+        _retry = _failed.Count == 0 ? FirstRetry : TimeSpan.FromTicks(Math.Min(_retry.Ticks * 2, LongestRetry.Ticks));
     }
 
     private static bool IsWorkflowFile(string path)

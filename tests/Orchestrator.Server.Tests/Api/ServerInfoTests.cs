@@ -70,6 +70,20 @@ public sealed class ServerInfoWithKeysTests : IAsyncLifetime
     {
         using var response = await _server.Client.GetAsync("/api/v1/workflows");
 
+        // As the OpenAPI document declares: a ProblemDetails body.
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task OperatorEndpoints_AnswerForbiddenProblem_WhenTheKeyIsAViewers()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/workflows/any/runs") { Content = ServerFixture.Json("{}") };
+        request.Headers.Add("X-Api-Key", ViewerKey);
+
+        using var response = await _server.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 }

@@ -42,6 +42,30 @@ public abstract class TriggerRunTests<TFixture>(TFixture server) : IClassFixture
     }
 
     [Fact]
+    public async Task Trigger_RecordsEachAttemptsQueueTimeWorkerAndRenderedInputs_WhenATaskIsRetried()
+    {
+        await using var events = await server.OpenEventsAsync();
+        var run = await server.TriggerAsync(SeedWorkflows.Flaky, new { @params = new { failures = 1 } });
+
+        var detail = await server.WaitForRunAsync(events, (string)run["id"]!);
+
+        var history = detail["tasks"]!.AsArray().Single()!["attemptHistory"]!.AsArray();
+        Assert.Equal(2, history.Count);
+        Assert.All(history, a =>
+        {
+            Assert.Equal("test-node", (string?)a!["worker"]);
+            var queued = DateTimeOffset.Parse((string)a["queuedAt"]!, System.Globalization.CultureInfo.InvariantCulture);
+            var started = DateTimeOffset.Parse((string)a["startedAt"]!, System.Globalization.CultureInfo.InvariantCulture);
+            var ended = DateTimeOffset.Parse((string)a["endedAt"]!, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(queued <= started && started <= ended, $"queued {queued:O}, started {started:O}, ended {ended:O}");
+
+            // Rendered: the template gave way to the param's value, with its JSON type.
+            Assert.Equal(1, (int?)a["inputs"]!["failAttempts"]);
+            Assert.Equal("failing on purpose", (string?)a["inputs"]!["message"]);
+        });
+    }
+
+    [Fact]
     public async Task Trigger_ReturnsInvalidParamsProblem_WhenAParamBreaksItsDefinition()
     {
         using var response = await server.Client.PostAsJsonAsync($"/api/v1/workflows/{SeedWorkflows.Flaky}/runs",

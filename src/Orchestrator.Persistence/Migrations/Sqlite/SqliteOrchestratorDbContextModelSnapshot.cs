@@ -191,14 +191,26 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("error");
 
+                    b.Property<string>("InputsJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("inputs_json");
+
                     b.Property<string>("Outcome")
                         .HasColumnType("TEXT")
                         .HasColumnName("outcome");
+
+                    b.Property<string>("QueuedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("queued_at");
 
                     b.Property<string>("StartedAt")
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("started_at");
+
+                    b.Property<string>("Worker")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("worker");
 
                     b.HasKey("RunId", "TaskId", "Number");
 

@@ -579,11 +579,15 @@ export interface components {
             /** Format: date-time */
             endedAt: null | string;
             error: null | string;
+            inputs: null | components["schemas"]["JsonElement"];
             /** Format: int32 */
             number: number;
             outcome: null | components["schemas"]["AttemptOutcome"];
             /** Format: date-time */
+            queuedAt: null | string;
+            /** Format: date-time */
             startedAt: string;
+            worker: null | string;
         };
         /** @enum {string} */
         AttemptOutcome: "succeeded" | "failed" | "timed_out" | "cancelled" | "lease_expired";

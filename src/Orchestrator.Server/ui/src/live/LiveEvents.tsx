@@ -1,5 +1,5 @@
 // One Server-Sent Events stream per tab (/api/v1/events). Events are buffered and folded into the cached
-// queries once per animation frame, so a 1,000-task run costs one render per frame, not one per event.
+// queries in batches (at most five a second), so a 1,000-task run costs a few renders a second, not one per event.
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
 import { keys } from "../queries/keys";
@@ -17,17 +17,26 @@ export function LiveEvents({ children }: { children: ReactNode }) {
   const client = useQueryClient();
   const [status, setStatus] = useState<StreamStatus>("connecting");
 
-  // A refetch answered by the server may be older than events that arrived while it was in flight: the recent
-  // events of that run are folded in again, so a read never moves a run back in time.
+  // A refetch answered by the server may be older than events that arrived while it was in flight: the events
+  // received since the fetch began are folded in again, so a read never moves a run back in time.
   useEffect(() => {
+    const started = new Map<string, number>();
     return client.getQueryCache().subscribe((event) => {
-      if (event.type !== "updated" || event.action.type !== "success" || event.action.manual) return;
+      if (event.type !== "updated") return;
+      const hash = event.query.queryHash;
+      if (event.action.type === "fetch") {
+        started.set(hash, Date.now());
+        return;
+      }
+      if (event.action.type !== "success" || event.action.manual) return;
+      const since = (started.get(hash) ?? Date.now()) - 1000;
+      started.delete(hash);
       const [kind, id] = event.query.queryKey as [string, string];
       if (kind === "run") {
-        const events = recent.of(id);
+        const events = recent.since(since, id);
         if (events.length) client.setQueryData<RunDetailShape>(event.query.queryKey, (d) => (d ? applyToRunDetail(d, events) : d));
       } else if (kind === "grid") {
-        const events = recent.all();
+        const events = recent.since(since);
         if (events.length) client.setQueryData<GridShape>(event.query.queryKey, (g) => (g ? applyToGrid(g, events) : g));
       }
     });
@@ -53,7 +62,8 @@ export function LiveEvents({ children }: { children: ReactNode }) {
           const event = parseRunEvent(message.data);
           if (!event) return;
           buffer.push(event);
-          if (!frame) frame = requestAnimationFrame(flush);
+          // Folded at most five times a second: a busy 1,000-task run re-renders its graph 5 times a second, not 60.
+          if (!frame) frame = window.setTimeout(() => requestAnimationFrame(flush), 200);
         },
       });
 
@@ -100,13 +110,9 @@ const recent = (() => {
       for (const event of list) events.push({ received: now, event });
       prune(now);
     },
-    of(runId: string) {
+    since(time: number, runId?: string) {
       prune(Date.now());
-      return events.filter((e) => e.event.runId === runId).map((e) => e.event);
-    },
-    all() {
-      prune(Date.now());
-      return events.map((e) => e.event);
+      return events.filter((e) => e.received >= time && (runId === undefined || e.event.runId === runId)).map((e) => e.event);
     },
   };
 })();
@@ -118,8 +124,9 @@ export function applyEvents(client: QueryClient, events: readonly RunEvent[]): v
   for (const runId of runIds) {
     const mine = events.filter((e) => e.runId === runId);
     client.setQueryData<RunDetailShape>(keys.run(runId), (detail) => (detail ? applyToRunDetail(detail, mine) : detail));
-    // Outputs and rendered inputs are not in events: read the run again when one of its attempts ends.
-    if (mine.some((e) => e.type === "attempt_ended" || (e.type === "run_state" && runFinal.has(e.state)))) {
+    // Events carry states and attempts, not outputs: the run is read again when it ends (the task panel also
+    // reads it when its task ends), not on every attempt of a 1,000-task run.
+    if (mine.some((e) => e.type === "run_state" && runFinal.has(e.state))) {
       // cancelRefetch: false joins a fetch in flight instead of restarting it, so a busy run is read at most
       // once per round trip.
       void client.invalidateQueries({ queryKey: keys.run(runId), refetchType: "active" }, { cancelRefetch: false });

@@ -13,6 +13,8 @@ import { durationBetween, formatDuration } from "../model/time";
 import type { TaskLike } from "../model/workflow";
 import { useCancelRun, useRerunFailed, useRun } from "../queries/useRuns";
 import { useVersion } from "../queries/useWorkflows";
+import { keys } from "../queries/keys";
+import { useQueryClient } from "@tanstack/react-query";
 
 /** A run, live: graph or Gantt, a task panel with attempts and log, and the actions the caller's role allows. */
 export default function RunPage() {
@@ -41,6 +43,17 @@ export default function RunPage() {
   const status = useMemo(() => new Map<string, TaskStatus>(run.data?.tasks.map((t) => [t.taskId, { state: t.state, attempts: t.attempts }]) ?? []), [run.data?.tasks]);
   const live = run.data ? !isFinal(run.data.run.state) : false;
   const task = run.data?.tasks.find((t) => t.taskId === selected) ?? null;
+  // The selected task's outputs and error text come with the run, which is read again when that task ends.
+  const client = useQueryClient();
+  const selectedEnded = task != null && isFinal(task.state);
+  const wasRunning = useRef<string | null>(null);
+  useEffect(() => {
+    if (!selectedEnded) wasRunning.current = selected;
+    else if (wasRunning.current === selected) {
+      wasRunning.current = null;
+      void client.invalidateQueries({ queryKey: keys.run(id) }, { cancelRefetch: false });
+    }
+  }, [client, id, selected, selectedEnded]);
   const failedCount = run.data?.tasks.filter((t) => t.state === "failed" || t.state === "upstream_failed").length ?? 0;
 
   return (

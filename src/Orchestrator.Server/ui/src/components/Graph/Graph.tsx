@@ -4,7 +4,7 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { layoutGraph, type Positions } from "../../model/layout";
 import { stateColor } from "../../model/states";
 import { toGraph, type TaskLike } from "../../model/workflow";
-import { TaskNode, type TaskFlowNode } from "./TaskNode";
+import { SelectTaskContext, TaskNode, type TaskFlowNode } from "./TaskNode";
 
 const nodeTypes = { task: TaskNode };
 
@@ -77,24 +77,26 @@ export function Graph({
   if (!positions) return <p className="muted" aria-busy="true">Laying out {graph.nodes.length} tasks…</p>;
   return (
     <div className="graph" aria-label="Task graph">
-      <ReactFlow
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={nodeTypes}
-        fitView
-        fitViewOptions={{ maxZoom: 1 }}
-        minZoom={0.05}
-        onlyRenderVisibleElements={nodes.length > 200}
-        nodesDraggable={false}
-        nodesConnectable={false}
-        onNodeClick={(_, node) => onSelect?.(node.id)}
-        onPaneClick={() => onSelect?.(null)}
-        proOptions={{ hideAttribution: true }}
-      >
-        <Background gap={20} />
-        <Controls showInteractive={false} />
-        {nodes.length > 12 && <MiniMap pannable zoomable nodeColor={(n) => stateColor((n.data as { state: string | null }).state ?? "none")} />}
-      </ReactFlow>
+      <SelectTaskContext.Provider value={onSelect ?? null}>
+        <ReactFlow
+          nodes={nodes}
+          edges={edges}
+          nodeTypes={nodeTypes}
+          fitView
+          fitViewOptions={{ maxZoom: 1 }}
+          minZoom={0.05}
+          onlyRenderVisibleElements={nodes.length > 200}
+          nodesDraggable={false}
+          nodesConnectable={false}
+          onNodeClick={(_, node) => onSelect?.(node.id)}
+          onPaneClick={() => onSelect?.(null)}
+          proOptions={{ hideAttribution: true }}
+        >
+          <Background gap={20} />
+          <Controls showInteractive={false} />
+          {nodes.length > 12 && nodes.length <= 300 && <MiniMap pannable zoomable nodeColor={(n) => stateColor((n.data as { state: string | null }).state ?? "none")} />}
+        </ReactFlow>
+      </SelectTaskContext.Provider>
     </div>
   );
 }

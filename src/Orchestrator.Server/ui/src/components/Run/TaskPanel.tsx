@@ -1,15 +1,12 @@
 import { useEffect, useState } from "react";
 import { isFinal } from "../../model/states";
 import { durationBetween, formatDuration } from "../../model/time";
-import { useClearTasks, type Attempt, type TaskInstance } from "../../queries/useRuns";
+import { useClearTasks, type TaskInstance } from "../../queries/useRuns";
 import { LogViewer } from "../LogViewer/LogViewer";
 import { ProblemView } from "../common/Problem";
 import { RoleButton } from "../common/RoleButton";
 import { StateBadge } from "../common/StateBadge";
 import { Time } from "../common/Time";
-
-// Queue time, worker and rendered inputs of an attempt, where the server records them.
-type AttemptView = Attempt & { queuedAt?: string | null; worker?: string | null; inputs?: unknown };
 
 /** A task instance: attempts, rendered inputs, outputs, error, log; "clear" when it has ended. */
 export function TaskPanel({
@@ -24,7 +21,7 @@ export function TaskPanel({
     window.addEventListener("keydown", close);
     return () => window.removeEventListener("keydown", close);
   }, [onClose]);
-  const history: AttemptView[] = task.attemptHistory;
+  const history = task.attemptHistory;
   const shown = history.find((a) => a.number === (attempt ?? history.at(-1)?.number));
 
   return (
