@@ -43,7 +43,7 @@ public sealed partial class QueueWorker(
     /// <summary>Ended attempts not recorded yet (the database did not answer): written on a later pass, their leases renewed meanwhile.</summary>
     private readonly List<AttemptCompletion> _unrecorded = [];
 
-    /// <summary>When a pass last failed (the database did not answer); MinValue when none has.</summary>
+    /// <summary>When a pass or heartbeat last failed (the database did not answer); MinValue when none has.</summary>
     private DateTimeOffset _lastFailureAt = DateTimeOffset.MinValue;
 
     private sealed record Running(ClaimedTask Claim, CancellationTokenSource Cancellation, Task<AttemptResult> Attempt)
@@ -81,7 +81,6 @@ public sealed partial class QueueWorker(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                _lastFailureAt = time.GetUtcNow();
                 LogLoopFailed(logger, settings.Name, e);
                 await Task.Delay(settings.PollInterval, time, stopping).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
@@ -91,7 +90,25 @@ public sealed partial class QueueWorker(
     }
 
     /// <summary>One pass: record finished attempts, start runs, expire dead leases, claim and start new attempts.</summary>
-    public async Task StepAsync()
+    public Task StepAsync() => NotingFailuresAsync(StepOnceAsync);
+
+    /// <summary>Renews the leases of running attempts (and of ended ones not recorded yet), cancels those whose run is being cancelled.</summary>
+    public Task HeartbeatAsync() => NotingFailuresAsync(HeartbeatOnceAsync);
+
+    private async Task NotingFailuresAsync(Func<Task> pass)
+    {
+        try
+        {
+            await pass().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _lastFailureAt = time.GetUtcNow();
+            throw;
+        }
+    }
+
+    private async Task StepOnceAsync()
     {
         await CollectFinishedAsync().ConfigureAwait(false);
         var now = time.GetUtcNow();
@@ -221,8 +238,7 @@ public sealed partial class QueueWorker(
         }
     }
 
-    /// <summary>Renews the leases of running attempts and cancels those whose run is being cancelled.</summary>
-    public async Task HeartbeatAsync()
+    private async Task HeartbeatOnceAsync()
     {
         var now = time.GetUtcNow();
         if (_running.Count == 0 && _unrecorded.Count == 0)
