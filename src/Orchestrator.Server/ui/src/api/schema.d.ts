@@ -350,7 +350,7 @@ export interface paths {
         };
         /** A workflow with its definition, versions and validation errors. */
         get: operations["getWorkflow"];
-        /** Validates a definition and writes workflows/<id>.json. */
+        /** Validates a definition and writes workflows/<id>.json in the stable format: 201 when the file is new, 200 when replaced; If-Match guards against a file changed on disk (412). */
         put: operations["saveWorkflow"];
         post?: never;
         delete?: never;
@@ -2205,6 +2205,15 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowDetailDto"];
                 };
             };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowDetailDto"];
+                };
+            };
             /** @description Bad Request */
             400: {
                 headers: {
@@ -2225,6 +2234,15 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Precondition Failed */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
