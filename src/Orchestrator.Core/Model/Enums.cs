@@ -79,6 +79,9 @@ public enum RunKind
     [JsonStringEnumMemberName("manual")] Manual,
     [JsonStringEnumMemberName("backfill")] Backfill,
     [JsonStringEnumMemberName("event")] Event,
+
+    /// <summary>A one-off run of an unsaved definition (the designer's test run); its workflow file is not touched.</summary>
+    [JsonStringEnumMemberName("draft")] Draft,
 }
 
 /// <summary>How one attempt of a task ended.</summary>

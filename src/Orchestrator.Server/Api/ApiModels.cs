@@ -68,6 +68,12 @@ public sealed record ValidationDto(bool Valid, IReadOnlyList<DiagnosticDto> Erro
 /// <summary>Body of a trigger: params, and optionally the logical date.</summary>
 public sealed record TriggerRequest(Dictionary<string, JsonElement>? Params = null, DateTimeOffset? LogicalDate = null);
 
+/// <summary>
+/// Body of a draft run: a whole definition, not saved, and its params. Errors of the definition are located in the
+/// definition's own text (line 1 is the line of its opening brace).
+/// </summary>
+public sealed record DraftRunRequest(WorkflowDefinition Definition, Dictionary<string, JsonElement>? Params = null);
+
 /// <summary>Tasks to clear; <c>downstream</c> (default true) clears everything after them too.</summary>
 public sealed record ClearRequest(IReadOnlyList<string> Tasks, bool? Downstream = null);
 

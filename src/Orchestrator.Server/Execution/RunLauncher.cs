@@ -22,7 +22,7 @@ public enum LaunchFailure
 public sealed record LaunchResult(RunRecord? Run, LaunchFailure? Failure = null, IReadOnlyList<string>? Errors = null);
 
 /// <summary>
-/// Creates runs — manual, scheduled, backfill, event — from the active version of a workflow: params checked and
+/// Creates runs — manual, scheduled, backfill, event — from the active version of a workflow (draft runs from a definition of their own): params checked and
 /// defaulted, data interval from the schedule, stored queued in the run queue (at most one run per logical date;
 /// for an event run, one run per trigger batch), workers woken.
 /// </summary>
@@ -39,18 +39,29 @@ public sealed class RunLauncher(WorkflowCatalog catalog, IRunQueue queue, ITrigg
         CancellationToken cancellationToken)
     {
         var (plan, values, failure) = Prepare(workflowId, parameters);
-        if (failure is not null)
-        {
-            return failure;
-        }
+        return failure ?? await CreateAsync(plan!, kind, logicalDate, values!, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// Creates a draft run of <paramref name="plan"/>, a definition that is not the workflow's active version (it
+    /// may not even have a file): params checked and defaulted, logical date now, queued like any run.
+    /// </summary>
+    public async Task<LaunchResult> LaunchDraftAsync(WorkflowPlan plan, IReadOnlyDictionary<string, JsonElement>? parameters, CancellationToken cancellationToken)
+    {
+        var (values, failure) = ResolveParams(plan, parameters);
+        return failure ?? await CreateAsync(plan, RunKind.Draft, null, values!, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<LaunchResult> CreateAsync(
+        WorkflowPlan plan, RunKind kind, DateTimeOffset? logicalDate, IReadOnlyDictionary<string, JsonElement> values, CancellationToken cancellationToken)
+    {
         var now = Now();
         var date = logicalDate ?? now;
-        var (run, tasks) = New(plan!, Guid.CreateVersion7(now), kind, date, values!, null, now);
+        var (run, tasks) = New(plan, Guid.CreateVersion7(now), kind, date, values, null, now);
         if (!await queue.TryCreateRunAsync(run, tasks, cancellationToken).ConfigureAwait(false))
         {
             return new LaunchResult(null, LaunchFailure.DuplicateLogicalDate,
-                [$"workflow '{workflowId}' already has a run at logical date {Templates.TemplateScope.Iso(date)}"]);
+                [$"workflow '{plan.WorkflowId}' already has a run at logical date {Templates.TemplateScope.Iso(date)}"]);
         }
 
         signal.Pulse();
@@ -102,13 +113,20 @@ public sealed class RunLauncher(WorkflowCatalog catalog, IRunQueue queue, ITrigg
             return (null, null, new LaunchResult(null, LaunchFailure.InactiveWorkflow, [$"workflow '{workflowId}' is deactivated (its file was deleted)"]));
         }
 
+        var (values, failure) = ResolveParams(entry.Plan, parameters);
+        return failure is null ? (entry.Plan, values, null) : (null, null, failure);
+    }
+
+    private static (IReadOnlyDictionary<string, JsonElement>? Params, LaunchResult? Failure) ResolveParams(
+        WorkflowPlan plan, IReadOnlyDictionary<string, JsonElement>? parameters)
+    {
         try
         {
-            return (entry.Plan, ParamResolver.Resolve(entry.Plan.Definition.Params, parameters), null);
+            return (ParamResolver.Resolve(plan.Definition.Params, parameters), null);
         }
         catch (ParamValidationException e)
         {
-            return (null, null, new LaunchResult(null, LaunchFailure.InvalidParams, e.Errors));
+            return (null, new LaunchResult(null, LaunchFailure.InvalidParams, e.Errors));
         }
     }
 

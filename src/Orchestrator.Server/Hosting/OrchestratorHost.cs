@@ -284,6 +284,7 @@ public static class OrchestratorHost
         api.MapScheduleEndpoints();
         api.MapInvalidFileEndpoints();
         api.MapRunEndpoints();
+        api.MapDraftRunEndpoints();
         api.MapCatalogEndpoints();
         api.MapAlertEndpoints();
         app.MapGroup("/api/v1").MapServerEndpoints();

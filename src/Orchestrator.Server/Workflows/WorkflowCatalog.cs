@@ -93,6 +93,18 @@ public sealed partial class WorkflowCatalog(
         return _plans.GetOrAdd((workflowId, version), plan);
     }
 
+    /// <summary>
+    /// Records the version of a draft (a definition that is not in the folder) like any version and keeps its
+    /// compiled plan for the workers; the workflow's active version, file and schedule are untouched.
+    /// </summary>
+    public async Task<WorkflowPlan> RecordDraftAsync(WorkflowDefinition definition, CancellationToken cancellationToken)
+    {
+        var plan = WorkflowPlan.Compile(definition, activities, defaults);
+        await versions.SaveAsync(new WorkflowVersionRecord(plan.WorkflowId, plan.Version, WorkflowPlan.CanonicalJson(plan.Definition), time.GetUtcNow()), cancellationToken)
+            .ConfigureAwait(false);
+        return _plans.GetOrAdd((plan.WorkflowId, plan.Version), plan);
+    }
+
     /// <summary>Loads every workflow file of the folder, each on its own; returns the files that could not be loaded.</summary>
     public async Task<IReadOnlyList<string>> LoadAllAsync(CancellationToken cancellationToken)
     {

@@ -12,6 +12,7 @@ const RunPage = lazy(() => import("./pages/RunPage"));
 const RunsPage = lazy(() => import("./pages/RunsPage"));
 const AlertsPage = lazy(() => import("./pages/AlertsPage"));
 const NotFoundPage = lazy(() => import("./pages/NotFoundPage"));
+const DesignerPage = lazy(() => import("./designer/DesignerPage"));
 
 const client = new QueryClient({
   defaultOptions: {
@@ -33,6 +34,8 @@ export function App() {
           <Suspense fallback={<p className="page muted">Loading…</p>}>
             <Routes>
               <Route path="/" element={<WorkflowsPage />} />
+              <Route path="/workflows/new" element={<DesignerPage />} />
+              <Route path="/workflows/:id/edit" element={<DesignerPage />} />
               <Route path="/workflows/:id" element={<WorkflowPage />} />
               <Route path="/runs" element={<RunsPage />} />
               <Route path="/runs/:id" element={<RunPage />} />

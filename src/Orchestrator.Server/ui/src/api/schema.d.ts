@@ -146,7 +146,8 @@ export interface paths {
         /** Runs, newest first, filtered by workflow and state. */
         get: operations["listRuns"];
         put?: never;
-        post?: never;
+        /** Runs a definition that is not saved, once, as a draft run: validated, its version recorded, no file written, schedules untouched. */
+        post: operations["runDraft"];
         delete?: never;
         options?: never;
         head?: never;
@@ -637,6 +638,12 @@ export interface components {
             message: string;
             path: string;
         };
+        DraftRunRequest: {
+            definition: components["schemas"]["WorkflowDefinition"];
+            params?: null | {
+                [key: string]: unknown;
+            };
+        };
         GridCellDto: {
             /** Format: int32 */
             attempts: number;
@@ -719,7 +726,7 @@ export interface components {
             default?: null | components["schemas"]["JsonElement"];
             /** @description What the param means, shown in the trigger form. */
             description?: null | string;
-            /** @description Allowed values. */
+            /** @description Allowed values (at least one). */
             enum?: null | unknown[];
             /**
              * Format: double
@@ -887,7 +894,7 @@ export interface components {
             workflowId?: null | string;
         };
         /** @enum {string} */
-        RunKind: "scheduled" | "manual" | "backfill" | "event";
+        RunKind: "scheduled" | "manual" | "backfill" | "event" | "draft";
         /** @enum {string} */
         RunState: "queued" | "running" | "succeeded" | "failed" | "cancelled";
         RunSummaryDto: {
@@ -1582,6 +1589,75 @@ export interface operations {
             };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    runDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftRunRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDto"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -46,6 +46,9 @@ export default function WorkflowPage() {
             <RoleButton needs="operator" className={`toggle${w.paused ? "" : " on"}`} role="switch" aria-checked={!w.paused} aria-label="Schedule active" onClick={() => pause.mutate(!w.paused)}>
               {w.paused ? "paused" : "active"}
             </RoleButton>
+            <Link className="button" to={`/workflows/${encodeURIComponent(id)}/edit`}>
+              Edit
+            </Link>
             <RoleButton needs="operator" onClick={() => setDialog("backfill")} disabled={!w.schedule || !w.active}>
               Backfill
             </RoleButton>

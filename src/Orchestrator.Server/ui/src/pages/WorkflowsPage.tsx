@@ -38,6 +38,8 @@ export function WorkflowsPage() {
       <div className="page-title">
         <h1>Workflows</h1>
         <span className="muted">{workflows.data ? `${shown.length} of ${workflows.data.length}` : ""}</span>
+        <span className="spacer" />
+        <NewWorkflow ids={(workflows.data ?? []).map((w) => w.id)} />
       </div>
       <div className="toolbar">
         <input type="search" aria-label="Search workflows" placeholder="Search by id, name, description" value={q} onChange={(e) => setParam("q", e.target.value)} />
@@ -119,6 +121,26 @@ const WorkflowRow = memo(function WorkflowRow({ workflow: w, top, measure, index
     </div>
   );
 });
+
+/** A new workflow in the designer: blank, or starting from a copy of an existing one. */
+function NewWorkflow({ ids }: { ids: string[] }) {
+  const [template, setTemplate] = useState("");
+  return (
+    <span className="new-workflow">
+      <select aria-label="Start from" value={template} onChange={(e) => setTemplate(e.target.value)}>
+        <option value="">blank</option>
+        {ids.map((id) => (
+          <option key={id} value={id}>
+            copy of {id}
+          </option>
+        ))}
+      </select>
+      <Link className="button primary" to={template ? `/workflows/new?template=${encodeURIComponent(template)}` : "/workflows/new"}>
+        New workflow
+      </Link>
+    </span>
+  );
+}
 
 function InvalidFiles() {
   const files = useInvalidFiles();
