@@ -8,7 +8,7 @@ using Orchestrator.Validation;
 namespace Orchestrator.Server.Api;
 
 /// <summary>
-/// The designer's writes to <c>workflows/</c>: save (<c>PUT</c>), guarded by the version the client read
+/// The designer's writes to <c>workflows/</c>: save, rename, delete; each guarded by the version the client read
 /// (<c>If-Match</c>, see <see cref="WorkflowVersionTag"/>).
 /// </summary>
 public static class WorkflowFileEndpoints
@@ -24,6 +24,15 @@ public static class WorkflowFileEndpoints
             .Produces<WorkflowDetailDto>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .RequireRole(Security.ApiPolicies.Editor);
+        workflows.MapPost("/{id}/rename", RenameAsync).WithName("renameWorkflow")
+            .WithSummary("Moves the workflow's file to <newId>.json with the new id; the old id is deactivated and keeps its runs.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .RequireRole(Security.ApiPolicies.Editor);
+        workflows.MapDelete("/{id}", DeleteAsync).WithName("deleteWorkflow")
+            .WithSummary("Moves the workflow's file to the history folder of the data directory and deactivates it; its runs stay.")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .RequireRole(Security.ApiPolicies.Editor);
         return api;
     }
@@ -48,24 +57,44 @@ public static class WorkflowFileEndpoints
         }
 
         var change = await catalog.SaveAsync(json, WorkflowVersionTag.Precondition(request), ct);
-        if (!change.Validation.IsValid)
+        if (Failure(id, change) is { } failure)
         {
-            return Problems.InvalidWorkflow(change.Validation.Diagnostics);
-        }
-
-        if (change.Refused is { } current)
-        {
-            return Problems.FileChanged(Changed(id, current), current);
+            return failure;
         }
 
         return await WorkflowEndpoints.GetAsync(id, response, catalog, states, runs, versions, scheduler, ct) switch
         {
-            { Result: Ok<WorkflowDetailDto> ok } when change.Created => TypedResults.Created($"/api/v1/workflows/{id}", ok.Value),
+            { Result: Ok<WorkflowDetailDto> ok } when change.Outcome == WorkflowFileOutcome.Created => TypedResults.Created($"/api/v1/workflows/{id}", ok.Value),
             { Result: Ok<WorkflowDetailDto> ok } => ok,
             { Result: ProblemHttpResult problem } => problem,
             _ => throw new InvalidOperationException("unexpected detail result"),
         };
     }
+
+    private static async Task<Results<Ok<WorkflowDetailDto>, ProblemHttpResult>> RenameAsync(
+        string id, RenameRequest body, HttpRequest request, HttpResponse response, WorkflowCatalog catalog, IWorkflowStateStore states,
+        IRunStore runs, IWorkflowVersionStore versions, WorkflowScheduler scheduler, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(body.NewId))
+        {
+            return Problems.BadRequest("the body must name the workflow's new id: { \"newId\": \"…\" }", "invalid-body");
+        }
+
+        var change = await catalog.RenameAsync(id, body.NewId, WorkflowVersionTag.Precondition(request), ct);
+        return Failure(id, change, body.NewId) ?? await WorkflowEndpoints.GetAsync(body.NewId, response, catalog, states, runs, versions, scheduler, ct);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string id, HttpRequest request, WorkflowCatalog catalog, CancellationToken ct)
+        => Failure(id, await catalog.DeleteAsync(id, WorkflowVersionTag.Precondition(request), ct)) is { } failure ? failure : TypedResults.NoContent();
+
+    private static ProblemHttpResult? Failure(string id, WorkflowFileChange change, string? newId = null) => change.Outcome switch
+    {
+        WorkflowFileOutcome.Invalid => Problems.InvalidWorkflow(change.Errors!),
+        WorkflowFileOutcome.NotFound => Problems.NotFound($"workflow '{id}' has no file"),
+        WorkflowFileOutcome.IdTaken => Problems.Conflict($"workflow '{newId}' exists already", "workflow-exists"),
+        WorkflowFileOutcome.PreconditionFailed => Problems.FileChanged(Changed(id, change.Current!), change.Current!),
+        _ => null,
+    };
 
     private static string Changed(string id, WorkflowFileState current) => current switch
     {
