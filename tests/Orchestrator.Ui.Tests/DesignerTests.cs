@@ -71,6 +71,31 @@ public sealed class DesignerTests(UiServer server, Browser browser)
     }
 
     [Fact]
+    public async Task TestRun_RunsTheUnsavedDraft_AndTheCanvasTurnsGreenLive()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(server.Address, "/workflows/new?template=retry-demo").ToString());
+        await Expect(page.Locator("[data-task='flaky']")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Status, new() { Name = "Validation" })).ToHaveTextAsync("valid");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "▶ Test run" }).ClickAsync();
+
+        foreach (var task in new[] { "flaky", "load", "cleanup" })
+        {
+            await Expect(page.GetByLabel($"Task {task}: succeeded")).ToBeVisibleAsync();
+        }
+
+        await Expect(page.GetByRole(AriaRole.Status, new() { Name = "Test run state: succeeded" })).ToBeVisibleAsync();
+        await page.Locator("[data-task='flaky']").ClickAsync();
+        var panel = page.GetByRole(AriaRole.Complementary, new() { Name = "Task flaky" });
+        await Expect(panel.GetByRole(AriaRole.Log, new() { Name = "Log lines" })).ToContainTextAsync("upstream API returned 503");
+        await Screenshots.TakeAsync(page);
+
+        Assert.False(File.Exists(Path.Combine(server.WorkflowsDirectory, "retry-demo-copy.json")));
+        Assert.Empty(browser.PageErrors);
+    }
+
+    [Fact]
     public async Task Paste_AddsATaskCopiedFromAnotherWorkflow_AndUndoRemovesIt()
     {
         var page = await browser.NewPageAsync();

@@ -15,6 +15,7 @@ import { Palette, type Activity } from "./Palette";
 import { useDesignerState, withoutNulls } from "./useDesignerState";
 import { useValidation } from "./useValidation";
 import { useSave } from "./useSave";
+import { TestRunBar, TestRunError, TestRunTask, useTestRun } from "./TestRun";
 
 const blank: WorkflowJson = { $schema: "./workflow.schema.json", id: "new-workflow", tasks: [] } as WorkflowJson;
 
@@ -134,7 +135,7 @@ function Designer({ initial, isNew, etag, activities, connections }: {
     };
   }, [definition, selected, panel, edit, openPanel, state, doSave]);
 
-  const noStates = useMemo(() => new Map<string, string>(), []);
+  const testRun = useTestRun();
   return (
     <main className="designer" aria-label="Designer">
       <div className="designer-toolbar" role="toolbar" aria-label="Designer actions">
@@ -153,11 +154,13 @@ function Designer({ initial, isNew, etag, activities, connections }: {
         <span className={`pill ${hasErrors ? "bad" : validation.checked ? "ok" : "warn"}`} role="status" aria-label="Validation">
           {validation.checking ? "checking…" : hasErrors ? `${validation.errors.all.length} problem(s)` : validation.checked ? "valid" : "not checked"}
         </span>
+        <TestRunBar testRun={testRun} definition={definition} disabled={hasErrors || !validation.checked} />
         <RoleButton needs="editor" className="primary" onClick={doSave} disabled={!canSave} title={hasErrors ? "fix the problems first (the draft stays here)" : "Ctrl/Cmd+S"}>
           Save
         </RoleButton>
       </div>
       <ProblemView error={save.error} />
+      <TestRunError testRun={testRun} />
       {save.conflict && <ConflictNotice onReload={() => window.location.reload()} onOverwrite={() => save.mutate(definition, { overwrite: true })} />}
       <div className="designer-body">
         <Palette activities={activities} onPick={(type) => { const a = addTask(definition, type, center()); edit(a.definition, null, [a.id]); openPanel({ kind: "task", id: a.id }); }} />
@@ -166,7 +169,7 @@ function Designer({ initial, isNew, etag, activities, connections }: {
           activities={activities}
           selected={selected}
           errors={validation.errors.byTask}
-          states={noStates}
+          states={testRun.states}
           onEdit={edit}
           onSelect={select}
           onOpen={(taskId) => openPanel({ kind: "task", id: taskId })}
@@ -175,7 +178,9 @@ function Designer({ initial, isNew, etag, activities, connections }: {
         {panel?.kind === "task" && (
           <TaskPanel definition={definition} taskId={panel.id} activities={activities} connections={connections}
             errors={validation.errors.byTask.get(panel.id) ?? []} onEdit={(d, key, sel) => edit(d, key, sel)}
-            onClose={() => openPanel(null)} />
+            onClose={() => openPanel(null)}>
+            <TestRunTask testRun={testRun} taskId={panel.id} />
+          </TaskPanel>
         )}
         {panel?.kind === "settings" && (
           <SettingsPanel definition={definition} errors={validation.errors.settings} onEdit={(d, key) => edit(d, key)} onClose={() => openPanel(null)} />

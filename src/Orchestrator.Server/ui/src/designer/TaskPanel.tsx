@@ -28,10 +28,10 @@ function outputNames(activity: Activity | undefined): string[] {
 
 /** A task: id, inputs (from the activity's schema, templates completed), trigger rule, retries, timeout, pool, outputs. */
 export function TaskPanel({
-  definition, taskId, activities, connections, errors, onEdit, onClose,
+  definition, taskId, activities, connections, errors, onEdit, onClose, children,
 }: {
   definition: WorkflowJson; taskId: string; activities: readonly Activity[]; connections: readonly string[]; errors: readonly string[];
-  onEdit(definition: WorkflowJson, key: string | null, select?: string[]): void; onClose(): void;
+  onEdit(definition: WorkflowJson, key: string | null, select?: string[]): void; onClose(): void; children?: React.ReactNode;
 }) {
   const task = definition.tasks.find((t) => t.id === taskId);
   const activity = activities.find((a) => a.type === task?.activity);
@@ -56,6 +56,7 @@ export function TaskPanel({
       <p className="muted">
         <code>{task.activity}</code> {activity?.description}
       </p>
+      {children}
       {errors.length > 0 && (
         <ul className="located" aria-label="Errors of this task">
           {errors.map((e, i) => <li key={i} className="error">{e}</li>)}
