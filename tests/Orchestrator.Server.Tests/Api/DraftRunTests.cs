@@ -117,6 +117,7 @@ public sealed class SqliteDraftRunTests(SqliteServerFixture server) : DraftRunTe
 
 public sealed class PostgresDraftRunTests(PostgresServerFixture server) : DraftRunTests<PostgresServerFixture>(server);
 
+/// <summary>The designer's writes need the editor role: draft runs, saves, renames, deletes.</summary>
 public sealed class DraftRunRoleTests : IAsyncLifetime
 {
     private const string ViewerKey = "viewer-key-0123456789";
@@ -155,5 +156,20 @@ public sealed class DraftRunRoleTests : IAsyncLifetime
         using var response = await _server.Client.SendAsync(request);
 
         Assert.Equal(expected, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("POST", "/api/v1/workflows/any/rename", """{ "newId": "other" }""")]
+    [InlineData("DELETE", "/api/v1/workflows/any", null)]
+    [InlineData("PUT", "/api/v1/workflows/any", """{ "id": "any", "tasks": [ { "id": "t", "activity": "core.noop" } ] }""")]
+    public async Task FileChanges_AnswerForbidden_WhenTheKeyIsAnOperators(string method, string path, string? body)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = body is null ? null : ServerFixture.Json(body) };
+        request.Headers.Add("X-Api-Key", OperatorKey);
+
+        using var response = await _server.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.False(File.Exists(Path.Combine(_root, "workflows", "any.json")));
     }
 }
