@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { ReactFlowProvider } from "@xyflow/react";
-import { useCallback, useEffect, useMemo } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ProblemView } from "../components/common/Problem";
@@ -14,6 +14,8 @@ import { TaskPanel } from "./TaskPanel";
 import { Palette, type Activity } from "./Palette";
 import { useDesignerState, withoutNulls } from "./useDesignerState";
 import { useValidation } from "./useValidation";
+import { draftText } from "./validation";
+import { sideBySide } from "../model/diff";
 import { useSave } from "./useSave";
 import { TestRunBar, TestRunError, TestRunTask, useTestRun } from "./TestRun";
 
@@ -161,7 +163,7 @@ function Designer({ initial, isNew, etag, activities, connections }: {
       </div>
       <ProblemView error={save.error} />
       <TestRunError testRun={testRun} />
-      {save.conflict && <ConflictNotice onReload={() => window.location.reload()} onOverwrite={() => save.mutate(definition, { overwrite: true })} />}
+      {save.conflict && <ConflictNotice id={definition.id} mine={definition} onReload={() => window.location.reload()} onOverwrite={() => save.mutate(definition, { overwrite: true })} />}
       <div className="designer-body">
         <Palette activities={activities} onPick={(type) => { const a = addTask(definition, type, center()); edit(a.definition, null, [a.id]); openPanel({ kind: "task", id: a.id }); }} />
         <Canvas
@@ -210,13 +212,31 @@ function Designer({ initial, isNew, etag, activities, connections }: {
   );
 }
 
-function ConflictNotice({ onReload, onOverwrite }: { onReload(): void; onOverwrite(): void }) {
+function ConflictNotice({ id, mine, onReload, onOverwrite }: { id: string; mine: WorkflowJson; onReload(): void; onOverwrite(): void }) {
+  const [disk, setDisk] = useState<string | null>(null);
+  const showDiff = async () => {
+    const result = await api.GET("/api/v1/workflows/{id}", { params: { path: { id } } });
+    setDisk(draftText(withoutNulls(unwrap(result).definition)));
+  };
+  const rows = useMemo(() => (disk ? sideBySide(disk, draftText(mine)) : []), [disk, mine]);
   return (
     <div className="problem" role="alert">
       The file changed on disk since it was opened.{" "}
       <button type="button" onClick={onReload}>Reload it (drop my changes)</button>{" "}
-      <button type="button" onClick={onOverwrite}>Overwrite it with mine</button>
+      <button type="button" onClick={onOverwrite}>Overwrite it with mine</button>{" "}
+      <button type="button" onClick={() => void showDiff()}>View the difference</button>
+      {disk && (
+        <div className="diff" role="table" aria-label="The file on disk (left) and the draft (right)">
+          {rows.map((row, i) => (
+            <div key={i} className={`diff-row ${row.kind}`} role="row">
+              <span className="ln">{row.left?.number ?? ""}</span>
+              <pre role="cell">{row.left?.text ?? ""}</pre>
+              <span className="ln">{row.right?.number ?? ""}</span>
+              <pre role="cell">{row.right?.text ?? ""}</pre>
+            </div>
+          ))}
+        </div>
+      )}
     </div>
   );
 }
-
