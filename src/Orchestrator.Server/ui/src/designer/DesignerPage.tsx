@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { ReactFlowProvider } from "@xyflow/react";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ProblemView } from "../components/common/Problem";
@@ -18,6 +18,8 @@ import { draftText } from "./validation";
 import { sideBySide } from "../model/diff";
 import { useSave } from "./useSave";
 import { TestRunBar, TestRunError, TestRunTask, useTestRun } from "./TestRun";
+
+const JsonView = lazy(() => import("./json/JsonView"));
 
 const blank: WorkflowJson = { $schema: "./workflow.schema.json", id: "new-workflow", tasks: [] } as WorkflowJson;
 
@@ -138,6 +140,24 @@ function Designer({ initial, isNew, etag, activities, connections }: {
   }, [definition, selected, panel, edit, openPanel, state, doSave]);
 
   const testRun = useTestRun();
+  const [jsonOpen, setJsonOpen] = useState(false);
+  const jsonView = useRef<import("./json/JsonView").JsonViewHandle>(null);
+  // The text typed in the JSON view stays as typed while it means the current definition; any other change
+  // (canvas, forms, undo) shows the definition in the file's format.
+  const typed = useRef<{ text: string; definition: WorkflowJson } | null>(null);
+  const jsonText = typed.current?.definition === definition ? typed.current.text : draftText(definition);
+  const onJsonChange = useCallback((text: string) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (typeof parsed !== "object" || parsed === null || !Array.isArray((parsed as WorkflowJson).tasks) || typeof (parsed as WorkflowJson).id !== "string") return;
+    typed.current = { text, definition: parsed as WorkflowJson };
+    edit(parsed as WorkflowJson, "json");
+  }, [edit]);
+  const markers = useMemo(() => validation.errors.all.map((e) => ({ line: e.line, column: e.column, message: e.message, code: e.code })), [validation.errors]);
   return (
     <main className="designer" aria-label="Designer">
       <div className="designer-toolbar" role="toolbar" aria-label="Designer actions">
@@ -149,6 +169,7 @@ function Designer({ initial, isNew, etag, activities, connections }: {
         <button type="button" onClick={() => void autoLayout()}>Auto-layout</button>
         <button type="button" disabled={!selected.length} onClick={() => { const d = duplicateTasks(definition, selected); edit(d.definition, null, d.ids); }}>Duplicate</button>
         <button type="button" disabled={!selected.length} onClick={() => edit(deleteTasks(definition, selected), null, [])}>Delete</button>
+        <button type="button" aria-pressed={jsonOpen} onClick={() => setJsonOpen((o) => !o)}>JSON</button>
         <button type="button" aria-pressed={panel?.kind === "settings"} onClick={() => openPanel(panel?.kind === "settings" ? null : { kind: "settings" })}>
           Settings{validation.errors.settings.length ? ` (${validation.errors.settings.length})` : ""}
         </button>
@@ -177,6 +198,22 @@ function Designer({ initial, isNew, etag, activities, connections }: {
           onOpen={(taskId) => openPanel({ kind: "task", id: taskId })}
           layoutVersion={0}
         />
+        {jsonOpen && (
+          <section className="designer-json" aria-label="JSON view">
+            <Suspense fallback={<p className="muted" aria-busy="true">Loading the editor…</p>}>
+              <JsonView
+                ref={jsonView}
+                value={jsonText}
+                onChange={onJsonChange}
+                selectedTaskId={selected[0] ?? (panel?.kind === "task" ? panel.id : null)}
+                onCursorTask={(taskId) => taskId && select([taskId])}
+                markers={markers}
+                onUndo={state.undo}
+                onRedo={state.redo}
+              />
+            </Suspense>
+          </section>
+        )}
         {panel?.kind === "task" && (
           <TaskPanel definition={definition} taskId={panel.id} activities={activities} connections={connections}
             errors={validation.errors.byTask.get(panel.id) ?? []} onEdit={(d, key, sel) => edit(d, key, sel)}
@@ -194,6 +231,7 @@ function Designer({ initial, isNew, etag, activities, connections }: {
             {validation.errors.all.map((e, i) => (
               <li key={i}>
                 <button type="button" className="link" onClick={() => {
+                  jsonView.current?.revealPosition(e.line, e.column);
                   if (e.taskId) {
                     select([e.taskId]);
                     openPanel({ kind: "task", id: e.taskId });
