@@ -74,6 +74,9 @@ public sealed record TriggerRequest(Dictionary<string, JsonElement>? Params = nu
 /// </summary>
 public sealed record DraftRunRequest(WorkflowDefinition Definition, Dictionary<string, JsonElement>? Params = null);
 
+/// <summary>Body of a rename: the workflow's new id.</summary>
+public sealed record RenameRequest(string NewId);
+
 /// <summary>Tasks to clear; <c>downstream</c> (default true) clears everything after them too.</summary>
 public sealed record ClearRequest(IReadOnlyList<string> Tasks, bool? Downstream = null);
 

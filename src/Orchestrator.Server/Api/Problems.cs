@@ -23,6 +23,11 @@ public static class Problems
         ? BadRequest($"skip must be 0 or more and take 1 or more (got skip={skip}, take={take})", "invalid-page")
         : null;
 
+    /// <summary>A file change refused because the workflow file is not in the state the caller expected (it changed on disk).</summary>
+    public static ProblemHttpResult FileChanged(string detail, Server.Workflows.WorkflowFileState current) => TypedResults.Problem(
+        title: "Precondition failed", detail: detail, statusCode: StatusCodes.Status412PreconditionFailed, type: Base + "workflow-changed",
+        extensions: new Dictionary<string, object?> { ["currentVersion"] = current.Version, ["exists"] = current.Exists });
+
     /// <summary>A request that parses but cannot be carried out as it is (a cron that does not parse).</summary>
     public static ProblemHttpResult Unprocessable(string detail, string kind) => TypedResults.Problem(
         title: "Unprocessable request", detail: detail, statusCode: StatusCodes.Status422UnprocessableEntity, type: Base + kind);

@@ -8,7 +8,7 @@ using Orchestrator.Validation;
 
 namespace Orchestrator.Server.Api;
 
-/// <summary><c>/api/v1/workflows</c>: list, detail, save, pause, trigger, backfill; <c>/api/v1/validate</c>.</summary>
+/// <summary><c>/api/v1/workflows</c>: list, detail, pause, trigger, backfill; <c>/api/v1/validate</c>. Saving is in <see cref="WorkflowFileEndpoints"/>.</summary>
 public static class WorkflowEndpoints
 {
     public static RouteGroupBuilder MapWorkflowEndpoints(this RouteGroupBuilder api)
@@ -18,11 +18,6 @@ public static class WorkflowEndpoints
         workflows.MapGet("/{id}", GetAsync).WithName("getWorkflow").WithSummary("A workflow with its definition, versions and validation errors.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        // The body is read as text so that errors are located in it; the document still types it as a definition.
-        workflows.MapPut("/{id}", SaveAsync).WithName("saveWorkflow").WithSummary("Validates a definition and writes workflows/<id>.json.")
-            .Accepts<WorkflowDefinition>("application/json")
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .RequireRole(Security.ApiPolicies.Editor);
         workflows.MapPost("/{id}/pause", (string id, IWorkflowStateStore states, WorkflowCatalog catalog, WorkflowScheduler scheduler, Triggers.TriggerService triggers, CancellationToken ct)
             => SetPausedAsync(id, true, states, catalog, scheduler, triggers, ct)).WithName("pauseWorkflow")
             .WithSummary("Stops scheduling new runs and consuming the workflow's triggers.")
@@ -62,8 +57,9 @@ public static class WorkflowEndpoints
         return TypedResults.Ok(list);
     }
 
-    private static async Task<Results<Ok<WorkflowDetailDto>, ProblemHttpResult>> GetAsync(
-        string id, WorkflowCatalog catalog, IWorkflowStateStore states, IRunStore runs, IWorkflowVersionStore versions, WorkflowScheduler scheduler, CancellationToken ct)
+    /// <summary>The detail, with the version of the definition it shows as <c>ETag</c> (what a save sends back as <c>If-Match</c>).</summary>
+    internal static async Task<Results<Ok<WorkflowDetailDto>, ProblemHttpResult>> GetAsync(
+        string id, HttpResponse response, WorkflowCatalog catalog, IWorkflowStateStore states, IRunStore runs, IWorkflowVersionStore versions, WorkflowScheduler scheduler, CancellationToken ct)
     {
         var entry = catalog.Find(id);
         if (entry is null)
@@ -74,37 +70,14 @@ public static class WorkflowEndpoints
         var recent = await runs.ListAsync(new RunFilter(id), new Page(0, RecentRuns), ct);
         var summary = await SummaryAsync(entry, await states.PausedAsync(ct), recent.Select(RunSummaryDto.From).ToList(), scheduler, ct);
         var history = await versions.ListAsync(id, ct);
+        if (entry.Plan is { } plan)
+        {
+            response.Headers.ETag = WorkflowVersionTag.Of(plan.Version);
+        }
+
         return TypedResults.Ok(new WorkflowDetailDto(summary, entry.Plan?.Definition,
             VersionDto.List(history, entry),
             entry.Errors.Select(DiagnosticDto.From).ToList()));
-    }
-
-    private static async Task<Results<Ok<WorkflowDetailDto>, ProblemHttpResult>> SaveAsync(
-        string id, HttpRequest request, WorkflowValidator validator, WorkflowCatalog catalog, IWorkflowStateStore states, IRunStore runs, IWorkflowVersionStore versions,
-        WorkflowScheduler scheduler, CancellationToken ct)
-    {
-        // Bytes, not text: a body that is not UTF-8 is an error to report, not text to repair with U+FFFD.
-        var json = await ReadBodyAsync(request, ct);
-
-        // Checked before saving: a definition under the wrong URL must not be written to the folder.
-        var result = validator.Validate("request.json", json);
-        if (!result.IsValid)
-        {
-            return Problems.InvalidWorkflow(result.Diagnostics);
-        }
-
-        if (result.Definition!.Id != id)
-        {
-            return Problems.BadRequest($"the definition's id '{result.Definition.Id}' differs from '{id}' in the URL", "id-mismatch");
-        }
-
-        result = await catalog.SaveAsync(json, ct);
-        if (!result.IsValid)
-        {
-            return Problems.InvalidWorkflow(result.Diagnostics);
-        }
-
-        return await GetAsync(id, catalog, states, runs, versions, scheduler, ct);
     }
 
     private static async Task<Ok<ValidationDto>> ValidateAsync(HttpRequest request, WorkflowValidator validator, CancellationToken ct)
@@ -113,7 +86,7 @@ public static class WorkflowEndpoints
         return TypedResults.Ok(new ValidationDto(result.IsValid, result.Diagnostics.Select(DiagnosticDto.From).ToList()));
     }
 
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    internal static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, ct);

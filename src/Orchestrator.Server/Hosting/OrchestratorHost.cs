@@ -165,6 +165,8 @@ public static class OrchestratorHost
             o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             o.SerializerOptions.Converters.Add(new Json.IsoDurationConverter());
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
+            o.SerializerOptions.TypeInfoResolver = System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.WithAddedModifier(
+                o.SerializerOptions.TypeInfoResolver ?? new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(), Api.WorkflowModelJson.OmitNulls);
         });
         services.AddHealthChecks()
             .AddCheck<SchedulerHealthCheck>("scheduler", tags: ["ready"]);
@@ -280,6 +282,7 @@ public static class OrchestratorHost
 
         var api = app.MapGroup("/api/v1").RequireAuthorization(Security.ApiPolicies.Viewer).ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapWorkflowEndpoints();
+        api.MapWorkflowFileEndpoints();
         api.MapWorkflowHistoryEndpoints();
         api.MapScheduleEndpoints();
         api.MapInvalidFileEndpoints();

@@ -213,29 +213,6 @@ public sealed partial class WorkflowCatalog(
         }
     }
 
-    /// <summary>
-    /// Validates a definition and writes it to <c>workflows/&lt;id&gt;.json</c> with stable formatting; the catalog
-    /// then loads it like any changed file. Returns the errors instead when it is invalid.
-    /// </summary>
-    public async Task<WorkflowValidationResult> SaveAsync(byte[] json, CancellationToken cancellationToken)
-    {
-        var result = validator.Validate("request.json", json);
-        if (!result.IsValid)
-        {
-            return result;
-        }
-
-        var definition = result.Definition! with { Schema = "./workflow.schema.json" };
-        var existing = Find(definition.Id);
-        var path = existing?.File ?? Path.Combine(Directory, definition.Id + ".json");
-        var text = JsonSerializer.Serialize(definition, OrchestratorJsonContext.Default.WorkflowDefinition) + "\n";
-        var temporary = path + ".tmp";
-        await File.WriteAllTextAsync(temporary, text, cancellationToken).ConfigureAwait(false);
-        File.Move(temporary, path, overwrite: true);
-        await LoadFileAsync(path, cancellationToken).ConfigureAwait(false);
-        return result with { Definition = definition };
-    }
-
     public IEnumerable<string> WorkflowFiles()
         => System.IO.Directory.Exists(Directory)
             ? System.IO.Directory.GetFiles(Directory, "*.json").Where(f => !f.EndsWith(".schema.json", StringComparison.OrdinalIgnoreCase)).Order(StringComparer.Ordinal)

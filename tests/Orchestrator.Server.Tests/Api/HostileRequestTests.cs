@@ -59,7 +59,7 @@ public sealed class HostileRequestTests(SqliteServerFixture server) : IClassFixt
             """;
         using (var saved = await server.Client.PutAsync($"/api/v1/workflows/{id}", ServerFixture.Json(definition)))
         {
-            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+            Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
         }
 
         var value = new string('a', 64) + "!";
@@ -79,7 +79,7 @@ public sealed class HostileRequestTests(SqliteServerFixture server) : IClassFixt
               "tasks": [ { "id": "a", "activity": "core.noop" } ] }
             """)))
         {
-            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+            Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
         }
 
         using var response = await server.Client.PostAsync("/api/v1/workflows/pattern-surrogate/runs", ServerFixture.Json("""{ "params": { "code": "ab\ud800" } }"""));

@@ -42,7 +42,7 @@ public abstract class HostingTests<TFixture>(TFixture server) : IClassFixture<TF
             { "id": "{{id}}", "tasks": [ { "id": "nothing", "activity": "core.noop" } ] }
             """)))
         {
-            Assert.Equal(HttpStatusCode.OK, save.StatusCode);
+            Assert.Equal(HttpStatusCode.Created, save.StatusCode);
         }
 
         var sample = $"orchestrator_runs_total{{workflow=\"{id}\",state=\"succeeded\"}} 1";

@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { diagnosticTarget, formatWorkflow, minimalEdit, taskAtOffset, taskRanges, tokenEndColumn } from "./jsonMap";
+import { diagnosticTarget, formatWorkflow, minimalEdit, taskAtOffset, taskRanges, textEdits, tokenEndColumn } from "./jsonMap";
 
 const workflowsDir = fileURLToPath(new URL("../../../../../workflows/", import.meta.url));
 const repositoryWorkflows = readdirSync(workflowsDir)
@@ -209,6 +209,51 @@ describe("minimalEdit", () => {
         const e = minimalEdit(before, after);
         expect(e ? before.slice(0, e.start) + e.text + before.slice(e.end) : before).toBe(after);
       }
+    }
+  });
+});
+
+describe("textEdits", () => {
+  const apply = (before: string, edits: { start: number; end: number; text: string }[]) => {
+    let out = "";
+    let at = 0;
+    for (const e of edits) {
+      expect(e.start).toBeGreaterThanOrEqual(at);
+      out += before.slice(at, e.start) + e.text;
+      at = e.end;
+    }
+    return out + before.slice(at);
+  };
+
+  it("edits each changed place alone, and only what changed in it", () => {
+    const before = formatWorkflow({
+      id: "wf",
+      tasks: [
+        { id: "a", activity: "x", ui: { x: 10, y: 20 } },
+        { id: "b", activity: "x", ui: { x: 30, y: 40 } },
+        { id: "c", activity: "x", ui: { x: 50, y: 60 } },
+      ],
+    });
+    const after = before.replace('"x": 10', '"x": 15').replace('"y": 60', '"y": 65');
+    const edits = textEdits(before, after);
+    expect(edits).toEqual([
+      { start: before.indexOf('"x": 10') + 6, end: before.indexOf('"x": 10') + 7, text: "5" },
+      { start: before.indexOf('"y": 60') + 6, end: before.indexOf('"y": 60') + 7, text: "5" },
+    ]);
+    expect(apply(before, edits)).toBe(after);
+    expect(textEdits(before, before)).toEqual([]);
+  });
+
+  it("turns every repository workflow into its formatted text and back", () => {
+    for (const { name, text } of repositoryWorkflows) {
+      const formatted = formatWorkflow(JSON.parse(text));
+      expect(apply(text, textEdits(text, formatted)), name).toBe(formatted);
+      expect(apply(formatted, textEdits(formatted, text)), name).toBe(text);
+      // Every task renamed: one small edit per place.
+      const renamed = formatted.replace(/"id": "([^"]+)"/g, '"id": "$1_2"');
+      const edits = textEdits(formatted, renamed);
+      expect(apply(formatted, edits), name).toBe(renamed);
+      expect(edits.every((e) => e.end === e.start && e.text === "_2"), name).toBe(true);
     }
   });
 });

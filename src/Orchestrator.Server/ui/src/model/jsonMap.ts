@@ -1,5 +1,6 @@
 // The workflow JSON text mapped to the designer's objects: where each task's JSON is, which task the cursor is
 // in, what a validator path points at, and the stable formatting of a definition. Pure functions, no React.
+import { diffLines } from "diff";
 import workflowSchema from "./workflow.schema.json";
 
 export interface TextRange {
@@ -309,6 +310,41 @@ export function minimalEdit(before: string, after: string): { start: number; end
     suffix++;
   if (suffix > 0 && isLowSurrogate(before.charCodeAt(before.length - suffix))) suffix--;
   return { start: prefix, end: before.length - suffix, text: after.slice(prefix, after.length - suffix) };
+}
+
+/**
+ * The replacements (offsets in `before`, in order, not overlapping) that turn `before` into `after`: one per
+ * changed place, each as small as `minimalEdit` makes it, so an open editor keeps the cursor, the scroll and
+ * the undo history wherever the text did not change (moving two nodes apart edits two places, not all between).
+ * Texts too different to diff quickly come back as one replacement.
+ */
+export function textEdits(before: string, after: string): { start: number; end: number; text: string }[] {
+  const whole = minimalEdit(before, after);
+  if (!whole) return [];
+  const parts = diffLines(before, after, { maxEditLength: 1000 });
+  if (!parts) return [whole];
+  const edits: { start: number; end: number; text: string }[] = [];
+  let offset = 0;
+  let hunk: { start: number; removed: string; added: string } | null = null;
+  const flush = () => {
+    const e = hunk && minimalEdit(hunk.removed, hunk.added);
+    if (hunk && e) edits.push({ start: hunk.start + e.start, end: hunk.start + e.end, text: e.text });
+    hunk = null;
+  };
+  for (const part of parts) {
+    if (!part.added && !part.removed) {
+      flush();
+      offset += part.value.length;
+      continue;
+    }
+    hunk ??= { start: offset, removed: "", added: "" };
+    if (part.removed) {
+      hunk.removed += part.value;
+      offset += part.value.length;
+    } else hunk.added += part.value;
+  }
+  flush();
+  return edits;
 }
 
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;

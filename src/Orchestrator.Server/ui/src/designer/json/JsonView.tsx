@@ -4,7 +4,7 @@
 // page's bundle.
 import Editor, { type OnMount } from "@monaco-editor/react";
 import { useEffect, useId, useImperativeHandle, useRef, useState, useSyncExternalStore, type Ref } from "react";
-import { minimalEdit, taskRanges, tokenEndColumn, type TextRange } from "../../model/jsonMap";
+import { taskRanges, textEdits, tokenEndColumn, type TextRange } from "../../model/jsonMap";
 import { modelFolder, monaco } from "./monaco";
 import "./JsonView.css";
 
@@ -27,7 +27,7 @@ export interface JsonViewHandle {
 }
 
 export interface JsonViewProps {
-  /** The workflow JSON. A new value is applied as the smallest edit, so cursor and scroll stay put. */
+  /** The workflow JSON. A new value is applied as the smallest edits, so cursor and scroll stay put. */
   value: string;
   /** Every edit the user makes, with the whole text (not called for changes that came in through `value`). */
   onChange: (text: string) => void;
@@ -81,17 +81,19 @@ export default function JsonView(props: JsonViewProps) {
     [editor],
   );
 
-  // A value from outside (canvas, forms, undo): applied as the smallest edit.
+  // A value from outside (canvas, forms, undo): applied as the smallest edits.
   useEffect(() => {
     const model = editor?.getModel();
     if (!model) return;
-    const edit = minimalEdit(model.getValue(), value);
-    if (!edit) return;
-    const range = monaco.Range.fromPositions(model.getPositionAt(edit.start), model.getPositionAt(edit.end));
+    const edits = textEdits(model.getValue(), value).map((e) => ({
+      range: monaco.Range.fromPositions(model.getPositionAt(e.start), model.getPositionAt(e.end)),
+      text: e.text,
+    }));
+    if (edits.length === 0) return;
     applying.current = true;
     try {
       model.pushStackElement();
-      model.pushEditOperations(editor!.getSelections(), [{ range, text: edit.text }], () => null);
+      model.pushEditOperations(editor!.getSelections(), edits, () => null);
       model.pushStackElement();
     } finally {
       applying.current = false;
