@@ -41,10 +41,13 @@ if (args is ["schedule", ..])
     return;
 }
 
-// `-- validation`: validation time of long task chains alone (also part of the default run).
+// `-- validation`: validation time of long task chains alone (also part of the default run), then the designer's
+// validation round trip over HTTP.
 if (args is ["validation", ..])
 {
     ValidationBenchmark.Run(new ActivityRegistry(Orchestrator.Activities.Core.CoreActivities.Descriptors()));
+    Console.WriteLine();
+    await ValidateRoundTripBenchmark.RunAsync();
     return;
 }
 
