@@ -96,6 +96,32 @@ public sealed class DesignerTests(UiServer server, Browser browser)
     }
 
     [Fact]
+    public async Task JsonView_EditedInMonaco_TheCanvasFollows_AndUndoGoesBack()
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(server.Address, "/workflows/branching/edit").ToString());
+        await Expect(page.Locator("[data-task='publish']")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "JSON", Exact = true }).ClickAsync();
+        var view = page.GetByRole(AriaRole.Region, new() { Name = "JSON view" });
+        await Expect(view.Locator(".monaco-editor")).ToBeVisibleAsync();
+
+        // Rename the join task in the text with the editor's own find and replace (Ctrl+H, replace all).
+        await view.Locator(".monaco-editor .view-lines").ClickAsync();
+        await page.Keyboard.PressAsync("Control+h");
+        await page.Keyboard.TypeAsync("\"publish\"");
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.TypeAsync("\"announce\"");
+        await page.Keyboard.PressAsync("Control+Alt+Enter");
+
+        await Expect(page.Locator("[data-task='announce']")).ToBeVisibleAsync();
+        await Expect(page.Locator("[data-task='publish']")).ToHaveCountAsync(0);
+        await Screenshots.TakeAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Undo" }).ClickAsync();
+        await Expect(page.Locator("[data-task='publish']")).ToBeVisibleAsync();
+        Assert.Empty(browser.PageErrors);
+    }
+
+    [Fact]
     public async Task Paste_AddsATaskCopiedFromAnotherWorkflow_AndUndoRemovesIt()
     {
         var page = await browser.NewPageAsync();

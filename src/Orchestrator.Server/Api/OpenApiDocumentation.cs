@@ -32,9 +32,21 @@ public static class OpenApiDocumentation
                 };
                 return Task.CompletedTask;
             });
-            o.AddOperationTransformer((operation, context, _) =>
+            o.AddOperationTransformer(async (operation, context, ct) =>
             {
                 var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+
+                // Every body is bounded by Orchestrator:MaxRequestBodySize: a larger one is answered 413.
+                if (operation.RequestBody is not null && operation.Responses is { } withBody && !withBody.ContainsKey("413"))
+                {
+                    var problem = await context.GetOrCreateSchemaAsync(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), cancellationToken: ct);
+                    withBody["413"] = new OpenApiResponse
+                    {
+                        Description = "The body is larger than Orchestrator:MaxRequestBodySize (5 MiB by default).",
+                        Content = new Dictionary<string, OpenApiMediaType> { ["application/problem+json"] = new OpenApiMediaType { Schema = problem } },
+                    };
+                }
+
                 if (metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any())
                 {
                     operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] }];
@@ -50,8 +62,6 @@ public static class OpenApiDocumentation
                         responses[status] = response;
                     }
                 }
-
-                return Task.CompletedTask;
             });
             o.AddSchemaTransformer(async (schema, context, ct) =>
             {

@@ -6,7 +6,7 @@ using Orchestrator.Testing;
 namespace Orchestrator.Server.Tests.Cluster;
 
 /// <summary>
-/// Two server processes on a PostgreSQL that goes away for 20 s (leases last 3 s) while tasks run on both nodes:
+/// Two server processes on a PostgreSQL that goes away for 20 s (leases last 8 s) while tasks run on both nodes:
 /// attempts that end during the outage are recorded once it is back, live nodes keep their leases (no node expires
 /// another's lease for an outage every node shared), so no task runs twice; and the intervals whose cron fired
 /// during the outage get their runs once it is back.
@@ -14,6 +14,10 @@ namespace Orchestrator.Server.Tests.Cluster;
 public sealed class DatabaseOutageTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(20);
+
+    // Shorter than the outage, so every lease is past its end when the database comes back; long enough that a node
+    // on a loaded machine renews its leases (reconnecting first) before a peer may take them.
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(8);
 
     /// <summary>Three tasks that end during the outage, three that run through it; a lease expiry would show as a second attempt.</summary>
     private const string Work = """
@@ -43,8 +47,8 @@ public sealed class DatabaseOutageTests(Xunit.Abstractions.ITestOutputHelper out
             { "id": "tick", "schedule": { "cron": "*/10 * * * * *", "start": "{{start:yyyy-MM-ddTHH:mm:ssZ}}", "catchup": true },
               "tasks": [ { "id": "n", "activity": "core.noop" } ] }
             """);
-        var a = cluster.Start("node-a");
-        var b = cluster.Start("node-b");
+        var a = cluster.Start("node-a", Lease);
+        var b = cluster.Start("node-b", Lease);
         await a.WaitUntilReadyAsync(NodeCluster.Patience);
         await b.WaitUntilReadyAsync(NodeCluster.Patience);
 

@@ -38,7 +38,7 @@ public sealed class NodeCluster : IAsyncDisposable
     public Task WriteWorkflowAsync(string id, string json) => File.WriteAllTextAsync(Path.Combine(WorkflowsDirectory, id + ".json"), json);
 
     /// <summary>Starts a node named <paramref name="name"/> (its worker and lease owner name); wait for it with <see cref="ServerNode.WaitUntilReadyAsync"/>.</summary>
-    public ServerNode Start(string name)
+    public ServerNode Start(string name, TimeSpan? leaseDuration = null)
     {
         var workingDirectory = Directory.CreateDirectory(Path.Combine(_root, "nodes", name)).FullName;
         var node = ServerNode.Start(name, workingDirectory, new Dictionary<string, string>
@@ -48,7 +48,7 @@ public sealed class NodeCluster : IAsyncDisposable
             ["Orchestrator__DataDirectory"] = DataDirectory,
             ["Orchestrator__WorkflowsDirectory"] = WorkflowsDirectory,
             ["Orchestrator__NodeName"] = name,
-            ["Orchestrator__Workers__LeaseDuration"] = "00:00:03",
+            ["Orchestrator__Workers__LeaseDuration"] = (leaseDuration ?? TimeSpan.FromSeconds(3)).ToString("c", System.Globalization.CultureInfo.InvariantCulture),
             ["Orchestrator__Workers__HeartbeatInterval"] = "00:00:01",
             ["Orchestrator__Workers__PollInterval"] = "00:00:00.200",
             ["Orchestrator__Workers__ShutdownGrace"] = "00:00:00",

@@ -1677,6 +1677,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description The body is larger than Orchestrator:MaxRequestBodySize (5 MiB by default). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail?: null | string;
+                        instance?: null | string;
+                        /** Format: int32 */
+                        status?: null | number;
+                        title?: null | string;
+                        type?: null | string;
+                    };
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -1849,6 +1865,22 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than Orchestrator:MaxRequestBodySize (5 MiB by default). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail?: null | string;
+                        instance?: null | string;
+                        /** Format: int32 */
+                        status?: null | number;
+                        title?: null | string;
+                        type?: null | string;
+                    };
                 };
             };
         };
@@ -2069,6 +2101,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description The body is larger than Orchestrator:MaxRequestBodySize (5 MiB by default). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail?: null | string;
+                        instance?: null | string;
+                        /** Format: int32 */
+                        status?: null | number;
+                        title?: null | string;
+                        type?: null | string;
+                    };
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -2129,6 +2177,22 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than Orchestrator:MaxRequestBodySize (5 MiB by default). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail?: null | string;
+                        instance?: null | string;
+                        /** Format: int32 */
+                        status?: null | number;
+                        title?: null | string;
+                        type?: null | string;
+                    };
                 };
             };
         };
@@ -2271,6 +2335,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description The body is larger than Orchestrator:MaxRequestBodySize (5 MiB by default). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail?: null | string;
+                        instance?: null | string;
+                        /** Format: int32 */
+                        status?: null | number;
+                        title?: null | string;
+                        type?: null | string;
+                    };
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -2405,6 +2485,22 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than Orchestrator:MaxRequestBodySize (5 MiB by default). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail?: null | string;
+                        instance?: null | string;
+                        /** Format: int32 */
+                        status?: null | number;
+                        title?: null | string;
+                        type?: null | string;
+                    };
                 };
             };
         };
@@ -2576,6 +2672,22 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description The body is larger than Orchestrator:MaxRequestBodySize (5 MiB by default). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail?: null | string;
+                        instance?: null | string;
+                        /** Format: int32 */
+                        status?: null | number;
+                        title?: null | string;
+                        type?: null | string;
+                    };
+                };
+            };
             /** @description Unprocessable Entity */
             422: {
                 headers: {
@@ -2654,6 +2766,22 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description The body is larger than Orchestrator:MaxRequestBodySize (5 MiB by default). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": {
+                        detail?: null | string;
+                        instance?: null | string;
+                        /** Format: int32 */
+                        status?: null | number;
+                        title?: null | string;
+                        type?: null | string;
+                    };
                 };
             };
         };

@@ -14,6 +14,7 @@ import { activityMime, Palette, type Activity } from "./Palette";
 const nodeTypes = { designerTask: DesignerNode };
 const edgeTypes = { insertable: InsertEdge };
 const grid: [number, number] = [16, 16];
+const none: string[] = [];
 
 export interface CanvasProps {
   definition: WorkflowJson;
@@ -56,18 +57,33 @@ export function Canvas({ definition, activities, selected, errors, states, onEdi
   }, [layoutVersion]);
 
   const selectedSet = useMemo(() => new Set(selected), [selected]);
-  const nodes = useMemo<DesignerFlowNode[]>(
-    () =>
-      definition.tasks.map((t) => ({
+  // Node objects are reused while nothing of theirs changed: dragging one of 300 tasks re-renders one node.
+  const cache = useRef(new Map<string, DesignerFlowNode>());
+  const nodes = useMemo<DesignerFlowNode[]>(() => {
+    const next = new Map<string, DesignerFlowNode>();
+    const list = definition.tasks.map((t) => {
+      const position = dragging.get(t.id) ?? t.ui ?? auto.get(t.id) ?? { x: 0, y: 0 };
+      const size = measured.get(t.id);
+      const taskErrors = errors.get(t.id) ?? none;
+      const state = states.get(t.id) ?? null;
+      const isSelected = selectedSet.has(t.id);
+      const old = cache.current.get(t.id);
+      const same = old && old.position.x === position.x && old.position.y === position.y && old.measured === size && old.selected === isSelected
+        && old.data.activity === t.activity && old.data.errors === taskErrors && old.data.state === state;
+      const node: DesignerFlowNode = same ? old : {
         id: t.id,
         type: "designerTask",
-        position: dragging.get(t.id) ?? t.ui ?? auto.get(t.id) ?? { x: 0, y: 0 },
-        ...(measured.has(t.id) ? { measured: measured.get(t.id)! } : {}),
-        selected: selectedSet.has(t.id),
-        data: { taskId: t.id, activity: t.activity, errors: errors.get(t.id) ?? [], state: states.get(t.id) ?? null },
-      })),
-    [definition.tasks, dragging, auto, measured, selectedSet, errors, states],
-  );
+        position,
+        selected: isSelected,
+        ...(size ? { measured: size } : {}),
+        data: { taskId: t.id, activity: t.activity, errors: taskErrors, state },
+      };
+      next.set(t.id, node);
+      return node;
+    });
+    cache.current = next;
+    return list;
+  }, [definition.tasks, dragging, auto, measured, selectedSet, errors, states]);
   const edges = useMemo<InsertFlowEdge[]>(
     () =>
       toGraph(definition.tasks).edges.map((e) => ({

@@ -1,6 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { ReactFlowProvider } from "@xyflow/react";
-import { useCallback, useEffect, useMemo } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { api, unwrap } from "../api/client";
 import { ProblemView } from "../components/common/Problem";
@@ -14,8 +14,12 @@ import { TaskPanel } from "./TaskPanel";
 import { Palette, type Activity } from "./Palette";
 import { useDesignerState, withoutNulls } from "./useDesignerState";
 import { useValidation } from "./useValidation";
+import { draftText } from "./validation";
+import { sideBySide } from "../model/diff";
 import { useSave } from "./useSave";
 import { TestRunBar, TestRunError, TestRunTask, useTestRun } from "./TestRun";
+
+const JsonView = lazy(() => import("./json/JsonView"));
 
 const blank: WorkflowJson = { $schema: "./workflow.schema.json", id: "new-workflow", tasks: [] } as WorkflowJson;
 
@@ -136,6 +140,24 @@ function Designer({ initial, isNew, etag, activities, connections }: {
   }, [definition, selected, panel, edit, openPanel, state, doSave]);
 
   const testRun = useTestRun();
+  const [jsonOpen, setJsonOpen] = useState(false);
+  const jsonView = useRef<import("./json/JsonView").JsonViewHandle>(null);
+  // The text typed in the JSON view stays as typed while it means the current definition; any other change
+  // (canvas, forms, undo) shows the definition in the file's format.
+  const typed = useRef<{ text: string; definition: WorkflowJson } | null>(null);
+  const jsonText = typed.current?.definition === definition ? typed.current.text : draftText(definition);
+  const onJsonChange = useCallback((text: string) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (typeof parsed !== "object" || parsed === null || !Array.isArray((parsed as WorkflowJson).tasks) || typeof (parsed as WorkflowJson).id !== "string") return;
+    typed.current = { text, definition: parsed as WorkflowJson };
+    edit(parsed as WorkflowJson, "json");
+  }, [edit]);
+  const markers = useMemo(() => validation.errors.all.map((e) => ({ line: e.line, column: e.column, message: e.message, code: e.code })), [validation.errors]);
   return (
     <main className="designer" aria-label="Designer">
       <div className="designer-toolbar" role="toolbar" aria-label="Designer actions">
@@ -147,6 +169,7 @@ function Designer({ initial, isNew, etag, activities, connections }: {
         <button type="button" onClick={() => void autoLayout()}>Auto-layout</button>
         <button type="button" disabled={!selected.length} onClick={() => { const d = duplicateTasks(definition, selected); edit(d.definition, null, d.ids); }}>Duplicate</button>
         <button type="button" disabled={!selected.length} onClick={() => edit(deleteTasks(definition, selected), null, [])}>Delete</button>
+        <button type="button" aria-pressed={jsonOpen} onClick={() => setJsonOpen((o) => !o)}>JSON</button>
         <button type="button" aria-pressed={panel?.kind === "settings"} onClick={() => openPanel(panel?.kind === "settings" ? null : { kind: "settings" })}>
           Settings{validation.errors.settings.length ? ` (${validation.errors.settings.length})` : ""}
         </button>
@@ -161,7 +184,7 @@ function Designer({ initial, isNew, etag, activities, connections }: {
       </div>
       <ProblemView error={save.error} />
       <TestRunError testRun={testRun} />
-      {save.conflict && <ConflictNotice onReload={() => window.location.reload()} onOverwrite={() => save.mutate(definition, { overwrite: true })} />}
+      {save.conflict && <ConflictNotice id={definition.id} mine={definition} onReload={() => window.location.reload()} onOverwrite={() => save.mutate(definition, { overwrite: true })} />}
       <div className="designer-body">
         <Palette activities={activities} onPick={(type) => { const a = addTask(definition, type, center()); edit(a.definition, null, [a.id]); openPanel({ kind: "task", id: a.id }); }} />
         <Canvas
@@ -175,6 +198,22 @@ function Designer({ initial, isNew, etag, activities, connections }: {
           onOpen={(taskId) => openPanel({ kind: "task", id: taskId })}
           layoutVersion={0}
         />
+        {jsonOpen && (
+          <section className="designer-json" aria-label="JSON view">
+            <Suspense fallback={<p className="muted" aria-busy="true">Loading the editor…</p>}>
+              <JsonView
+                ref={jsonView}
+                value={jsonText}
+                onChange={onJsonChange}
+                selectedTaskId={selected[0] ?? (panel?.kind === "task" ? panel.id : null)}
+                onCursorTask={(taskId) => taskId && select([taskId])}
+                markers={markers}
+                onUndo={state.undo}
+                onRedo={state.redo}
+              />
+            </Suspense>
+          </section>
+        )}
         {panel?.kind === "task" && (
           <TaskPanel definition={definition} taskId={panel.id} activities={activities} connections={connections}
             errors={validation.errors.byTask.get(panel.id) ?? []} onEdit={(d, key, sel) => edit(d, key, sel)}
@@ -192,6 +231,7 @@ function Designer({ initial, isNew, etag, activities, connections }: {
             {validation.errors.all.map((e, i) => (
               <li key={i}>
                 <button type="button" className="link" onClick={() => {
+                  jsonView.current?.revealPosition(e.line, e.column);
                   if (e.taskId) {
                     select([e.taskId]);
                     openPanel({ kind: "task", id: e.taskId });
@@ -210,13 +250,31 @@ function Designer({ initial, isNew, etag, activities, connections }: {
   );
 }
 
-function ConflictNotice({ onReload, onOverwrite }: { onReload(): void; onOverwrite(): void }) {
+function ConflictNotice({ id, mine, onReload, onOverwrite }: { id: string; mine: WorkflowJson; onReload(): void; onOverwrite(): void }) {
+  const [disk, setDisk] = useState<string | null>(null);
+  const showDiff = async () => {
+    const result = await api.GET("/api/v1/workflows/{id}", { params: { path: { id } } });
+    setDisk(draftText(withoutNulls(unwrap(result).definition)));
+  };
+  const rows = useMemo(() => (disk ? sideBySide(disk, draftText(mine)) : []), [disk, mine]);
   return (
     <div className="problem" role="alert">
       The file changed on disk since it was opened.{" "}
       <button type="button" onClick={onReload}>Reload it (drop my changes)</button>{" "}
-      <button type="button" onClick={onOverwrite}>Overwrite it with mine</button>
+      <button type="button" onClick={onOverwrite}>Overwrite it with mine</button>{" "}
+      <button type="button" onClick={() => void showDiff()}>View the difference</button>
+      {disk && (
+        <div className="diff" role="table" aria-label="The file on disk (left) and the draft (right)">
+          {rows.map((row, i) => (
+            <div key={i} className={`diff-row ${row.kind}`} role="row">
+              <span className="ln">{row.left?.number ?? ""}</span>
+              <pre role="cell">{row.left?.text ?? ""}</pre>
+              <span className="ln">{row.right?.number ?? ""}</span>
+              <pre role="cell">{row.right?.text ?? ""}</pre>
+            </div>
+          ))}
+        </div>
+      )}
     </div>
   );
 }
-
