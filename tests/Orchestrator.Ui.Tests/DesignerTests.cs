@@ -122,6 +122,34 @@ public sealed class DesignerTests(UiServer server, Browser browser)
     }
 
     [Fact]
+    public async Task RenameAndDelete_MoveTheFile_AndDeleteKeepsItInTheHistory()
+    {
+        await File.WriteAllTextAsync(Path.Combine(server.WorkflowsDirectory, "to-rename.json"), """{ "id": "to-rename", "tasks": [ { "id": "a", "activity": "core.noop" } ] }""");
+        var page = await browser.NewPageAsync();
+        var deadline = DateTime.UtcNow + UiServer.Patience;
+        while ((await server.Client.GetAsync("/api/v1/workflows/to-rename")).StatusCode != System.Net.HttpStatusCode.OK && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+        }
+
+        await page.GotoAsync(new Uri(server.Address, "/workflows/to-rename/edit").ToString());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rename" }).ClickAsync();
+        await page.GetByLabel("New id").FillAsync("renamed");
+        await page.GetByRole(AriaRole.Dialog, new() { Name = "Rename to-rename" }).GetByRole(AriaRole.Button, new() { Name = "Rename" }).ClickAsync();
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/workflows/renamed/edit$"));
+        await Expect(page.Locator("[data-task='a']")).ToBeVisibleAsync();
+        Assert.True(File.Exists(Path.Combine(server.WorkflowsDirectory, "renamed.json")));
+        Assert.False(File.Exists(Path.Combine(server.WorkflowsDirectory, "to-rename.json")));
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete workflow" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog, new() { Name = "Delete renamed" }).GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/$"));
+        Assert.False(File.Exists(Path.Combine(server.WorkflowsDirectory, "renamed.json")));
+        Assert.Single(Directory.GetFiles(Path.Combine(server.DataDirectory, "workflow-history"), "renamed-*.json"));
+        Assert.Empty(browser.PageErrors);
+    }
+
+    [Fact]
     public async Task Paste_AddsATaskCopiedFromAnotherWorkflow_AndUndoRemovesIt()
     {
         var page = await browser.NewPageAsync();

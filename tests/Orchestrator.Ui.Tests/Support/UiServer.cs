@@ -30,6 +30,8 @@ public sealed class UiServer : IAsyncLifetime
 
     public string WorkflowsDirectory => Path.Combine(_root, "workflows");
 
+    public string DataDirectory => Path.Combine(_root, "data");
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(WorkflowsDirectory);
@@ -74,7 +76,7 @@ public sealed class UiServer : IAsyncLifetime
         Inbox = await SmtpInbox.StartNewAsync();
         var settings = new Dictionary<string, string?>(Inbox.ChannelSettings("data-team", "orchestrator@example.com", "data-team@example.com"))
         {
-            ["Orchestrator:DataDirectory"] = Path.Combine(_root, "data"),
+            ["Orchestrator:DataDirectory"] = DataDirectory,
             ["Orchestrator:WorkflowsDirectory"] = WorkflowsDirectory,
             ["Orchestrator:NodeName"] = "ui-test-node",
             ["Orchestrator:Workers:PollInterval"] = "00:00:00.200",

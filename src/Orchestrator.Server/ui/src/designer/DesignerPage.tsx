@@ -18,6 +18,7 @@ import { draftText } from "./validation";
 import { sideBySide } from "../model/diff";
 import { useSave } from "./useSave";
 import { TestRunBar, TestRunError, TestRunTask, useTestRun } from "./TestRun";
+import { FileActions } from "./FileActions";
 
 const JsonView = lazy(() => import("./json/JsonView"));
 
@@ -174,6 +175,7 @@ function Designer({ initial, isNew, etag, activities, connections }: {
           Settings{validation.errors.settings.length ? ` (${validation.errors.settings.length})` : ""}
         </button>
         <span className="spacer" />
+        {!isNew && <FileActions id={initial.id} dirty={state.dirty} />}
         <span className={`pill ${hasErrors ? "bad" : validation.checked ? "ok" : "warn"}`} role="status" aria-label="Validation">
           {validation.checking ? "checking…" : hasErrors ? `${validation.errors.all.length} problem(s)` : validation.checked ? "valid" : "not checked"}
         </span>
