@@ -12,28 +12,60 @@ public sealed class DesignerTests(UiServer server, Browser browser)
 {
     static DesignerTests() => SetDefaultExpectTimeout((float)UiServer.Patience.TotalMilliseconds);
 
+    /// <summary>What the drawn workflow's file must hold, positions (`ui`) aside.</summary>
+    private const string Expected = """
+        {
+          "$schema": "./workflow.schema.json",
+          "id": "designed-etl",
+          "tasks": [
+            { "id": "log", "activity": "core.log", "with": { "message": "hello from the designer" } },
+            { "id": "download", "activity": "data.download", "dependsOn": ["log"], "with": { "url": "file:input.csv", "path": "raw/{{ run.id }}.csv" } },
+            { "id": "clean", "activity": "data.clean", "dependsOn": ["download"], "with": { "input": "{{ tasks.download.outputs.path }}", "output": "clean/{{ run.id }}.parquet" } },
+            { "id": "load", "activity": "sql.load", "dependsOn": ["clean"], "with": { "path": "{{ tasks.clean.outputs.path }}", "table": "people" } }
+          ]
+        }
+        """;
+
     [Fact]
-    public async Task NewWorkflow_DrawnFromThePalette_ValidatedWhileEditing_IsSavedToTheFolder()
+    public async Task NewWorkflow_DrawnValidatedSavedAndTestRun_IsOneCleanFileThatTheCliAccepts()
     {
+        Directory.CreateDirectory(server.DataDirectory);
+        await File.WriteAllTextAsync(Path.Combine(server.DataDirectory, "input.csv"), "name,city\nAda,London\nGrace,Arlington\n");
         var page = await browser.NewPageAsync();
         await page.GotoAsync(new Uri(server.Address, "/workflows/new").ToString());
         var canvas = page.GetByLabel("Canvas", new() { Exact = true });
         await Expect(canvas).ToBeVisibleAsync();
 
-        // Name it.
         await page.GetByRole(AriaRole.Button, new() { Name = "Settings" }).ClickAsync();
         await page.GetByLabel("Id", new() { Exact = true }).FillAsync("designed-etl");
         await page.GetByRole(AriaRole.Button, new() { Name = "Close settings" }).ClickAsync();
 
-        // Two tasks dragged from the palette, connected handle to handle.
-        await page.Locator("[data-activity='core.log']").DragToAsync(canvas, new() { TargetPosition = new() { X = 200, Y = 160 } });
-        await page.GetByLabel("message").FillAsync("hello from the designer");
-        await page.Locator("[data-activity='data.download']").DragToAsync(canvas, new() { TargetPosition = new() { X = 520, Y = 160 } });
-        await page.Locator("[data-task='log'] .react-flow__handle.source").DragToAsync(page.Locator("[data-task='download'] .react-flow__handle.target"));
+        // hello → download → clean → load: each task dragged from the palette, its inputs filled in its panel.
+        async Task DropAsync(string activity, int x, params (string Field, string Value)[] inputs)
+        {
+            await page.Locator($"[data-activity='{activity}']").DragToAsync(canvas, new() { TargetPosition = new() { X = x, Y = 200 } });
+            var panel = page.GetByRole(AriaRole.Complementary).Filter(new() { Has = page.GetByRole(AriaRole.Heading, new() { Level = 2 }) });
+            foreach (var (field, value) in inputs)
+            {
+                await panel.GetByLabel(field, new() { Exact = true }).FillAsync(value);
+            }
 
-        // The download has no url nor path yet: the server's validation pins the errors on its node.
+            await page.GetByRole(AriaRole.Button, new() { Name = "Close task panel" }).ClickAsync();
+        }
+
+        await DropAsync("core.log", 120, ("message", "hello from the designer"));
+        await DropAsync("data.download", 360);
+        await DropAsync("data.clean", 600, ("input", "{{ tasks.download.outputs.path }}"), ("output", "clean/{{ run.id }}.parquet"));
+        await DropAsync("sql.load", 840, ("path", "{{ tasks.clean.outputs.path }}"), ("table", "people"));
+        foreach (var (from, to) in new[] { ("log", "download"), ("download", "clean"), ("clean", "load") })
+        {
+            await page.Locator($"[data-task='{from}'] .react-flow__handle.source").DragToAsync(page.Locator($"[data-task='{to}'] .react-flow__handle.target"));
+        }
+
+        // The download has no url nor path yet: the server's validation pins the errors on its node, and Save waits.
         var download = page.Locator("[data-task='download']");
         await Expect(download.GetByRole(AriaRole.Img)).ToHaveAttributeAsync("aria-label", new System.Text.RegularExpressions.Regex("error"));
+        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Problems" })).ToContainTextAsync("[download]");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Save" })).ToBeDisabledAsync();
 
         await download.ClickAsync();
@@ -47,27 +79,47 @@ public sealed class DesignerTests(UiServer server, Browser browser)
         await page.Keyboard.PressAsync("Control+s");
         await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/workflows/designed-etl/edit$"));
 
+        // One clean new file: exactly the expected JSON plus each task's position, valid for `orchestrator validate`.
         var file = Path.Combine(server.WorkflowsDirectory, "designed-etl.json");
-        var saved = JsonNode.Parse(await File.ReadAllTextAsync(file))!.AsObject();
-        Assert.Equal("designed-etl", (string?)saved["id"]);
-        var tasks = saved["tasks"]!.AsArray();
-        Assert.Equal(["log", "download"], tasks.Select(t => (string)t!["id"]!));
-        Assert.Equal("hello from the designer", (string?)tasks[0]!["with"]!["message"]);
-        Assert.Equal(["log"], tasks[1]!["dependsOn"]!.AsArray().Select(d => (string)d!));
-        Assert.Equal("file:input.csv", (string?)tasks[1]!["with"]!["url"]);
-        Assert.Equal("raw/{{ run.id }}.csv", (string?)tasks[1]!["with"]!["path"]);
-        Assert.All(tasks, t => Assert.NotNull(t!["ui"]!["x"]));
+        var text = await File.ReadAllTextAsync(file);
+        var saved = JsonNode.Parse(text)!.AsObject();
+        foreach (var task in saved["tasks"]!.AsArray())
+        {
+            Assert.NotNull(task!["ui"]!["x"]);
+            task.AsObject().Remove("ui");
+        }
 
-        // The file on disk is valid for the same validator `orchestrator validate` runs.
-        using var check = new StringContent(await File.ReadAllTextAsync(file), System.Text.Encoding.UTF8, "application/json");
-        var validation = await (await server.Client.PostAsync("/api/v1/validate", check)).Content.ReadFromJsonAsync<JsonObject>();
-        Assert.True((bool)validation!["valid"]!, validation.ToJsonString());
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(Expected), saved), text);
+        Assert.StartsWith("{\n  \"$schema\": \"./workflow.schema.json\",\n  \"id\": \"designed-etl\",", text, StringComparison.Ordinal);
+        var cli = await CliValidateAsync(file);
+        Assert.True(cli.ExitCode == 0, cli.Output);
 
-        // Reopened, the designer shows the same tasks.
+        // Reopened, the same tasks; a test run of it turns every node green.
         await page.GotoAsync(new Uri(server.Address, "/workflows/designed-etl/edit").ToString());
-        await Expect(page.Locator("[data-task='log']")).ToBeVisibleAsync();
-        await Expect(page.Locator("[data-task='download']")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Status, new() { Name = "Validation" })).ToHaveTextAsync("valid");
+        await page.GetByRole(AriaRole.Button, new() { Name = "▶ Test run" }).ClickAsync();
+        foreach (var task in new[] { "log", "download", "clean", "load" })
+        {
+            await Expect(page.GetByLabel($"Task {task}: succeeded")).ToBeVisibleAsync();
+        }
+
+        Assert.Equal(text, await File.ReadAllTextAsync(file));
         Assert.Empty(browser.PageErrors);
+    }
+
+    private static async Task<(int ExitCode, string Output)> CliValidateAsync(string file)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // The CLI's own build output, in this build's configuration (…/bin/<configuration>/net10.0/).
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        start.ArgumentList.Add(Path.Combine(UiServer.RepositoryRoot(), "src", "Orchestrator.Cli", "bin", configuration, "net10.0", "orchestrator.dll"));
+        start.ArgumentList.Add("validate");
+        start.ArgumentList.Add(file);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout + await stderr);
     }
 
     [Fact]
