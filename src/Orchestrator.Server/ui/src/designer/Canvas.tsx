@@ -38,6 +38,8 @@ export function Canvas({ definition, activities, selected, errors, states, onEdi
   const [measured, setMeasured] = useState<Map<string, { width: number; height: number }>>(new Map());
   const [picker, setPicker] = useState<{ source: string; target: string; x: number; y: number } | null>(null);
   const wrapper = useRef<HTMLDivElement>(null);
+  // Fit the view to the tasks a file opened with; a blank canvas must not jump when its first task lands.
+  const [fitOnLoad] = useState(() => definition.tasks.length > 0);
 
   // Tasks the file places nowhere are laid out once (per load) by elk; the file keeps no `ui` for them until moved.
   useEffect(() => {
@@ -191,7 +193,7 @@ export function Canvas({ definition, activities, selected, errors, states, onEdi
           onNodeClick={(e, n) => !e.shiftKey && onOpen(n.id)}
           snapToGrid
           snapGrid={grid}
-          fitView
+          fitView={fitOnLoad}
           fitViewOptions={{ maxZoom: 1 }}
           deleteKeyCode={["Delete", "Backspace"]}
           multiSelectionKeyCode="Shift"
