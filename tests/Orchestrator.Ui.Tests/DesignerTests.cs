@@ -77,7 +77,7 @@ public sealed class DesignerTests(UiServer server, Browser browser)
         await Screenshots.TakeAsync(page);
 
         await page.Keyboard.PressAsync("Control+s");
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/workflows/designed-etl/edit$"));
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/workflows/designed-etl/edit$"));
 
         // One clean new file: exactly the expected JSON plus each task's position, valid for `orchestrator validate`.
         var file = Path.Combine(server.WorkflowsDirectory, "designed-etl.json");
@@ -188,14 +188,14 @@ public sealed class DesignerTests(UiServer server, Browser browser)
         await page.GetByRole(AriaRole.Button, new() { Name = "Rename" }).ClickAsync();
         await page.GetByLabel("New id").FillAsync("renamed");
         await page.GetByRole(AriaRole.Dialog, new() { Name = "Rename to-rename" }).GetByRole(AriaRole.Button, new() { Name = "Rename" }).ClickAsync();
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/workflows/renamed/edit$"));
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/workflows/renamed/edit$"));
         await Expect(page.Locator("[data-task='a']")).ToBeVisibleAsync();
         Assert.True(File.Exists(Path.Combine(server.WorkflowsDirectory, "renamed.json")));
         Assert.False(File.Exists(Path.Combine(server.WorkflowsDirectory, "to-rename.json")));
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Delete workflow" }).ClickAsync();
         await page.GetByRole(AriaRole.Dialog, new() { Name = "Delete renamed" }).GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/$"));
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/$"));
         Assert.False(File.Exists(Path.Combine(server.WorkflowsDirectory, "renamed.json")));
         Assert.Single(Directory.GetFiles(Path.Combine(server.DataDirectory, "workflow-history"), "renamed-*.json"));
         Assert.Empty(browser.PageErrors);

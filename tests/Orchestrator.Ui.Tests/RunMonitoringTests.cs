@@ -27,7 +27,7 @@ public sealed partial class RunMonitoringTests(UiServer server, Browser browser)
         await dialog.GetByLabel("failures").FillAsync("1");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Trigger run" }).ClickAsync();
 
-        await page.WaitForURLAsync(RunUrl());
+        await Expect(page).ToHaveURLAsync(RunUrl());
         var runId = RunUrl().Match(page.Url).Groups[1].Value;
         await Expect(page.GetByRole(AriaRole.Status, new() { Name = "Run state: succeeded" })).ToBeVisibleAsync();
         Assert.Equal(1, documents);

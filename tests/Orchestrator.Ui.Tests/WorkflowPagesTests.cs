@@ -58,7 +58,7 @@ public sealed partial class WorkflowPagesTests(UiServer server, Browser browser)
         await Screenshots.TakeAsync(page);
         await grid.GetByRole(AriaRole.Gridcell, new() { Name = "choose: succeeded" }).Last.ClickAsync();
 
-        await page.WaitForURLAsync(new Regex($"/runs/{runId}\\?task=choose"));
+        await Expect(page).ToHaveURLAsync(new Regex($"/runs/{runId}\\?task=choose"));
         await Expect(page.GetByRole(AriaRole.Complementary, new() { Name = "Task choose" })).ToBeVisibleAsync();
         Assert.Empty(browser.PageErrors);
     }

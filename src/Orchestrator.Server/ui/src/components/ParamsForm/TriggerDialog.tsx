@@ -18,12 +18,15 @@ export function TriggerDialog({ workflowId, params, open, onClose }: { workflowI
     const result = toParams(fields, values);
     setErrors(result.errors);
     if (Object.keys(result.errors).length > 0) return;
-    trigger.mutate(result.params, {
-      onSuccess: (run) => {
+    // The promise, not mutate's callbacks: those are dropped when the row that opened the dialog re-renders away
+    // before the answer comes, and the run page must open all the same.
+    trigger.mutateAsync(result.params).then(
+      (run) => {
         onClose();
         void navigate(`/runs/${run.id}`);
       },
-    });
+      () => undefined, // shown by ProblemView from trigger.error
+    );
   };
 
   return (
