@@ -13,7 +13,7 @@ namespace Orchestrator.Ui.Tests.Support;
 /// over a workflows folder holding repository workflows, a long-running one and an invalid file, with the
 /// <c>email:data-team</c> channel delivering to a real SMTP server. One per test class.
 /// </summary>
-public sealed class UiServer : IAsyncLifetime
+public class UiServer : IAsyncLifetime
 {
     public static readonly TimeSpan Patience = HeadlessChromium.Patience;
 
@@ -85,11 +85,23 @@ public sealed class UiServer : IAsyncLifetime
             ["Orchestrator:Alerts:PollInterval"] = "00:00:00.200",
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        foreach (var (key, value) in ExtraSettings)
+        {
+            settings[key] = value;
+        }
+
         _app = OrchestratorHost.Build(["--urls", "http://127.0.0.1:0"], builder => builder.Configuration.AddInMemoryCollection(settings));
         await _app.StartAsync();
         Address = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
         Client = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = Address, Timeout = Patience };
+        if (ExtraSettings.TryGetValue("Orchestrator:Security:ApiKeys:0:Key", out var apiKey) && apiKey is not null)
+        {
+            Client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        }
     }
+
+    /// <summary>Settings a variant of the server adds (API keys, …).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>();
 
     public async Task DisposeAsync()
     {
