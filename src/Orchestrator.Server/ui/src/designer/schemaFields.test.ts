@@ -38,6 +38,8 @@ describe("schemaFields", () => {
     expect(fieldValue(contentTypes!, "text/csv\n\napplication/json ")).toEqual(["text/csv", "application/json"]);
     expect(fieldValue(headers!, '{"a":"b"}')).toEqual({ a: "b" });
     expect(fieldText(contentTypes!, ["a", "b"])).toBe("a\nb");
+    const [ports] = schemaFields({ type: "object", properties: { ports: { type: "array", items: { type: "integer" } } } });
+    expect(fieldValue(ports!, "80\n443\n{{ params.port }}")).toEqual([80, 443, "{{ params.port }}"]);
   });
 });
 

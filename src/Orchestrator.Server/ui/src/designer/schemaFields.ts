@@ -26,6 +26,8 @@ export interface SchemaField {
   description: string | null;
   options: string[];
   format: string | null;
+  /** For lists: the items' type (numbers are typed as numbers). */
+  itemType?: string;
   min?: number;
   max?: number;
 }
@@ -54,6 +56,7 @@ export function schemaFields(schema: JsonSchema | null | undefined): SchemaField
       description: s.description ?? null,
       options: enumValues.map(String),
       format: s.format ?? null,
+      ...(kind === "list" && s.items ? { itemType: mainType(s.items) } : {}),
       ...(s.minimum != null && Math.abs(s.minimum) < Number.MAX_SAFE_INTEGER ? { min: s.minimum } : {}),
       ...(s.maximum != null && Math.abs(s.maximum) < Number.MAX_SAFE_INTEGER ? { max: s.maximum } : {}),
     };
@@ -66,13 +69,18 @@ export function schemaFields(schema: JsonSchema | null | undefined): SchemaField
  */
 export function fieldValue(field: SchemaField, text: string): unknown {
   if (text === "") return undefined;
+  // A list is one item per line, each of which may be a template.
+  if (field.kind === "list") {
+    const items = text.split("\n").map((l) => l.trim()).filter(Boolean);
+    const numeric = field.itemType === "integer" || field.itemType === "number";
+    return items.map((l) => (numeric && Number.isFinite(Number(l)) ? Number(l) : l));
+  }
   if (text.includes("{{") || text.includes("{%")) return text;
   if (field.kind === "number") {
     const n = Number(text);
     return Number.isFinite(n) ? n : text;
   }
   if (field.kind === "boolean") return text === "true";
-  if (field.kind === "list") return text.split("\n").map((l) => l.trim()).filter(Boolean).map((l) => (field.type === "array" && /^-?\d+(\.\d+)?$/.test(l) && field.format === "number" ? Number(l) : l));
   if (field.kind === "json") {
     try {
       return JSON.parse(text) as unknown;
