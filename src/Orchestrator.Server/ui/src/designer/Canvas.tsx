@@ -25,12 +25,10 @@ export interface CanvasProps {
   onEdit(definition: WorkflowJson, key?: string | null, select?: string[]): void;
   onSelect(ids: string[]): void;
   onOpen(taskId: string): void;
-  /** Positions computed for tasks without `ui` (elk), kept outside the definition until a task is moved. */
-  layoutVersion: number;
 }
 
 /** The editable DAG: drop activities, connect handles, "+" on edges, select, delete, drag with snap to grid. */
-export function Canvas({ definition, activities, selected, errors, states, onEdit, onSelect, onOpen, layoutVersion }: CanvasProps) {
+export function Canvas({ definition, activities, selected, errors, states, onEdit, onSelect, onOpen }: CanvasProps) {
   const flow = useReactFlow();
   const [auto, setAuto] = useState<Positions>(new Map());
   const [dragging, setDragging] = useState<Map<string, { x: number; y: number }>>(new Map());
@@ -41,7 +39,8 @@ export function Canvas({ definition, activities, selected, errors, states, onEdi
   // Fit the view to the tasks a file opened with; a blank canvas must not jump when its first task lands.
   const [fitOnLoad] = useState(() => definition.tasks.length > 0);
 
-  // Tasks the file places nowhere are laid out once (per load) by elk; the file keeps no `ui` for them until moved.
+  // Tasks the file places nowhere are laid out once by elk; their positions stay outside the definition (the file
+  // keeps no `ui` for them) until they are moved.
   useEffect(() => {
     const missing = definition.tasks.filter((t) => !t.ui);
     if (missing.length === 0) return;
@@ -54,9 +53,9 @@ export function Canvas({ definition, activities, selected, errors, states, onEdi
     return () => {
       live = false;
     };
-    // Only on load: later tasks always get a position.
+    // Only on load (the designer mounts a new canvas per workflow): later tasks always get a position.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [layoutVersion]);
+  }, []);
 
   const selectedSet = useMemo(() => new Set(selected), [selected]);
   // Node objects are reused while nothing of theirs changed: dragging one of 300 tasks re-renders one node.

@@ -12,10 +12,11 @@ import { addTask, copyTasks, deleteTasks, duplicateTasks, moveTasks, pasteTasks,
 import { SettingsPanel } from "./SettingsPanel";
 import { TaskPanel } from "./TaskPanel";
 import { Palette, type Activity } from "./Palette";
-import { useDesignerState, withoutNulls } from "./useDesignerState";
+import { useDesignerState } from "./useDesignerState";
 import { useValidation } from "./useValidation";
 import { draftText } from "./validation";
 import { sideBySide } from "../model/diff";
+import { SideBySideDiff } from "../components/common/SideBySideDiff";
 import { useSave } from "./useSave";
 import { TestRunBar, TestRunError, TestRunTask, useTestRun } from "./TestRun";
 import { FileActions } from "./FileActions";
@@ -45,7 +46,8 @@ export default function DesignerPage() {
     if (source == null) return blank;
     const definition = detail.data?.detail.definition;
     if (!definition) return null;
-    const clean = withoutNulls(definition) as unknown as WorkflowJson;
+    // The API writes definitions as the files are written: no null properties.
+    const clean = definition as unknown as WorkflowJson;
     return id ? clean : { ...clean, id: `${clean.id}-copy` };
   }, [source, id, detail.data]);
 
@@ -198,7 +200,6 @@ function Designer({ initial, isNew, etag, activities, connections }: {
           onEdit={edit}
           onSelect={select}
           onOpen={(taskId) => openPanel({ kind: "task", id: taskId })}
-          layoutVersion={0}
         />
         {jsonOpen && (
           <section className="designer-json" aria-label="JSON view">
@@ -256,7 +257,7 @@ function ConflictNotice({ id, mine, onReload, onOverwrite }: { id: string; mine:
   const [disk, setDisk] = useState<string | null>(null);
   const showDiff = async () => {
     const result = await api.GET("/api/v1/workflows/{id}", { params: { path: { id } } });
-    setDisk(draftText(withoutNulls(unwrap(result).definition)));
+    setDisk(draftText(unwrap(result).definition ?? {}));
   };
   const rows = useMemo(() => (disk ? sideBySide(disk, draftText(mine)) : []), [disk, mine]);
   return (
@@ -266,16 +267,7 @@ function ConflictNotice({ id, mine, onReload, onOverwrite }: { id: string; mine:
       <button type="button" onClick={onOverwrite}>Overwrite it with mine</button>{" "}
       <button type="button" onClick={() => void showDiff()}>View the difference</button>
       {disk && (
-        <div className="diff" role="table" aria-label="The file on disk (left) and the draft (right)">
-          {rows.map((row, i) => (
-            <div key={i} className={`diff-row ${row.kind}`} role="row">
-              <span className="ln">{row.left?.number ?? ""}</span>
-              <pre role="cell">{row.left?.text ?? ""}</pre>
-              <span className="ln">{row.right?.number ?? ""}</span>
-              <pre role="cell">{row.right?.text ?? ""}</pre>
-            </div>
-          ))}
-        </div>
+        <SideBySideDiff rows={rows} label="The file on disk (left) and the draft (right)" />
       )}
     </div>
   );

@@ -78,12 +78,3 @@ export function useDesignerState(initial: WorkflowJson) {
     ...actions,
   };
 }
-
-/** A definition as the API returned it, without the nulls of absent optional properties. */
-export function withoutNulls<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(withoutNulls) as T;
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)])) as T;
-  }
-  return value;
-}

@@ -1,4 +1,5 @@
 // Where a validator error belongs in the designer: a task (by the `$.tasks[N]` of its path) or the settings.
+import { diagnosticTarget, formatWorkflow } from "../model/jsonMap";
 
 export interface Located {
   line: number;
@@ -18,8 +19,8 @@ export function pinErrors(errors: readonly Located[], taskIds: readonly string[]
   const byTask = new Map<string, string[]>();
   const settings: string[] = [];
   const all = errors.map((e) => {
-    const m = /^\$\.tasks\[(\d+)\]/.exec(e.path);
-    const taskId = m ? (taskIds[Number(m[1])] ?? null) : null;
+    const target = diagnosticTarget(e.path);
+    const taskId = "taskIndex" in target ? (taskIds[target.taskIndex] ?? null) : null;
     const text = `${e.code}: ${e.message}`;
     if (taskId) byTask.set(taskId, [...(byTask.get(taskId) ?? []), text]);
     else settings.push(text);
@@ -28,7 +29,10 @@ export function pinErrors(errors: readonly Located[], taskIds: readonly string[]
   return { byTask, settings, all };
 }
 
-/** The draft as the JSON view shows it and as it is validated: line numbers of errors match the view. */
-export function draftText(definition: unknown): string {
-  return JSON.stringify(definition, null, 2) + "\n";
+/**
+ * The draft as the JSON view shows it and as it is validated (so line numbers of errors match the view): the
+ * workflow file's layout, properties in the schema's order.
+ */
+export function draftText(definition: object): string {
+  return formatWorkflow(definition);
 }

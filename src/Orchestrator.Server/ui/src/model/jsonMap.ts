@@ -160,7 +160,12 @@ export function taskRanges(text: string): Map<string, TextRange> {
 
 /** The id of the task whose JSON contains `offset` (both ends inclusive), or null. */
 export function taskAtOffset(text: string, offset: number): string | null {
-  for (const [id, range] of taskRanges(text)) {
+  return taskAt(taskRanges(text), offset);
+}
+
+/** The same over ranges already found (an editor keeps them between cursor moves). */
+export function taskAt(ranges: ReadonlyMap<string, TextRange>, offset: number): string | null {
+  for (const [id, range] of ranges) {
     if (range.start <= offset && offset <= range.end) return id;
   }
   return null;

@@ -2,6 +2,7 @@ import { useMemo, useState } from "react";
 import { prettyJson, sideBySide } from "../../model/diff";
 import { useVersion, useVersions } from "../../queries/useWorkflows";
 import { ProblemView } from "../common/Problem";
+import { SideBySideDiff } from "../common/SideBySideDiff";
 import { Time } from "../common/Time";
 
 /** The workflow's versions, and a side-by-side diff of any two of them. */
@@ -54,16 +55,7 @@ export function VersionsPanel({ workflowId }: { workflowId: string }) {
           <p className="muted">
             <code>{l.slice(0, 12)}</code> → <code>{r.slice(0, 12)}</code>: {l === r ? "the same version" : `${changed} changed line(s)`}
           </p>
-          <div className="diff" role="table" aria-label="Side-by-side diff">
-            {rows.map((row, i) => (
-              <div key={i} className={`diff-row ${row.kind}`} role="row">
-                <span className="ln">{row.left?.number ?? ""}</span>
-                <pre role="cell">{row.left?.text ?? ""}</pre>
-                <span className="ln">{row.right?.number ?? ""}</span>
-                <pre role="cell">{row.right?.text ?? ""}</pre>
-              </div>
-            ))}
-          </div>
+          <SideBySideDiff rows={rows} label="Side-by-side diff" />
         </>
       )}
     </section>

@@ -4,7 +4,7 @@
 // page's bundle.
 import Editor, { type OnMount } from "@monaco-editor/react";
 import { useEffect, useId, useImperativeHandle, useRef, useState, useSyncExternalStore, type Ref } from "react";
-import { taskRanges, textEdits, tokenEndColumn, type TextRange } from "../../model/jsonMap";
+import { taskAt, taskRanges, textEdits, tokenEndColumn, type TextRange } from "../../model/jsonMap";
 import { modelFolder, monaco } from "./monaco";
 import "./JsonView.css";
 
@@ -167,14 +167,7 @@ export default function JsonView(props: JsonViewProps) {
       if (applying.current || e.reason === monaco.editor.CursorChangeReason.ContentFlush) return;
       const model = instance.getModel();
       if (!model) return;
-      const offset = model.getOffsetAt(e.position);
-      let id: string | null = null;
-      for (const [taskId, r] of rangesOf(model)) {
-        if (r.start <= offset && offset <= r.end) {
-          id = taskId;
-          break;
-        }
-      }
+      const id = taskAt(rangesOf(model), model.getOffsetAt(e.position));
       if (id === lastCursorTask.current) return;
       lastCursorTask.current = id;
       if (id !== latest.current.selectedTaskId) latest.current.onCursorTask(id);
