@@ -178,11 +178,8 @@ public sealed class DesignerTests(UiServer server, Browser browser)
     {
         await File.WriteAllTextAsync(Path.Combine(server.WorkflowsDirectory, "to-rename.json"), """{ "id": "to-rename", "tasks": [ { "id": "a", "activity": "core.noop" } ] }""");
         var page = await browser.NewPageAsync();
-        var deadline = DateTime.UtcNow + UiServer.Patience;
-        while ((await server.Client.GetAsync("/api/v1/workflows/to-rename")).StatusCode != System.Net.HttpStatusCode.OK && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-        }
+        await UiServer.WaitUntilAsync(
+            async () => (await server.Client.GetAsync("/api/v1/workflows/to-rename")).StatusCode == System.Net.HttpStatusCode.OK, "to-rename to load");
 
         await page.GotoAsync(new Uri(server.Address, "/workflows/to-rename/edit").ToString());
         await page.GetByRole(AriaRole.Button, new() { Name = "Rename" }).ClickAsync();

@@ -62,7 +62,7 @@ public sealed partial class RunMonitoringTests(UiServer server, Browser browser)
     [Fact]
     public async Task CancelButton_EndsALongRun_AndItsWaitingTask()
     {
-        var runId = await TriggerAsync("long-sleep");
+        var runId = await server.TriggerAsync("long-sleep");
         var page = await browser.NewPageAsync();
         await page.GotoAsync(new Uri(server.Address, $"/runs/{runId}?view=graph").ToString());
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Task sleep: running" })).ToBeVisibleAsync();
@@ -79,7 +79,7 @@ public sealed partial class RunMonitoringTests(UiServer server, Browser browser)
     [Fact]
     public async Task ClearTask_RunsTheTaskAgain_WithASecondAttempt()
     {
-        var runId = await TriggerAsync("hello-world");
+        var runId = await server.TriggerAsync("hello-world");
         var page = await browser.NewPageAsync();
         await page.GotoAsync(new Uri(server.Address, $"/runs/{runId}?task=disk").ToString());
         await Expect(page.GetByRole(AriaRole.Status, new() { Name = "Run state: succeeded" })).ToBeVisibleAsync();
@@ -93,13 +93,6 @@ public sealed partial class RunMonitoringTests(UiServer server, Browser browser)
         await Expect(panel.GetByRole(AriaRole.Status, new() { Name = "Task state: succeeded" })).ToBeVisibleAsync();
         await Screenshots.TakeAsync(page);
         Assert.Empty(browser.PageErrors);
-    }
-
-    private async Task<string> TriggerAsync(string workflowId)
-    {
-        using var response = await server.Client.PostAsJsonAsync($"/api/v1/workflows/{workflowId}/runs", new { @params = new { } });
-        response.EnsureSuccessStatusCode();
-        return (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
     }
 
     [GeneratedRegex("/runs/([0-9a-f-]{36})")]

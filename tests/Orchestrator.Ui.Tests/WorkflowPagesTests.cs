@@ -49,7 +49,7 @@ public sealed partial class WorkflowPagesTests(UiServer server, Browser browser)
     [Fact]
     public async Task GridCell_OpensThatTaskInstance()
     {
-        var runId = await TriggerAndWaitAsync("branching");
+        var runId = await server.TriggerAndWaitAsync("branching");
         var page = await browser.NewPageAsync();
         await page.GotoAsync(new Uri(server.Address, "/workflows/branching?tab=grid").ToString());
 
@@ -67,7 +67,7 @@ public sealed partial class WorkflowPagesTests(UiServer server, Browser browser)
     public async Task AlertsPage_ShowsTheSentAlertOfAFailedRun_AndSendsATest()
     {
         var before = (await server.Inbox.WaitForMessagesAsync(0, TimeSpan.Zero)).Count;
-        await TriggerAndWaitAsync("always-fails");
+        await server.TriggerAndWaitAsync("always-fails");
         await server.Inbox.WaitForMessagesAsync(before + 1, UiServer.Patience);
 
         var page = await browser.NewPageAsync();
@@ -84,40 +84,7 @@ public sealed partial class WorkflowPagesTests(UiServer server, Browser browser)
         Assert.Empty(browser.PageErrors);
     }
 
-    private async Task WaitForWorkflowAsync(string workflowId, int errors)
-    {
-        var deadline = DateTime.UtcNow + UiServer.Patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            var list = await server.Client.GetFromJsonAsync<JsonArray>("/api/v1/workflows");
-            if (list!.Any(w => (string?)w!["id"] == workflowId && (int?)w["errorCount"] == errors))
-            {
-                return;
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException($"{workflowId} did not show {errors} error(s) within {UiServer.Patience}");
-    }
-
-    private async Task<string> TriggerAndWaitAsync(string workflowId)
-    {
-        using var response = await server.Client.PostAsJsonAsync($"/api/v1/workflows/{workflowId}/runs", new { @params = new { } });
-        response.EnsureSuccessStatusCode();
-        var id = (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
-        var deadline = DateTime.UtcNow + UiServer.Patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            var run = await server.Client.GetFromJsonAsync<JsonObject>($"/api/v1/runs/{id}");
-            if ((string?)run!["run"]!["state"] is "succeeded" or "failed" or "cancelled")
-            {
-                return id;
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException($"run {id} of {workflowId} did not end within {UiServer.Patience}");
-    }
+    private Task WaitForWorkflowAsync(string workflowId, int errors) => UiServer.WaitUntilAsync(
+        async () => (await server.Client.GetFromJsonAsync<JsonArray>("/api/v1/workflows"))!.Any(w => (string?)w!["id"] == workflowId && (int?)w["errorCount"] == errors),
+        $"{workflowId} to show {errors} error(s)");
 }

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -97,6 +99,38 @@ public class UiServer : IAsyncLifetime
         if (ExtraSettings.TryGetValue("Orchestrator:Security:ApiKeys:0:Key", out var apiKey) && apiKey is not null)
         {
             Client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        }
+    }
+
+    /// <summary>Triggers a manual run of <paramref name="workflowId"/> through the API; its id.</summary>
+    public async Task<string> TriggerAsync(string workflowId)
+    {
+        using var response = await Client.PostAsJsonAsync($"/api/v1/workflows/{workflowId}/runs", new { @params = new { } });
+        response.EnsureSuccessStatusCode();
+        return (string)(await response.Content.ReadFromJsonAsync<JsonObject>())!["id"]!;
+    }
+
+    /// <summary>Triggers a run and waits until it has ended; its id.</summary>
+    public async Task<string> TriggerAndWaitAsync(string workflowId)
+    {
+        var id = await TriggerAsync(workflowId);
+        await WaitUntilAsync(async () => (string?)(await Client.GetFromJsonAsync<JsonObject>($"/api/v1/runs/{id}"))!["run"]!["state"] is "succeeded" or "failed" or "cancelled",
+            $"run {id} of {workflowId} to end");
+        return id;
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails naming <paramref name="what"/> after <see cref="Patience"/>.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"not within {Patience.TotalSeconds} s: {what}");
+            }
+
+            await Task.Delay(200);
         }
     }
 
