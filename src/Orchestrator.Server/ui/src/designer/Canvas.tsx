@@ -206,6 +206,9 @@ export function Canvas({ definition, activities, selected, errors, states, onEdi
           <MiniMap pannable zoomable />
         </ReactFlow>
       </InsertOnEdgeContext.Provider>
+      {definition.tasks.length === 0 && (
+        <p className="canvas-hint muted">Drag an activity from the palette here (or click it) to add the first task.</p>
+      )}
       {picker && (
         <div className="edge-picker" role="dialog" aria-label="Insert a task" style={{ left: picker.x - (wrapper.current?.getBoundingClientRect().left ?? 0), top: picker.y - (wrapper.current?.getBoundingClientRect().top ?? 0) }}
           onKeyDown={(e) => e.key === "Escape" && setPicker(null)}>

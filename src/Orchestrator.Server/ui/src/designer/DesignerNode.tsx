@@ -15,7 +15,7 @@ export const DesignerNode = memo(function DesignerNode({ data, selected }: NodeP
       data-task={data.taskId}
     >
       <Handle type="target" position={Position.Left} />
-      <div className="task-id">{data.taskId}</div>
+      <div className="task-id" title={data.taskId}>{data.taskId}</div>
       <div className="task-meta">
         <span>{data.activity}</span>
         {data.state && <span className="task-state" style={{ color: stateColor(data.state) }}>{stateLabel(data.state)}</span>}

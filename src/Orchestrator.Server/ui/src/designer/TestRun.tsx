@@ -10,6 +10,7 @@ import { isFinal } from "../model/states";
 import { paramFields, toParams, type ParamDefinitionLike } from "../model/params";
 import { useClearTasks, useRun } from "../queries/useRuns";
 import type { WorkflowJson } from "./edits";
+import { shortRunId } from "../model/ids";
 
 /**
  * "Test run": the unsaved draft runs once on the server (POST /api/v1/runs with the definition; nothing is
@@ -40,7 +41,7 @@ export function TestRunBar({ testRun, definition, disabled }: { testRun: ReturnT
       {testRun.run && (
         <span className="test-run" aria-label="Test run">
           <StateBadge state={testRun.run.run.state} label="Test run state" />
-          <Link to={`/runs/${testRun.run.run.id}`} target="_blank">run {testRun.run.run.id.slice(0, 8)}</Link>
+          <Link to={`/runs/${testRun.run.run.id}`} target="_blank">run {shortRunId(testRun.run.run.id)}</Link>
           <button type="button" className="icon" aria-label="Hide the test run" onClick={testRun.clear}>×</button>
         </span>
       )}

@@ -3,6 +3,7 @@ import { ProblemView } from "../components/common/Problem";
 import { RoleButton } from "../components/common/RoleButton";
 import { Time } from "../components/common/Time";
 import { useAlert, useAlerts, useChannels, useTestChannel } from "../queries/useAlerts";
+import { shortRunId } from "../model/ids";
 
 const events = ["task_failed", "task_retry", "run_failed", "run_succeeded", "run_recovered", "sla_missed", "anomaly"];
 const states = ["pending", "sent", "throttled", "failed"];
@@ -84,7 +85,7 @@ export default function AlertsPage() {
                 <Link to={`/workflows/${encodeURIComponent(a.workflowId)}`}>{a.workflowId}</Link>
                 {a.taskId && <span className="muted"> · {a.taskId}</span>}
               </td>
-              <td>{a.runId && <Link to={`/runs/${a.runId}${a.taskId ? `?task=${encodeURIComponent(a.taskId)}` : ""}`}>{a.runId.slice(0, 8)}</Link>}</td>
+              <td>{a.runId && <Link to={`/runs/${a.runId}${a.taskId ? `?task=${encodeURIComponent(a.taskId)}` : ""}`}>{shortRunId(a.runId)}</Link>}</td>
               <td>{a.channel}</td>
               <td>
                 <span className={`pill ${a.state === "sent" ? "ok" : a.state === "failed" ? "bad" : "warn"}`}>{a.state}</span>

@@ -15,6 +15,7 @@ import { useCancelRun, useRerunFailed, useRun } from "../queries/useRuns";
 import { useVersion } from "../queries/useWorkflows";
 import { keys } from "../queries/keys";
 import { useQueryClient } from "@tanstack/react-query";
+import { shortRunId } from "../model/ids";
 
 /** A run, live: graph or Gantt, a task panel with attempts and log, and the actions the caller's role allows. */
 export default function RunPage() {
@@ -60,7 +61,7 @@ export default function RunPage() {
     <main className="page run-page">
       <nav className="crumbs" aria-label="Breadcrumb">
         <Link to="/">Workflows</Link> /{" "}
-        {run.data && <Link to={`/workflows/${encodeURIComponent(run.data.run.workflowId)}`}>{run.data.run.workflowId}</Link>} / <span>run {id.slice(0, 8)}</span>
+        {run.data && <Link to={`/workflows/${encodeURIComponent(run.data.run.workflowId)}`}>{run.data.run.workflowId}</Link>} / <span>run {shortRunId(id)}</span>
       </nav>
       <ProblemView error={run.error} />
       {run.data && (

@@ -16,6 +16,7 @@ import { buildGrid } from "../model/grid";
 import { taskStates } from "../model/states";
 import { useRun } from "../queries/useRuns";
 import { useGrid, usePause, useWorkflow } from "../queries/useWorkflows";
+import { shortRunId } from "../model/ids";
 
 const tabs = ["graph", "grid", "runs", "versions", "triggers"] as const;
 type Tab = (typeof tabs)[number];
@@ -104,7 +105,7 @@ function LatestRunGraph({ workflowId, tasks, lastRunId }: { workflowId: string; 
       <p className="muted">
         {lastRunId ? (
           <>
-            Coloured by the latest run, <Link to={`/runs/${lastRunId}`}>{lastRunId.slice(0, 8)}</Link>.
+            Coloured by the latest run, <Link to={`/runs/${lastRunId}`}>{shortRunId(lastRunId)}</Link>.
           </>
         ) : (
           `${workflowId} has not run yet.`

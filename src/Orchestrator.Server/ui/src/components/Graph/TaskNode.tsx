@@ -28,7 +28,7 @@ export const TaskNode = memo(function TaskNode({ data }: NodeProps<TaskFlowNode>
       }}
     >
       <Handle type="target" position={Position.Left} isConnectable={false} />
-      <div className="task-id">{data.taskId}</div>
+      <div className="task-id" title={data.taskId}>{data.taskId}</div>
       <div className="task-meta">
         <span>{data.activity}</span>
         {data.state && (

@@ -5,6 +5,7 @@ import { useRuns } from "../../queries/useRuns";
 import { ProblemView } from "../common/Problem";
 import { StateBadge } from "../common/StateBadge";
 import { Time } from "../common/Time";
+import { shortRunId } from "../../model/ids";
 
 const pageSize = 25;
 
@@ -51,7 +52,7 @@ export function RunsTable({ workflowId }: { workflowId?: string }) {
           {runs.data?.items.map((r) => (
             <tr key={r.id}>
               <td>
-                <Link to={`/runs/${r.id}`}>{r.id.slice(0, 8)}</Link>
+                <Link to={`/runs/${r.id}`}>{shortRunId(r.id)}</Link>
               </td>
               {!workflowId && (
                 <td>
