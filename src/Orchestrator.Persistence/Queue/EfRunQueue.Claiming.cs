@@ -1,0 +1,234 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Orchestrator.Engine;
+using Orchestrator.Model;
+using Orchestrator.Persistence.Entities;
+using Orchestrator.Persistence.Stores;
+using Orchestrator.Storage;
+
+namespace Orchestrator.Persistence.Queue;
+
+/// <summary>Claiming queued task instances with a lease, renewing and expiring leases, and what a worker reads to start an attempt.</summary>
+public sealed partial class EfRunQueue
+{
+    public async Task<IReadOnlyList<ClaimedTask>> ClaimAsync(ClaimRequest request, IWorkflowPlans plans, CancellationToken cancellationToken)
+    {
+        var claimed = new List<(ClaimedTask Claim, TaskInstanceRecord Task)>();
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var now = request.Now;
+            var anyWork = await db.TaskInstances.AnyAsync(
+                t => t.State == TaskState.Queued || (t.State == TaskState.UpForRetry && t.NextAttemptAt <= now), cancellationToken).ConfigureAwait(false);
+            if (!anyWork)
+            {
+                return [];
+            }
+
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await locking.LockAsync(db, QueueLock.Claim, cancellationToken).ConfigureAwait(false);
+
+            // Retries that are due go back to the queue (RunStateMachine.RetryDue: up_for_retry -> queued).
+            await db.TaskInstances
+                .Where(t => t.State == TaskState.UpForRetry && t.NextAttemptAt <= now)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(t => t.State, TaskState.Queued)
+                    .SetProperty(t => t.NextAttemptAt, (DateTimeOffset?)null)
+                    .SetProperty(t => t.QueuedAt, now), cancellationToken).ConfigureAwait(false);
+
+            // Oldest first; rows another transaction holds are skipped rather than waited for (PostgreSQL).
+            var take = Math.Max(request.Max * 4, 64);
+            var rows = await db.TaskInstances.FromSqlRaw(CandidatesSql(locking.CandidateRowLock), take)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            var versions = await VersionsAsync(db, rows.Select(t => t.RunId).Distinct(), cancellationToken).ConfigureAwait(false);
+            var candidates = rows.ConvertAll(t => new { Task = t, versions[t.RunId].WorkflowId, versions[t.RunId].WorkflowVersion });
+            var runIds = candidates.Select(c => c.Task.RunId).Distinct().ToList();
+            var running = (await db.TaskInstances.Where(t => runIds.Contains(t.RunId) && t.State == TaskState.Running)
+                    .GroupBy(t => t.RunId).Select(g => new { g.Key, Count = g.Count() })
+                    .ToListAsync(cancellationToken).ConfigureAwait(false))
+                .ToDictionary(x => x.Key, x => x.Count);
+
+            // Pool slots in use, on every node: the pool of a running attempt comes from its version's plan.
+            var pools = new PoolUsage(request.Pools);
+            if (request.Pools.Count > 0)
+            {
+                var active = await (
+                        from t in db.TaskInstances
+                        join r in db.Runs on t.RunId equals r.Id
+                        where t.State == TaskState.Running
+                        select new { t.TaskId, r.WorkflowId, r.WorkflowVersion })
+                    .ToListAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var a in active)
+                {
+                    if (plans.Find(a.WorkflowId, a.WorkflowVersion) is { } activePlan && activePlan.IndexOf.TryGetValue(a.TaskId, out var index))
+                    {
+                        pools.Add(activePlan.Tasks[index]);
+                    }
+                }
+            }
+
+            foreach (var candidate in candidates)
+            {
+                if (claimed.Count >= request.Max)
+                {
+                    break;
+                }
+
+                var task = candidate.Task;
+                var plan = plans.Find(candidate.WorkflowId, candidate.WorkflowVersion);
+                var taskPlan = plan is not null && plan.IndexOf.TryGetValue(task.TaskId, out var taskIndex) ? plan.Tasks[taskIndex] : null;
+                if (running.GetValueOrDefault(task.RunId) >= (plan?.MaxActiveTasks ?? int.MaxValue)
+                    || (taskPlan is not null && !pools.Fits(taskPlan)))
+                {
+                    continue;
+                }
+
+                running[task.RunId] = running.GetValueOrDefault(task.RunId) + 1;
+                if (taskPlan is not null)
+                {
+                    pools.Add(taskPlan);
+                }
+
+                // RunStateMachine.AttemptStarted: queued -> running, one more attempt.
+                task.State = TaskState.Running;
+                task.Attempts++;
+                task.StartedAt ??= now;
+                task.LeaseOwner = request.Worker;
+                task.LeaseExpiresAt = request.LeaseUntil;
+                db.Attempts.Add(RecordMapping.ToEntity(new AttemptRecord
+                {
+                    RunId = task.RunId, TaskId = task.TaskId, Number = task.Attempts, StartedAt = now, QueuedAt = task.QueuedAt, Worker = request.Worker,
+                }));
+                claimed.Add((new ClaimedTask(task.RunId, candidate.WorkflowId, candidate.WorkflowVersion, task.TaskId, task.Attempts, request.Worker, request.LeaseUntil),
+                    RecordMapping.ToRecord(task)));
+            }
+
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var (claim, task) in claimed)
+        {
+            observer?.OnEvent(new TaskStateChanged(claim.RunId, request.Now, task.TaskId, task.State, task.Attempts, null, null, claim.WorkflowId));
+        }
+
+        return claimed.ConvertAll(c => c.Claim);
+    }
+
+    public async Task<IReadOnlyList<ClaimedTask>> RenewLeasesAsync(IReadOnlyCollection<ClaimedTask> tasks, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        if (tasks.Count == 0)
+        {
+            return [];
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var task in tasks)
+        {
+            await db.TaskInstances
+                .Where(t => t.RunId == task.RunId && t.TaskId == task.TaskId && t.LeaseOwner == task.Worker && t.State == TaskState.Running)
+                .ExecuteUpdateAsync(s => s.SetProperty(t => t.LeaseExpiresAt, until), cancellationToken).ConfigureAwait(false);
+        }
+
+        var runIds = tasks.Select(t => t.RunId).Distinct().ToList();
+        var cancelling = await db.Runs.Where(r => runIds.Contains(r.Id) && r.CancelRequestedAt != null)
+            .Select(r => r.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return tasks.Where(t => cancelling.Contains(t.RunId)).ToList();
+    }
+
+    public async Task<int> ExpireLeasesAsync(IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        List<ClaimedTask> expired;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
+        {
+            expired = await (
+                    from t in db.TaskInstances
+                    join r in db.Runs on t.RunId equals r.Id
+                    where t.State == TaskState.Running && t.LeaseExpiresAt <= now
+                    select new ClaimedTask(t.RunId, r.WorkflowId, r.WorkflowVersion, t.TaskId, t.Attempts, t.LeaseOwner ?? "", t.LeaseExpiresAt!.Value))
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (expired.Count == 0)
+        {
+            return 0;
+        }
+
+        var completions = expired.ConvertAll(claim => new AttemptCompletion(claim, new AttemptResult(AttemptOutcome.LeaseExpired, now, now,
+            Error: $"lease of worker {claim.Worker} expired at {Templates.TemplateScope.Iso(claim.LeaseExpiresAt)}")));
+        var recorded = await EndAttemptsAsync(completions, plans, now, expiring: true, cancellationToken).ConfigureAwait(false);
+        return recorded.Count(r => r);
+    }
+
+    public async Task<DateTimeOffset?> NextRetryAtAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var next = await db.TaskInstances.Where(t => t.State == TaskState.UpForRetry)
+            .OrderBy(t => t.NextAttemptAt).Select(t => t.NextAttemptAt).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return next;
+    }
+
+    public async Task<int> QueueDepthAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await db.TaskInstances.CountAsync(
+            t => t.State == TaskState.Queued || (t.State == TaskState.UpForRetry && t.NextAttemptAt <= now), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyDictionary<string, JsonElement>> OutputsAsync(Guid runId, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var ids = taskIds.ToList();
+        var rows = await db.TaskInstances.AsNoTracking()
+            .Where(t => t.RunId == runId && t.OutputsJson != null && (ids.Count == 0 || ids.Contains(t.TaskId)))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return rows.Select(RecordMapping.ToRecord).ToDictionary(t => t.TaskId, t => t.Outputs!.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>The workflow and version of each run, from the cache or, for runs not seen yet, from the database.</summary>
+    private async Task<Dictionary<Guid, (string WorkflowId, string WorkflowVersion)>> VersionsAsync(
+        OrchestratorDbContext db, IEnumerable<Guid> runIds, CancellationToken cancellationToken)
+    {
+        var versions = new Dictionary<Guid, (string WorkflowId, string WorkflowVersion)>();
+        var unknown = new List<Guid>();
+        foreach (var id in runIds)
+        {
+            if (_versions.TryGetValue(id, out var known))
+            {
+                versions[id] = known;
+            }
+            else
+            {
+                unknown.Add(id);
+            }
+        }
+
+        if (unknown.Count == 0)
+        {
+            return versions;
+        }
+
+        if (_versions.Count > 10_000)
+        {
+            _versions.Clear();
+        }
+
+        foreach (var r in await db.Runs.AsNoTracking().Where(r => unknown.Contains(r.Id))
+                     .Select(r => new { r.Id, r.WorkflowId, r.WorkflowVersion }).ToListAsync(cancellationToken).ConfigureAwait(false))
+        {
+            versions[r.Id] = _versions[r.Id] = (r.WorkflowId, r.WorkflowVersion);
+        }
+
+        return versions;
+    }
+
+    /// <summary>Queued instances of running, not cancelling runs, in claim order; <c>{0}</c> is the row count.</summary>
+    private static string CandidatesSql(string rowLock) => $$"""
+        SELECT t.* FROM task_instances AS t
+        WHERE t.state = 'queued' AND EXISTS (
+            SELECT 1 FROM runs AS r WHERE r.id = t.run_id AND r.state = 'running' AND r.cancel_requested_at IS NULL)
+        ORDER BY t.queued_at, t.run_id, t.ordinal
+        LIMIT {0} {{rowLock}}
+        """;
+}
