@@ -41,8 +41,13 @@ internal static class DatabaseStoreRegistration
             sp.GetRequiredService<Queue.IQueueLocking>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<Engine.IRunObserver>(),
-            sp.GetService<Orchestrator.Alerts.AlertRouting>(),
-            sp.GetService<Orchestrator.Alerts.AlertSignal>()));
+            sp.GetServices<Engine.IRunChangeParticipant>()));
+
+        // The alert outbox joins every state change of a run in its transaction (when alerts are routed).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Engine.IRunChangeParticipant, Alerts.AlertOutboxParticipant>(sp =>
+            new Alerts.AlertOutboxParticipant(
+                sp.GetService<Orchestrator.Alerts.AlertRouting>() ?? Orchestrator.Alerts.AlertRouting.None,
+                sp.GetService<Orchestrator.Alerts.AlertSignal>())));
         services.RemoveAll<Orchestrator.Alerts.IAlertOutbox>();
         services.AddSingleton<Orchestrator.Alerts.IAlertOutbox>(sp => new Alerts.EfAlertOutbox(
             sp.GetRequiredService<IDbContextFactory<OrchestratorDbContext>>(),

@@ -78,6 +78,9 @@ public abstract class OrchestratorDbContext : DbContext
             // FOR UPDATE SKIP LOCKED stops at the limit); lease expiry reads running ones by expiry.
             e.HasIndex(t => new { t.State, t.QueuedAt, t.RunId, t.Ordinal });
             e.HasIndex(t => new { t.State, t.LeaseExpiresAt });
+
+            // A node refreshing the progress it keeps of a run reads the rows changed since its revision.
+            e.HasIndex(t => new { t.RunId, t.Revision });
         });
 
         modelBuilder.Entity<WorkflowStateEntity>(e =>

@@ -8,8 +8,11 @@ namespace Orchestrator.Storage;
 /// <see cref="IRunQueue"/> in memory, over an <see cref="InMemoryStore"/>: one process, one lock. The reference
 /// behaviour for the database queues, and the queue of tests and of a server without a database.
 /// </summary>
-public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Engine.IRunObserver? observer = null) : IRunQueue, ITriggerBatchStore
+public sealed class InMemoryRunQueue(
+    InMemoryStore store, TimeProvider time, Engine.IRunObserver? observer = null, IEnumerable<IRunChangeParticipant>? participants = null)
+    : IRunQueue, ITriggerBatchStore
 {
+    private readonly IRunChangeParticipant[] _participants = participants?.ToArray() ?? [];
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, RunProgress> _active = [];
     private readonly List<Guid> _queuedRuns = [];
@@ -222,7 +225,8 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
         var index = IndexOf(progress, task.TaskId);
         Apply(progress, released && stopping is null
             ? progress.ReleaseAttempt(index, lease.Attempt, $"released: worker {task.Worker} shut down", now)
-            : progress.EndAttempt(index, lease.Attempt, result, now, stopping));
+            : progress.EndAttempt(index, lease.Attempt, result, now, stopping),
+            anomalies: result.Anomalies.Count == 0 ? [] : [new AttemptAnomalies(task.TaskId, task.Attempt, result.Anomalies)]);
         FinishIfDone(progress, now);
         return true;
     }
@@ -385,9 +389,22 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
         _stopping.Remove(progress.Run.Id);
     }
 
-    private void Apply(RunProgress progress, RunChanges changes)
+    private void Apply(RunProgress progress, RunChanges changes, IReadOnlyList<AttemptAnomalies>? anomalies = null)
     {
         store.SaveAsync(changes, CancellationToken.None).GetAwaiter().GetResult();
+        if (_participants.Length > 0)
+        {
+            // The store's save cannot roll back, so the change is committed when participants join it.
+            var change = new RunChange(progress.Plan, progress.Run, changes, progress.Tasks, anomalies ?? [], time.GetUtcNow());
+            var transaction = new CommittedChange();
+            foreach (var participant in _participants)
+            {
+                participant.OnChangeAsync(change, transaction, CancellationToken.None).GetAwaiter().GetResult();
+            }
+
+            transaction.Run();
+        }
+
         RunChangeEvents.Publish(observer, progress.Run, changes, time.GetUtcNow());
         foreach (var task in changes.Tasks.Where(t => t.State == TaskState.Queued))
         {
@@ -406,5 +423,15 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
         }
 
         throw new InvalidOperationException($"run {progress.Run.Id} has no task '{taskId}'");
+    }
+
+    /// <summary>A change already saved: what participants defer to the commit runs right after they joined.</summary>
+    private sealed class CommittedChange : IRunChangeTransaction
+    {
+        private readonly List<Action> _actions = [];
+
+        public void OnCommitted(Action action) => _actions.Add(action);
+
+        public void Run() => _actions.ForEach(a => a());
     }
 }

@@ -27,4 +27,7 @@ internal sealed class TaskInstanceEntity
     public string? LeaseOwner { get; set; }
 
     public DateTimeOffset? LeaseExpiresAt { get; set; }
+
+    /// <summary>The run's <see cref="RunEntity.Revision"/> of the event that last wrote this row (claims leave it).</summary>
+    public long Revision { get; set; }
 }

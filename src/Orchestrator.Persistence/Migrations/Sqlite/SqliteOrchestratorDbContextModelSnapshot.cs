@@ -265,6 +265,10 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("params_json");
 
+                    b.Property<long>("Revision")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("revision");
+
                     b.Property<string>("StartedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("started_at");
@@ -350,6 +354,10 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("queued_at");
 
+                    b.Property<long>("Revision")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("revision");
+
                     b.Property<string>("StartedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("started_at");
@@ -360,6 +368,8 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                         .HasColumnName("state");
 
                     b.HasKey("RunId", "TaskId");
+
+                    b.HasIndex("RunId", "Revision");
 
                     b.HasIndex("State", "LeaseExpiresAt");
 
