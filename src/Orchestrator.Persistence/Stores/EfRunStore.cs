@@ -114,6 +114,12 @@ public sealed class EfRunStore(IDbContextFactory<OrchestratorDbContext> contexts
             query = query.Where(r => r.LogicalDate == logicalDate);
         }
 
+        if (page.After is { } after)
+        {
+            // Keyset: the rows after the cursor in (created_at, id) order, read off the index that ends in those columns.
+            query = query.Where(r => r.CreatedAt < after.At || (r.CreatedAt == after.At && r.Id.CompareTo(after.Id) < 0));
+        }
+
         var entities = await query
             .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
             .Skip(page.Skip).Take(page.Take)
