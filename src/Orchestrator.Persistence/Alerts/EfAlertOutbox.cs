@@ -248,7 +248,7 @@ public sealed class EfAlertOutbox(IDbContextFactory<OrchestratorDbContext> conte
 
         if (page.After is { } after)
         {
-            query = query.Where(a => a.OccurredAt < after.At || (a.OccurredAt == after.At && a.Id.CompareTo(after.Id) < 0));
+            query = query.Where(a => a.OccurredAt <= after.At && (a.OccurredAt < after.At || a.Id.CompareTo(after.Id) < 0));
         }
 
         var rows = await query.OrderByDescending(a => a.OccurredAt).ThenByDescending(a => a.Id).Skip(page.Skip).Take(page.Take)

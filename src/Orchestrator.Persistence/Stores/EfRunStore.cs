@@ -117,7 +117,9 @@ public sealed class EfRunStore(IDbContextFactory<OrchestratorDbContext> contexts
         if (page.After is { } after)
         {
             // Keyset: the rows after the cursor in (created_at, id) order, read off the index that ends in those columns.
-            query = query.Where(r => r.CreatedAt < after.At || (r.CreatedAt == after.At && r.Id.CompareTo(after.Id) < 0));
+            // The bound on created_at alone is what lets PostgreSQL start the index scan at the cursor (it does not
+            // turn the OR into a range); the OR then drops the ties already shown.
+            query = query.Where(r => r.CreatedAt <= after.At && (r.CreatedAt < after.At || r.Id.CompareTo(after.Id) < 0));
         }
 
         var entities = await query
