@@ -11,7 +11,7 @@ using Orchestrator.Persistence.Sqlite;
 namespace Orchestrator.Persistence.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteOrchestratorDbContext))]
-    [Migration("20261206200759_RunRevision")]
+    [Migration("20261206203911_RunRevision")]
     partial class RunRevision
     {
         /// <inheritdoc />
@@ -163,11 +163,13 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
 
                     b.HasIndex("RunId");
 
+                    b.HasIndex("OccurredAt", "Id");
+
                     b.HasIndex("State", "NextAttemptAt");
 
                     b.HasIndex("ThrottleKey", "OccurredAt");
 
-                    b.HasIndex("WorkflowId", "OccurredAt");
+                    b.HasIndex("WorkflowId", "OccurredAt", "Id");
 
                     b.ToTable("alerts", (string)null);
                 });
@@ -297,12 +299,14 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("State");
-
-                    b.HasIndex("WorkflowId", "CreatedAt");
+                    b.HasIndex("CreatedAt", "Id");
 
                     b.HasIndex("WorkflowId", "LogicalDate")
                         .IsUnique();
+
+                    b.HasIndex("State", "CreatedAt", "Id");
+
+                    b.HasIndex("WorkflowId", "CreatedAt", "Id");
 
                     b.ToTable("runs", (string)null);
                 });

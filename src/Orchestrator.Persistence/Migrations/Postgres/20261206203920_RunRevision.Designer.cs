@@ -12,7 +12,7 @@ using Orchestrator.Persistence.Postgres;
 namespace Orchestrator.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(PostgresOrchestratorDbContext))]
-    [Migration("20261206200809_RunRevision")]
+    [Migration("20261206203920_RunRevision")]
     partial class RunRevision
     {
         /// <inheritdoc />
@@ -165,11 +165,13 @@ namespace Orchestrator.Persistence.Migrations.Postgres
 
                     b.HasIndex("RunId");
 
+                    b.HasIndex("OccurredAt", "Id");
+
                     b.HasIndex("State", "NextAttemptAt");
 
                     b.HasIndex("ThrottleKey", "OccurredAt");
 
-                    b.HasIndex("WorkflowId", "OccurredAt");
+                    b.HasIndex("WorkflowId", "OccurredAt", "Id");
 
                     b.ToTable("alerts", (string)null);
                 });
@@ -294,12 +296,14 @@ namespace Orchestrator.Persistence.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("State");
-
-                    b.HasIndex("WorkflowId", "CreatedAt");
+                    b.HasIndex("CreatedAt", "Id");
 
                     b.HasIndex("WorkflowId", "LogicalDate")
                         .IsUnique();
+
+                    b.HasIndex("State", "CreatedAt", "Id");
+
+                    b.HasIndex("WorkflowId", "CreatedAt", "Id");
 
                     b.ToTable("runs", (string)null);
                 });
