@@ -2,7 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orchestrator.Persistence.Stores;
-using Orchestrator.Storage;
+using Orchestrator.Core;
+using Orchestrator.Core.Storage;
 
 namespace Orchestrator.Persistence;
 
@@ -35,24 +36,24 @@ internal static class DatabaseStoreRegistration
 
         services.RemoveAll<IWorkflowStateStore>();
         services.AddSingleton<IWorkflowStateStore, EfWorkflowStateStore>();
-        services.TryAddSingleton<Engine.QueueSignal>();
+        services.TryAddSingleton<Core.Engine.QueueSignal>();
         services.TryAddSingleton(sp => new Queue.EfRunQueue(
             sp.GetRequiredService<IDbContextFactory<OrchestratorDbContext>>(),
             sp.GetRequiredService<Queue.IQueueLocking>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<Engine.IRunObserver>(),
-            sp.GetServices<Engine.IRunChangeParticipant>()));
+            sp.GetService<Core.Engine.IRunObserver>(),
+            sp.GetServices<Core.Engine.IRunChangeParticipant>()));
 
         // The alert outbox joins every state change of a run in its transaction (when alerts are routed).
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<Engine.IRunChangeParticipant, Alerts.AlertOutboxParticipant>(sp =>
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Core.Engine.IRunChangeParticipant, Alerts.AlertOutboxParticipant>(sp =>
             new Alerts.AlertOutboxParticipant(
-                sp.GetService<Orchestrator.Alerts.AlertRouting>() ?? Orchestrator.Alerts.AlertRouting.None,
-                sp.GetService<Orchestrator.Alerts.AlertSignal>())));
-        services.RemoveAll<Orchestrator.Alerts.IAlertOutbox>();
-        services.AddSingleton<Orchestrator.Alerts.IAlertOutbox>(sp => new Alerts.EfAlertOutbox(
+                sp.GetService<Orchestrator.Core.Alerts.AlertRouting>() ?? Orchestrator.Core.Alerts.AlertRouting.None,
+                sp.GetService<Orchestrator.Core.Alerts.AlertSignal>())));
+        services.RemoveAll<Orchestrator.Core.Alerts.IAlertOutbox>();
+        services.AddSingleton<Orchestrator.Core.Alerts.IAlertOutbox>(sp => new Alerts.EfAlertOutbox(
             sp.GetRequiredService<IDbContextFactory<OrchestratorDbContext>>(),
             sp.GetRequiredService<Queue.IQueueLocking>(),
-            sp.GetService<Orchestrator.Alerts.AlertSignal>()));
+            sp.GetService<Orchestrator.Core.Alerts.AlertSignal>()));
         services.RemoveAll<IRunQueue>();
         services.RemoveAll<ITriggerBatchStore>();
         services.AddSingleton<IRunQueue>(sp => sp.GetRequiredService<Queue.EfRunQueue>());

@@ -2,7 +2,7 @@ using System.Data.Common;
 using Xunit.Abstractions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 
 namespace Orchestrator.Persistence.Tests;
 

@@ -1,6 +1,6 @@
-using Orchestrator.Storage;
+using Orchestrator.Core.Storage;
 
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>Anomalies one attempt reported (suspicious output, a warning the activity raised).</summary>
 public sealed record AttemptAnomalies(string TaskId, int Attempt, IReadOnlyList<string> Found);

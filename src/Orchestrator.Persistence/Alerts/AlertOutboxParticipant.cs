@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
-using Orchestrator.Alerts;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core.Alerts;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
 using Orchestrator.Persistence.Queue;
 
 namespace Orchestrator.Persistence.Alerts;
