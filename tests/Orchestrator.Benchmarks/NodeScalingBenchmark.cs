@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using Npgsql;
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 using Orchestrator.Testing;
+
+namespace Orchestrator.Benchmarks;
 
 /// <summary>
 /// One node against two on one throwaway PostgreSQL (<c>-- nodes [--tasks N] [--runs R]</c>): durable no-op task

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Activities;
-using Orchestrator.Engine;
-using Orchestrator.Model;
-using Orchestrator.Storage;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 using Orchestrator.Testing;
 
 namespace Orchestrator.Persistence.Tests;
@@ -34,7 +34,7 @@ public sealed class PostgresConcurrentClaimTests
             {
                 Id = $"t{i:00}", Activity = "core.noop", Pool = i % 2 == 0 ? "warehouse" : null, Retries = 1, RetryDelay = TimeSpan.FromSeconds(1),
             }).ToList(),
-        }, new ActivityRegistry(Orchestrator.Activities.Core.CoreActivities.Descriptors()));
+        }, new ActivityRegistry(Orchestrator.Core.Activities.Core.CoreActivities.Descriptors()));
         var plans = new Plans(plan);
         var runIds = new List<Guid>();
         for (var i = 0; i < 4; i++)

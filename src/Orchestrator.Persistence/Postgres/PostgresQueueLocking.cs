@@ -2,8 +2,8 @@ using System.Buffers.Binary;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using Orchestrator.Json;
-using Orchestrator.Model;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
 using Orchestrator.Persistence.Queue;
 
 namespace Orchestrator.Persistence.Postgres;
@@ -19,7 +19,7 @@ namespace Orchestrator.Persistence.Postgres;
 /// (<c>maxActiveRuns</c>) and alert claims stay serialized by named advisory locks. Work is announced with
 /// <c>NOTIFY</c>, which <see cref="PostgresQueueListener"/> turns into wake-ups on every node.
 /// </summary>
-public sealed class PostgresQueueLocking(Engine.QueueSignal signal) : IQueueLocking
+public sealed class PostgresQueueLocking(Core.Engine.QueueSignal signal) : IQueueLocking
 {
     /// <summary>The notification channel of queued work.</summary>
     public const string Channel = "orchestrator_queue";
