@@ -28,6 +28,14 @@ internal sealed class TaskInstanceEntity
 
     public DateTimeOffset? LeaseExpiresAt { get; set; }
 
+    /// <summary>
+    /// The pool and slots of the running attempt, written when it is claimed, so that a claim counts a pool's slots
+    /// in use from this table alone (no plan lookup per running task).
+    /// </summary>
+    public string? Pool { get; set; }
+
+    public int PoolSlots { get; set; }
+
     /// <summary>The run's <see cref="RunEntity.Revision"/> of the event that last wrote this row (claims leave it).</summary>
     public long Revision { get; set; }
 }

@@ -354,6 +354,14 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("outputs_json");
 
+                    b.Property<string>("Pool")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pool");
+
+                    b.Property<int>("PoolSlots")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("pool_slots");
+
                     b.Property<string>("QueuedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("queued_at");
@@ -372,6 +380,8 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                         .HasColumnName("state");
 
                     b.HasKey("RunId", "TaskId");
+
+                    b.HasIndex("Pool", "State");
 
                     b.HasIndex("RunId", "Revision");
 

@@ -12,7 +12,7 @@ using Orchestrator.Persistence.Postgres;
 namespace Orchestrator.Persistence.Migrations.Postgres
 {
     [DbContext(typeof(PostgresOrchestratorDbContext))]
-    [Migration("20261206203920_RunRevision")]
+    [Migration("20261206210123_RunRevision")]
     partial class RunRevision
     {
         /// <inheritdoc />
@@ -354,6 +354,14 @@ namespace Orchestrator.Persistence.Migrations.Postgres
                         .HasColumnType("text")
                         .HasColumnName("outputs_json");
 
+                    b.Property<string>("Pool")
+                        .HasColumnType("text")
+                        .HasColumnName("pool");
+
+                    b.Property<int>("PoolSlots")
+                        .HasColumnType("integer")
+                        .HasColumnName("pool_slots");
+
                     b.Property<DateTimeOffset?>("QueuedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("queued_at");
@@ -372,6 +380,8 @@ namespace Orchestrator.Persistence.Migrations.Postgres
                         .HasColumnName("state");
 
                     b.HasKey("RunId", "TaskId");
+
+                    b.HasIndex("Pool", "State");
 
                     b.HasIndex("RunId", "Revision");
 
