@@ -1,5 +1,30 @@
 #!/usr/bin/env bash
-# Prints the engine benchmark numbers quoted in README.md ("Benchmarks").
+# Prints the benchmark numbers quoted in README.md ("Benchmarks").
+#   tests/bench.sh                 the engine and durable-execution numbers, then the PostgreSQL section
+#   tests/bench.sh postgres [...]  only the PostgreSQL section: the workflow server (1 and 2 nodes, real processes)
+#                                  side by side with Hangfire on one throwaway PostgreSQL, and the goals met or not;
+#                                  options: --tasks N (5000) --runs R (4) --chain C (1000) --hangfire-chain C (= --chain)
+# The PostgreSQL parts need Debian's postgresql package (initdb, pg_ctl); it is installed when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dotnet run -c Release --project tests/Orchestrator.Benchmarks
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+if ! dpkg -s postgresql >/dev/null 2>&1; then
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends postgresql
+fi
+
+# One Release build (the server it starts as processes is this build's Orchestrator.Server.dll); the web UI is not
+# needed to measure the server.
+dotnet build -c Release tests/Orchestrator.Benchmarks -p:SkipUiBuild=true -v quiet -nologo
+bench=(dotnet run -c Release --no-build --project tests/Orchestrator.Benchmarks --)
+
+if [ "${1:-}" = "postgres" ]; then
+  "${bench[@]}" "$@"
+  exit
+fi
+
+"${bench[@]}"
+echo
+"${bench[@]}" postgres

@@ -20,6 +20,14 @@ if (args is ["sql-load", ..])
     return;
 }
 
+// `-- postgres [--tasks N] [--runs R] [--chain C] [--hangfire-chain C]`: the workflow server (1 and 2 nodes) side by side
+// with Hangfire on one throwaway PostgreSQL (tests/bench.sh postgres).
+if (args is ["postgres", ..])
+{
+    await PostgresBenchmark.RunAsync(args[1..]);
+    return;
+}
+
 // `-- alerts [--alerts N]`: alert delivery through the outbox and the dispatcher to a local SMTP server and webhook (tests/bench-alerts.sh).
 if (args is ["alerts", ..])
 {

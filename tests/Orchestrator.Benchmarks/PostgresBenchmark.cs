@@ -1,0 +1,496 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Hangfire;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using Npgsql;
+using Orchestrator.Testing;
+
+/// <summary>
+/// The durable path side by side with Hangfire, on one throwaway PostgreSQL cluster (fsync off): the workflow server
+/// as real processes (<c>dotnet Orchestrator.Server.dll</c>, one node and two nodes, each with 64 worker slots)
+/// running manual runs of independent <c>core.noop</c> tasks triggered over HTTP, and Hangfire 1.8 with
+/// Hangfire.PostgreSql running the same number of no-op fire-and-forget jobs enqueued up front, with its default
+/// worker count and with as many workers as one node has slots. Throughput and lag are computed from the timestamps
+/// each tool writes in its own tables (ours: <c>runs</c> and <c>attempts</c>; Hangfire: <c>hangfire.state</c>), so
+/// the harness's polling does not enter the numbers. Lag is the time from an upstream task's end (succeeded) to its
+/// downstream's start (running) along a chain of tasks, ours as a chain workflow, Hangfire's as continuations
+/// (<c>ContinueJobWith</c>).
+/// </summary>
+internal static partial class PostgresBenchmark
+{
+    private const int Slots = 64;
+
+    public static async Task RunAsync(string[] args)
+    {
+        var tasks = Option(args, "--tasks", 5_000);
+        var runs = Option(args, "--runs", 4);
+        var chain = Option(args, "--chain", 1_000);
+        var hangfireChain = Option(args, "--hangfire-chain", chain);
+        tasks -= tasks % runs;
+
+        var section = Stopwatch.StartNew();
+        var cluster = await PostgresCluster.SharedAsync();
+        var loadBefore = LoadAverage();
+        var version = await ScalarAsync<string>(cluster.ConnectionString("postgres"), "SHOW server_version");
+        var defaultWorkers = new BackgroundJobServerOptions().WorkerCount;
+        Console.WriteLine($"PostgreSQL side by side: the workflow server against Hangfire {Version(typeof(BackgroundJob))} + Hangfire.PostgreSql {Version(typeof(PostgreSqlStorage))} " +
+                          $"({Environment.ProcessorCount} cores, .NET {Environment.Version}, PostgreSQL {version} " +
+                          $"on the same machine, fsync off): {tasks:N0} no-op task instances ({runs} runs of {tasks / runs:N0} for the server), " +
+                          $"a chain of {chain:N0} for lag; load average before: {loadBefore}");
+
+        var rows = new List<Row>();
+        foreach (var nodes in new[] { 1, 2 })
+        {
+            rows.Add(await OursAsync(cluster, nodes, tasks, runs, chain));
+        }
+
+        var hangfireDefault = await HangfireAsync(cluster, defaultWorkers, tasks, hangfireChain);
+        var hangfireSame = await HangfireAsync(cluster, Slots, tasks, chain: 0);
+        rows.Add(hangfireDefault);
+        rows.Add(hangfireSame);
+
+        Console.WriteLine();
+        Console.WriteLine($"{"tool",-12} {"nodes/workers",-22} {"task instances/s",16} {"× Hangfire default",18} {"× Hangfire same",15} {"lag p50",9} {"lag p99",9}");
+        foreach (var row in rows)
+        {
+            Console.WriteLine($"{row.Tool,-12} {row.Setup,-22} {row.PerSecond,16:N0} {row.PerSecond / hangfireDefault.PerSecond,17:F1}× " +
+                              $"{row.PerSecond / hangfireSame.PerSecond,14:F1}× {Ms(row.LagP50),9} {Ms(row.LagP99),9}");
+        }
+
+        var one = rows[0];
+        var two = rows[1];
+        var worstP50 = Math.Max(one.LagP50 ?? double.MaxValue, two.LagP50 ?? double.MaxValue);
+        var worstP99 = Math.Max(one.LagP99 ?? double.MaxValue, two.LagP99 ?? double.MaxValue);
+        var ratio = one.PerSecond / Math.Max(hangfireDefault.PerSecond, hangfireSame.PerSecond);
+        Console.WriteLine();
+        Console.WriteLine("goals");
+        Goal("≥ 2,000 task instances/s on one node", $"{one.PerSecond:N0}/s", one.PerSecond >= 2_000);
+        Goal("≥ 10× Hangfire (one node against Hangfire's better setup)", $"{ratio:F1}×", ratio >= 10);
+        Goal("lag p50 ≤ 10 ms (1 and 2 nodes)", $"{Ms(one.LagP50)}, {Ms(two.LagP50)}", worstP50 <= 10);
+        Goal("lag p99 ≤ 50 ms (1 and 2 nodes)", $"{Ms(one.LagP99)}, {Ms(two.LagP99)}", worstP99 <= 50);
+        Goal("2 nodes ≥ 1.6× one node", $"{two.PerSecond / one.PerSecond:F2}×", two.PerSecond >= 1.6 * one.PerSecond);
+        Console.WriteLine($"load average after: {LoadAverage()}; the section took {section.Elapsed.TotalSeconds:F0} s");
+    }
+
+    private static void Goal(string goal, string measured, bool met)
+        => Console.WriteLine($"  {goal,-58} {measured,-20} {(met ? "met" : "NOT met")}");
+
+    private static string Ms(double? ms) => ms is { } value ? $"{value:F1} ms" : "—";
+
+    private sealed record Row(string Tool, string Setup, double PerSecond, double? LagP50, double? LagP99);
+
+    // ---------------------------------------------------------------- the workflow server
+
+    private static async Task<Row> OursAsync(PostgresCluster cluster, int nodes, int tasks, int runs, int chain)
+    {
+        var connection = await cluster.CreateDatabaseAsync("server");
+        var root = Directory.CreateTempSubdirectory("orchestrator-pg-bench-").FullName;
+        var workflows = Directory.CreateDirectory(Path.Combine(root, "workflows")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(workflows, "wide.json"), Workflow("wide", tasks / runs, chained: false, runs));
+        await File.WriteAllTextAsync(Path.Combine(workflows, "warmup.json"), Workflow("warmup", 200, chained: false, 1));
+        await File.WriteAllTextAsync(Path.Combine(workflows, "chain.json"), Workflow("chain", chain, chained: true, 1));
+
+        var servers = new List<ServerProcess>();
+        try
+        {
+            for (var n = 0; n < nodes; n++)
+            {
+                servers.Add(ServerProcess.Start($"node{n + 1}", root, new Dictionary<string, string>
+                {
+                    ["Orchestrator__Database__Provider"] = "postgresql",
+                    ["Orchestrator__Database__ConnectionString"] = connection,
+                    ["Orchestrator__WorkflowsDirectory"] = workflows,
+                    ["Orchestrator__DataDirectory"] = Directory.CreateDirectory(Path.Combine(root, $"data{n + 1}")).FullName,
+                    ["Orchestrator__NodeName"] = $"node{n + 1}",
+                    ["Orchestrator__Workers__Slots"] = Slots.ToString(CultureInfo.InvariantCulture),
+                }));
+
+                // One at a time: the first node migrates the database.
+                await servers[^1].WaitUntilReadyAsync(TimeSpan.FromMinutes(2));
+            }
+
+            var api = servers[0];
+            await RunAndWaitAsync(api, connection, "warmup", 1);
+
+            var watch = Stopwatch.StartNew();
+            var ids = await RunAndWaitAsync(api, connection, "wide", runs);
+            var wall = watch.Elapsed.TotalSeconds;
+            var (count, seconds) = await SpanAsync(connection, ids);
+            if (count != tasks)
+            {
+                throw new InvalidOperationException($"{count} of {tasks} task instances succeeded");
+            }
+
+            var workers = await ScalarAsync<long>(connection, "SELECT count(DISTINCT worker) FROM attempts WHERE run_id = ANY(@ids)", ids);
+            Console.WriteLine($"  server, {nodes} node(s) × {Slots} slots: {tasks:N0} task instances in {seconds:F2} s from the trigger to the " +
+                              $"last run's end ({wall:F2} s by the harness's clock), attempts ran on {workers} node(s)");
+
+            var chainIds = await RunAndWaitAsync(api, connection, "chain", 1);
+            var lags = await ChainLagsAsync(connection, chainIds[0]);
+            Console.WriteLine($"  server, {nodes} node(s): chain of {chain:N0}, lag p50 {Percentile(lags, 0.5):F1} ms, p99 {Percentile(lags, 0.99):F1} ms, " +
+                              $"max {lags[^1]:F1} ms");
+            return new Row("Orchestrator", $"{nodes} node{(nodes > 1 ? "s" : "")} × {Slots} slots", count / seconds,
+                Percentile(lags, 0.5), Percentile(lags, 0.99));
+        }
+        finally
+        {
+            foreach (var server in servers)
+            {
+                await server.DisposeAsync();
+            }
+
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static string Workflow(string id, int count, bool chained, int maxActiveRuns)
+    {
+        var json = new StringBuilder();
+        json.Append(CultureInfo.InvariantCulture, $$"""{ "id": "{{id}}", "concurrency": { "maxActiveRuns": {{maxActiveRuns}}, "maxActiveTasks": {{Slots}} }, "tasks": [""");
+        for (var i = 0; i < count; i++)
+        {
+            json.Append(i == 0 ? "\n" : ",\n");
+            json.Append(CultureInfo.InvariantCulture, $$"""  { "id": "t{{i:D5}}", "activity": "core.noop" """);
+            if (chained && i > 0)
+            {
+                json.Append(CultureInfo.InvariantCulture, $$""", "dependsOn": ["t{{i - 1:D5}}"] """);
+            }
+
+            json.Append('}');
+        }
+
+        return json.Append("\n] }\n").ToString();
+    }
+
+    /// <summary>Triggers <paramref name="count"/> manual runs over HTTP and returns their ids once all have ended.</summary>
+    private static async Task<Guid[]> RunAndWaitAsync(ServerProcess server, string connection, string workflow, int count)
+    {
+        var ids = new Guid[count];
+        var start = DateTimeOffset.UtcNow;
+        for (var i = 0; i < count; i++)
+        {
+            // Distinct logical dates: a workflow has one run per logical date.
+            var body = new JsonObject { ["logicalDate"] = start.AddSeconds(-i).ToString("O", CultureInfo.InvariantCulture) };
+            using var response = await server.Client.PostAsJsonAsync($"/api/v1/workflows/{workflow}/runs", body);
+            var text = await response.Content.ReadAsStringAsync();
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"triggering {workflow}: {(int)response.StatusCode} {text}\n{server.Output}");
+            }
+
+            ids[i] = Guid.Parse(JsonNode.Parse(text)!["id"]!.GetValue<string>());
+        }
+
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        while (true)
+        {
+            var ended = await ScalarAsync<long>(connection, "SELECT count(*) FROM runs WHERE id = ANY(@ids) AND ended_at IS NOT NULL", ids);
+            if (ended == count)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token);
+        }
+
+        var failed = await ScalarAsync<long>(connection, "SELECT count(*) FROM runs WHERE id = ANY(@ids) AND state <> 'succeeded'", ids);
+        return failed == 0 ? ids : throw new InvalidOperationException($"{failed} {workflow} run(s) did not succeed");
+    }
+
+    /// <summary>Succeeded task instances of the runs and the seconds from the first run's creation to the last run's end.</summary>
+    private static async Task<(long Count, double Seconds)> SpanAsync(string connection, Guid[] ids)
+    {
+        await using var db = new NpgsqlConnection(connection);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT (SELECT count(*) FROM task_instances WHERE run_id = ANY(@ids) AND state = 'succeeded'),
+                   extract(epoch FROM max(ended_at) - min(created_at))::float8
+            FROM runs WHERE id = ANY(@ids)
+            """, db);
+        command.Parameters.AddWithValue("ids", ids);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetDouble(1));
+    }
+
+    /// <summary>Milliseconds from each upstream attempt's end to its downstream attempt's start, sorted.</summary>
+    private static async Task<List<double>> ChainLagsAsync(string connection, Guid run)
+    {
+        await using var db = new NpgsqlConnection(connection);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT extract(epoch FROM down.started_at - up.ended_at)::float8 * 1000
+            FROM attempts up JOIN attempts down ON down.run_id = up.run_id AND down.number = 1
+              AND down.task_id = 't' || lpad((substring(up.task_id FROM 2)::int + 1)::text, 5, '0')
+            WHERE up.run_id = @run AND up.number = 1
+            ORDER BY 1
+            """, db);
+        command.Parameters.AddWithValue("run", run);
+        var lags = new List<double>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            lags.Add(reader.GetDouble(0));
+        }
+
+        return lags;
+    }
+
+    // ---------------------------------------------------------------- Hangfire
+
+    private static async Task<Row> HangfireAsync(PostgresCluster cluster, int workers, int jobs, int chain)
+    {
+        var connection = await cluster.CreateDatabaseAsync("hangfire");
+        var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(connection, new PostgreSqlStorageOptions()), new PostgreSqlStorageOptions());
+        var client = new BackgroundJobClient(storage);
+
+        // Enqueued up front, in parallel, before any worker runs.
+        await Parallel.ForEachAsync(Enumerable.Range(0, jobs), new ParallelOptions { MaxDegreeOfParallelism = 8 }, (_, _) =>
+        {
+            client.Enqueue(() => HangfireJobs.Noop());
+            return ValueTask.CompletedTask;
+        });
+
+        var seconds = await ProcessAsync(storage, connection, workers, jobs);
+        Console.WriteLine($"  Hangfire, {workers} workers: {jobs:N0} jobs in {seconds:F2} s from the first job's processing to the last one's success");
+
+        double? p50 = null, p99 = null;
+        if (chain > 0)
+        {
+            var chainConnection = await cluster.CreateDatabaseAsync("hangfire_chain");
+            var chainStorage = new PostgreSqlStorage(new NpgsqlConnectionFactory(chainConnection, new PostgreSqlStorageOptions()), new PostgreSqlStorageOptions());
+            var chainClient = new BackgroundJobClient(chainStorage);
+            var parent = chainClient.Enqueue(() => HangfireJobs.Noop());
+            for (var i = 1; i < chain; i++)
+            {
+                parent = chainClient.ContinueJobWith(parent, () => HangfireJobs.Noop());
+            }
+
+            await ProcessAsync(chainStorage, chainConnection, workers, chain);
+            var lags = await HangfireChainLagsAsync(chainConnection);
+            p50 = Percentile(lags, 0.5);
+            p99 = Percentile(lags, 0.99);
+            Console.WriteLine($"  Hangfire, {workers} workers: {chain:N0} continuations, lag p50 {p50:F1} ms, p99 {p99:F1} ms, max {lags[^1]:F1} ms");
+        }
+
+        return new Row("Hangfire",
+            $"{workers} workers{(workers == new BackgroundJobServerOptions().WorkerCount ? " (default)" : "")}", jobs / seconds, p50, p99);
+    }
+
+    /// <summary>Runs a Hangfire server until <paramref name="jobs"/> jobs succeeded; seconds from the first Processing to the last Succeeded state.</summary>
+    private static async Task<double> ProcessAsync(JobStorage storage, string connection, int workers, int jobs)
+    {
+        using (new BackgroundJobServer(new BackgroundJobServerOptions { WorkerCount = workers }, storage))
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+            while (await ScalarAsync<long>(connection, "SELECT count(*) FROM hangfire.job WHERE statename = 'Succeeded'") < jobs)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token);
+            }
+        }
+
+        return await ScalarAsync<double>(connection,
+            """
+            SELECT extract(epoch FROM max(createdat) FILTER (WHERE name = 'Succeeded') - min(createdat) FILTER (WHERE name = 'Processing'))::float8
+            FROM hangfire.state
+            """);
+    }
+
+    /// <summary>Milliseconds from each job's Succeeded state to its continuation's Processing state, sorted.</summary>
+    private static async Task<List<double>> HangfireChainLagsAsync(string connection)
+    {
+        await using var db = new NpgsqlConnection(connection);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT extract(epoch FROM (SELECT min(createdat) FROM hangfire.state WHERE jobid = down.id AND name = 'Processing')
+                                    - (SELECT max(createdat) FROM hangfire.state WHERE jobid = up.id AND name = 'Succeeded'))::float8 * 1000
+            FROM hangfire.job up JOIN hangfire.job down ON down.id = up.id + 1
+            ORDER BY 1
+            """, db);
+        var lags = new List<double>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            lags.Add(reader.GetDouble(0));
+        }
+
+        return lags;
+    }
+
+    private static string Version(Type type) => type.Assembly.GetName().Version is { } v ? $"{v.Major}.{v.Minor}.{v.Build}" : "?";
+
+    // ---------------------------------------------------------------- helpers
+
+    private static double Percentile(List<double> sorted, double p)
+        => sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg")
+        ? string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3))
+        : "unknown";
+
+    private static int Option(string[] args, string name, int fallback)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    private static async Task<T> ScalarAsync<T>(string connection, string sql, Guid[]? ids = null)
+    {
+        await using var db = new NpgsqlConnection(connection);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, db);
+        if (ids is not null)
+        {
+            command.Parameters.AddWithValue("ids", ids);
+        }
+
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>
+    /// One server node as a process of its own (<c>dotnet Orchestrator.Server.dll</c> from this program's output, a
+    /// Release build when the benchmark runs as one), on a loopback port it picks itself and reports on its console.
+    /// </summary>
+    private sealed partial class ServerProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+        private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private HttpClient? _client;
+
+        private ServerProcess(Process process) => _process = process;
+
+        public HttpClient Client => _client ?? throw new InvalidOperationException("the node is not ready");
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        public static ServerProcess Start(string name, string workingDirectory, IReadOnlyDictionary<string, string> settings)
+        {
+            var server = Path.Combine(AppContext.BaseDirectory, "Orchestrator.Server.dll");
+            var start = new ProcessStartInfo("dotnet")
+            {
+                WorkingDirectory = workingDirectory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var arg in new[] { server, "--urls", "http://127.0.0.1:0" })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("Orchestrator__", StringComparison.OrdinalIgnoreCase)
+                         || k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)).ToList())
+            {
+                start.Environment.Remove(key);
+            }
+
+            // The product as deployed, with warnings only on the console (per-task information lines would measure the console).
+            start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+            start.Environment["Logging__LogLevel__Default"] = "Warning";
+            start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+            foreach (var (key, value) in settings)
+            {
+                start.Environment[key] = value;
+            }
+
+            var node = new ServerProcess(new Process { StartInfo = start, EnableRaisingEvents = true });
+            node._process.OutputDataReceived += (_, e) => node.Append(name, e.Data);
+            node._process.ErrorDataReceived += (_, e) => node.Append(name, e.Data);
+            node._process.Exited += (_, _) => node._listening.TrySetException(new InvalidOperationException($"{name} exited before listening"));
+            node._process.Start();
+            node._process.BeginOutputReadLine();
+            node._process.BeginErrorReadLine();
+            return node;
+        }
+
+        public async Task WaitUntilReadyAsync(TimeSpan patience)
+        {
+            using var deadline = new CancellationTokenSource(patience);
+            try
+            {
+                var address = await _listening.Task.WaitAsync(deadline.Token);
+                _client ??= new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
+                while (true)
+                {
+                    try
+                    {
+                        using var response = await _client.GetAsync("/health/ready", deadline.Token);
+                        if (response.IsSuccessStatusCode)
+                        {
+                            return;
+                        }
+                    }
+                    catch (HttpRequestException)
+                    {
+                        // Listening, not answering yet.
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(50), deadline.Token);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
+            {
+                throw new InvalidOperationException($"server not ready: {e.Message}\n{Output}", e);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _client?.Dispose();
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            await ProcessExit.WaitAsync(_process, TimeSpan.FromSeconds(30));
+            _process.Dispose();
+        }
+
+        private void Append(string name, string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (_output)
+            {
+                _output.Append(name).Append("| ").AppendLine(line);
+            }
+
+            if (ListeningLine().Match(line) is { Success: true } match)
+            {
+                _listening.TrySetResult(new Uri($"http://127.0.0.1:{match.Groups[1].Value}"));
+            }
+        }
+
+        [GeneratedRegex(@"Now listening on: http://127\.0\.0\.1:(\d+)")]
+        private static partial Regex ListeningLine();
+    }
+}
+
+/// <summary>The Hangfire job: nothing, like <c>core.noop</c>.</summary>
+public static class HangfireJobs
+{
+    public static void Noop()
+    {
+    }
+}
