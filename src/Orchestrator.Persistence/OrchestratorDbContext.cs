@@ -61,8 +61,11 @@ public abstract class OrchestratorDbContext : DbContext
             e.ToTable("runs");
             e.HasKey(r => r.Id);
             e.Property(r => r.Id).ValueGeneratedNever();
-            e.HasIndex(r => new { r.WorkflowId, r.CreatedAt });
-            e.HasIndex(r => r.State);
+            // Lists page newest first by (created_at, id) with a cursor: each filter has an index ending in those
+            // columns, so a page of any depth is an index range read, not a sort of the table.
+            e.HasIndex(r => new { r.CreatedAt, r.Id });
+            e.HasIndex(r => new { r.WorkflowId, r.CreatedAt, r.Id });
+            e.HasIndex(r => new { r.State, r.CreatedAt, r.Id });
 
             // One run per workflow and logical date: a trigger that fires twice (two nodes) creates one run.
             e.HasIndex(r => new { r.WorkflowId, r.LogicalDate }).IsUnique();
@@ -106,7 +109,8 @@ public abstract class OrchestratorDbContext : DbContext
             e.HasIndex(a => a.Key).IsUnique();
             e.HasIndex(a => new { a.State, a.NextAttemptAt });
             e.HasIndex(a => new { a.ThrottleKey, a.OccurredAt });
-            e.HasIndex(a => new { a.WorkflowId, a.OccurredAt });
+            e.HasIndex(a => new { a.OccurredAt, a.Id });
+            e.HasIndex(a => new { a.WorkflowId, a.OccurredAt, a.Id });
             e.HasIndex(a => a.RunId);
         });
 

@@ -35,6 +35,7 @@ internal static partial class PostgresBenchmark
 
         var section = Stopwatch.StartNew();
         var cluster = await PostgresCluster.SharedAsync();
+        var statements = await DatabaseProbe.EnableAsync(cluster);
         var loadBefore = LoadAverage();
         var version = await ScalarAsync<string>(cluster.ConnectionString("postgres"), "SHOW server_version");
         var defaultWorkers = new BackgroundJobServerOptions().WorkerCount;
@@ -46,20 +47,22 @@ internal static partial class PostgresBenchmark
         var rows = new List<Row>();
         foreach (var nodes in new[] { 1, 2 })
         {
-            rows.Add(await OursAsync(cluster, nodes, tasks, runs, chain));
+            rows.Add(await OursAsync(cluster, nodes, tasks, runs, chain, statements));
         }
 
-        var hangfireDefault = await HangfireAsync(cluster, defaultWorkers, tasks, hangfireChain);
-        var hangfireSame = await HangfireAsync(cluster, Slots, tasks, chain: 0);
+        var hangfireDefault = await HangfireAsync(cluster, defaultWorkers, tasks, hangfireChain, statements);
+        var hangfireSame = await HangfireAsync(cluster, Slots, tasks, chain: 0, statements);
         rows.Add(hangfireDefault);
         rows.Add(hangfireSame);
 
         Console.WriteLine();
-        Console.WriteLine($"{"tool",-12} {"nodes/workers",-22} {"task instances/s",16} {"× Hangfire default",18} {"× Hangfire same",15} {"lag p50",9} {"lag p99",9}");
+        Console.WriteLine($"{"tool",-12} {"nodes/workers",-22} {"task instances/s",16} {"× Hangfire default",18} {"× Hangfire same",15} " +
+                          $"{"lag p50",9} {"lag p99",9} {"statements/task",15} {"app CPU/task",12}");
         foreach (var row in rows)
         {
             Console.WriteLine($"{row.Tool,-12} {row.Setup,-22} {row.PerSecond,16:N0} {row.PerSecond / hangfireDefault.PerSecond,17:F1}× " +
-                              $"{row.PerSecond / hangfireSame.PerSecond,14:F1}× {Ms(row.LagP50),9} {Ms(row.LagP99),9}");
+                              $"{row.PerSecond / hangfireSame.PerSecond,14:F1}× {Ms(row.LagP50),9} {Ms(row.LagP99),9} " +
+                              $"{(row.StatementsPerTask is { } n ? n.ToString("F1", CultureInfo.InvariantCulture) : "—"),15} {Ms(row.CpuMsPerTask),12}");
         }
 
         var one = rows[0];
@@ -82,11 +85,11 @@ internal static partial class PostgresBenchmark
 
     private static string Ms(double? ms) => ms is { } value ? $"{value:F1} ms" : "—";
 
-    private sealed record Row(string Tool, string Setup, double PerSecond, double? LagP50, double? LagP99);
+    private sealed record Row(string Tool, string Setup, double PerSecond, double? LagP50, double? LagP99, double? StatementsPerTask, double CpuMsPerTask);
 
     // ---------------------------------------------------------------- the workflow server
 
-    private static async Task<Row> OursAsync(PostgresCluster cluster, int nodes, int tasks, int runs, int chain)
+    private static async Task<Row> OursAsync(PostgresCluster cluster, int nodes, int tasks, int runs, int chain, bool statements)
     {
         var connection = await cluster.CreateDatabaseAsync("server");
         var root = Directory.CreateTempSubdirectory("orchestrator-pg-bench-").FullName;
@@ -114,12 +117,14 @@ internal static partial class PostgresBenchmark
                 await servers[^1].WaitUntilReadyAsync(TimeSpan.FromMinutes(2));
             }
 
-            var api = servers[0];
-            await RunAndWaitAsync(api, connection, "warmup", 1);
+            await RunAndWaitAsync(servers, connection, "warmup", 1);
 
+            var probe = await DatabaseProbe.StartAsync(connection, statements);
+            var cpu = servers.Sum(s => s.CpuTime.TotalMilliseconds);
             var watch = Stopwatch.StartNew();
-            var ids = await RunAndWaitAsync(api, connection, "wide", runs);
+            var ids = await RunAndWaitAsync(servers, connection, "wide", runs);
             var wall = watch.Elapsed.TotalSeconds;
+            var cpuPerTask = (servers.Sum(s => s.CpuTime.TotalMilliseconds) - cpu) / tasks;
             var (count, seconds) = await SpanAsync(connection, ids);
             if (count != tasks)
             {
@@ -128,14 +133,16 @@ internal static partial class PostgresBenchmark
 
             var workers = await ScalarAsync<long>(connection, "SELECT count(DISTINCT worker) FROM attempts WHERE run_id = ANY(@ids)", ids);
             Console.WriteLine($"  server, {nodes} node(s) × {Slots} slots: {tasks:N0} task instances in {seconds:F2} s from the trigger to the " +
-                              $"last run's end ({wall:F2} s by the harness's clock), attempts ran on {workers} node(s)");
+                              $"last run's end ({wall:F2} s by the harness's clock), attempts ran on {workers} node(s), " +
+                              $"{cpuPerTask:F2} ms of server CPU per task instance");
+            var perTask = await probe.ReportAsync(tasks);
 
-            var chainIds = await RunAndWaitAsync(api, connection, "chain", 1);
+            var chainIds = await RunAndWaitAsync(servers, connection, "chain", 1);
             var lags = await ChainLagsAsync(connection, chainIds[0]);
             Console.WriteLine($"  server, {nodes} node(s): chain of {chain:N0}, lag p50 {Percentile(lags, 0.5):F1} ms, p99 {Percentile(lags, 0.99):F1} ms, " +
                               $"max {lags[^1]:F1} ms");
             return new Row("Orchestrator", $"{nodes} node{(nodes > 1 ? "s" : "")} × {Slots} slots", count / seconds,
-                Percentile(lags, 0.5), Percentile(lags, 0.99));
+                Percentile(lags, 0.5), Percentile(lags, 0.99), perTask, cpuPerTask);
         }
         finally
         {
@@ -168,8 +175,9 @@ internal static partial class PostgresBenchmark
     }
 
     /// <summary>Triggers <paramref name="count"/> manual runs over HTTP and returns their ids once all have ended.</summary>
-    private static async Task<Guid[]> RunAndWaitAsync(ServerProcess server, string connection, string workflow, int count)
+    private static async Task<Guid[]> RunAndWaitAsync(IReadOnlyList<ServerProcess> servers, string connection, string workflow, int count)
     {
+        var server = servers[0];
         var ids = new Guid[count];
         var start = DateTimeOffset.UtcNow;
         for (var i = 0; i < count; i++)
@@ -195,6 +203,11 @@ internal static partial class PostgresBenchmark
                 break;
             }
 
+            if (servers.FirstOrDefault(s => s.HasExited) is { } exited)
+            {
+                throw new InvalidOperationException($"a server exited while {workflow} ran:\n{exited.Output}");
+            }
+
             await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token);
         }
 
@@ -209,7 +222,7 @@ internal static partial class PostgresBenchmark
         await db.OpenAsync();
         await using var command = new NpgsqlCommand(
             """
-            SELECT (SELECT count(*) FROM task_instances WHERE run_id = ANY(@ids) AND state = 'succeeded'),
+            /* bench */ SELECT (SELECT count(*) FROM task_instances WHERE run_id = ANY(@ids) AND state = 'succeeded'),
                    extract(epoch FROM max(ended_at) - min(created_at))::float8
             FROM runs WHERE id = ANY(@ids)
             """, db);
@@ -226,7 +239,7 @@ internal static partial class PostgresBenchmark
         await db.OpenAsync();
         await using var command = new NpgsqlCommand(
             """
-            SELECT extract(epoch FROM down.started_at - up.ended_at)::float8 * 1000
+            /* bench */ SELECT extract(epoch FROM down.started_at - up.ended_at)::float8 * 1000
             FROM attempts up JOIN attempts down ON down.run_id = up.run_id AND down.number = 1
               AND down.task_id = 't' || lpad((substring(up.task_id FROM 2)::int + 1)::text, 5, '0')
             WHERE up.run_id = @run AND up.number = 1
@@ -245,11 +258,14 @@ internal static partial class PostgresBenchmark
 
     // ---------------------------------------------------------------- Hangfire
 
-    private static async Task<Row> HangfireAsync(PostgresCluster cluster, int workers, int jobs, int chain)
+    private static async Task<Row> HangfireAsync(PostgresCluster cluster, int workers, int jobs, int chain, bool statements)
     {
+        // Hangfire runs in this process, so its CPU is this process's (the harness's polling included, a small part).
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
         var connection = await cluster.CreateDatabaseAsync("hangfire");
         var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(connection, new PostgreSqlStorageOptions()), new PostgreSqlStorageOptions());
         var client = new BackgroundJobClient(storage);
+        var probe = await DatabaseProbe.StartAsync(connection, statements);
 
         // Enqueued up front, in parallel, before any worker runs.
         await Parallel.ForEachAsync(Enumerable.Range(0, jobs), new ParallelOptions { MaxDegreeOfParallelism = 8 }, (_, _) =>
@@ -259,7 +275,10 @@ internal static partial class PostgresBenchmark
         });
 
         var seconds = await ProcessAsync(storage, connection, workers, jobs);
-        Console.WriteLine($"  Hangfire, {workers} workers: {jobs:N0} jobs in {seconds:F2} s from the first job's processing to the last one's success");
+        var cpuPerTask = (Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds - cpu) / jobs;
+        Console.WriteLine($"  Hangfire, {workers} workers: {jobs:N0} jobs in {seconds:F2} s from the first job's processing to the last one's success, " +
+                          $"{cpuPerTask:F2} ms of CPU per job (enqueue included)");
+        var perTask = await probe.ReportAsync(jobs);
 
         double? p50 = null, p99 = null;
         if (chain > 0)
@@ -281,7 +300,7 @@ internal static partial class PostgresBenchmark
         }
 
         return new Row("Hangfire",
-            $"{workers} workers{(workers == new BackgroundJobServerOptions().WorkerCount ? " (default)" : "")}", jobs / seconds, p50, p99);
+            $"{workers} workers{(workers == new BackgroundJobServerOptions().WorkerCount ? " (default)" : "")}", jobs / seconds, p50, p99, perTask, cpuPerTask);
     }
 
     /// <summary>Runs a Hangfire server until <paramref name="jobs"/> jobs succeeded; seconds from the first Processing to the last Succeeded state.</summary>
@@ -298,7 +317,7 @@ internal static partial class PostgresBenchmark
 
         return await ScalarAsync<double>(connection,
             """
-            SELECT extract(epoch FROM max(createdat) FILTER (WHERE name = 'Succeeded') - min(createdat) FILTER (WHERE name = 'Processing'))::float8
+            /* bench */ SELECT extract(epoch FROM max(createdat) FILTER (WHERE name = 'Succeeded') - min(createdat) FILTER (WHERE name = 'Processing'))::float8
             FROM hangfire.state
             """);
     }
@@ -310,7 +329,7 @@ internal static partial class PostgresBenchmark
         await db.OpenAsync();
         await using var command = new NpgsqlCommand(
             """
-            SELECT extract(epoch FROM (SELECT min(createdat) FROM hangfire.state WHERE jobid = down.id AND name = 'Processing')
+            /* bench */ SELECT extract(epoch FROM (SELECT min(createdat) FROM hangfire.state WHERE jobid = down.id AND name = 'Processing')
                                     - (SELECT max(createdat) FROM hangfire.state WHERE jobid = up.id AND name = 'Succeeded'))::float8 * 1000
             FROM hangfire.job up JOIN hangfire.job down ON down.id = up.id + 1
             ORDER BY 1
@@ -346,7 +365,7 @@ internal static partial class PostgresBenchmark
     {
         await using var db = new NpgsqlConnection(connection);
         await db.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, db);
+        await using var command = new NpgsqlCommand("/* bench */ " + sql, db);
         if (ids is not null)
         {
             command.Parameters.AddWithValue("ids", ids);
@@ -367,6 +386,17 @@ internal static partial class PostgresBenchmark
         private HttpClient? _client;
 
         private ServerProcess(Process process) => _process = process;
+
+        public bool HasExited => _process.HasExited;
+
+        public TimeSpan CpuTime
+        {
+            get
+            {
+                _process.Refresh();
+                return _process.TotalProcessorTime;
+            }
+        }
 
         public HttpClient Client => _client ?? throw new InvalidOperationException("the node is not ready");
 
@@ -492,5 +522,156 @@ public static class HangfireJobs
 {
     public static void Noop()
     {
+    }
+}
+
+/// <summary>
+/// What the database did during one measurement: statements per task from <c>pg_stat_statements</c> (transaction
+/// control included; the harness's own polling excluded), the statements that took the most time, and what the
+/// active backends of the database were doing, sampled from <c>pg_stat_activity</c> every 10 ms.
+/// </summary>
+internal sealed class DatabaseProbe : IAsyncDisposable
+{
+    private const string Mark = "/* bench */";
+    private readonly string _connection;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Dictionary<string, int> _waits = [];
+    private readonly Task _sampler;
+    private int _samples;
+
+    private DatabaseProbe(string connection)
+    {
+        _connection = connection;
+        _sampler = Task.Run(SampleAsync);
+    }
+
+    /// <summary>Loads <c>pg_stat_statements</c> into the cluster (a restart); false when the module is not installed.</summary>
+    public static async Task<bool> EnableAsync(PostgresCluster cluster)
+    {
+        var connection = cluster.ConnectionString("postgres");
+        await using (var db = new NpgsqlConnection(connection))
+        {
+            await db.OpenAsync();
+            await using var available = new NpgsqlCommand("SELECT count(*) FROM pg_available_extensions WHERE name = 'pg_stat_statements'", db);
+            if ((long)(await available.ExecuteScalarAsync())! == 0)
+            {
+                return false;
+            }
+
+            await using var command = new NpgsqlCommand("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'", db);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        NpgsqlConnection.ClearAllPools();
+        await cluster.StopServerAsync();
+        await cluster.StartServerAsync();
+        return true;
+    }
+
+    /// <summary>Starts counting in the database of <paramref name="connection"/> (statements are counted from now on).</summary>
+    public static async Task<DatabaseProbe> StartAsync(string connection, bool statements)
+    {
+        if (statements)
+        {
+            await ExecuteAsync(connection, $"{Mark} CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+            await ExecuteAsync(connection, $"{Mark} SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)");
+        }
+
+        return new DatabaseProbe(connection) { Statements = statements };
+    }
+
+    private bool Statements { get; init; }
+
+    /// <summary>Stops sampling and prints what was measured for <paramref name="tasks"/> task instances; returns statements per task.</summary>
+    public async Task<double?> ReportAsync(int tasks, string indent = "    ")
+    {
+        await _stop.CancelAsync();
+        await _sampler;
+        double? perTask = null;
+        if (Statements)
+        {
+            await using var db = new NpgsqlConnection(_connection);
+            await db.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                $"""
+                {Mark} SELECT calls, total_exec_time, regexp_replace(query, '\s+', ' ', 'g')
+                FROM pg_stat_statements
+                WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%/* bench */%'
+                ORDER BY total_exec_time DESC
+                """, db);
+            var rows = new List<(long Calls, double Ms, string Query)>();
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    rows.Add((reader.GetInt64(0), reader.GetDouble(1), reader.GetString(2)));
+                }
+            }
+
+            perTask = rows.Sum(r => r.Calls) / (double)tasks;
+            Console.WriteLine($"{indent}database: {perTask:F1} statements per task instance, {rows.Sum(r => r.Ms) / tasks:F2} ms of statement execution per task instance; most time in:");
+            foreach (var (calls, ms, query) in rows.Take(4))
+            {
+                Console.WriteLine($"{indent}  {ms / tasks,6:F3} ms/task {calls / (double)tasks,6:F2} calls/task  {(query.Length > 110 ? query[..110] + "…" : query)}");
+            }
+        }
+
+        if (_samples > 0)
+        {
+            var total = _waits.Values.Sum();
+            Console.WriteLine($"{indent}active backends (mean {total / (double)_samples:F1}) were: " +
+                              string.Join(", ", _waits.OrderByDescending(w => w.Value).Take(5).Select(w => $"{w.Key} {100.0 * w.Value / total:F0} %")));
+        }
+
+        return perTask;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _sampler;
+        _stop.Dispose();
+    }
+
+    private async Task SampleAsync()
+    {
+        try
+        {
+            await using var db = new NpgsqlConnection(_connection);
+            await db.OpenAsync(_stop.Token);
+            await using var command = new NpgsqlCommand(
+                $"""
+                {Mark} SELECT coalesce(wait_event_type || ':' || wait_event, 'on CPU'), count(*)
+                FROM pg_stat_activity
+                WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+                GROUP BY 1
+                """, db);
+            while (!_stop.IsCancellationRequested)
+            {
+                await using (var reader = await command.ExecuteReaderAsync(_stop.Token))
+                {
+                    while (await reader.ReadAsync(_stop.Token))
+                    {
+                        var key = reader.GetString(0);
+                        _waits[key] = _waits.GetValueOrDefault(key) + (int)reader.GetInt64(1);
+                    }
+                }
+
+                _samples++;
+                await Task.Delay(TimeSpan.FromMilliseconds(10), _stop.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped.
+        }
+    }
+
+    private static async Task ExecuteAsync(string connection, string sql)
+    {
+        await using var db = new NpgsqlConnection(connection);
+        await db.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, db);
+        await command.ExecuteNonQueryAsync();
     }
 }

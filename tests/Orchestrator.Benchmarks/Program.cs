@@ -42,6 +42,9 @@ if (args is ["ui", ..])
     return;
 }
 
+// `-- runs-list [--runs 1000,10000,100000]`: GET /api/v1/runs, first and deep pages, over SQLite and PostgreSQL.
+if (args is ["runs-list", ..]) { await RunsListBenchmark.RunAsync(args[1..]); return; }
+
 // `-- schedule`: what one trigger fire costs the scheduler, walking from the start against the timetable (tests/bench-schedule.sh).
 if (args is ["schedule", ..])
 {

@@ -359,6 +359,38 @@ public abstract class StoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ListAsync_PagesAfterACursorWithoutGapsOrRepeats_WhenRunsShareTheirCreationInstant()
+    {
+        // Ties on created_at (runs of one backfill) are broken by id, so a page ends between two of them safely.
+        var runs = Enumerable.Range(0, 9).Select(i => Run(i % 3 == 0 ? "a" : "b", createdAt: T0.AddSeconds(i / 4))).ToList();
+        foreach (var run in runs)
+        {
+            await Runs.CreateAsync(run, [], Token);
+        }
+
+        foreach (var filter in new[] { new RunFilter(), new RunFilter("b"), new RunFilter(State: RunState.Queued) })
+        {
+            var whole = (await Runs.ListAsync(filter, new Page(0, 100), Token)).Select(r => r.Id).ToList();
+            var paged = new List<Guid>();
+            ListCursor? after = null;
+            for (var pages = 0; pages < 10; pages++)
+            {
+                var page = await Runs.ListAsync(filter, new Page(Take: 2, After: after), Token);
+                paged.AddRange(page.Select(r => r.Id));
+                if (page.Count < 2)
+                {
+                    break;
+                }
+
+                after = new ListCursor(page[^1].CreatedAt, page[^1].Id);
+            }
+
+            Assert.Equal(runs.Count(r => filter.WorkflowId is null || r.WorkflowId == filter.WorkflowId), whole.Count);
+            Assert.Equal(whole, paged);
+        }
+    }
+
+    [Fact]
     public async Task ListAsync_FiltersByWorkflowAndState_WhenFilterIsGiven()
     {
         var a1 = Run("a", T0, RunState.Failed);

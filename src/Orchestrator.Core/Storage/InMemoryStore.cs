@@ -168,6 +168,7 @@ public sealed class InMemoryStore : IWorkflowVersionStore, IRunStore, ITaskLogSt
                 .Where(r => filter.WorkflowId is null || r.WorkflowId == filter.WorkflowId)
                 .Where(r => filter.State is null || r.State == filter.State)
                 .Where(r => filter.LogicalDate is null || r.LogicalDate == filter.LogicalDate)
+                .Where(r => page.After is not { } after || r.CreatedAt < after.At || (r.CreatedAt == after.At && r.Id.CompareTo(after.Id) < 0))
                 .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
                 .Skip(page.Skip).Take(page.Take).ToList();
             return Task.FromResult(list);

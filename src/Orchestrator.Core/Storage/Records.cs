@@ -97,5 +97,51 @@ public sealed record RunDetails(RunRecord Run, IReadOnlyList<TaskInstanceRecord>
 /// <summary>Filter for listing runs; null fields match everything.</summary>
 public sealed record RunFilter(string? WorkflowId = null, RunState? State = null, DateTimeOffset? LogicalDate = null);
 
-/// <summary>A page request: skip, take.</summary>
-public sealed record Page(int Skip = 0, int Take = 50);
+/// <summary>
+/// A page request: at most <paramref name="Take"/> items, after <paramref name="After"/> (the position of the previous
+/// page's last item) when set. Lists that page with a cursor read straight off an index however deep the page;
+/// <paramref name="Skip"/> is for the internal callers that read the first items only.
+/// </summary>
+public sealed record Page(int Skip = 0, int Take = 50, ListCursor? After = null);
+
+/// <summary>
+/// A position in a newest-first list: the instant the list is ordered by and the id that breaks ties. The next page
+/// holds the items strictly older than it, so items created meanwhile neither shift nor repeat a page.
+/// </summary>
+public sealed record ListCursor(DateTimeOffset At, Guid Id)
+{
+    /// <summary>An opaque, URL-safe token (base64url of the UTC ticks and the id's bytes).</summary>
+    public string Encode()
+    {
+        Span<byte> bytes = stackalloc byte[24];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes, At.UtcTicks);
+        Id.TryWriteBytes(bytes[8..], bigEndian: true, out _);
+        return Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
+
+    /// <summary>Reads a token made by <see cref="Encode"/>; false for anything else.</summary>
+    public static bool TryDecode(string? token, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ListCursor? cursor)
+    {
+        cursor = null;
+        if (token is not { Length: 32 })
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[24];
+        var base64 = token.Replace('-', '+').Replace('_', '/');
+        if (!Convert.TryFromBase64String(base64, bytes, out var written) || written != 24)
+        {
+            return false;
+        }
+
+        var ticks = System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(bytes);
+        if (ticks < DateTimeOffset.MinValue.UtcTicks || ticks > DateTimeOffset.MaxValue.UtcTicks)
+        {
+            return false;
+        }
+
+        cursor = new ListCursor(new DateTimeOffset(ticks, TimeSpan.Zero), new Guid(bytes[8..], bigEndian: true));
+        return true;
+    }
+}

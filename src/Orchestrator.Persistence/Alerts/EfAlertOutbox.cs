@@ -246,6 +246,11 @@ public sealed class EfAlertOutbox(IDbContextFactory<OrchestratorDbContext> conte
             query = query.Where(a => a.Channel == channel);
         }
 
+        if (page.After is { } after)
+        {
+            query = query.Where(a => a.OccurredAt <= after.At && (a.OccurredAt < after.At || a.Id.CompareTo(after.Id) < 0));
+        }
+
         var rows = await query.OrderByDescending(a => a.OccurredAt).ThenByDescending(a => a.Id).Skip(page.Skip).Take(page.Take)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return rows.ConvertAll(AlertRows.ToRecord);

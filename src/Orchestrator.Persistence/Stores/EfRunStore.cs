@@ -114,6 +114,14 @@ public sealed class EfRunStore(IDbContextFactory<OrchestratorDbContext> contexts
             query = query.Where(r => r.LogicalDate == logicalDate);
         }
 
+        if (page.After is { } after)
+        {
+            // Keyset: the rows after the cursor in (created_at, id) order, read off the index that ends in those columns.
+            // The bound on created_at alone is what lets PostgreSQL start the index scan at the cursor (it does not
+            // turn the OR into a range); the OR then drops the ties already shown.
+            query = query.Where(r => r.CreatedAt <= after.At && (r.CreatedAt < after.At || r.Id.CompareTo(after.Id) < 0));
+        }
+
         var entities = await query
             .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
             .Skip(page.Skip).Take(page.Take)

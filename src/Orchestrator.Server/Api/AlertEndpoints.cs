@@ -13,7 +13,7 @@ public static class AlertEndpoints
     public static RouteGroupBuilder MapAlertEndpoints(this RouteGroupBuilder api)
     {
         var alerts = api.MapGroup("/alerts").WithTags("Alerts");
-        alerts.MapGet("/", ListAsync).WithName("listAlerts").WithSummary("Alerts, newest first, filtered by workflow, run, event, state and channel.")
+        alerts.MapGet("/", ListAsync).WithName("listAlerts").WithSummary("Alerts, newest first, filtered by workflow, run, event, state and channel; pass nextCursor as cursor for the next page.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         alerts.MapGet("/{id:guid}", GetAsync).WithName("getAlert").WithSummary("An alert with its delivery attempts and the repeats throttled into it.")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -27,7 +27,7 @@ public static class AlertEndpoints
 
     private static async Task<Results<Ok<PageDto<AlertDto>>, ProblemHttpResult>> ListAsync(
         IAlertOutbox outbox, [FromQuery] string? workflowId, [FromQuery] Guid? runId, [FromQuery(Name = "event")] string? alertEvent,
-        [FromQuery] string? state, [FromQuery] string? channel, CancellationToken ct, [FromQuery] int skip = 0, [FromQuery] int take = 50)
+        [FromQuery] string? state, [FromQuery] string? channel, CancellationToken ct, [FromQuery] string? cursor = null, [FromQuery] int take = 50)
     {
         AlertEvent? eventFilter = null;
         if (alertEvent is not null)
@@ -51,14 +51,13 @@ public static class AlertEndpoints
             stateFilter = parsed;
         }
 
-        if (Problems.InvalidPage(skip, take) is { } invalidPage)
+        if (Problems.InvalidPage(cursor, take, out var page) is { } invalidPage)
         {
             return invalidPage;
         }
 
-        take = Math.Min(take, 500);
-        var list = await outbox.ListAsync(new AlertFilter(workflowId, runId, eventFilter, stateFilter, channel), new Page(skip, take), ct);
-        return TypedResults.Ok(new PageDto<AlertDto>(list.Select(AlertDto.From).ToList(), skip, take));
+        var list = await outbox.ListAsync(new AlertFilter(workflowId, runId, eventFilter, stateFilter, channel), page, ct);
+        return TypedResults.Ok(PageDto<AlertDto>.From(list, page.Take - 1, AlertDto.From, a => new ListCursor(a.OccurredAt, a.Id)));
     }
 
     private static async Task<Results<Ok<AlertDetailDto>, ProblemHttpResult>> GetAsync(Guid id, IAlertOutbox outbox, CancellationToken ct)

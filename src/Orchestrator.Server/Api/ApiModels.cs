@@ -141,7 +141,16 @@ public sealed record RunDetailDto(RunDto Run, IReadOnlyList<TaskInstanceDto> Tas
             d.Attempts.Where(a => a.TaskId == t.TaskId).Select(AttemptDto.From).ToList())).ToList());
 }
 
-public sealed record PageDto<T>(IReadOnlyList<T> Items, int Skip, int Take);
+/// <summary>
+/// A page of a newest-first list. <c>NextCursor</c>, when set, is passed as <c>?cursor=</c> for the next (older)
+/// page; null means this page is the last.
+/// </summary>
+public sealed record PageDto<T>(IReadOnlyList<T> Items, int Take, string? NextCursor)
+{
+    /// <summary>A page from <paramref name="rows"/> read with one row more than asked: the extra row says whether a next page exists.</summary>
+    public static PageDto<T> From<TRow>(IReadOnlyList<TRow> rows, int take, Func<TRow, T> map, Func<TRow, Storage.ListCursor> position)
+        => new(rows.Take(take).Select(map).ToList(), take, rows.Count > take ? position(rows[take - 1]).Encode() : null);
+}
 
 public sealed record LogLineDto(int Attempt, long Sequence, DateTimeOffset Timestamp, string Level, string Message);
 

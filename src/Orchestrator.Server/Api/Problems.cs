@@ -18,10 +18,31 @@ public static class Problems
         title: "Bad request", detail: detail, statusCode: StatusCodes.Status400BadRequest, type: Base + kind,
         extensions: errors is null ? null : new Dictionary<string, object?> { ["errors"] = errors });
 
-    /// <summary>A 400 for a page that cannot exist (a negative skip, a take below 1), or null for a good one.</summary>
-    public static ProblemHttpResult? InvalidPage(int skip, int take) => skip < 0 || take < 1
-        ? BadRequest($"skip must be 0 or more and take 1 or more (got skip={skip}, take={take})", "invalid-page")
-        : null;
+    /// <summary>
+    /// The page a list request asks for (at most 500 items, one more read to learn whether a next page exists), or a
+    /// 400 for one that cannot exist: a take below 1, a cursor that no list answer produced.
+    /// </summary>
+    public static ProblemHttpResult? InvalidPage(string? cursor, int take, out Storage.Page page)
+    {
+        page = new Storage.Page(Take: Math.Min(take, 500) + 1);
+        if (take < 1)
+        {
+            return BadRequest($"take must be 1 or more (got {take})", "invalid-page");
+        }
+
+        if (cursor is null)
+        {
+            return null;
+        }
+
+        if (!Storage.ListCursor.TryDecode(cursor, out var after))
+        {
+            return BadRequest("cursor is not one a list answer gave as nextCursor", "invalid-cursor");
+        }
+
+        page = page with { After = after };
+        return null;
+    }
 
     /// <summary>A file change refused because the workflow file is not in the state the caller expected (it changed on disk).</summary>
     public static ProblemHttpResult FileChanged(string detail, Server.Workflows.WorkflowFileState current) => TypedResults.Problem(

@@ -13,7 +13,7 @@ public static class RunEndpoints
     public static RouteGroupBuilder MapRunEndpoints(this RouteGroupBuilder api)
     {
         var runs = api.MapGroup("/runs").WithTags("Runs");
-        runs.MapGet("/", ListAsync).WithName("listRuns").WithSummary("Runs, newest first, filtered by workflow and state.")
+        runs.MapGet("/", ListAsync).WithName("listRuns").WithSummary("Runs, newest first, filtered by workflow and state; pass nextCursor as cursor for the next page.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
         runs.MapGet("/{id:guid}", GetAsync).WithName("getRun").WithSummary("A run with its task instances and attempts.")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -38,7 +38,7 @@ public static class RunEndpoints
     }
 
     private static async Task<Results<Ok<PageDto<RunDto>>, ProblemHttpResult>> ListAsync(
-        IRunStore runs, [FromQuery] string? workflowId, [FromQuery] string? state, CancellationToken ct, [FromQuery] int skip = 0, [FromQuery] int take = 50)
+        IRunStore runs, [FromQuery] string? workflowId, [FromQuery] string? state, CancellationToken ct, [FromQuery] string? cursor = null, [FromQuery] int take = 50)
     {
         RunState? filter = null;
         if (state is not null)
@@ -51,14 +51,13 @@ public static class RunEndpoints
             filter = parsed;
         }
 
-        if (Problems.InvalidPage(skip, take) is { } invalidPage)
+        if (Problems.InvalidPage(cursor, take, out var page) is { } invalidPage)
         {
             return invalidPage;
         }
 
-        take = Math.Min(take, 500);
-        var list = await runs.ListAsync(new RunFilter(workflowId, filter), new Page(skip, take), ct);
-        return TypedResults.Ok(new PageDto<RunDto>(list.Select(RunDto.From).ToList(), skip, take));
+        var list = await runs.ListAsync(new RunFilter(workflowId, filter), page, ct);
+        return TypedResults.Ok(PageDto<RunDto>.From(list, page.Take - 1, RunDto.From, r => new ListCursor(r.CreatedAt, r.Id)));
     }
 
     private static async Task<Results<Ok<RunDetailDto>, ProblemHttpResult>> GetAsync(Guid id, IRunStore runs, CancellationToken ct)

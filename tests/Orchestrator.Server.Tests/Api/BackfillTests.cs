@@ -68,6 +68,33 @@ public abstract class BackfillTests<TFixture>(TFixture server) : IClassFixture<T
         Assert.DoesNotContain(runs["items"]!.AsArray(), r => (DateTimeOffset)r!["logicalDate"]! < From.AddYears(-1));
     }
 
+    [Fact]
+    public async Task ListRuns_PagesThroughEveryRunOnce_WhenFollowingNextCursor()
+    {
+        // A backfill creates its runs together: many share their creation instant, so pages end between ties.
+        var from = From.AddDays(5);
+        Assert.Equal(7, (await BackfillAsync(from, from.AddHours(7)))["created"]!.AsArray().Count);
+        var whole = (await server.GetObjectAsync($"/api/v1/runs?workflowId={SeedWorkflows.Hourly}&take=500"))["items"]!.AsArray()
+            .Select(r => (string?)r!["id"]).ToList();
+
+        var paged = new List<string?>();
+        string? cursor = null;
+        for (var pages = 0; pages < 100; pages++)
+        {
+            var page = await server.GetObjectAsync($"/api/v1/runs?workflowId={SeedWorkflows.Hourly}&take=2" + (cursor is null ? "" : $"&cursor={cursor}"));
+            paged.AddRange(page["items"]!.AsArray().Select(r => (string?)r!["id"]));
+            cursor = (string?)page["nextCursor"];
+            if (cursor is null)
+            {
+                break;
+            }
+        }
+
+        Assert.True(whole.Count >= 7);
+        Assert.Null(cursor);
+        Assert.Equal(whole, paged);
+    }
+
     private async Task<System.Text.Json.Nodes.JsonObject> BackfillAsync(DateTimeOffset from, DateTimeOffset to)
     {
         using var response = await server.Client.PostAsJsonAsync($"/api/v1/workflows/{SeedWorkflows.Hourly}/backfill", new { from, to });

@@ -45,10 +45,8 @@ public sealed class WrongRequestTests(SqliteServerFixture server) : IClassFixtur
     }
 
     [Theory]
-    [InlineData("/api/v1/runs?skip=-1")]
     [InlineData("/api/v1/runs?take=-5")]
     [InlineData("/api/v1/runs?take=0")]
-    [InlineData("/api/v1/alerts?skip=-1")]
     [InlineData("/api/v1/alerts?take=-1")]
     public async Task List_Answers400_ForAPageThatCannotExist(string path)
     {
@@ -57,6 +55,22 @@ public sealed class WrongRequestTests(SqliteServerFixture server) : IClassFixtur
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await ServerFixture.ReadObjectAsync(response);
         Assert.Equal("https://orchestrator.dev/problems/invalid-page", (string?)problem["type"]);
+    }
+
+    [Theory]
+    [InlineData("/api/v1/runs?cursor=not-a-cursor")]
+    [InlineData("/api/v1/runs?workflowId=x&cursor=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")]
+    [InlineData("/api/v1/runs?cursor=%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F%2F")]
+    [InlineData("/api/v1/runs?cursor=")]
+    [InlineData("/api/v1/alerts?cursor=%24%24")]
+    public async Task List_Answers400Problem_ForACursorNoAnswerGave(string path)
+    {
+        using var response = await server.Client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await ServerFixture.ReadObjectAsync(response);
+        Assert.Equal("https://orchestrator.dev/problems/invalid-cursor", (string?)problem["type"]);
     }
 
     [Fact]

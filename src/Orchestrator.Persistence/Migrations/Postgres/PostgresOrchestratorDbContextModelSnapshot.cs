@@ -162,11 +162,13 @@ namespace Orchestrator.Persistence.Migrations.Postgres
 
                     b.HasIndex("RunId");
 
+                    b.HasIndex("OccurredAt", "Id");
+
                     b.HasIndex("State", "NextAttemptAt");
 
                     b.HasIndex("ThrottleKey", "OccurredAt");
 
-                    b.HasIndex("WorkflowId", "OccurredAt");
+                    b.HasIndex("WorkflowId", "OccurredAt", "Id");
 
                     b.ToTable("alerts", (string)null);
                 });
@@ -287,12 +289,14 @@ namespace Orchestrator.Persistence.Migrations.Postgres
 
                     b.HasKey("Id");
 
-                    b.HasIndex("State");
-
-                    b.HasIndex("WorkflowId", "CreatedAt");
+                    b.HasIndex("CreatedAt", "Id");
 
                     b.HasIndex("WorkflowId", "LogicalDate")
                         .IsUnique();
+
+                    b.HasIndex("State", "CreatedAt", "Id");
+
+                    b.HasIndex("WorkflowId", "CreatedAt", "Id");
 
                     b.ToTable("runs", (string)null);
                 });

@@ -160,11 +160,13 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
 
                     b.HasIndex("RunId");
 
+                    b.HasIndex("OccurredAt", "Id");
+
                     b.HasIndex("State", "NextAttemptAt");
 
                     b.HasIndex("ThrottleKey", "OccurredAt");
 
-                    b.HasIndex("WorkflowId", "OccurredAt");
+                    b.HasIndex("WorkflowId", "OccurredAt", "Id");
 
                     b.ToTable("alerts", (string)null);
                 });
@@ -290,12 +292,14 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("State");
-
-                    b.HasIndex("WorkflowId", "CreatedAt");
+                    b.HasIndex("CreatedAt", "Id");
 
                     b.HasIndex("WorkflowId", "LogicalDate")
                         .IsUnique();
+
+                    b.HasIndex("State", "CreatedAt", "Id");
+
+                    b.HasIndex("WorkflowId", "CreatedAt", "Id");
 
                     b.ToTable("runs", (string)null);
                 });

@@ -24,7 +24,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Alerts, newest first, filtered by workflow, run, event, state and channel. */
+        /** Alerts, newest first, filtered by workflow, run, event, state and channel; pass nextCursor as cursor for the next page. */
         get: operations["listAlerts"];
         put?: never;
         post?: never;
@@ -143,7 +143,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Runs, newest first, filtered by workflow and state. */
+        /** Runs, newest first, filtered by workflow and state; pass nextCursor as cursor for the next page. */
         get: operations["listRuns"];
         put?: never;
         /** Runs a definition that is not saved, once, as a draft run: validated, its version recorded, no file written, schedules untouched. */
@@ -728,15 +728,13 @@ export interface components {
         };
         PageDtoOfAlertDto: {
             items: components["schemas"]["AlertDto"][];
-            /** Format: int32 */
-            skip: number;
+            nextCursor: null | string;
             /** Format: int32 */
             take: number;
         };
         PageDtoOfRunDto: {
             items: components["schemas"]["RunDto"][];
-            /** Format: int32 */
-            skip: number;
+            nextCursor: null | string;
             /** Format: int32 */
             take: number;
         };
@@ -1309,9 +1307,9 @@ export interface operations {
         parameters: {
             query?: {
                 channel?: string;
+                cursor?: string;
                 event?: string;
                 runId?: string;
-                skip?: number;
                 state?: string;
                 take?: number;
                 workflowId?: string;
@@ -1579,7 +1577,7 @@ export interface operations {
     listRuns: {
         parameters: {
             query?: {
-                skip?: number;
+                cursor?: string;
                 state?: string;
                 take?: number;
                 workflowId?: string;

@@ -17,10 +17,10 @@ export default function AlertsPage() {
     ...(search.get("state") ? { state: search.get("state")! } : {}),
     ...(search.get("channel") ? { channel: search.get("channel")! } : {}),
     ...(search.get("workflow") ? { workflowId: search.get("workflow")! } : {}),
-    skip: Math.max(0, Number(search.get("page") ?? 0) || 0) * pageSize,
     take: pageSize,
   };
   const alerts = useAlerts(filter);
+  const items = alerts.data?.pages.flatMap((p) => p.items);
   const channels = useChannels();
   const selected = search.get("alert");
   const set = (name: string, value: string | null) =>
@@ -28,7 +28,6 @@ export default function AlertsPage() {
       const next = new URLSearchParams(old);
       if (value) next.set(name, value);
       else next.delete(name);
-      if (name !== "alert" && name !== "page") next.delete("page");
       return next;
     });
 
@@ -73,7 +72,7 @@ export default function AlertsPage() {
           </tr>
         </thead>
         <tbody>
-          {alerts.data?.items.map((a) => (
+          {items?.map((a) => (
             <tr key={a.id} className={selected === a.id ? "selected" : undefined}>
               <td>
                 <button type="button" className="link" onClick={() => set("alert", a.id)} aria-label={`Alert ${a.event} ${a.workflowId}`}>
@@ -97,7 +96,14 @@ export default function AlertsPage() {
           ))}
         </tbody>
       </table>
-      {alerts.data?.items.length === 0 && <p className="muted">No alerts.</p>}
+      {items?.length === 0 && <p className="muted">No alerts.</p>}
+      {alerts.hasNextPage && (
+        <div className="pager">
+          <button type="button" disabled={alerts.isFetchingNextPage} onClick={() => void alerts.fetchNextPage()}>
+            {alerts.isFetchingNextPage ? "Loading…" : "Load older alerts"}
+          </button>
+        </div>
+      )}
       {selected && <AlertDetail id={selected} onClose={() => set("alert", null)} />}
       <h2>Channels</h2>
       <Channels />

@@ -1,4 +1,4 @@
-import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
 import { keys } from "./keys";
 
@@ -7,14 +7,17 @@ export interface AlertFilter {
   event?: string;
   state?: string;
   channel?: string;
-  skip: number;
   take: number;
 }
 
+/** Alerts newest first, a page at a time, each older page asked for with the previous page's nextCursor. */
 export function useAlerts(filter: AlertFilter) {
-  return useQuery({
+  return useInfiniteQuery({
     queryKey: keys.alerts(filter),
-    queryFn: async () => unwrap(await api.GET("/api/v1/alerts", { params: { query: { ...filter } } })),
+    queryFn: async ({ pageParam }) =>
+      unwrap(await api.GET("/api/v1/alerts", { params: { query: { ...filter, ...(pageParam ? { cursor: pageParam } : {}) } } })),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
     placeholderData: keepPreviousData,
   });
 }

@@ -1,4 +1,4 @@
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap, type Schemas } from "../api/client";
 import { keys } from "./keys";
 
@@ -9,14 +9,17 @@ export type Attempt = Schemas["AttemptDto"];
 export interface RunFilter {
   workflowId?: string;
   state?: string;
-  skip: number;
   take: number;
 }
 
+/** Runs newest first, a page at a time: each older page is asked for with the previous page's nextCursor. */
 export function useRuns(filter: RunFilter) {
-  return useQuery({
+  return useInfiniteQuery({
     queryKey: keys.runs(filter),
-    queryFn: async () => unwrap(await api.GET("/api/v1/runs", { params: { query: { ...filter } } })),
+    queryFn: async ({ pageParam }) =>
+      unwrap(await api.GET("/api/v1/runs", { params: { query: { ...filter, ...(pageParam ? { cursor: pageParam } : {}) } } })),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
     placeholderData: keepPreviousData,
   });
 }

@@ -9,18 +9,17 @@ import { shortRunId } from "../../model/ids";
 
 const pageSize = 25;
 
-/** Runs, newest first, filtered by state (and workflow), paged; filter and page live in the URL. */
+/** Runs, newest first, filtered by state (and workflow; the filter lives in the URL); older runs load below on demand. */
 export function RunsTable({ workflowId }: { workflowId?: string }) {
   const [search, setSearch] = useSearchParams();
   const state = search.get("state") ?? "";
-  const page = Math.max(0, Number(search.get("page") ?? 0) || 0);
-  const runs = useRuns({ ...(workflowId ? { workflowId } : {}), ...(state ? { state } : {}), skip: page * pageSize, take: pageSize });
+  const runs = useRuns({ ...(workflowId ? { workflowId } : {}), ...(state ? { state } : {}), take: pageSize });
+  const items = runs.data?.pages.flatMap((p) => p.items);
   const set = (name: string, value: string) =>
     setSearch((old) => {
       const next = new URLSearchParams(old);
       if (value) next.set(name, value);
       else next.delete(name);
-      if (name !== "page") next.delete("page");
       return next;
     });
   return (
@@ -49,7 +48,7 @@ export function RunsTable({ workflowId }: { workflowId?: string }) {
           </tr>
         </thead>
         <tbody>
-          {runs.data?.items.map((r) => (
+          {items?.map((r) => (
             <tr key={r.id}>
               <td>
                 <Link to={`/runs/${r.id}`}>{shortRunId(r.id)}</Link>
@@ -74,16 +73,15 @@ export function RunsTable({ workflowId }: { workflowId?: string }) {
           ))}
         </tbody>
       </table>
-      {runs.data?.items.length === 0 && <p className="muted">No runs.</p>}
-      <div className="pager">
-        <button type="button" disabled={page === 0} onClick={() => set("page", String(page - 1))}>
-          ← Newer
-        </button>
-        <span className="muted">page {page + 1}</span>
-        <button type="button" disabled={(runs.data?.items.length ?? 0) < pageSize} onClick={() => set("page", String(page + 1))}>
-          Older →
-        </button>
-      </div>
+      {items?.length === 0 && <p className="muted">No runs.</p>}
+      {runs.hasNextPage && (
+        <div className="pager">
+          <button type="button" disabled={runs.isFetchingNextPage} onClick={() => void runs.fetchNextPage()}>
+            {runs.isFetchingNextPage ? "Loading…" : "Load older runs"}
+          </button>
+          <span className="muted">{items?.length} shown</span>
+        </div>
+      )}
     </section>
   );
 }
