@@ -1,8 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Alerts;
-using Orchestrator.Connections;
+using Orchestrator.Activities;
+using Orchestrator.Activities.Alerts;
+using Orchestrator.Core;
+using Orchestrator.Core.Alerts;
+using Orchestrator.Core.Connections;
 
 namespace Orchestrator.Cli;
 
@@ -44,7 +47,7 @@ internal static class CliServices
     {
         try
         {
-            _ = Engine.LocalRun.Pools(Environment());
+            _ = Core.Engine.LocalRun.Pools(Environment());
             return null;
         }
         catch (FormatException e)

@@ -2,15 +2,18 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Orchestrator;
 using Orchestrator.Activities;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 using Orchestrator.Persistence;
 using Orchestrator.Persistence.Postgres;
 using Orchestrator.Persistence.Sqlite;
 using Orchestrator.Testing;
-using Orchestrator.Storage;
+
+namespace Orchestrator.Benchmarks;
 
 /// <summary>The database under the durable benchmark.</summary>
 internal enum BenchDatabase

@@ -10,6 +10,8 @@ using Hangfire.PostgreSql.Factories;
 using Npgsql;
 using Orchestrator.Testing;
 
+namespace Orchestrator.Benchmarks;
+
 /// <summary>
 /// The durable path side by side with Hangfire, on one throwaway PostgreSQL cluster (fsync off): the workflow server
 /// as real processes (<c>dotnet Orchestrator.Server.dll</c>, one node and two nodes, each with 64 worker slots)

@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator;
 using Orchestrator.Activities;
-using Orchestrator.Engine;
-using Orchestrator.Model;
-using Orchestrator.Storage;
+using Orchestrator.Benchmarks;
+using Orchestrator.Core;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 
 // `-- kafka [--records N] [--value-bytes B] [--partitions P] [--runs R]`: the Kafka benchmark alone (tests/bench-kafka.sh).
 if (args is ["kafka", ..])
@@ -56,7 +58,7 @@ if (args is ["schedule", ..])
 // validation round trip over HTTP.
 if (args is ["validation", ..])
 {
-    ValidationBenchmark.Run(new ActivityRegistry(Orchestrator.Activities.Core.CoreActivities.Descriptors()));
+    ValidationBenchmark.Run(new ActivityRegistry(Orchestrator.Core.Activities.Core.CoreActivities.Descriptors()));
     Console.WriteLine();
     await ValidateRoundTripBenchmark.RunAsync();
     return;

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Reflection.Emit;
 using System.Text.Json;
-using Orchestrator.Engine;
+using Orchestrator.Core.Engine;
 
 namespace Orchestrator.Cli.Tests;
 
@@ -132,7 +132,7 @@ public sealed class OneExecutorTests : IDisposable
         }
 
         Assert.Equal([typeof(QueueWorker).FullName!], callers);
-        Assert.Null(typeof(QueueWorker).Assembly.GetType("Orchestrator.Engine.WorkflowRunner"));
+        Assert.Null(typeof(QueueWorker).Assembly.GetType("Orchestrator.Core.Engine.WorkflowRunner"));
     }
 
     private static IEnumerable<Type> Types(Assembly assembly)

@@ -1,11 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Activities;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
+using Orchestrator.Core.Validation;
 using Orchestrator.Persistence.Sqlite;
-using Orchestrator.Storage;
-using Orchestrator.Validation;
 
 namespace Orchestrator.Persistence.Tests;
 

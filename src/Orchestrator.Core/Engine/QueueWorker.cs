@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Storage;
+using Orchestrator.Core.Storage;
 
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>How one worker behaves: its name (unique per node), slots, lease and timings.</summary>
 public sealed record WorkerSettings

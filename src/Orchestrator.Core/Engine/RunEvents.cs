@@ -1,8 +1,8 @@
 using System.Text.Json.Serialization;
-using Orchestrator.Model;
-using Orchestrator.Storage;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>Something that happened in a run, after it was persisted. Feeds live views, metrics and alerts.</summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]

@@ -1,7 +1,7 @@
-using Orchestrator.Model;
-using Orchestrator.Storage;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>Why a run ends before its tasks do: a user cancelled it, or it passed its <c>runTimeout</c>.</summary>
 public enum RunStop

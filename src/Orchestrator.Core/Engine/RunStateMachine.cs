@@ -1,6 +1,6 @@
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>A task's new state, with the time of its next attempt when it waits for a retry.</summary>
 public readonly record struct TaskTransition(int Task, TaskState State, DateTimeOffset? NextAttemptAt = null);

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
 
-namespace Orchestrator.Storage;
+namespace Orchestrator.Core.Storage;
 
 /// <summary>
 /// <see cref="IRunQueue"/> in memory, writing every change through an <see cref="IRunStore"/>: one process, one lock.

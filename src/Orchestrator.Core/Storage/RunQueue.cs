@@ -1,6 +1,6 @@
-using Orchestrator.Engine;
+using Orchestrator.Core.Engine;
 
-namespace Orchestrator.Storage;
+namespace Orchestrator.Core.Storage;
 
 /// <summary>Compiled plans by workflow version: every run executes the version it was created with.</summary>
 public interface IWorkflowPlans

@@ -11,7 +11,7 @@ namespace Orchestrator.Persistence.Postgres;
 /// locked with <c>FOR UPDATE SKIP LOCKED</c>. Work is announced with <c>NOTIFY</c>, which
 /// <see cref="PostgresQueueListener"/> turns into wake-ups on every node.
 /// </summary>
-public sealed class PostgresQueueLocking(Engine.QueueSignal signal) : IQueueLocking
+public sealed class PostgresQueueLocking(Core.Engine.QueueSignal signal) : IQueueLocking
 {
     /// <summary>The notification channel of queued work.</summary>
     public const string Channel = "orchestrator_queue";

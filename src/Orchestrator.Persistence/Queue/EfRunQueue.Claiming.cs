@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 using Orchestrator.Persistence.Entities;
 using Orchestrator.Persistence.Stores;
-using Orchestrator.Storage;
 
 namespace Orchestrator.Persistence.Queue;
 
@@ -156,7 +156,7 @@ public sealed partial class EfRunQueue
         }
 
         var completions = expired.ConvertAll(claim => new AttemptCompletion(claim, new AttemptResult(AttemptOutcome.LeaseExpired, now, now,
-            Error: $"lease of worker {claim.Worker} expired at {Templates.TemplateScope.Iso(claim.LeaseExpiresAt)}")));
+            Error: $"lease of worker {claim.Worker} expired at {Core.Templates.TemplateScope.Iso(claim.LeaseExpiresAt)}")));
         var recorded = await EndAttemptsAsync(completions, plans, now, expiring: true, cancellationToken).ConfigureAwait(false);
         return recorded.Count(r => r);
     }

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
-using Orchestrator.Engine;
-using Orchestrator.Model;
-using Orchestrator.Storage;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 
 namespace Orchestrator.Persistence.Queue;
 

@@ -39,7 +39,7 @@ public interface IQueueLocking
 }
 
 /// <summary>SQLite: a single writer serializes transactions; the in-process signal wakes the workers.</summary>
-public sealed class SqliteQueueLocking(Engine.QueueSignal signal) : IQueueLocking
+public sealed class SqliteQueueLocking(Core.Engine.QueueSignal signal) : IQueueLocking
 {
     public Task LockAsync(OrchestratorDbContext db, QueueLock name, CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Orchestrator.Model;
-using Orchestrator.Storage;
-using Orchestrator.Validation;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
+using Orchestrator.Core.Validation;
 
 namespace Orchestrator.Server.Api;
 
@@ -98,7 +98,7 @@ public sealed record RunDto(
     DateTimeOffset? StartedAt,
     DateTimeOffset? EndedAt,
     string? Error,
-    Engine.RunTrigger? Trigger)
+    Core.Engine.RunTrigger? Trigger)
 {
     public static RunDto From(RunRecord r) => new(r.Id, r.WorkflowId, r.WorkflowVersion, r.Kind, r.State, r.LogicalDate,
         r.DataIntervalStart, r.DataIntervalEnd, r.Params, r.CreatedAt, r.StartedAt, r.EndedAt, r.Error, r.Trigger);

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Orchestrator.Validation;
+using Orchestrator.Core.Validation;
 
 namespace Orchestrator.Server.Api;
 

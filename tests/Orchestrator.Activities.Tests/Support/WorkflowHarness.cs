@@ -1,14 +1,16 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Activities;
-using Orchestrator.Alerts;
-using Orchestrator.Connections;
-using Orchestrator.Engine;
-using Orchestrator.Model;
-using Orchestrator.Storage;
-using Orchestrator.Streams;
-using Orchestrator.Validation;
+using Orchestrator.Activities.Alerts;
+using Orchestrator.Activities.Streams;
+using Orchestrator.Core;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Alerts;
+using Orchestrator.Core.Connections;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
+using Orchestrator.Core.Validation;
 
 namespace Orchestrator.Activities.Tests.Support;
 

@@ -2,10 +2,10 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using Orchestrator.Activities;
-using Orchestrator.Engine;
-using Orchestrator.Storage;
-using Orchestrator.Validation;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Storage;
+using Orchestrator.Core.Validation;
 
 namespace Orchestrator.Core.Tests.Support;
 
