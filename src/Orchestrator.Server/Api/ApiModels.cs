@@ -148,7 +148,7 @@ public sealed record RunDetailDto(RunDto Run, IReadOnlyList<TaskInstanceDto> Tas
 public sealed record PageDto<T>(IReadOnlyList<T> Items, int Take, string? NextCursor)
 {
     /// <summary>A page from <paramref name="rows"/> read with one row more than asked: the extra row says whether a next page exists.</summary>
-    public static PageDto<T> From<TRow>(IReadOnlyList<TRow> rows, int take, Func<TRow, T> map, Func<TRow, Storage.ListCursor> position)
+    public static PageDto<T> From<TRow>(IReadOnlyList<TRow> rows, int take, Func<TRow, T> map, Func<TRow, Core.Storage.ListCursor> position)
         => new(rows.Take(take).Select(map).ToList(), take, rows.Count > take ? position(rows[take - 1]).Encode() : null);
 }
 
