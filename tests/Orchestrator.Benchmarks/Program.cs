@@ -8,6 +8,13 @@ using Orchestrator.Core.Engine;
 using Orchestrator.Core.Model;
 using Orchestrator.Core.Storage;
 
+// `-- nodes [--tasks N] [--runs R]`: one node against two on PostgreSQL, with the database's wait events meanwhile.
+if (args is ["nodes", ..])
+{
+    await NodeScalingBenchmark.RunAsync(args[1..]);
+    return;
+}
+
 // `-- kafka [--records N] [--value-bytes B] [--partitions P] [--runs R]`: the Kafka benchmark alone (tests/bench-kafka.sh).
 if (args is ["kafka", ..])
 {

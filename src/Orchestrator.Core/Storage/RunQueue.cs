@@ -41,6 +41,9 @@ public sealed class PoolUsage(IReadOnlyDictionary<string, int> limits)
         }
     }
 
+    /// <summary>Counts slots in use in a pool, as a store recorded them.</summary>
+    public void Add(string pool, int slots) => _used[pool] = _used.GetValueOrDefault(pool) + slots;
+
     /// <summary>Whether the task fits its pool now (always when it has none, or its pool is not configured).</summary>
     public bool Fits(Engine.TaskPlan task)
         => task.Pool is not { } pool || !limits.TryGetValue(pool, out var limit) || _used.GetValueOrDefault(pool) + task.PoolSlots <= limit;
