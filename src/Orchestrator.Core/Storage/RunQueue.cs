@@ -53,7 +53,8 @@ public sealed class PoolUsage(IReadOnlyDictionary<string, int> limits)
 /// Durable execution. Runs and task instances live in the database; workers on any node claim queued task
 /// instances with a lease, and record each attempt's end together with what follows from it (retry, downstream
 /// queued, run finished) in one transaction. A lease that expires (its node died) ends the attempt as failed,
-/// retried by policy. Every implementation applies <see cref="RunProgress"/>, so semantics match the in-process runner.
+/// retried by policy. Every implementation applies <see cref="RunProgress"/>; <see cref="QueueWorker"/> is the one executor over
+/// all of them (<c>orchestrator run</c> over an <see cref="InMemoryRunQueue"/> of its own).
 /// </summary>
 public interface IRunQueue
 {
