@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Orchestrator.Alerts;
-using Orchestrator.Streams;
+using Orchestrator.Activities.Alerts;
+using Orchestrator.Activities.Streams;
+using Orchestrator.Core;
+using Orchestrator.Core.Alerts;
 
-namespace Orchestrator;
+namespace Orchestrator.Activities;
 
 public static class ActivitiesServiceCollectionExtensions
 {

@@ -1,8 +1,11 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Alerts;
-using Orchestrator.Connections;
+using Orchestrator.Activities;
+using Orchestrator.Activities.Alerts;
+using Orchestrator.Core;
+using Orchestrator.Core.Alerts;
+using Orchestrator.Core.Connections;
 
 namespace Orchestrator.Cli;
 
@@ -31,6 +34,20 @@ internal static class CliServices
         try
         {
             _ = ConnectionCatalog.Load(Environment(), ConnectionCatalog.ProcessEnvironment());
+            return null;
+        }
+        catch (FormatException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>What is wrong with the pools of the environment (<c>Orchestrator__Pools__&lt;name&gt;</c> = slot count), or null.</summary>
+    public static string? CheckPools()
+    {
+        try
+        {
+            _ = Core.Engine.LocalRun.Pools(Environment());
             return null;
         }
         catch (FormatException e)

@@ -1,6 +1,6 @@
-using Orchestrator.Engine;
-using Orchestrator.Json;
-using Orchestrator.Model;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
 
 namespace Orchestrator.Cli;
 
@@ -32,5 +32,5 @@ internal sealed class ConsoleRunObserver(TextWriter stderr) : IRunObserver
         }
     }
 
-    private static string TemplatesIso(DateTimeOffset value) => Templates.TemplateScope.Iso(value);
+    private static string TemplatesIso(DateTimeOffset value) => Core.Templates.TemplateScope.Iso(value);
 }

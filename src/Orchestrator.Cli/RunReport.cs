@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Orchestrator.Engine;
-using Orchestrator.Json;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Json;
 
 namespace Orchestrator.Cli;
 
@@ -81,7 +81,7 @@ internal static class RunReport
     {
         if (value is { } date)
         {
-            writer.WriteString(name, Templates.TemplateScope.Iso(date));
+            writer.WriteString(name, Core.Templates.TemplateScope.Iso(date));
         }
         else
         {

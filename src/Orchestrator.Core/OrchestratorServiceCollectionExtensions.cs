@@ -1,14 +1,14 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Orchestrator.Activities;
-using Orchestrator.Activities.Core;
-using Orchestrator.Connections;
-using Orchestrator.Engine;
-using Orchestrator.Storage;
-using Orchestrator.Validation;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Activities.Core;
+using Orchestrator.Core.Connections;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Storage;
+using Orchestrator.Core.Validation;
 
-namespace Orchestrator;
+namespace Orchestrator.Core;
 
 public static class OrchestratorServiceCollectionExtensions
 {
@@ -28,7 +28,7 @@ public static class OrchestratorServiceCollectionExtensions
         services.TryAddSingleton(sp => new ActivityRegistry(sp.GetServices<ActivityDescriptor>()));
         services.TryAddSingleton<WorkflowValidator>();
         services.TryAddSingleton<AttemptRunner>();
-        services.TryAddSingleton<WorkflowRunner>();
+        services.TryAddSingleton<LocalRun>();
 
         services.TryAddSingleton<InMemoryStore>();
         services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<InMemoryStore>());

@@ -1,8 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orchestrator.Core;
+using Orchestrator.Core.Storage;
 using Orchestrator.Persistence.Stores;
-using Orchestrator.Storage;
 
 namespace Orchestrator.Persistence;
 
@@ -35,19 +36,19 @@ internal static class DatabaseStoreRegistration
 
         services.RemoveAll<IWorkflowStateStore>();
         services.AddSingleton<IWorkflowStateStore, EfWorkflowStateStore>();
-        services.TryAddSingleton<Engine.QueueSignal>();
+        services.TryAddSingleton<Core.Engine.QueueSignal>();
         services.TryAddSingleton(sp => new Queue.EfRunQueue(
             sp.GetRequiredService<IDbContextFactory<OrchestratorDbContext>>(),
             sp.GetRequiredService<Queue.IQueueLocking>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<Engine.IRunObserver>(),
-            sp.GetService<Orchestrator.Alerts.AlertRouting>(),
-            sp.GetService<Orchestrator.Alerts.AlertSignal>()));
-        services.RemoveAll<Orchestrator.Alerts.IAlertOutbox>();
-        services.AddSingleton<Orchestrator.Alerts.IAlertOutbox>(sp => new Alerts.EfAlertOutbox(
+            sp.GetService<Core.Engine.IRunObserver>(),
+            sp.GetService<Orchestrator.Core.Alerts.AlertRouting>(),
+            sp.GetService<Orchestrator.Core.Alerts.AlertSignal>()));
+        services.RemoveAll<Orchestrator.Core.Alerts.IAlertOutbox>();
+        services.AddSingleton<Orchestrator.Core.Alerts.IAlertOutbox>(sp => new Alerts.EfAlertOutbox(
             sp.GetRequiredService<IDbContextFactory<OrchestratorDbContext>>(),
             sp.GetRequiredService<Queue.IQueueLocking>(),
-            sp.GetService<Orchestrator.Alerts.AlertSignal>()));
+            sp.GetService<Orchestrator.Core.Alerts.AlertSignal>()));
         services.RemoveAll<IRunQueue>();
         services.RemoveAll<ITriggerBatchStore>();
         services.AddSingleton<IRunQueue>(sp => sp.GetRequiredService<Queue.EfRunQueue>());

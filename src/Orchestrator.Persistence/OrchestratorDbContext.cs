@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 using Orchestrator.Persistence.Conversions;
 using Orchestrator.Persistence.Entities;
 
@@ -44,7 +44,7 @@ public abstract class OrchestratorDbContext : DbContext
         configurationBuilder.Properties<TaskState>().HaveConversion<WireNameConverter<TaskState>>();
         configurationBuilder.Properties<AttemptOutcome>().HaveConversion<WireNameConverter<AttemptOutcome>>();
         configurationBuilder.Properties<AlertEvent>().HaveConversion<WireNameConverter<AlertEvent>>();
-        configurationBuilder.Properties<Orchestrator.Alerts.AlertState>().HaveConversion<WireNameConverter<Orchestrator.Alerts.AlertState>>();
+        configurationBuilder.Properties<Orchestrator.Core.Alerts.AlertState>().HaveConversion<WireNameConverter<Orchestrator.Core.Alerts.AlertState>>();
         configurationBuilder.Properties<LogLevel>().HaveConversion<LogLevelConverter>();
     }
 
@@ -81,6 +81,9 @@ public abstract class OrchestratorDbContext : DbContext
             // FOR UPDATE SKIP LOCKED stops at the limit); lease expiry reads running ones by expiry.
             e.HasIndex(t => new { t.State, t.QueuedAt, t.RunId, t.Ordinal });
             e.HasIndex(t => new { t.State, t.LeaseExpiresAt });
+
+            // Slots in use per pool: only the running attempts of the pools a claim needs.
+            e.HasIndex(t => new { t.Pool, t.State });
         });
 
         modelBuilder.Entity<WorkflowStateEntity>(e =>

@@ -1,6 +1,6 @@
 using System.Text;
-using Orchestrator.Streams;
-using Orchestrator.Streams.Local;
+using Orchestrator.Activities.Streams;
+using Orchestrator.Activities.Streams.Local;
 
 namespace Orchestrator.Activities.Tests;
 

@@ -4,17 +4,21 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Orchestrator;
-using Orchestrator.Alerts;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Activities;
+using Orchestrator.Activities.Alerts;
+using Orchestrator.Core;
+using Orchestrator.Core.Alerts;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 using Orchestrator.Persistence;
 using Orchestrator.Persistence.Postgres;
 using Orchestrator.Persistence.Sqlite;
 using Orchestrator.Server.Alerts;
 using Orchestrator.Server.Hosting;
-using Orchestrator.Storage;
 using Orchestrator.Testing;
+
+namespace Orchestrator.Benchmarks;
 
 /// <summary>
 /// Alert delivery throughput: N alerts in the outbox (SQLite, then PostgreSQL), drained by the real dispatcher

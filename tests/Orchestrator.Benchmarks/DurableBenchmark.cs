@@ -2,15 +2,18 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Orchestrator;
 using Orchestrator.Activities;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 using Orchestrator.Persistence;
 using Orchestrator.Persistence.Postgres;
 using Orchestrator.Persistence.Sqlite;
 using Orchestrator.Testing;
-using Orchestrator.Storage;
+
+namespace Orchestrator.Benchmarks;
 
 /// <summary>The database under the durable benchmark.</summary>
 internal enum BenchDatabase
@@ -54,7 +57,7 @@ internal static class DurableBenchmark
 
         var services = providers[0];
         await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
-        var plan = WorkflowPlan.Compile(definition with { Concurrency = new ConcurrencyLimits { MaxActiveTasks = 64, MaxActiveRuns = runs } },
+        var plan = WorkflowPlan.Compile(definition with { Concurrency = new ConcurrencyLimits { MaxActiveTasks = definition.Concurrency?.MaxActiveTasks ?? 64, MaxActiveRuns = runs } },
             services.GetRequiredService<ActivityRegistry>());
         var plans = new SinglePlan(plan);
         var queue = services.GetRequiredService<IRunQueue>();

@@ -2,11 +2,14 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator;
 using Orchestrator.Activities;
-using Orchestrator.Connections;
-using Orchestrator.Engine;
-using Orchestrator.Validation;
+using Orchestrator.Core;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Connections;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Validation;
+
+namespace Orchestrator.Benchmarks;
 
 /// <summary>
 /// The activities users run, end to end through the in-process engine: <c>kafka.produce</c> from a jsonl file and
@@ -54,11 +57,11 @@ internal sealed class KafkaActivityBenchmark : IAsyncDisposable
 
         var plan = WorkflowPlan.Compile(validated.Definition!, _services.GetRequiredService<ActivityRegistry>());
         var watch = Stopwatch.StartNew();
-        var result = await _services.GetRequiredService<WorkflowRunner>().RunAsync(plan, new RunRequest());
+        var result = await _services.GetRequiredService<LocalRun>().RunAsync(plan, new RunRequest());
         var seconds = watch.Elapsed.TotalSeconds;
         var task = result.Tasks.Single();
         var count = task.Outputs is { } outputs && outputs.TryGetProperty("count", out var c) ? c.GetInt64() : -1;
-        if (task.State != Orchestrator.Model.TaskState.Succeeded || count != expected)
+        if (task.State != Orchestrator.Core.Model.TaskState.Succeeded || count != expected)
         {
             throw new InvalidOperationException($"{activity} ended {task.State} with count {count}, expected {expected}: {result.Attempts.LastOrDefault()?.Error}");
         }

@@ -2,10 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using Orchestrator.Connections;
-using Orchestrator.Streams;
-using Orchestrator.Streams.Kafka;
+using Orchestrator.Activities.Streams;
+using Orchestrator.Activities.Streams.Kafka;
+using Orchestrator.Core.Connections;
 using Orchestrator.Testing;
+
+namespace Orchestrator.Benchmarks;
 
 /// <summary>
 /// Kafka throughput: the same records produced and consumed back through <see cref="KafkaEventStream"/> and through

@@ -10,6 +10,8 @@ using Hangfire.PostgreSql.Factories;
 using Npgsql;
 using Orchestrator.Testing;
 
+namespace Orchestrator.Benchmarks;
+
 /// <summary>
 /// The durable path side by side with Hangfire, on one throwaway PostgreSQL cluster (fsync off): the workflow server
 /// as real processes (<c>dotnet Orchestrator.Server.dll</c>, one node and two nodes, each with 64 worker slots)
@@ -117,13 +119,12 @@ internal static partial class PostgresBenchmark
                 await servers[^1].WaitUntilReadyAsync(TimeSpan.FromMinutes(2));
             }
 
-            var api = servers[0];
-            await RunAndWaitAsync(api, connection, "warmup", 1);
+            await RunAndWaitAsync(servers, connection, "warmup", 1);
 
             var probe = await DatabaseProbe.StartAsync(connection, statements);
             var cpu = servers.Sum(s => s.CpuTime.TotalMilliseconds);
             var watch = Stopwatch.StartNew();
-            var ids = await RunAndWaitAsync(api, connection, "wide", runs);
+            var ids = await RunAndWaitAsync(servers, connection, "wide", runs);
             var wall = watch.Elapsed.TotalSeconds;
             var cpuPerTask = (servers.Sum(s => s.CpuTime.TotalMilliseconds) - cpu) / tasks;
             var (count, seconds) = await SpanAsync(connection, ids);
@@ -138,7 +139,7 @@ internal static partial class PostgresBenchmark
                               $"{cpuPerTask:F2} ms of server CPU per task instance");
             var perTask = await probe.ReportAsync(tasks);
 
-            var chainIds = await RunAndWaitAsync(api, connection, "chain", 1);
+            var chainIds = await RunAndWaitAsync(servers, connection, "chain", 1);
             var lags = await ChainLagsAsync(connection, chainIds[0]);
             Console.WriteLine($"  server, {nodes} node(s): chain of {chain:N0}, lag p50 {Percentile(lags, 0.5):F1} ms, p99 {Percentile(lags, 0.99):F1} ms, " +
                               $"max {lags[^1]:F1} ms");
@@ -176,8 +177,9 @@ internal static partial class PostgresBenchmark
     }
 
     /// <summary>Triggers <paramref name="count"/> manual runs over HTTP and returns their ids once all have ended.</summary>
-    private static async Task<Guid[]> RunAndWaitAsync(ServerProcess server, string connection, string workflow, int count)
+    private static async Task<Guid[]> RunAndWaitAsync(IReadOnlyList<ServerProcess> servers, string connection, string workflow, int count)
     {
+        var server = servers[0];
         var ids = new Guid[count];
         var start = DateTimeOffset.UtcNow;
         for (var i = 0; i < count; i++)
@@ -201,6 +203,11 @@ internal static partial class PostgresBenchmark
             if (ended == count)
             {
                 break;
+            }
+
+            if (servers.FirstOrDefault(s => s.HasExited) is { } exited)
+            {
+                throw new InvalidOperationException($"a server exited while {workflow} ran:\n{exited.Output}");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(20), deadline.Token);
@@ -381,6 +388,8 @@ internal static partial class PostgresBenchmark
         private HttpClient? _client;
 
         private ServerProcess(Process process) => _process = process;
+
+        public bool HasExited => _process.HasExited;
 
         public TimeSpan CpuTime
         {

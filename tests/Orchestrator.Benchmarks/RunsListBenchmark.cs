@@ -3,14 +3,16 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 using Orchestrator.Server.Hosting;
-using Orchestrator.Storage;
 using Orchestrator.Testing;
+
+namespace Orchestrator.Benchmarks;
 
 /// <summary>
 /// <c>GET /api/v1/runs</c> against the real server on loopback, over 1,000 / 10,000 / 100,000 runs in SQLite and in

@@ -1,6 +1,8 @@
 using System.Diagnostics;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+
+namespace Orchestrator.Benchmarks;
 
 /// <summary>
 /// What one trigger fire costs the scheduler in interval arithmetic: the catch-up since the last run and the next

@@ -4,11 +4,14 @@ using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using Orchestrator;
 using Orchestrator.Activities;
-using Orchestrator.Engine;
+using Orchestrator.Core;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Validation;
 using Orchestrator.Testing;
-using Orchestrator.Validation;
+
+namespace Orchestrator.Benchmarks;
 
 /// <summary>
 /// sql.load against psql's <c>\copy</c>: the same generated CSV of transaction-like rows loaded into two tables of one
@@ -60,7 +63,7 @@ internal static class SqlLoadBenchmark
             // What the activity spends before PostgreSQL sees a byte: the file read and parsed into records.
             watch.Restart();
             long read = 0;
-            await foreach (var _ in Orchestrator.DataFiles.RecordReader.ReadAsync(csv, Orchestrator.DataFiles.RecordFormat.Csv, CancellationToken.None))
+            await foreach (var _ in Orchestrator.Activities.DataFiles.RecordReader.ReadAsync(csv, Orchestrator.Activities.DataFiles.RecordFormat.Csv, CancellationToken.None))
             {
                 read++;
             }
@@ -109,7 +112,7 @@ internal static class SqlLoadBenchmark
         var json = $$"""{ "id": "bench", "tasks": [ { "id": "t", "activity": "sql.load", "with": { "path": "{{path}}", "table": "{{table}}" } } ] }""";
         var validated = services.GetRequiredService<WorkflowValidator>().Validate("bench.json", json);
         var plan = WorkflowPlan.Compile(validated.Definition!, services.GetRequiredService<ActivityRegistry>());
-        var result = await services.GetRequiredService<WorkflowRunner>().RunAsync(plan, new RunRequest());
+        var result = await services.GetRequiredService<LocalRun>().RunAsync(plan, new RunRequest());
         var task = result.Tasks.Single();
         if (task.Outputs is not { } outputs || !outputs.TryGetProperty("rowsLoaded", out var loaded))
         {

@@ -12,6 +12,8 @@ using Microsoft.Playwright;
 using Orchestrator.Server.Hosting;
 using Orchestrator.Testing;
 
+namespace Orchestrator.Benchmarks;
+
 /// <summary>
 /// The built web UI in Debian's headless Chromium against the real server (SQLite): initial JavaScript (gzip), the
 /// workflows page with N workflows and the grid with R runs × T tasks rendered after their data arrived, and a live

@@ -8,6 +8,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orchestrator.Server.Hosting;
 
+namespace Orchestrator.Benchmarks;
+
 /// <summary>
 /// The designer's validation round trip: <c>POST /api/v1/validate</c> of a 300-task draft, as the designer sends it
 /// (indented, every task with a position, inputs that read upstream outputs), against the real server on loopback.

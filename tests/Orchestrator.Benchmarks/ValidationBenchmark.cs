@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text;
-using Orchestrator.Activities;
-using Orchestrator.Validation;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Validation;
+
+namespace Orchestrator.Benchmarks;
 
 /// <summary>
 /// Validation time of long chains: every task depends on the one before it and reads the outputs of its

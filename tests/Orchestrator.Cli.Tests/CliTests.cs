@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Orchestrator.Schema;
+using Orchestrator.Core.Schema;
 
 namespace Orchestrator.Cli.Tests;
 

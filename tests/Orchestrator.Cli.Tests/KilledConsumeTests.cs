@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using Orchestrator.Connections;
-using Orchestrator.Streams;
-using Orchestrator.Streams.Kafka;
-using Orchestrator.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orchestrator.Activities.Streams;
+using Orchestrator.Activities.Streams.Kafka;
+using Orchestrator.Core.Connections;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cli.Tests;
 

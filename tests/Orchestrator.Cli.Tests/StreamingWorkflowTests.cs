@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Orchestrator.DataFiles;
+using Orchestrator.Activities.DataFiles;
 
 namespace Orchestrator.Cli.Tests;
 

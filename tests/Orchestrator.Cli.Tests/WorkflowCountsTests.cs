@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
-using Orchestrator.DataFiles;
+using Orchestrator.Activities.DataFiles;
 
 namespace Orchestrator.Cli.Tests;
 

@@ -1,6 +1,6 @@
-using Orchestrator.Alerts;
-using Orchestrator.Model;
-using Orchestrator.Storage;
+using Orchestrator.Core.Alerts;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 
 namespace Orchestrator.Persistence.Tests;
 
@@ -30,7 +30,7 @@ public abstract class AlertOutboxTests(QueueKind kind) : IAsyncDisposable
 
     private Task<IReadOnlyList<AlertRecord>> AllAsync() => Outbox.ListAsync(new AlertFilter(), new Page(0, 500), CancellationToken.None);
 
-    private async Task<Storage.RunDetails> RunAsync(int failAttempts, DateTimeOffset logicalDate)
+    private async Task<Core.Storage.RunDetails> RunAsync(int failAttempts, DateTimeOffset logicalDate)
     {
         var plan = _f.Plan(Failing.Replace("{{FAILS}}", failAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var runId = await _f.CreateRunAsync(plan, logicalDate);
@@ -56,7 +56,7 @@ public abstract class AlertOutboxTests(QueueKind kind) : IAsyncDisposable
         Assert.Equal(RunState.Failed, run.Run.State);
 
         var alerts = await AllAsync();
-        var summary = alerts.Select(a => $"{Json.WireNames.Of(a.Event)} {a.Channel} {a.TaskId} {a.Attempt}").Order(StringComparer.Ordinal).ToList();
+        var summary = alerts.Select(a => $"{Core.Json.WireNames.Of(a.Event)} {a.Channel} {a.TaskId} {a.Attempt}").Order(StringComparer.Ordinal).ToList();
         Assert.Equal(
         [
             "run_failed email:ops boom 2",
@@ -174,7 +174,7 @@ public abstract class AlertOutboxTests(QueueKind kind) : IAsyncDisposable
         await Outbox.AddAsync([Alert("after-window", "t", later) with { Detail = "disk full" }], CancellationToken.None);
         var next = Assert.Single(await Outbox.ClaimAsync(new AlertClaim("node-1", 10, later, later + lease, Window), CancellationToken.None));
 
-        Assert.Equal($"disk full\n2 repeats were throttled after the previous message ({Templates.TemplateScope.Iso(now)})", next.Detail);
+        Assert.Equal($"disk full\n2 repeats were throttled after the previous message ({Core.Templates.TemplateScope.Iso(now)})", next.Detail);
     }
 
     [Fact]

@@ -1,11 +1,12 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Activities;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
+using Orchestrator.Core.Validation;
 using Orchestrator.Persistence.Sqlite;
-using Orchestrator.Storage;
-using Orchestrator.Validation;
 
 namespace Orchestrator.Persistence.Tests;
 
@@ -47,7 +48,7 @@ public sealed class EndToEndTests(TempDirectory directory) : IClassFixture<TempD
             Assert.True(validation.IsValid, string.Join("\n", validation.Diagnostics.Select(d => d.Message)));
             var plan = WorkflowPlan.Compile(validation.Definition!, services.GetRequiredService<ActivityRegistry>());
 
-            result = await services.GetRequiredService<WorkflowRunner>().RunAsync(plan, new RunRequest(), cancellationToken: Token);
+            result = await services.GetRequiredService<LocalRun>().RunAsync(plan, new RunRequest(), cancellationToken: Token);
             Assert.Equal(RunState.Succeeded, result.Run.State);
         }
 

@@ -1,4 +1,4 @@
-using Orchestrator.Storage;
+using Orchestrator.Core.Storage;
 
 namespace Orchestrator.Persistence.Tests;
 

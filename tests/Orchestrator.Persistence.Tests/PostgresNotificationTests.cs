@@ -1,8 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Orchestrator.Engine;
+using Orchestrator.Core.Engine;
 using Orchestrator.Persistence.Postgres;
-using Orchestrator.Storage;
+using Orchestrator.Core.Storage;
 using Orchestrator.Testing;
 using static Orchestrator.Persistence.Tests.Samples;
 

@@ -1,9 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 using Orchestrator.Persistence.Postgres;
-using Orchestrator.Storage;
+using Orchestrator.Core.Storage;
 using Orchestrator.Testing;
 using static Orchestrator.Persistence.Tests.Samples;
 

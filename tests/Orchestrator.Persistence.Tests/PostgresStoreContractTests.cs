@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Storage;
+using Orchestrator.Core.Storage;
 
 namespace Orchestrator.Persistence.Tests;
 

@@ -1,4 +1,4 @@
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 
 namespace Orchestrator.Persistence.Tests;
 

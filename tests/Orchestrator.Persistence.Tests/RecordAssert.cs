@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Orchestrator.Storage;
+using Orchestrator.Core.Storage;
 
 namespace Orchestrator.Persistence.Tests;
 

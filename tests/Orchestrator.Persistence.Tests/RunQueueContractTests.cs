@@ -1,13 +1,14 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Orchestrator.Engine;
-using Orchestrator.Model;
-using Orchestrator.Storage;
+using Orchestrator.Core;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
+using Orchestrator.Core.Validation;
 using Orchestrator.Persistence.Postgres;
 using Orchestrator.Persistence.Sqlite;
 using Orchestrator.Testing;
-using Orchestrator.Validation;
 
 namespace Orchestrator.Persistence.Tests;
 
@@ -25,7 +26,7 @@ public sealed class QueueWorkerFixture : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly string _data = Directory.CreateTempSubdirectory("orchestrator-queue-").FullName;
 
-    public QueueWorkerFixture(QueueKind kind, Orchestrator.Alerts.AlertRouting? alerts = null)
+    public QueueWorkerFixture(QueueKind kind, Orchestrator.Core.Alerts.AlertRouting? alerts = null)
     {
         var services = new ServiceCollection().AddSingleton<TimeProvider>(Clock);
         if (alerts is not null)
@@ -51,11 +52,11 @@ public sealed class QueueWorkerFixture : IAsyncDisposable
         Store = _services.GetRequiredService<IRunStore>();
         Queue = _services.GetRequiredService<IRunQueue>();
         Batches = _services.GetRequiredService<ITriggerBatchStore>();
-        Outbox = _services.GetService<Orchestrator.Alerts.IAlertOutbox>();
+        Outbox = _services.GetService<Orchestrator.Core.Alerts.IAlertOutbox>();
     }
 
     /// <summary>The alert outbox of the database queues; null in memory.</summary>
-    public Orchestrator.Alerts.IAlertOutbox? Outbox { get; }
+    public Orchestrator.Core.Alerts.IAlertOutbox? Outbox { get; }
 
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
@@ -92,7 +93,7 @@ public sealed class QueueWorkerFixture : IAsyncDisposable
     {
         var result = _services.GetRequiredService<WorkflowValidator>().Validate("test.json", json);
         Assert.True(result.IsValid, string.Join('\n', result.Diagnostics));
-        var plan = WorkflowPlan.Compile(result.Definition!, _services.GetRequiredService<Orchestrator.Activities.ActivityRegistry>());
+        var plan = WorkflowPlan.Compile(result.Definition!, _services.GetRequiredService<Orchestrator.Core.Activities.ActivityRegistry>());
         Plans.Add(plan);
         return plan;
     }

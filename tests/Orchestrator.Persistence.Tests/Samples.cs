@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Model;
-using Orchestrator.Storage;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 
 namespace Orchestrator.Persistence.Tests;
 
@@ -53,7 +53,7 @@ public static class Samples
         StartedAt = T0.AddSeconds(1),
         EndedAt = T0.AddMinutes(2).AddTicks(10),
         Error = "task 'load' failed: boom",
-        Trigger = new Engine.RunTrigger
+        Trigger = new Core.Engine.RunTrigger
         {
             Type = "kafka",
             Connection = "events",
@@ -61,7 +61,7 @@ public static class Samples
             Path = "triggers/orders/0192.jsonl",
             Count = 12,
             Topics = ["orders", "refunds"],
-            Offsets = [new Engine.TriggerOffsets("orders", 0, 100, 109, 10), new Engine.TriggerOffsets("refunds", 3, 9_000_000_000, 9_000_000_001, 2)],
+            Offsets = [new Core.Engine.TriggerOffsets("orders", 0, 100, 109, 10), new Core.Engine.TriggerOffsets("refunds", 3, 9_000_000_000, 9_000_000_001, 2)],
         },
     };
 

@@ -1,11 +1,12 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 using Orchestrator.Persistence.Sqlite;
 using Orchestrator.Persistence.Stores;
-using Orchestrator.Storage;
+using Orchestrator.Core.Storage;
 using static Orchestrator.Persistence.Tests.Samples;
+using Orchestrator.Core;
 
 namespace Orchestrator.Persistence.Tests;
 

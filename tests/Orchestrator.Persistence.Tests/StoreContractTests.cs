@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
-using Orchestrator.Model;
-using Orchestrator.Storage;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 using static Orchestrator.Persistence.Tests.Samples;
 
 namespace Orchestrator.Persistence.Tests;
@@ -179,7 +179,7 @@ public abstract class StoreContractTests : IAsyncLifetime
     public async Task CreateAsync_RoundTripsEveryTaskState_WhenEachIsStored()
     {
         var run = Run();
-        var tasks = Enum.GetValues<TaskState>().Select(state => Task(run.Id, "t-" + Orchestrator.Json.WireNames.Of(state), state)).ToList();
+        var tasks = Enum.GetValues<TaskState>().Select(state => Task(run.Id, "t-" + Orchestrator.Core.Json.WireNames.Of(state), state)).ToList();
 
         await Runs.CreateAsync(run, tasks, Token);
 
@@ -313,7 +313,7 @@ public abstract class StoreContractTests : IAsyncLifetime
         var finished = new List<AttemptRecord>();
         for (var i = 0; i < outcomes.Length; i++)
         {
-            finished.Add(Attempt(run.Id, "a", 3 + i) with { EndedAt = T0.AddMinutes(i), Outcome = outcomes[i], Error = outcomes[i] == AttemptOutcome.Succeeded ? null : "why: " + Orchestrator.Json.WireNames.Of(outcomes[i]) });
+            finished.Add(Attempt(run.Id, "a", 3 + i) with { EndedAt = T0.AddMinutes(i), Outcome = outcomes[i], Error = outcomes[i] == AttemptOutcome.Succeeded ? null : "why: " + Orchestrator.Core.Json.WireNames.Of(outcomes[i]) });
         }
 
         await Runs.SaveAsync(new RunChanges(null, [], finished), Token);

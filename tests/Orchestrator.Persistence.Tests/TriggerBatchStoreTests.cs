@@ -1,6 +1,6 @@
-using Orchestrator.Engine;
-using Orchestrator.Model;
-using Orchestrator.Storage;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 
 namespace Orchestrator.Persistence.Tests;
 

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Confluent.Kafka;
-using Orchestrator.Streams.Kafka;
+using Orchestrator.Activities.Streams.Kafka;
 
 namespace Orchestrator.Testing;
 

@@ -1,6 +1,6 @@
-using Orchestrator.Connections;
+using Orchestrator.Core.Connections;
 
-namespace Orchestrator.Alerts;
+namespace Orchestrator.Activities.Alerts;
 
 /// <summary>A named alert destination configured on the server or in the CLI's environment, never in workflow JSON.</summary>
 public abstract record AlertChannel(string Name)

@@ -1,10 +1,10 @@
 using System.Collections;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
-using Orchestrator.Connections;
-using Orchestrator.Model;
+using Orchestrator.Core.Connections;
+using Orchestrator.Core.Model;
 
-namespace Orchestrator.Alerts;
+namespace Orchestrator.Activities.Alerts;
 
 /// <summary>
 /// The alert channels of this process, shared by the CLI and the server. Sources, later ones winning: the configuration

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net.Mail;
 using System.Xml;
 
-namespace Orchestrator.Alerts;
+namespace Orchestrator.Activities.Alerts;
 
 /// <summary>Turns the settings of one channel entry (from configuration or a URI) into a checked channel.</summary>
 internal static class AlertChannelSettings

@@ -1,6 +1,6 @@
-using Orchestrator.Connections;
+using Orchestrator.Core.Connections;
 
-namespace Orchestrator.Alerts;
+namespace Orchestrator.Activities.Alerts;
 
 /// <summary>
 /// Parses the URI form of a channel (<c>ORCHESTRATOR_CHANNEL_&lt;NAME&gt;</c> or the <c>uri</c> setting) into settings:

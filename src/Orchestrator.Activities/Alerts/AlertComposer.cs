@@ -6,9 +6,9 @@ using System.Text.Json.Nodes;
 using Fluid;
 using Fluid.Values;
 using Microsoft.Extensions.Configuration;
-using Orchestrator.Templates;
+using Orchestrator.Core.Templates;
 
-namespace Orchestrator.Alerts;
+namespace Orchestrator.Activities.Alerts;
 
 /// <summary>The rendered parts of one alert e-mail.</summary>
 public sealed record EmailContent(string Subject, string Text, string Html);
@@ -195,7 +195,7 @@ public sealed class AlertComposer
 
     private static string Embedded(string name)
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"Orchestrator.Alerts.Templates.{name}")
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream($"Orchestrator.Activities.Alerts.Templates.{name}")
             ?? throw new InvalidOperationException($"the built-in alert template {name} is not embedded");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();

@@ -1,4 +1,4 @@
-namespace Orchestrator.Alerts;
+namespace Orchestrator.Activities.Alerts;
 
 /// <summary>
 /// What one alert says, whatever the channel: the facts a person on call needs to act (what happened, where, the

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace Orchestrator.Alerts;
+namespace Orchestrator.Activities.Alerts;
 
 /// <summary>The <see cref="IAlertNotifier"/> of configured channels: resolve the channel, compose the message, send it.</summary>
 public sealed partial class AlertNotifier(

@@ -6,7 +6,7 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
 
-namespace Orchestrator.Alerts;
+namespace Orchestrator.Activities.Alerts;
 
 /// <summary>
 /// Sends one e-mail through an <see cref="EmailChannel"/>'s SMTP server with MailKit: connect with the channel's TLS mode,

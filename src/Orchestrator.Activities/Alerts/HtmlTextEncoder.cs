@@ -1,6 +1,6 @@
 using System.Text.Encodings.Web;
 
-namespace Orchestrator.Alerts;
+namespace Orchestrator.Activities.Alerts;
 
 /// <summary>
 /// Escapes only what HTML needs (&amp; &lt; &gt; " '): the framework's HtmlEncoder also encodes line breaks, which a

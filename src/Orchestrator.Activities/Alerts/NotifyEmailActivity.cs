@@ -1,9 +1,9 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Activities;
+using Orchestrator.Core.Activities;
 
-namespace Orchestrator.Alerts;
+namespace Orchestrator.Activities.Alerts;
 
 [Activity("notify.email", Category = "Notify",
     Description = "Sends an e-mail (plain text, and HTML when given) through a configured e-mail alert channel, to its recipients or to the ones given. " +

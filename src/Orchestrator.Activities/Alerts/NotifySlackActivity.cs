@@ -2,9 +2,9 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Activities;
+using Orchestrator.Core.Activities;
 
-namespace Orchestrator.Alerts;
+namespace Orchestrator.Activities.Alerts;
 
 [Activity("notify.slack", Category = "Notify",
     Description = "Posts a message to a configured Slack alert channel (an incoming webhook): a text, and optionally Block Kit blocks passed through as given. " +

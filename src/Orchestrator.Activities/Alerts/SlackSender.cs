@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Orchestrator.Alerts;
+namespace Orchestrator.Activities.Alerts;
 
 /// <summary>
 /// Posts a JSON payload to a <see cref="SlackChannel"/>'s incoming webhook through the named client

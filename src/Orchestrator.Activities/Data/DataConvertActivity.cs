@@ -1,7 +1,8 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Logging;
-using Orchestrator.DataFiles;
+using Orchestrator.Activities.DataFiles;
+using Orchestrator.Core.Activities;
 
 namespace Orchestrator.Activities.Data;
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Core.Activities;
 
 namespace Orchestrator.Activities.Data;
 

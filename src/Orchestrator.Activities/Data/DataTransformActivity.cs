@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Core.Activities;
 
 namespace Orchestrator.Activities.Data;
 

@@ -2,7 +2,8 @@ using System.Data.Common;
 using System.Text.Json.Nodes;
 using DuckDB.NET.Data;
 using DuckDB.NET.Native;
-using Orchestrator.DataFiles;
+using Orchestrator.Activities.DataFiles;
+using Orchestrator.Core.Activities;
 
 namespace Orchestrator.Activities.Data;
 
@@ -91,7 +92,7 @@ public sealed class DuckSession : IDisposable
         {
             foreach (var row in rows)
             {
-                writer.WriteLine(System.Text.Json.JsonSerializer.Serialize(row, Json.OrchestratorJson.Activities));
+                writer.WriteLine(System.Text.Json.JsonSerializer.Serialize(row, Core.Json.OrchestratorJson.Activities));
             }
         }
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Xml;
 using System.Xml.Linq;
 using MiniExcelLibs;
+using Orchestrator.Core.Activities;
 using YamlDotNet.RepresentationModel;
 using YamlDotNet.Serialization;
 

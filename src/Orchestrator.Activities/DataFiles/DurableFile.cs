@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Orchestrator.DataFiles;
+namespace Orchestrator.Activities.DataFiles;
 
 /// <summary>
 /// Writes a file so that it is either absent or complete and on disk: written to a temporary file beside it,

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Orchestrator.DataFiles;
+namespace Orchestrator.Activities.DataFiles;
 
 /// <summary>JSON record values as the CLR values that SQL parameters, spreadsheets and text formats take.</summary>
 public static class JsonScalar

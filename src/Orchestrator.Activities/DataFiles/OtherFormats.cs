@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Orchestrator.Activities.Data;
 
-namespace Orchestrator.DataFiles;
+namespace Orchestrator.Activities.DataFiles;
 
 /// <summary>The text and office formats records are written as: csv (RFC 4180), and yaml, xml and xlsx through <see cref="SheetFormats"/>.</summary>
 internal static class OtherFormats

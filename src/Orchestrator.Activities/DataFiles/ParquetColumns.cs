@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Parquet;
 using Parquet.Schema;
 
-namespace Orchestrator.DataFiles;
+namespace Orchestrator.Activities.DataFiles;
 
 /// <summary>The type of a Parquet column written from JSON records.</summary>
 public enum ColumnKind
@@ -64,7 +64,7 @@ internal static class ParquetColumns
                 v => JsonValue.Create(v.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture)), cancellationToken).ConfigureAwait(false),
             _ when type == typeof(TimeSpan) => await ReadAsync<TimeSpan>(rows, field, count,
                 v => JsonValue.Create(v.ToString("c", CultureInfo.InvariantCulture)), cancellationToken).ConfigureAwait(false),
-            _ => throw new Activities.ActivityFailedException($"Parquet column '{field.Name}' has type {type.Name}, which is not supported"),
+            _ => throw new Core.Activities.ActivityFailedException($"Parquet column '{field.Name}' has type {type.Name}, which is not supported"),
         };
     }
 
@@ -147,7 +147,7 @@ internal static class ParquetColumns
     {
         if (columns.Count == 0)
         {
-            throw new Activities.ActivityFailedException("a Parquet file needs at least one column: there are no records and no declared columns");
+            throw new Core.Activities.ActivityFailedException("a Parquet file needs at least one column: there are no records and no declared columns");
         }
 
         var fields = columns.Select(c => Field(c.Name, c.Kind)).ToArray();

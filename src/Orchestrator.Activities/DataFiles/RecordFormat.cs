@@ -1,6 +1,6 @@
-using Orchestrator.Activities;
+using Orchestrator.Core.Activities;
 
-namespace Orchestrator.DataFiles;
+namespace Orchestrator.Activities.DataFiles;
 
 /// <summary>The file formats records are read from and written to.</summary>
 public enum RecordFormat

@@ -3,12 +3,12 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Orchestrator.Activities;
+using Orchestrator.Core.Activities;
 using Parquet;
 using Parquet.Schema;
 using Sylvan.Data.Csv;
 
-namespace Orchestrator.DataFiles;
+namespace Orchestrator.Activities.DataFiles;
 
 /// <summary>Reads the records of a csv, json, jsonl, parquet or text file as JSON values, streaming where the format allows.</summary>
 public static class RecordReader

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Orchestrator.Activities;
+using Orchestrator.Core.Activities;
 
-namespace Orchestrator.DataFiles;
+namespace Orchestrator.Activities.DataFiles;
 
 /// <summary>Writes records durably (see <see cref="DurableFile"/>) as jsonl, json, parquet, csv, yaml, xml or xlsx.</summary>
 public static class RecordWriter

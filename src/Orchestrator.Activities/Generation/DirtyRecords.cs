@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Orchestrator.Generation;
+namespace Orchestrator.Activities.Generation;
 
 /// <summary>What was done to a dirtied record.</summary>
 public enum DirtKind

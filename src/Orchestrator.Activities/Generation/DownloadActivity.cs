@@ -2,10 +2,10 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Activities;
-using Orchestrator.DataFiles;
+using Orchestrator.Activities.DataFiles;
+using Orchestrator.Core.Activities;
 
-namespace Orchestrator.Generation;
+namespace Orchestrator.Activities.Generation;
 
 [Activity("data.download", Category = "Data",
     Description = "Downloads an http(s) URL — or copies a file: URL inside the data directory — to a file, checking its size limit, content type and " +

@@ -2,10 +2,10 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Activities;
-using Orchestrator.DataFiles;
+using Orchestrator.Activities.DataFiles;
+using Orchestrator.Core.Activities;
 
-namespace Orchestrator.Generation;
+namespace Orchestrator.Activities.Generation;
 
 [Activity("data.generate", Category = "Data",
     Description = "Writes a synthetic dataset of the reference pipelines (transactions, weather, agriculture, population) as csv, json, jsonl, parquet, " +

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Bogus;
-using Orchestrator.Activities;
+using Orchestrator.Core.Activities;
 
-namespace Orchestrator.Generation;
+namespace Orchestrator.Activities.Generation;
 
 /// <summary>
 /// Synthetic records of the reference pipelines' datasets, reproducible: the same dataset, seed and start give the

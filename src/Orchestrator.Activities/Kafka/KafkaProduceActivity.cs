@@ -5,9 +5,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Connections;
-using Orchestrator.DataFiles;
-using Orchestrator.Streams;
+using Orchestrator.Activities.DataFiles;
+using Orchestrator.Activities.Streams;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Connections;
 
 namespace Orchestrator.Activities.Kafka;
 
@@ -225,7 +226,7 @@ public sealed partial class KafkaProduceActivity(ConnectionCatalog connections, 
 
         foreach (var element in inline!)
         {
-            yield return JsonSerializer.SerializeToNode(element, Json.OrchestratorJsonContext.Default.JsonElement);
+            yield return JsonSerializer.SerializeToNode(element, Core.Json.OrchestratorJsonContext.Default.JsonElement);
         }
     }
 

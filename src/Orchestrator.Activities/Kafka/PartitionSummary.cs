@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using Orchestrator.Streams;
+using Orchestrator.Activities.Streams;
 
 namespace Orchestrator.Activities.Kafka;
 

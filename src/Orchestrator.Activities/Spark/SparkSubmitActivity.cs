@@ -4,8 +4,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Activities.Core;
-using Orchestrator.Connections;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Activities.Core;
+using Orchestrator.Core.Connections;
 
 namespace Orchestrator.Activities.Spark;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
+using Orchestrator.Core.Activities;
 
 namespace Orchestrator.Activities.Sql;
 

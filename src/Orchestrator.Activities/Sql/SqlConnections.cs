@@ -1,7 +1,8 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
-using Orchestrator.Connections;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Connections;
 
 namespace Orchestrator.Activities.Sql;
 

@@ -3,7 +3,8 @@ using System.ComponentModel.DataAnnotations;
 using System.Data.Common;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Connections;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Connections;
 
 namespace Orchestrator.Activities.Sql;
 

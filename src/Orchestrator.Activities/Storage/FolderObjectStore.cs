@@ -1,3 +1,4 @@
+using Orchestrator.Core.Activities;
 namespace Orchestrator.Activities.Storage;
 
 /// <summary>A folder in the data directory as an object store (the embedded <c>lake</c>): keys are relative paths under it.</summary>

@@ -1,3 +1,4 @@
+using Orchestrator.Core.Activities;
 namespace Orchestrator.Activities.Storage;
 
 /// <summary>An object in a store: its key (relative to the connection's prefix) and size.</summary>

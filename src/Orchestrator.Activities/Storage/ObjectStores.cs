@@ -1,4 +1,5 @@
-using Orchestrator.Connections;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Connections;
 
 namespace Orchestrator.Activities.Storage;
 

@@ -2,7 +2,8 @@ using System.Net;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
-using Orchestrator.Connections;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Connections;
 
 namespace Orchestrator.Activities.Storage;
 

@@ -1,6 +1,6 @@
-using Orchestrator.Connections;
+using Orchestrator.Core.Connections;
 
-namespace Orchestrator.Streams;
+namespace Orchestrator.Activities.Streams;
 
 /// <summary>One record to send: key, value bytes, headers, and an optional timestamp (default: the broker's).</summary>
 public sealed record OutgoingMessage(string? Key, byte[] Value, IReadOnlyDictionary<string, string>? Headers = null, DateTimeOffset? Timestamp = null);
@@ -124,7 +124,7 @@ public interface IStreamConsumer : IDisposable
 }
 
 /// <summary>A stream operation failed; the message carries the broker's or the log's reason.</summary>
-public sealed class StreamException(string message, Exception? inner = null) : Activities.ActivityFailedException(message, inner);
+public sealed class StreamException(string message, Exception? inner = null) : Core.Activities.ActivityFailedException(message, inner);
 
 /// <summary>Opens the event stream of a connection of type <c>kafka</c> or <c>local</c>.</summary>
 public interface IEventStreamFactory

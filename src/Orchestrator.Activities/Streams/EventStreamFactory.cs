@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Logging;
-using Orchestrator.Activities;
-using Orchestrator.Connections;
-using Orchestrator.Streams.Kafka;
-using Orchestrator.Streams.Local;
+using Orchestrator.Activities.Streams.Kafka;
+using Orchestrator.Activities.Streams.Local;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Connections;
 
-namespace Orchestrator.Streams;
+namespace Orchestrator.Activities.Streams;
 
 /// <summary>Opens a connection's event stream: a Kafka cluster, or the local log in the data directory.</summary>
 public sealed class EventStreamFactory(DataDirectory data, TimeProvider time, ILoggerFactory loggers) : IEventStreamFactory

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Activities;
+using Orchestrator.Core.Activities;
 
 namespace Orchestrator.Cli.Commands;
 

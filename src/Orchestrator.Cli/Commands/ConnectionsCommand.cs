@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Connections;
+using Orchestrator.Core.Connections;
 
 namespace Orchestrator.Cli.Commands;
 

@@ -2,11 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Activities;
-using Orchestrator.Engine;
-using Orchestrator.Json;
-using Orchestrator.Model;
-using Orchestrator.Validation;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Validation;
 
 namespace Orchestrator.Cli.Commands;
 
@@ -81,7 +81,7 @@ internal static class RunCommand
             RunResult result;
             try
             {
-                result = await services.GetRequiredService<WorkflowRunner>()
+                result = await services.GetRequiredService<LocalRun>()
                     .RunAsync(plan, request, new ConsoleRunObserver(stderr), cancellationToken);
             }
             catch (ParamValidationException e)

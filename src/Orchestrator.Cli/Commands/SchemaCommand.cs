@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Orchestrator.Schema;
+using Orchestrator.Core.Schema;
 
 namespace Orchestrator.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Json;
-using Orchestrator.Validation;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Validation;
 
 namespace Orchestrator.Cli.Commands;
 

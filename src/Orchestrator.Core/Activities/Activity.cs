@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Orchestrator.Activities;
+namespace Orchestrator.Core.Activities;
 
 /// <summary>What an activity returns to the engine: its outputs and, for branching activities, the tasks to follow.</summary>
 public sealed record ActivityResult(JsonObject Outputs, IReadOnlyList<string>? FollowTasks = null);

@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities;
+namespace Orchestrator.Core.Activities;
 
 /// <summary>Names an activity type and describes it for the catalog and the designer palette.</summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]

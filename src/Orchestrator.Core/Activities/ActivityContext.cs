@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
-using Orchestrator.Engine;
+using Orchestrator.Core.Engine;
 
-namespace Orchestrator.Activities;
+namespace Orchestrator.Core.Activities;
 
 /// <summary>Everything an activity may use while it runs one attempt.</summary>
 public sealed class ActivityContext

@@ -1,11 +1,11 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Connections;
-using Orchestrator.Json;
-using Orchestrator.Schema;
+using Orchestrator.Core.Connections;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Schema;
 
-namespace Orchestrator.Activities;
+namespace Orchestrator.Core.Activities;
 
 /// <summary>Catalog entry of an activity type, derived from its class, attribute and input/output records.</summary>
 public sealed class ActivityDescriptor

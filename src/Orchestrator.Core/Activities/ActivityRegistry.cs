@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities;
+namespace Orchestrator.Core.Activities;
 
 /// <summary>
 /// The activity types a process knows, by catalog name, and those its configuration disables (a workflow using one

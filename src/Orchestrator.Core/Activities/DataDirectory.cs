@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities;
+namespace Orchestrator.Core.Activities;
 
 /// <summary>
 /// The working directory of activities. Relative paths resolve inside it and may not escape it, neither by

@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities;
+namespace Orchestrator.Core.Activities;
 
 /// <summary>How an HTTP status that an activity does not accept fails it, for every activity that calls HTTP.</summary>
 public static class HttpFailure

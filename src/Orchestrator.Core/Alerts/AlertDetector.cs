@@ -1,10 +1,10 @@
-using Orchestrator.Engine;
-using Orchestrator.Json;
-using Orchestrator.Model;
-using Orchestrator.Storage;
-using Orchestrator.Templates;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
+using Orchestrator.Core.Templates;
 
-namespace Orchestrator.Alerts;
+namespace Orchestrator.Core.Alerts;
 
 /// <summary>
 /// Turns what happened (state changes about to be persisted, anomalies an attempt reported, a missed SLA) into

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 
-namespace Orchestrator.Alerts;
+namespace Orchestrator.Core.Alerts;
 
 /// <summary>Where an alert is in the outbox.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<AlertState>))]

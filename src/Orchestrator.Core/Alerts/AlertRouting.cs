@@ -1,6 +1,6 @@
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 
-namespace Orchestrator.Alerts;
+namespace Orchestrator.Core.Alerts;
 
 /// <summary>
 /// Which channels an event of a workflow notifies: the workflow's own <c>alerts</c> rules plus the server-wide

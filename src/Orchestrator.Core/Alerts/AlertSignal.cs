@@ -1,6 +1,6 @@
-using Orchestrator.Engine;
+using Orchestrator.Core.Engine;
 
-namespace Orchestrator.Alerts;
+namespace Orchestrator.Core.Alerts;
 
 /// <summary>Wakes this node's alert dispatcher when a transaction has written alerts, so that they go out at once.</summary>
 public sealed class AlertSignal

@@ -1,6 +1,6 @@
-using Orchestrator.Storage;
+using Orchestrator.Core.Storage;
 
-namespace Orchestrator.Alerts;
+namespace Orchestrator.Core.Alerts;
 
 /// <summary>
 /// The durable queue of alerts. State changes write their alerts in their own transaction (the run queue does);

@@ -1,4 +1,4 @@
-namespace Orchestrator.Connections;
+namespace Orchestrator.Core.Connections;
 
 /// <summary>
 /// A named external system (Kafka, PostgreSQL, S3...) configured on the server or in the CLI's environment, never in

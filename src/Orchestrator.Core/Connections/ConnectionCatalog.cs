@@ -1,10 +1,10 @@
 using System.Collections;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
-using Orchestrator.Activities;
-using Orchestrator.Model;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Model;
 
-namespace Orchestrator.Connections;
+namespace Orchestrator.Core.Connections;
 
 /// <summary>
 /// The named connections of this process, shared by the CLI and the server. Sources, later ones winning:

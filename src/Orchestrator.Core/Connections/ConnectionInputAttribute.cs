@@ -1,4 +1,4 @@
-namespace Orchestrator.Connections;
+namespace Orchestrator.Core.Connections;
 
 /// <summary>
 /// Marks an activity input that names a connection, with the connection types it accepts. The validator checks

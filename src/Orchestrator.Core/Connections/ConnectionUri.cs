@@ -1,4 +1,4 @@
-namespace Orchestrator.Connections;
+namespace Orchestrator.Core.Connections;
 
 /// <summary>
 /// Parses the URI form of a connection (<c>ORCHESTRATOR_CONN_&lt;NAME&gt;</c> or the <c>uri</c> setting):

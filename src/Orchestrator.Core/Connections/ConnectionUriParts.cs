@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Orchestrator.Connections;
+namespace Orchestrator.Core.Connections;
 
 /// <summary>
 /// The parts of a connection or channel URI: <c>scheme://[user[:password]@]hosts[/path][?query]</c>, or the opaque

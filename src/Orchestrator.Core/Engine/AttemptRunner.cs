@@ -1,12 +1,12 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Activities;
-using Orchestrator.Json;
-using Orchestrator.Model;
-using Orchestrator.Storage;
-using Orchestrator.Templates;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
+using Orchestrator.Core.Templates;
 
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>How one attempt ended, as the engine records it.</summary>
 public sealed record AttemptResult(

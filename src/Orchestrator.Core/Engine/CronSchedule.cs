@@ -1,7 +1,7 @@
 using Cronos;
 using TimeZoneConverter;
 
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>
 /// A cron expression in a time zone (Cronos: 5 fields, or 6 with leading seconds, or a macro such as

@@ -1,6 +1,6 @@
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>One data interval of a scheduled workflow: the run for [Start, End) has logical date Start and fires at End.</summary>
 public readonly record struct DataInterval(DateTimeOffset Start, DateTimeOffset End);

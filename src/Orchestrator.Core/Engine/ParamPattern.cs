@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>
 /// The regular expression of a string param, compiled once per pattern. A pattern comes from a workflow file, so a

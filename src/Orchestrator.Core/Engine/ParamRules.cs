@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
-using Orchestrator.Json;
-using Orchestrator.Model;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
 
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>Checks values against param definitions: the validator uses it for defaults, triggers for given values.</summary>
 public static class ParamRules

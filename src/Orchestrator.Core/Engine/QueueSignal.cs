@@ -1,4 +1,4 @@
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>
 /// Wakes workers when there is new work (a run created, a task queued, an attempt ended), so they need not poll.

@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>
 /// How often and when a task is tried again. Delay before attempt n+1 after attempt n failed:

@@ -1,6 +1,6 @@
-using Orchestrator.Storage;
+using Orchestrator.Core.Storage;
 
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>Turns persisted <see cref="RunChanges"/> into the events observers see.</summary>
 public static class RunChangeEvents

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>The facts of one run that templates and activities see. Secrets are never in here.</summary>
 public sealed record RunContext

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Orchestrator.Model;
-using Orchestrator.Storage;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>What to run: kind, logical date, params and vars of a new run.</summary>
 public sealed record RunRequest

@@ -1,4 +1,4 @@
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>
 /// The batch of records that started a run of kind <c>event</c>, stored with the run and read by templates as

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
-using Orchestrator.Storage;
+using Orchestrator.Core.Storage;
 
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>
 /// The logger an activity writes to: every line becomes a <see cref="TaskLogLine"/> of exactly this attempt,

@@ -1,6 +1,6 @@
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>
 /// Airflow's cron timetable of one schedule: the ticks of the cron (in its time zone, DST-correct) cut time into

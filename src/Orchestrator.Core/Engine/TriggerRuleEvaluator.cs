@@ -1,6 +1,6 @@
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>What the final states of a task's direct upstreams add up to.</summary>
 public readonly record struct UpstreamCounts(int Total, int Succeeded, int Failed, int UpstreamFailed, int Skipped)

@@ -1,12 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Orchestrator.Activities;
-using Orchestrator.Json;
-using Orchestrator.Model;
-using Orchestrator.Templates;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Templates;
 
-namespace Orchestrator.Engine;
+namespace Orchestrator.Core.Engine;
 
 /// <summary>Engine-wide fallbacks for what a workflow leaves out.</summary>
 public sealed record EngineDefaults

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
-namespace Orchestrator.Json;
+namespace Orchestrator.Core.Json;
 
 /// <summary>
 /// ISO 8601 durations as used in workflow files (<c>PT30S</c>, <c>PT1H30M</c>, <c>P1D</c>, <c>P2W</c>).

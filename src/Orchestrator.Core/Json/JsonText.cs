@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Orchestrator.Json;
+namespace Orchestrator.Core.Json;
 
 /// <summary>What the located parser checks of the raw text before and while System.Text.Json reads it.</summary>
 internal static class JsonText

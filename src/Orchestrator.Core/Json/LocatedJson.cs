@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace Orchestrator.Json;
+namespace Orchestrator.Core.Json;
 
 /// <summary>A 1-based line and column (in characters) inside a source text.</summary>
 public readonly record struct TextPosition(int Line, int Column)

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 
-namespace Orchestrator.Json;
+namespace Orchestrator.Core.Json;
 
 /// <summary>The one source-generated JSON context of the model: camelCase, unknown properties rejected, ISO 8601 durations.</summary>
 [JsonSourceGenerationOptions(

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text.Json.Serialization;
 
-namespace Orchestrator.Json;
+namespace Orchestrator.Core.Json;
 
 /// <summary>The JSON spelling of enum members (their <see cref="JsonStringEnumMemberNameAttribute"/>).</summary>
 public static class WireNames

@@ -1,4 +1,4 @@
-namespace Orchestrator.Model;
+namespace Orchestrator.Core.Model;
 
 /// <summary>A reference to a configured alert channel, written <c>kind:name</c>.</summary>
 public sealed record ChannelReference(string Kind, string Name)

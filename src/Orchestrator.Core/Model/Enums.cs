@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Orchestrator.Model;
+namespace Orchestrator.Core.Model;
 
 /// <summary>Airflow's trigger rules, same names and meaning.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<TriggerRule>))]

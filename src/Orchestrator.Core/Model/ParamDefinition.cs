@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Orchestrator.Model;
+namespace Orchestrator.Core.Model;
 
 /// <summary>A run parameter: a JSON-Schema-like type with default and constraints, checked when a run is triggered.</summary>
 public sealed record ParamDefinition

@@ -1,10 +1,10 @@
 using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Orchestrator.Json;
-using Orchestrator.Schema;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Schema;
 
-namespace Orchestrator.Model;
+namespace Orchestrator.Core.Model;
 
 /// <summary>
 /// A cron schedule. In JSON either a bare cron string (evaluated in UTC) or an object

@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 
-namespace Orchestrator.Model;
+namespace Orchestrator.Core.Model;
 
 /// <summary>
 /// An event trigger: records arriving on a stream start runs of the workflow, one run per batch. The server reads

@@ -1,9 +1,9 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
-using Orchestrator.Schema;
+using Orchestrator.Core.Schema;
 
-namespace Orchestrator.Model;
+namespace Orchestrator.Core.Model;
 
 /// <summary>A workflow as written in a <c>workflows/*.json</c> file: a DAG of tasks plus schedule, params and policies.</summary>
 public sealed record WorkflowDefinition

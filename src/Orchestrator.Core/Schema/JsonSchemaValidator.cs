@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Orchestrator.Json;
+using Orchestrator.Core.Json;
 
-namespace Orchestrator.Schema;
+namespace Orchestrator.Core.Schema;
 
 public enum ViolationKind
 {

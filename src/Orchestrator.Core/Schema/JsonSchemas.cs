@@ -4,10 +4,10 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
-using Orchestrator.Json;
-using Orchestrator.Model;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
 
-namespace Orchestrator.Schema;
+namespace Orchestrator.Core.Schema;
 
 /// <summary>
 /// JSON Schemas generated from C# types with <see cref="JsonSchemaExporter"/>, enriched from attributes:

@@ -1,4 +1,4 @@
-namespace Orchestrator.Schema;
+namespace Orchestrator.Core.Schema;
 
 /// <summary>Sets the JSON Schema <c>format</c> of a string property; the validator checks the formats of <see cref="SchemaFormats"/>.</summary>
 [AttributeUsage(AttributeTargets.Property)]

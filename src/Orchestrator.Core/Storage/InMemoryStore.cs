@@ -1,4 +1,4 @@
-namespace Orchestrator.Storage;
+namespace Orchestrator.Core.Storage;
 
 /// <summary>
 /// Stores kept in memory: for <c>orchestrator run</c> without a database, for tests, and as the reference

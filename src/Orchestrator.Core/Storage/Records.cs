@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 
-namespace Orchestrator.Storage;
+namespace Orchestrator.Core.Storage;
 
 /// <summary>An immutable snapshot of a workflow definition; every run points at the version it ran.</summary>
 public sealed record WorkflowVersionRecord(string WorkflowId, string Version, string DefinitionJson, DateTimeOffset CreatedAt);

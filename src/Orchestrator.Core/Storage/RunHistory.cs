@@ -1,6 +1,6 @@
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 
-namespace Orchestrator.Storage;
+namespace Orchestrator.Core.Storage;
 
 /// <summary>A run as overview pages show it: no params, no trigger, no error text.</summary>
 public sealed record RunSummary(

@@ -1,4 +1,4 @@
-namespace Orchestrator.Storage;
+namespace Orchestrator.Core.Storage;
 
 /// <summary>Workflow versions by content hash.</summary>
 public interface IWorkflowVersionStore

@@ -1,4 +1,4 @@
-namespace Orchestrator.Storage;
+namespace Orchestrator.Core.Storage;
 
 /// <summary>What a trigger consumes: a workflow's consumer group on a connection.</summary>
 public sealed record TriggerStream(string WorkflowId, string Connection, string Group);

@@ -1,4 +1,4 @@
-namespace Orchestrator.Storage;
+namespace Orchestrator.Core.Storage;
 
 /// <summary>
 /// Where the scheduler stands with a workflow: when it first saw it scheduled (the start of a schedule without

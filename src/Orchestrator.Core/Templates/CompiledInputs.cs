@@ -5,7 +5,7 @@ using Fluid;
 using Fluid.Ast;
 using Fluid.Values;
 
-namespace Orchestrator.Templates;
+namespace Orchestrator.Core.Templates;
 
 /// <summary>
 /// A task's <c>with</c> block with every template parsed once. Rendering walks the tree: literals are copied,

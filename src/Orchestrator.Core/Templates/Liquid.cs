@@ -3,7 +3,7 @@ using Fluid;
 using Fluid.Ast;
 using Fluid.Parser;
 
-namespace Orchestrator.Templates;
+namespace Orchestrator.Core.Templates;
 
 /// <summary>The shared Liquid parser and how a template string is recognised.</summary>
 public static class Liquid

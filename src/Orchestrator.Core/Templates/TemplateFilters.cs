@@ -1,7 +1,7 @@
 using Fluid;
 using Fluid.Ast;
 
-namespace Orchestrator.Templates;
+namespace Orchestrator.Core.Templates;
 
 /// <summary>
 /// The filters a template uses that the renderer does not know. Fluid parses any filter name and, at render time,

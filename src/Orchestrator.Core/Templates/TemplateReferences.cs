@@ -1,7 +1,7 @@
 using Fluid;
 using Fluid.Ast;
 
-namespace Orchestrator.Templates;
+namespace Orchestrator.Core.Templates;
 
 /// <summary>A variable path a template reads, e.g. <c>tasks.clean.outputs.path</c>.</summary>
 public sealed record TemplateReference(IReadOnlyList<string> Segments)

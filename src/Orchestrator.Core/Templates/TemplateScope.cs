@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using Fluid;
-using Orchestrator.Engine;
-using Orchestrator.Json;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Json;
 
-namespace Orchestrator.Templates;
+namespace Orchestrator.Core.Templates;
 
 /// <summary>
 /// Builds the Liquid context of one attempt: <c>params</c>, <c>run</c>, <c>workflow</c>,

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Cronos;
 
-namespace Orchestrator.Validation;
+namespace Orchestrator.Core.Validation;
 
 /// <summary>What a cron expression may not be even when Cronos parses it: a range written backwards, or a schedule that never fires.</summary>
 internal static class CronChecks

@@ -1,6 +1,6 @@
-using Orchestrator.Json;
+using Orchestrator.Core.Json;
 
-namespace Orchestrator.Validation;
+namespace Orchestrator.Core.Validation;
 
 /// <summary>A located validation error: <c>file:line:col: error CODE: message</c>.</summary>
 public sealed record Diagnostic(string File, TextPosition Position, string Path, string Code, string Message)

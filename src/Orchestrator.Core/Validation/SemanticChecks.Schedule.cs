@@ -1,8 +1,8 @@
 using System.Globalization;
-using Orchestrator.Engine;
-using Orchestrator.Json;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Json;
 
-namespace Orchestrator.Validation;
+namespace Orchestrator.Core.Validation;
 
 /// <summary>The checks of a workflow's schedule beyond its syntax: its window, and whether it fires at all.</summary>
 internal sealed partial class SemanticChecks

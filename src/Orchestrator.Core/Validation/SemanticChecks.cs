@@ -1,15 +1,15 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Orchestrator.Activities;
-using Orchestrator.Connections;
-using Orchestrator.Engine;
-using Orchestrator.Json;
-using Orchestrator.Model;
-using Orchestrator.Schema;
-using Orchestrator.Templates;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Connections;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Schema;
+using Orchestrator.Core.Templates;
 
-namespace Orchestrator.Validation;
+namespace Orchestrator.Core.Validation;
 
 /// <summary>
 /// The checks that need more than the schema: unique ids, known activities and their inputs, dependencies

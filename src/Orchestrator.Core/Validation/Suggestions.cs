@@ -1,4 +1,4 @@
-namespace Orchestrator.Validation;
+namespace Orchestrator.Core.Validation;
 
 /// <summary>"Did you mean" suggestions by edit distance.</summary>
 internal static class Suggestions

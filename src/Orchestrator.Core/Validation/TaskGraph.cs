@@ -1,4 +1,4 @@
-namespace Orchestrator.Validation;
+namespace Orchestrator.Core.Validation;
 
 /// <summary>
 /// The dependency graph of a workflow's tasks for validation: its cycles, and whether one task is upstream of another.

@@ -1,9 +1,9 @@
 using System.Globalization;
-using Orchestrator.Engine;
-using Orchestrator.Json;
-using Orchestrator.Schema;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Schema;
 
-namespace Orchestrator.Validation;
+namespace Orchestrator.Core.Validation;
 
 /// <summary>Checks the string formats the workflow and activity schemas use.</summary>
 public static class WorkflowFormats

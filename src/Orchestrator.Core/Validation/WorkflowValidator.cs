@@ -1,13 +1,13 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Orchestrator.Activities;
-using Orchestrator.Connections;
-using Orchestrator.Json;
-using Orchestrator.Model;
-using Orchestrator.Schema;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Connections;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Schema;
 
-namespace Orchestrator.Validation;
+namespace Orchestrator.Core.Validation;
 
 /// <summary>The outcome of validating one workflow file: its definition when valid, else every error found.</summary>
 public sealed record WorkflowValidationResult(string File, WorkflowDefinition? Definition, IReadOnlyList<Diagnostic> Diagnostics)

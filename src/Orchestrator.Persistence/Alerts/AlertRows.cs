@@ -1,4 +1,4 @@
-using Orchestrator.Alerts;
+using Orchestrator.Core.Alerts;
 using Orchestrator.Persistence.Entities;
 
 namespace Orchestrator.Persistence.Alerts;

@@ -1,8 +1,8 @@
 using Microsoft.EntityFrameworkCore;
-using Orchestrator.Alerts;
+using Orchestrator.Core.Alerts;
+using Orchestrator.Core.Storage;
 using Orchestrator.Persistence.Entities;
 using Orchestrator.Persistence.Queue;
-using Orchestrator.Storage;
 
 namespace Orchestrator.Persistence.Alerts;
 
@@ -149,7 +149,7 @@ public sealed class EfAlertOutbox(IDbContextFactory<OrchestratorDbContext> conte
         var held = await db.Alerts.CountAsync(a => a.GroupId == previous.Id && a.OccurredAt > sentAt, cancellationToken).ConfigureAwait(false);
         if (held > 0)
         {
-            var note = $"{held} repeat{(held == 1 ? " was" : "s were")} throttled after the previous message ({Templates.TemplateScope.Iso(sentAt)})";
+            var note = $"{held} repeat{(held == 1 ? " was" : "s were")} throttled after the previous message ({Core.Templates.TemplateScope.Iso(sentAt)})";
             alert.Detail = alert.Detail is { Length: > 0 } detail ? $"{detail}\n{note}" : note;
         }
     }

@@ -1,5 +1,5 @@
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using Orchestrator.Json;
+using Orchestrator.Core.Json;
 
 namespace Orchestrator.Persistence.Conversions;
 

@@ -1,5 +1,5 @@
-using Orchestrator.Alerts;
-using Orchestrator.Model;
+using Orchestrator.Core.Alerts;
+using Orchestrator.Core.Model;
 
 namespace Orchestrator.Persistence.Entities;
 

@@ -1,4 +1,4 @@
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 
 namespace Orchestrator.Persistence.Entities;
 
@@ -19,7 +19,7 @@ internal sealed class RunEntity
     public DateTimeOffset? EndedAt { get; set; }
     public string? Error { get; set; }
 
-    /// <summary>The batch that started an event run (<see cref="Engine.RunTrigger"/> as JSON); null for other runs.</summary>
+    /// <summary>The batch that started an event run (<see cref="Core.Engine.RunTrigger"/> as JSON); null for other runs.</summary>
     public string? TriggerJson { get; set; }
 
     /// <summary>Set by a cancel request; workers stop the run's attempts at their next heartbeat.</summary>

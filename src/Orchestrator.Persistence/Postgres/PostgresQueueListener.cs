@@ -5,13 +5,13 @@ namespace Orchestrator.Persistence.Postgres;
 
 /// <summary>
 /// Holds one connection that <c>LISTEN</c>s for <see cref="PostgresQueueLocking.Channel"/> and pulses this node's
-/// <see cref="Engine.QueueSignal"/> for every notification, so work queued by another node starts here within
+/// <see cref="Core.Engine.QueueSignal"/> for every notification, so work queued by another node starts here within
 /// milliseconds instead of at the next poll. A lost connection is reopened; a wake-up follows each reconnect,
 /// since notifications sent meanwhile are gone.
 /// </summary>
 public sealed partial class PostgresQueueListener(
     NpgsqlDataSource dataSource,
-    Engine.QueueSignal signal,
+    Core.Engine.QueueSignal signal,
     TimeProvider time,
     ILogger<PostgresQueueListener> logger)
 {

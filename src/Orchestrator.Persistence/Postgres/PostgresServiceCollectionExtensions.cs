@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
+using Orchestrator.Core;
 
 namespace Orchestrator.Persistence.Postgres;
 
@@ -22,7 +23,7 @@ public static class PostgresServiceCollectionExtensions
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         services.AddPooledDbContextFactory<PostgresOrchestratorDbContext>((sp, options) => options
             .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
-        services.TryAddSingleton<Engine.QueueSignal>();
+        services.TryAddSingleton<Core.Engine.QueueSignal>();
         services.RemoveAll<Queue.IQueueLocking>();
         services.AddSingleton<Queue.IQueueLocking, PostgresQueueLocking>();
         return services.AddDatabaseStores<PostgresOrchestratorDbContext>();

@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 using Orchestrator.Persistence.Entities;
 using Orchestrator.Persistence.Stores;
-using Orchestrator.Storage;
 
 namespace Orchestrator.Persistence.Queue;
 
@@ -26,7 +26,7 @@ public sealed partial class EfRunQueue
 
         var run = progress.Run;
         RunState? previous = null;
-        if (Orchestrator.Alerts.AlertDetector.NeedsPreviousOutcome(alerts, plan.Definition, changes))
+        if (Orchestrator.Core.Alerts.AlertDetector.NeedsPreviousOutcome(alerts, plan.Definition, changes))
         {
             previous = await db.Runs.AsNoTracking()
                 .Where(r => r.WorkflowId == run.WorkflowId && r.Id != run.Id && (r.State == RunState.Succeeded || r.State == RunState.Failed))
@@ -34,10 +34,10 @@ public sealed partial class EfRunQueue
                 .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var found = Orchestrator.Alerts.AlertDetector.FromChanges(alerts, plan.Definition, run, changes, progress.Tasks, previous, now).ToList();
+        var found = Orchestrator.Core.Alerts.AlertDetector.FromChanges(alerts, plan.Definition, run, changes, progress.Tasks, previous, now).ToList();
         foreach (var (taskId, attempt, descriptions) in anomalies)
         {
-            found.AddRange(Orchestrator.Alerts.AlertDetector.FromAnomalies(alerts, plan.Definition, run, taskId, attempt, descriptions, now));
+            found.AddRange(Orchestrator.Core.Alerts.AlertDetector.FromAnomalies(alerts, plan.Definition, run, taskId, attempt, descriptions, now));
         }
 
         db.Alerts.AddRange(found.Select(Orchestrator.Persistence.Alerts.AlertRows.ToEntity));

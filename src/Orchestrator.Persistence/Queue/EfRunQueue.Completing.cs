@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 using Orchestrator.Persistence.Entities;
 using Orchestrator.Persistence.Stores;
-using Orchestrator.Storage;
 
 namespace Orchestrator.Persistence.Queue;
 

@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 using Orchestrator.Persistence.Entities;
 using Orchestrator.Persistence.Stores;
-using Orchestrator.Storage;
 
 namespace Orchestrator.Persistence.Queue;
 
@@ -19,8 +19,8 @@ public sealed partial class EfRunQueue(
     IQueueLocking locking,
     TimeProvider time,
     IRunObserver? observer = null,
-    Orchestrator.Alerts.AlertRouting? alerts = null,
-    Orchestrator.Alerts.AlertSignal? alertSignal = null) : IRunQueue, ITriggerBatchStore
+    Orchestrator.Core.Alerts.AlertRouting? alerts = null,
+    Orchestrator.Core.Alerts.AlertSignal? alertSignal = null) : IRunQueue, ITriggerBatchStore
 {
     /// <summary>The workflow version of recent runs (it never changes), so that a claim need not read it each time.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (string WorkflowId, string WorkflowVersion)> _versions = new();

@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Orchestrator.Core.Storage;
 using Orchestrator.Persistence.Entities;
-using Orchestrator.Storage;
 
 namespace Orchestrator.Persistence.Stores;
 

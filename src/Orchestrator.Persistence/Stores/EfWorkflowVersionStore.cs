@@ -1,5 +1,5 @@
 using Microsoft.EntityFrameworkCore;
-using Orchestrator.Storage;
+using Orchestrator.Core.Storage;
 
 namespace Orchestrator.Persistence.Stores;
 

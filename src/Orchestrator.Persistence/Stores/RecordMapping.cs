@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
+using Orchestrator.Core.Storage;
 using Orchestrator.Persistence.Entities;
-using Orchestrator.Storage;
 
 namespace Orchestrator.Persistence.Stores;
 
@@ -9,9 +9,9 @@ namespace Orchestrator.Persistence.Stores;
 internal static class RecordMapping
 {
     /// <summary>The model's JSON conventions, on one line: the trigger of a run as stored in <c>runs.trigger_json</c>.</summary>
-    private static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<Engine.RunTrigger> TriggerJson =
-        (System.Text.Json.Serialization.Metadata.JsonTypeInfo<Engine.RunTrigger>)new JsonSerializerOptions(Json.OrchestratorJsonContext.Default.Options) { WriteIndented = false }
-            .GetTypeInfo(typeof(Engine.RunTrigger));
+    private static readonly System.Text.Json.Serialization.Metadata.JsonTypeInfo<Core.Engine.RunTrigger> TriggerJson =
+        (System.Text.Json.Serialization.Metadata.JsonTypeInfo<Core.Engine.RunTrigger>)new JsonSerializerOptions(Core.Json.OrchestratorJsonContext.Default.Options) { WriteIndented = false }
+            .GetTypeInfo(typeof(Core.Engine.RunTrigger));
 
     public static WorkflowVersionEntity ToEntity(WorkflowVersionRecord v) => new()
     {

@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Options;
-using Orchestrator.Alerts;
-using Orchestrator.Engine;
-using Orchestrator.Json;
+using Orchestrator.Activities.Alerts;
+using Orchestrator.Core.Alerts;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Storage;
 using Orchestrator.Server.Hosting;
-using Orchestrator.Storage;
 
 namespace Orchestrator.Server.Alerts;
 

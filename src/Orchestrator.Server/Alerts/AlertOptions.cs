@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using Orchestrator.Json;
-using Orchestrator.Model;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
 
 namespace Orchestrator.Server.Alerts;
 

@@ -1,4 +1,5 @@
-using Orchestrator.Alerts;
+using Orchestrator.Activities.Alerts;
+using Orchestrator.Core.Alerts;
 using Orchestrator.Server.Workflows;
 
 namespace Orchestrator.Server.Alerts;
@@ -46,7 +47,7 @@ public sealed partial class ChannelCheck(WorkflowCatalog catalog, AlertRouting r
         foreach (var group in found.GroupBy(p => p.Channel))
         {
             var channel = group.Key;
-            LogUnconfigured(logger, channel, string.Join(", ", group.Select(p => p.WorkflowId)), Model.ChannelReference.Parse(channel).Name);
+            LogUnconfigured(logger, channel, string.Join(", ", group.Select(p => p.WorkflowId)), Core.Model.ChannelReference.Parse(channel).Name);
         }
     }
 

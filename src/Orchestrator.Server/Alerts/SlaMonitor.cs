@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Options;
-using Orchestrator.Alerts;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Activities.Alerts;
+using Orchestrator.Core.Alerts;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 using Orchestrator.Server.Workflows;
-using Orchestrator.Storage;
 
 namespace Orchestrator.Server.Alerts;
 

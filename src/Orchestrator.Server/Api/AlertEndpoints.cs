@@ -1,9 +1,10 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Orchestrator.Alerts;
-using Orchestrator.Json;
-using Orchestrator.Model;
-using Orchestrator.Storage;
+using Orchestrator.Activities.Alerts;
+using Orchestrator.Core.Alerts;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 
 namespace Orchestrator.Server.Api;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Orchestrator.Model;
-using Orchestrator.Storage;
-using Orchestrator.Validation;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
+using Orchestrator.Core.Validation;
 
 namespace Orchestrator.Server.Api;
 
@@ -98,7 +98,7 @@ public sealed record RunDto(
     DateTimeOffset? StartedAt,
     DateTimeOffset? EndedAt,
     string? Error,
-    Engine.RunTrigger? Trigger)
+    Core.Engine.RunTrigger? Trigger)
 {
     public static RunDto From(RunRecord r) => new(r.Id, r.WorkflowId, r.WorkflowVersion, r.Kind, r.State, r.LogicalDate,
         r.DataIntervalStart, r.DataIntervalEnd, r.Params, r.CreatedAt, r.StartedAt, r.EndedAt, r.Error, r.Trigger);
@@ -148,7 +148,7 @@ public sealed record RunDetailDto(RunDto Run, IReadOnlyList<TaskInstanceDto> Tas
 public sealed record PageDto<T>(IReadOnlyList<T> Items, int Take, string? NextCursor)
 {
     /// <summary>A page from <paramref name="rows"/> read with one row more than asked: the extra row says whether a next page exists.</summary>
-    public static PageDto<T> From<TRow>(IReadOnlyList<TRow> rows, int take, Func<TRow, T> map, Func<TRow, Storage.ListCursor> position)
+    public static PageDto<T> From<TRow>(IReadOnlyList<TRow> rows, int take, Func<TRow, T> map, Func<TRow, Core.Storage.ListCursor> position)
         => new(rows.Take(take).Select(map).ToList(), take, rows.Count > take ? position(rows[take - 1]).Encode() : null);
 }
 

@@ -2,8 +2,8 @@ using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
-using Orchestrator.Activities;
-using Orchestrator.Engine;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Engine;
 using Orchestrator.Server.Observability;
 
 namespace Orchestrator.Server.Api;
@@ -19,7 +19,7 @@ public static class CatalogEndpoints
             JsonSerializer.SerializeToElement(a.OutputSchema))).ToList()))
             .WithName("listActivities").WithTags("Activities").WithSummary("Activity types with their input and output JSON Schemas.");
 
-        api.MapGet("/connections", (Connections.ConnectionCatalog connections) => TypedResults.Ok(connections.All
+        api.MapGet("/connections", (Core.Connections.ConnectionCatalog connections) => TypedResults.Ok(connections.All
                 .Select(c => new ConnectionDto(c.Name, c.Type, c.MaskedSettings.OrderBy(s => s.Key, StringComparer.Ordinal).ToDictionary(s => s.Key, s => s.Value)))
                 .ToList()))
             .WithName("listConnections").WithTags("Connections").WithSummary("The named connections of the server, secrets masked.");

@@ -1,10 +1,10 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Orchestrator.Json;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Validation;
 using Orchestrator.Server.Execution;
 using Orchestrator.Server.Workflows;
-using Orchestrator.Validation;
 
 namespace Orchestrator.Server.Api;
 

@@ -73,13 +73,13 @@ public static class OpenApiDocumentation
                     schema.Enum = values.Where(v => v is not null && v.GetValueKind() != System.Text.Json.JsonValueKind.Null).ToList();
                     schema.Type = JsonSchemaType.String;
                 }
-                else if (type == typeof(Model.ScheduleDefinition))
+                else if (type == typeof(Core.Model.ScheduleDefinition))
                 {
                     schema.Description ??= "A cron string (evaluated in UTC) or an object with cron, timezone, start, end and catchup.";
                     schema.OneOf =
                     [
                         new OpenApiSchema { Type = JsonSchemaType.String, Description = "A cron expression, evaluated in UTC." },
-                        await context.GetOrCreateSchemaAsync(typeof(Model.ScheduleObject), cancellationToken: ct),
+                        await context.GetOrCreateSchemaAsync(typeof(Core.Model.ScheduleObject), cancellationToken: ct),
                     ];
                 }
                 else if (type == typeof(TimeSpan) || type == typeof(TimeSpan?))

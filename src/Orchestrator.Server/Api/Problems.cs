@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Orchestrator.Validation;
+using Orchestrator.Core.Validation;
 
 namespace Orchestrator.Server.Api;
 
@@ -22,9 +22,9 @@ public static class Problems
     /// The page a list request asks for (at most 500 items, one more read to learn whether a next page exists), or a
     /// 400 for one that cannot exist: a take below 1, a cursor that no list answer produced.
     /// </summary>
-    public static ProblemHttpResult? InvalidPage(string? cursor, int take, out Storage.Page page)
+    public static ProblemHttpResult? InvalidPage(string? cursor, int take, out Core.Storage.Page page)
     {
-        page = new Storage.Page(Take: Math.Min(take, 500) + 1);
+        page = new Core.Storage.Page(Take: Math.Min(take, 500) + 1);
         if (take < 1)
         {
             return BadRequest($"take must be 1 or more (got {take})", "invalid-page");
@@ -35,7 +35,7 @@ public static class Problems
             return null;
         }
 
-        if (!Storage.ListCursor.TryDecode(cursor, out var after))
+        if (!Core.Storage.ListCursor.TryDecode(cursor, out var after))
         {
             return BadRequest("cursor is not one a list answer gave as nextCursor", "invalid-cursor");
         }

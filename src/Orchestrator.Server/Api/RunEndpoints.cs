@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Orchestrator.Json;
-using Orchestrator.Model;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 using Orchestrator.Server.Workflows;
-using Orchestrator.Storage;
 
 namespace Orchestrator.Server.Api;
 
@@ -66,7 +66,7 @@ public static class RunEndpoints
             : Problems.NotFound($"run {id} does not exist");
 
     private static async Task<Results<Accepted, ProblemHttpResult>> CancelAsync(
-        Guid id, IRunStore runs, IRunQueue queue, WorkflowCatalog catalog, TimeProvider time, Engine.QueueSignal signal, CancellationToken ct)
+        Guid id, IRunStore runs, IRunQueue queue, WorkflowCatalog catalog, TimeProvider time, Core.Engine.QueueSignal signal, CancellationToken ct)
     {
         var run = await runs.FindAsync(id, ct);
         if (run is null)
@@ -85,7 +85,7 @@ public static class RunEndpoints
     }
 
     private static async Task<Results<Accepted, ProblemHttpResult>> ClearAsync(
-        Guid id, ClearRequest body, IRunStore runs, IRunQueue queue, WorkflowCatalog catalog, TimeProvider time, Engine.QueueSignal signal, CancellationToken ct)
+        Guid id, ClearRequest body, IRunStore runs, IRunQueue queue, WorkflowCatalog catalog, TimeProvider time, Core.Engine.QueueSignal signal, CancellationToken ct)
     {
         if (await runs.GetDetailsAsync(id, ct) is not { } details)
         {
@@ -108,7 +108,7 @@ public static class RunEndpoints
     }
 
     private static async Task<Results<Accepted, ProblemHttpResult>> RerunFailedAsync(
-        Guid id, IRunStore runs, IRunQueue queue, WorkflowCatalog catalog, TimeProvider time, Engine.QueueSignal signal, CancellationToken ct)
+        Guid id, IRunStore runs, IRunQueue queue, WorkflowCatalog catalog, TimeProvider time, Core.Engine.QueueSignal signal, CancellationToken ct)
     {
         if (await runs.GetDetailsAsync(id, ct) is not { } details)
         {
@@ -152,11 +152,11 @@ public static class RunEndpoints
             {
                 switch (live.Current)
                 {
-                    case Engine.TaskLogWritten written when written.RunId == id && written.Line.TaskId == taskId && written.Line.Sequence > last:
+                    case Core.Engine.TaskLogWritten written when written.RunId == id && written.Line.TaskId == taskId && written.Line.Sequence > last:
                         last = written.Line.Sequence;
                         yield return new(ToDto(written.Line), "log");
                         break;
-                    case Engine.RunStateChanged changed when changed.RunId == id && changed.State.IsFinal():
+                    case Core.Engine.RunStateChanged changed when changed.RunId == id && changed.State.IsFinal():
                         yield break;
                 }
             }

@@ -1,7 +1,7 @@
 using System.Reflection;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Orchestrator.Engine;
+using Orchestrator.Core.Engine;
 using Orchestrator.Server.Hosting;
 
 namespace Orchestrator.Server.Api;

@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
+using Orchestrator.Core.Validation;
 using Orchestrator.Server.Execution;
 using Orchestrator.Server.Scheduling;
 using Orchestrator.Server.Workflows;
-using Orchestrator.Storage;
-using Orchestrator.Validation;
 
 namespace Orchestrator.Server.Api;
 
@@ -119,7 +119,7 @@ public static class WorkflowEndpoints
         return TypedResults.Ok(definitions.Select((t, i) =>
         {
             var loop = loops.GetValueOrDefault(i);
-            return new TriggerStatusDto(i, Json.WireNames.Of(t.Type), t.Connection, t.GroupFor(id), t.AllTopics, t.EffectiveBatchSize, t.EffectiveMaxWait,
+            return new TriggerStatusDto(i, Core.Json.WireNames.Of(t.Type), t.Connection, t.GroupFor(id), t.AllTopics, t.EffectiveBatchSize, t.EffectiveMaxWait,
                 loop is not null, loop?.Consuming ?? false, loop?.LastError);
         }).ToList());
     }
@@ -153,7 +153,7 @@ public static class WorkflowEndpoints
 
         // Counted before anything is created, and never more than one past the limit is produced.
         var limit = options.Value.MaxBackfillIntervals;
-        var intervals = Engine.Timetable.For(plan.Definition, body.From)?.StartingBetween(body.From, body.To).Take(limit + 1).ToList() ?? [];
+        var intervals = Core.Engine.Timetable.For(plan.Definition, body.From)?.StartingBetween(body.From, body.To).Take(limit + 1).ToList() ?? [];
         if (intervals.Count > limit)
         {
             return Problems.BadRequest(

@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
+using Orchestrator.Core.Validation;
 using Orchestrator.Server.Scheduling;
 using Orchestrator.Server.Workflows;
-using Orchestrator.Storage;
-using Orchestrator.Validation;
 
 namespace Orchestrator.Server.Api;
 

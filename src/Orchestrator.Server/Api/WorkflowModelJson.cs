@@ -9,7 +9,7 @@ namespace Orchestrator.Server.Api;
 /// </summary>
 public static class WorkflowModelJson
 {
-    private static readonly string? ModelNamespace = typeof(Model.WorkflowDefinition).Namespace;
+    private static readonly string? ModelNamespace = typeof(Core.Model.WorkflowDefinition).Namespace;
 
     public static void OmitNulls(JsonTypeInfo info)
     {

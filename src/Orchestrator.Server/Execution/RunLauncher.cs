@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 using Orchestrator.Server.Workflows;
-using Orchestrator.Storage;
 
 namespace Orchestrator.Server.Execution;
 
@@ -61,7 +61,7 @@ public sealed class RunLauncher(WorkflowCatalog catalog, IRunQueue queue, ITrigg
         if (!await queue.TryCreateRunAsync(run, tasks, cancellationToken).ConfigureAwait(false))
         {
             return new LaunchResult(null, LaunchFailure.DuplicateLogicalDate,
-                [$"workflow '{plan.WorkflowId}' already has a run at logical date {Templates.TemplateScope.Iso(date)}"]);
+                [$"workflow '{plan.WorkflowId}' already has a run at logical date {Core.Templates.TemplateScope.Iso(date)}"]);
         }
 
         signal.Pulse();
@@ -96,7 +96,7 @@ public sealed class RunLauncher(WorkflowCatalog catalog, IRunQueue queue, ITrigg
         }
 
         return new LaunchResult(null, LaunchFailure.DuplicateLogicalDate,
-            [$"workflow '{workflowId}' has runs at every microsecond from {Templates.TemplateScope.Iso(now)} on"]);
+            [$"workflow '{workflowId}' has runs at every microsecond from {Core.Templates.TemplateScope.Iso(now)} on"]);
     }
 
     private (WorkflowPlan? Plan, IReadOnlyDictionary<string, JsonElement>? Params, LaunchResult? Failure) Prepare(

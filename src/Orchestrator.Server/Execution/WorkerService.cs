@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Orchestrator.Engine;
+using Orchestrator.Core.Engine;
 using Orchestrator.Server.Hosting;
 
 namespace Orchestrator.Server.Execution;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Orchestrator.Activities;
+using Orchestrator.Core.Activities;
 
 namespace Orchestrator.Server.Hosting;
 

@@ -1,7 +1,10 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Orchestrator.Activities;
-using Orchestrator.Engine;
+using Orchestrator.Core;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Storage;
 using Orchestrator.Persistence.Postgres;
 using Orchestrator.Persistence.Sqlite;
 using Orchestrator.Server.Api;
@@ -9,7 +12,6 @@ using Orchestrator.Server.Execution;
 using Orchestrator.Server.Observability;
 using Orchestrator.Server.Scheduling;
 using Orchestrator.Server.Workflows;
-using Orchestrator.Storage;
 using Prometheus;
 using Quartz;
 using Scalar.AspNetCore;
@@ -61,7 +63,7 @@ public static class OrchestratorHost
         // Fail at start, naming the entry, rather than at the first task that needs a connection.
         try
         {
-            _ = app.Services.GetRequiredService<Connections.ConnectionCatalog>();
+            _ = app.Services.GetRequiredService<Core.Connections.ConnectionCatalog>();
         }
         catch (FormatException e)
         {
@@ -71,8 +73,8 @@ public static class OrchestratorHost
         // The same for alert channels and the alert templates: a broken one must not wait for the first failure to show.
         try
         {
-            _ = app.Services.GetRequiredService<Orchestrator.Alerts.AlertChannelCatalog>();
-            _ = app.Services.GetRequiredService<Orchestrator.Alerts.AlertComposer>();
+            _ = app.Services.GetRequiredService<Orchestrator.Activities.Alerts.AlertChannelCatalog>();
+            _ = app.Services.GetRequiredService<Orchestrator.Activities.Alerts.AlertComposer>();
         }
         catch (FormatException e)
         {
@@ -92,7 +94,7 @@ public static class OrchestratorHost
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PoolOptions>().BindConfiguration(PoolOptions.SectionName)
-            .Validate(pools => pools.All(p => p.Value >= 1 && System.Text.RegularExpressions.Regex.IsMatch(p.Key, Model.Ids.Pattern)),
+            .Validate(pools => pools.All(p => p.Value >= 1 && System.Text.RegularExpressions.Regex.IsMatch(p.Key, Core.Model.Ids.Pattern)),
                 "Orchestrator:Pools:<name> needs a lower-case id as name and at least 1 slot.")
             .ValidateOnStart();
 
@@ -142,8 +144,8 @@ public static class OrchestratorHost
         // Alerts: the run queue writes them with the state changes (routing by workflow and default rules); the
         // dispatcher delivers the outbox and the SLA monitor adds sla_missed.
         services.AddOptions<Alerts.AlertOptions>().BindConfiguration(Alerts.AlertOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(sp => new Orchestrator.Alerts.AlertRouting(sp.GetRequiredService<IOptions<Alerts.AlertOptions>>().Value.Rules()));
-        services.AddSingleton<Orchestrator.Alerts.AlertSignal>();
+        services.AddSingleton(sp => new Orchestrator.Core.Alerts.AlertRouting(sp.GetRequiredService<IOptions<Alerts.AlertOptions>>().Value.Rules()));
+        services.AddSingleton<Orchestrator.Core.Alerts.AlertSignal>();
         services.AddSingleton<Alerts.AlertDispatcher>();
         services.AddHostedService<Alerts.AlertDispatcherService>();
         services.AddSingleton<Alerts.ChannelCheck>();
@@ -163,7 +165,7 @@ public static class OrchestratorHost
         {
             // Numbers are numbers: "5" is not an integer, and the OpenAPI document types integers as integer only.
             o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
-            o.SerializerOptions.Converters.Add(new Json.IsoDurationConverter());
+            o.SerializerOptions.Converters.Add(new Core.Json.IsoDurationConverter());
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
             o.SerializerOptions.TypeInfoResolver = System.Text.Json.Serialization.Metadata.JsonTypeInfoResolver.WithAddedModifier(
                 o.SerializerOptions.TypeInfoResolver ?? new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(), Api.WorkflowModelJson.OmitNulls);
@@ -304,7 +306,7 @@ public static class OrchestratorHost
         Metrics.DefaultRegistry.AddBeforeCollectCallback(async ct =>
         {
             metrics.QueueDepth.Set(await queue.QueueDepthAsync(time.GetUtcNow(), ct));
-            metrics.ActiveRuns.Set((await runs.ListAsync(new RunFilter(State: Model.RunState.Running), new Page(0, 100_000), ct)).Count);
+            metrics.ActiveRuns.Set((await runs.ListAsync(new RunFilter(State: Core.Model.RunState.Running), new Page(0, 100_000), ct)).Count);
         });
         app.MapMetrics("/metrics");
         return app;

@@ -1,6 +1,6 @@
-using Orchestrator.Engine;
-using Orchestrator.Json;
-using Orchestrator.Model;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
 using Prometheus;
 
 namespace Orchestrator.Server.Observability;

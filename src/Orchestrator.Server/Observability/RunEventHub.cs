@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using Orchestrator.Engine;
+using Orchestrator.Core.Engine;
 
 namespace Orchestrator.Server.Observability;
 

@@ -1,7 +1,7 @@
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 using Orchestrator.Server.Execution;
-using Orchestrator.Storage;
 
 namespace Orchestrator.Server.Scheduling;
 

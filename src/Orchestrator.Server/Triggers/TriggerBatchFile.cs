@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using Orchestrator.DataFiles;
-using Orchestrator.Streams;
+using Orchestrator.Activities.DataFiles;
+using Orchestrator.Activities.Streams;
 
 namespace Orchestrator.Server.Triggers;
 

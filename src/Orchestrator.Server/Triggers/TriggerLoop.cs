@@ -1,12 +1,12 @@
-using Orchestrator.Activities;
-using Orchestrator.Connections;
-using Orchestrator.Engine;
-using Orchestrator.Json;
-using Orchestrator.Model;
+using Orchestrator.Activities.Streams;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Connections;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 using Orchestrator.Server.Execution;
 using Orchestrator.Server.Observability;
-using Orchestrator.Storage;
-using Orchestrator.Streams;
 
 namespace Orchestrator.Server.Triggers;
 

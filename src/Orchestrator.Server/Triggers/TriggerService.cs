@@ -1,13 +1,13 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
-using Orchestrator.Activities;
-using Orchestrator.Connections;
-using Orchestrator.Model;
+using Orchestrator.Activities.Streams;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Connections;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 using Orchestrator.Server.Execution;
 using Orchestrator.Server.Observability;
 using Orchestrator.Server.Workflows;
-using Orchestrator.Storage;
-using Orchestrator.Streams;
 
 namespace Orchestrator.Server.Triggers;
 

@@ -1,7 +1,7 @@
 using System.Text;
-using Orchestrator.Engine;
-using Orchestrator.Json;
-using Orchestrator.Validation;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Validation;
 
 namespace Orchestrator.Server.Workflows;
 

@@ -1,12 +1,12 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
-using Orchestrator.Activities;
-using Orchestrator.Engine;
-using Orchestrator.Json;
-using Orchestrator.Model;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
+using Orchestrator.Core.Validation;
 using Orchestrator.Server.Hosting;
-using Orchestrator.Storage;
-using Orchestrator.Validation;
 
 namespace Orchestrator.Server.Workflows;
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
-using Orchestrator.Alerts;
+using Orchestrator.Activities.Alerts;
+using Orchestrator.Core.Alerts;
 
 namespace Orchestrator.Activities.Tests.Alerts;
 

@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Configuration;
+using Orchestrator.Activities.Alerts;
 using Orchestrator.Activities.Tests.Support;
-using Orchestrator.Alerts;
+using Orchestrator.Core.Alerts;
 
 namespace Orchestrator.Activities.Tests.Alerts;
 

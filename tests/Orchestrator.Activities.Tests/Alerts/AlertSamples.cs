@@ -1,4 +1,5 @@
-using Orchestrator.Alerts;
+using Orchestrator.Activities.Alerts;
+using Orchestrator.Core.Alerts;
 
 namespace Orchestrator.Activities.Tests.Alerts;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Alerts;
+using Orchestrator.Activities.Alerts;
+using Orchestrator.Core.Alerts;
 
 namespace Orchestrator.Activities.Tests.Alerts;
 

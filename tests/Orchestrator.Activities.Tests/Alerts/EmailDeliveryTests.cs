@@ -2,7 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
-using Orchestrator.Alerts;
+using Orchestrator.Activities.Alerts;
+using Orchestrator.Core.Alerts;
 using Orchestrator.Testing;
 
 namespace Orchestrator.Activities.Tests.Alerts;

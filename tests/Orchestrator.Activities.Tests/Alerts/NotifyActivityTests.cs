@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
 using MimeKit;
+using Orchestrator.Activities.Alerts;
 using Orchestrator.Activities.Tests.Support;
-using Orchestrator.Alerts;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core.Alerts;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
 using Orchestrator.Testing;
 
 namespace Orchestrator.Activities.Tests.Alerts;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Alerts;
+using Orchestrator.Activities.Alerts;
+using Orchestrator.Core.Alerts;
 using Orchestrator.Testing;
 
 namespace Orchestrator.Activities.Tests.Alerts;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Orchestrator.Activities.Tests.Support;
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 
 namespace Orchestrator.Activities.Tests.Data;
 

@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Orchestrator.Activities.DataFiles;
 using Orchestrator.Activities.Tests.Support;
-using Orchestrator.DataFiles;
-using Orchestrator.Model;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Model;
 
 namespace Orchestrator.Activities.Tests.Data;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Orchestrator.Activities.Tests.Support;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
 
 namespace Orchestrator.Activities.Tests.Data;
 

@@ -3,8 +3,9 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 using Orchestrator.Activities.Data;
 using Orchestrator.Activities.Tests.Support;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
 
 namespace Orchestrator.Activities.Tests.Data;
 

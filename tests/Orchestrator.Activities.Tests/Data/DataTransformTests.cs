@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Orchestrator.Activities.Tests.Support;
-using Orchestrator.Model;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Model;
 
 namespace Orchestrator.Activities.Tests.Data;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
-using Orchestrator.DataFiles;
+using Orchestrator.Activities.DataFiles;
+using Orchestrator.Core.Activities;
 
 namespace Orchestrator.Activities.Tests.DataFiles;
 

@@ -1,4 +1,5 @@
-using Orchestrator.Generation;
+using Orchestrator.Activities.Generation;
+using Orchestrator.Core.Activities;
 
 namespace Orchestrator.Activities.Tests.DataFiles;
 

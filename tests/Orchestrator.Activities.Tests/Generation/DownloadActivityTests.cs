@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Activities.Tests.Support;
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 
 namespace Orchestrator.Activities.Tests.Generation;
 

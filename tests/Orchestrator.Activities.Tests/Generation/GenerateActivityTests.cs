@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Xml.Linq;
+using Orchestrator.Activities.DataFiles;
 using Orchestrator.Activities.Tests.Support;
-using Orchestrator.DataFiles;
 
 namespace Orchestrator.Activities.Tests.Generation;
 

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Orchestrator.Activities.DataFiles;
+using Orchestrator.Activities.Streams;
 using Orchestrator.Activities.Tests.Support;
-using Orchestrator.DataFiles;
-using Orchestrator.Model;
-using Orchestrator.Streams;
+using Orchestrator.Core.Model;
 
 namespace Orchestrator.Activities.Tests.Kafka;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Orchestrator.Activities.Tests.Support;
-using Orchestrator.Engine;
-using Orchestrator.Model;
-using Orchestrator.Storage;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 
 namespace Orchestrator.Activities.Tests.S3;
 

@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Orchestrator.Activities.Tests.Support;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
 
 namespace Orchestrator.Activities.Tests.Search;
 

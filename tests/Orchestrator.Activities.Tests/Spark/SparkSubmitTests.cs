@@ -6,8 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Activities.Spark;
 using Orchestrator.Activities.Tests.Support;
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core.Activities;
+using ActivityContext = Orchestrator.Core.Activities.ActivityContext;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
 
 namespace Orchestrator.Activities.Tests.Spark;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Orchestrator.Activities.DataFiles;
 using Orchestrator.Activities.Tests.Support;
-using Orchestrator.DataFiles;
 
 namespace Orchestrator.Activities.Tests.Sql;
 

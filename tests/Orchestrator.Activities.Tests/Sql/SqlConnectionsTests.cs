@@ -1,6 +1,7 @@
 using Npgsql;
 using Orchestrator.Activities.Sql;
-using Orchestrator.Connections;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Connections;
 
 namespace Orchestrator.Activities.Tests.Sql;
 

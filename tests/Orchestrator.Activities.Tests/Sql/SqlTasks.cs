@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
 using Orchestrator.Activities.Tests.Support;
-using Orchestrator.Model;
+using Orchestrator.Core.Model;
 using Orchestrator.Testing;
 
 namespace Orchestrator.Activities.Tests.Sql;

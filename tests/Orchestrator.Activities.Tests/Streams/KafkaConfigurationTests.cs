@@ -1,8 +1,8 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
-using Orchestrator.Connections;
-using Orchestrator.Streams;
-using Orchestrator.Streams.Kafka;
+using Orchestrator.Activities.Streams;
+using Orchestrator.Activities.Streams.Kafka;
+using Orchestrator.Core.Connections;
 
 namespace Orchestrator.Activities.Tests.Streams;
 

@@ -1,5 +1,5 @@
 using Orchestrator.Activities.Tests.Support;
-using Orchestrator.Streams;
+using Orchestrator.Activities.Streams;
 using Xunit.Abstractions;
 using static Orchestrator.Activities.Tests.Support.KafkaTestBed;
 

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Streams.Kafka;
+using Orchestrator.Activities.Streams.Kafka;
 
 namespace Orchestrator.Activities.Tests.Streams;
 

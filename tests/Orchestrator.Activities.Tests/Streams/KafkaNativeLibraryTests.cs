@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Orchestrator.Streams.Kafka;
+using Orchestrator.Activities.Streams.Kafka;
 
 namespace Orchestrator.Activities.Tests.Streams;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Orchestrator.Activities.Tests.Support;
-using Orchestrator.Streams;
+using Orchestrator.Activities.Streams;
 using Orchestrator.Testing;
 using Xunit.Abstractions;
 using static Orchestrator.Activities.Tests.Support.KafkaTestBed;

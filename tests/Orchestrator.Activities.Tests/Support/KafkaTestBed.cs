@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
-using Orchestrator.Connections;
-using Orchestrator.Streams;
-using Orchestrator.Streams.Kafka;
+using Orchestrator.Activities.Streams;
+using Orchestrator.Activities.Streams.Kafka;
+using Orchestrator.Core.Connections;
 using Orchestrator.Testing;
 using Xunit.Abstractions;
 

@@ -1,14 +1,16 @@
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Activities;
-using Orchestrator.Alerts;
-using Orchestrator.Connections;
-using Orchestrator.Engine;
-using Orchestrator.Model;
-using Orchestrator.Storage;
-using Orchestrator.Streams;
-using Orchestrator.Validation;
+using Orchestrator.Activities.Alerts;
+using Orchestrator.Activities.Streams;
+using Orchestrator.Core;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Alerts;
+using Orchestrator.Core.Connections;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
+using Orchestrator.Core.Validation;
 
 namespace Orchestrator.Activities.Tests.Support;
 
@@ -50,7 +52,7 @@ public sealed class WorkflowHarness : IAsyncDisposable
         var validated = _services.GetRequiredService<WorkflowValidator>().Validate("test.json", json);
         Assert.True(validated.IsValid, string.Join(Environment.NewLine, validated.Diagnostics));
         var plan = WorkflowPlan.Compile(validated.Definition!, _services.GetRequiredService<ActivityRegistry>());
-        return await _services.GetRequiredService<WorkflowRunner>().RunAsync(plan, new RunRequest(), observer, cancellationToken)
+        return await _services.GetRequiredService<LocalRun>().RunAsync(plan, new RunRequest(), observer, cancellationToken)
             .WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
     }
 

@@ -106,15 +106,15 @@ public sealed partial class DockerComposeTests
         var environment = Map(Map(services, "orchestrator-1"), "environment").Children
             .ToDictionary(e => e.Key.ToString(), e => e.Value.ToString());
 
-        var catalog = Connections.ConnectionCatalog.Load(null, environment);
+        var catalog = Core.Connections.ConnectionCatalog.Load(null, environment);
 
-        Assert.Equal("kafka:9092", catalog.Get("events", Connections.ConnectionTypes.Kafka).Get("bootstrap.servers"));
-        Assert.Equal("postgres", catalog.Get("warehouse", Connections.ConnectionTypes.PostgreSql).Get("host"));
-        var lake = catalog.Get("lake", Connections.ConnectionTypes.S3);
+        Assert.Equal("kafka:9092", catalog.Get("events", Core.Connections.ConnectionTypes.Kafka).Get("bootstrap.servers"));
+        Assert.Equal("postgres", catalog.Get("warehouse", Core.Connections.ConnectionTypes.PostgreSql).Get("host"));
+        var lake = catalog.Get("lake", Core.Connections.ConnectionTypes.S3);
         Assert.Equal("http://minio:9000", lake.Get("endpoint"));
         Assert.Equal("lake", lake.Get("bucket"));
-        var configured = environment.Keys.Where(k => k.StartsWith(Connections.ConnectionCatalog.EnvironmentPrefix, StringComparison.Ordinal))
-            .Select(k => k[Connections.ConnectionCatalog.EnvironmentPrefix.Length..].ToLowerInvariant()).ToHashSet();
+        var configured = environment.Keys.Where(k => k.StartsWith(Core.Connections.ConnectionCatalog.EnvironmentPrefix, StringComparison.Ordinal))
+            .Select(k => k[Core.Connections.ConnectionCatalog.EnvironmentPrefix.Length..].ToLowerInvariant()).ToHashSet();
         Assert.Equal(["events", "lake", "warehouse"], configured.Order());
         foreach (var connection in catalog.All.Where(c => configured.Contains(c.Name)))
         {
@@ -135,10 +135,10 @@ public sealed partial class DockerComposeTests
             .AddInMemoryCollection(environment.Where(e => e.Key.Contains("__", StringComparison.Ordinal))
                 .Select(e => new KeyValuePair<string, string?>(e.Key.Replace("__", ":", StringComparison.Ordinal), e.Value)))
             .Build();
-        var catalog = Alerts.AlertChannelCatalog.Load(configuration, environment);
+        var catalog = Activities.Alerts.AlertChannelCatalog.Load(configuration, environment);
 
-        var inbox = Assert.IsType<Alerts.EmailChannel>(catalog.Find("email:data-team"));
-        Assert.Equal(("mailpit", 1025, Alerts.SmtpTls.None), (inbox.Host, inbox.Port, inbox.Tls));
+        var inbox = Assert.IsType<Activities.Alerts.EmailChannel>(catalog.Find("email:data-team"));
+        Assert.Equal(("mailpit", 1025, Activities.Alerts.SmtpTls.None), (inbox.Host, inbox.Port, inbox.Tls));
         Assert.True(services.Children.ContainsKey("mailpit"));
 
         // Without SLACK_WEBHOOK_URL the Slack channel is simply not configured (the server still starts).

@@ -1,4 +1,4 @@
-using Orchestrator.Activities;
+using Orchestrator.Core.Activities;
 
 namespace Orchestrator.Core.Tests.Activities;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Orchestrator.Activities;
-using Orchestrator.Activities.Core;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Activities.Core;
 using Orchestrator.Core.Tests.Support;
 
 namespace Orchestrator.Core.Tests.Activities;

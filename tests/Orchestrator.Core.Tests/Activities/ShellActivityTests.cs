@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Activities;
-using Orchestrator.Activities.Core;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Activities.Core;
 using Orchestrator.Core.Tests.Support;
 using Orchestrator.Testing;
 

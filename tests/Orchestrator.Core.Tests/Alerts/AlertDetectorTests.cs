@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Orchestrator.Alerts;
-using Orchestrator.Engine;
-using Orchestrator.Model;
-using Orchestrator.Storage;
+using Orchestrator.Core.Alerts;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 
 namespace Orchestrator.Core.Tests.Alerts;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
-using Orchestrator.Activities;
-using Orchestrator.Connections;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Connections;
 
 namespace Orchestrator.Core.Tests.Connections;
 

@@ -1,4 +1,4 @@
-using Orchestrator.Connections;
+using Orchestrator.Core.Connections;
 
 namespace Orchestrator.Core.Tests.Connections;
 

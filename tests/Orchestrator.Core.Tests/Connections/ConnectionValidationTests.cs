@@ -1,12 +1,12 @@
 using System.ComponentModel;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Activities;
-using Orchestrator.Activities.Core;
-using Orchestrator.Connections;
-using Orchestrator.Engine;
-using Orchestrator.Model;
-using Orchestrator.Validation;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Activities.Core;
+using Orchestrator.Core.Connections;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Validation;
 
 namespace Orchestrator.Core.Tests.Connections;
 
@@ -94,7 +94,7 @@ public sealed class ConnectionValidationTests
             Assert.True(validated.IsValid, string.Join("\n", validated.Diagnostics));
             var plan = WorkflowPlan.Compile(validated.Definition!, services.GetRequiredService<ActivityRegistry>());
 
-            var result = await services.GetRequiredService<WorkflowRunner>().RunAsync(plan, new RunRequest());
+            var result = await services.GetRequiredService<LocalRun>().RunAsync(plan, new RunRequest());
 
             var attempt = Assert.Single(result.Attempts);
             Assert.Equal("broker rejected password ***", attempt.Error);

@@ -1,6 +1,6 @@
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
 using Orchestrator.Core.Tests.Support;
-using Orchestrator.Engine;
-using Orchestrator.Model;
 
 namespace Orchestrator.Core.Tests.Engine;
 

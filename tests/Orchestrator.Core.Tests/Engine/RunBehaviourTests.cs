@@ -1,7 +1,7 @@
 using System.Text.Json;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
 using Orchestrator.Core.Tests.Support;
-using Orchestrator.Engine;
-using Orchestrator.Model;
 
 namespace Orchestrator.Core.Tests.Engine;
 

@@ -1,5 +1,5 @@
-using Orchestrator.Engine;
-using Orchestrator.Model;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
 
 namespace Orchestrator.Core.Tests.Engine;
 

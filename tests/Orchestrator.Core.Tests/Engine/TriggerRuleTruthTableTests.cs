@@ -1,7 +1,7 @@
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
 using Orchestrator.Core.Tests.Support;
-using Orchestrator.Engine;
-using Orchestrator.Json;
-using Orchestrator.Model;
 
 namespace Orchestrator.Core.Tests.Engine;
 

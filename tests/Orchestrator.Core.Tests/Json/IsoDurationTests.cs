@@ -1,4 +1,4 @@
-using Orchestrator.Json;
+using Orchestrator.Core.Json;
 
 namespace Orchestrator.Core.Tests.Json;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Orchestrator.Json;
+using Orchestrator.Core.Json;
 
 namespace Orchestrator.Core.Tests.Json;
 

@@ -2,10 +2,10 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using Orchestrator.Activities;
-using Orchestrator.Engine;
-using Orchestrator.Storage;
-using Orchestrator.Validation;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Storage;
+using Orchestrator.Core.Validation;
 
 namespace Orchestrator.Core.Tests.Support;
 
@@ -61,7 +61,7 @@ public sealed class EngineHarness : IRunObserver, IAsyncDisposable
 
     public Task<RunResult> StartAsync(WorkflowPlan plan, RunRequest? request = null, CancellationToken cancellationToken = default)
     {
-        var runner = _services.GetRequiredService<WorkflowRunner>();
+        var runner = _services.GetRequiredService<LocalRun>();
         return Task.Run(() => runner.RunAsync(plan, request ?? new RunRequest(), this, cancellationToken), CancellationToken.None);
     }
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using Orchestrator.Engine;
-using Orchestrator.Model;
-using Orchestrator.Templates;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Templates;
 
 namespace Orchestrator.Core.Tests.Templates;
 

@@ -1,7 +1,7 @@
 using System.Text;
-using Orchestrator.Activities;
-using Orchestrator.Activities.Core;
-using Orchestrator.Validation;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Activities.Core;
+using Orchestrator.Core.Validation;
 
 namespace Orchestrator.Core.Tests.Validation;
 

@@ -1,8 +1,8 @@
 using System.Text;
-using Orchestrator.Activities;
-using Orchestrator.Activities.Core;
-using Orchestrator.Connections;
-using Orchestrator.Validation;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Activities.Core;
+using Orchestrator.Core.Connections;
+using Orchestrator.Core.Validation;
 
 namespace Orchestrator.Core.Tests.Validation;
 

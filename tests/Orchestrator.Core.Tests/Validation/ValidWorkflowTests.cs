@@ -1,9 +1,9 @@
 using System.Text.Json;
-using Orchestrator.Activities;
-using Orchestrator.Activities.Core;
-using Orchestrator.Json;
-using Orchestrator.Model;
-using Orchestrator.Validation;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Activities.Core;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Validation;
 
 namespace Orchestrator.Core.Tests.Validation;
 

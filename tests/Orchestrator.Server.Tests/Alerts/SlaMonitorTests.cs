@@ -1,14 +1,16 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using Orchestrator.Alerts;
-using Orchestrator.Model;
+using Orchestrator.Activities.Alerts;
+using Orchestrator.Core;
+using Orchestrator.Core.Alerts;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 using Orchestrator.Persistence;
 using Orchestrator.Persistence.Sqlite;
 using Orchestrator.Server.Alerts;
 using Orchestrator.Server.Hosting;
 using Orchestrator.Server.Workflows;
-using Orchestrator.Storage;
 
 namespace Orchestrator.Server.Tests.Alerts;
 

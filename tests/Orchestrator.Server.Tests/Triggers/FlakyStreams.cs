@@ -1,5 +1,5 @@
-using Orchestrator.Connections;
-using Orchestrator.Streams;
+using Orchestrator.Activities.Streams;
+using Orchestrator.Core.Connections;
 
 namespace Orchestrator.Server.Tests.Triggers;
 

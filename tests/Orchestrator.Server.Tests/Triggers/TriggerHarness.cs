@@ -1,10 +1,10 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
-using Orchestrator.Activities;
-using Orchestrator.Connections;
+using Orchestrator.Activities.Streams;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Connections;
 using Orchestrator.Server.Tests.Support;
-using Orchestrator.Streams;
 
 namespace Orchestrator.Server.Tests.Triggers;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Connections;
+using Orchestrator.Activities.Streams;
+using Orchestrator.Core.Connections;
 using Orchestrator.Server.Tests.Support;
-using Orchestrator.Streams;
 using Orchestrator.Testing;
 
 namespace Orchestrator.Server.Tests.Triggers;

@@ -2,12 +2,12 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Orchestrator.Activities;
-using Orchestrator.Engine;
+using Orchestrator.Activities.Streams;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Engine;
+using Orchestrator.Core.Storage;
+using Orchestrator.Core.Validation;
 using Orchestrator.Server.Tests.Support;
-using Orchestrator.Storage;
-using Orchestrator.Streams;
-using Orchestrator.Validation;
 
 namespace Orchestrator.Server.Tests.Triggers;
 
@@ -181,7 +181,7 @@ public abstract class TriggerWorkflowTests(DatabaseProvider provider) : IDisposa
             RunId = runId,
             WorkflowId = plan.WorkflowId,
             WorkflowVersion = plan.Version,
-            Kind = Model.RunKind.Event,
+            Kind = Core.Model.RunKind.Event,
             LogicalDate = now,
             DataIntervalStart = now,
             DataIntervalEnd = now,

@@ -1,8 +1,8 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Connections;
+using Orchestrator.Core.Connections;
 
-namespace Orchestrator.Streams.Kafka;
+namespace Orchestrator.Activities.Streams.Kafka;
 
 /// <summary>
 /// A Kafka cluster through Confluent.Kafka. The connection's settings are librdkafka properties and are passed through

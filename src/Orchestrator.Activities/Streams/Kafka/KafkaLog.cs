@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 
-namespace Orchestrator.Streams.Kafka;
+namespace Orchestrator.Activities.Streams.Kafka;
 
 /// <summary>librdkafka's log lines and client errors, and the consumer's group changes, as structured log entries.</summary>
 internal static partial class KafkaLog

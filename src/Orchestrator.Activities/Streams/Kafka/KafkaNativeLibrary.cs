@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 
-namespace Orchestrator.Streams.Kafka;
+namespace Orchestrator.Activities.Streams.Kafka;
 
 /// <summary>
 /// Loads librdkafka from the files the librdkafka.redist package ships, once per process, and makes

@@ -3,7 +3,7 @@ using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 
-namespace Orchestrator.Streams.Kafka;
+namespace Orchestrator.Activities.Streams.Kafka;
 
 /// <summary>
 /// A group member that reads bounded batches. Consume blocks, so each read runs on a thread of its own with short

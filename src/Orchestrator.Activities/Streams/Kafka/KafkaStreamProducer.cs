@@ -2,7 +2,7 @@ using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 
-namespace Orchestrator.Streams.Kafka;
+namespace Orchestrator.Activities.Streams.Kafka;
 
 /// <summary>
 /// Sends a batch with one <c>Produce</c> call per record and a delivery handler (awaiting each record would cost a

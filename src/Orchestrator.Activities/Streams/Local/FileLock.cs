@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace Orchestrator.Streams.Local;
+namespace Orchestrator.Activities.Streams.Local;
 
 /// <summary>
 /// An exclusive lock on a lock file, held while the handle is open: <see cref="FileShare.None"/> is an OS lock

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Orchestrator.Streams.Local;
+namespace Orchestrator.Activities.Streams.Local;
 
 /// <summary>A group's committed next offsets of one topic, by partition: <c>_groups/&lt;group&gt;.json</c>.</summary>
 internal sealed record GroupOffsets(string Group, string Topic, Dictionary<int, long> Offsets, DateTimeOffset CommittedAt);

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Orchestrator.Activities;
-using Orchestrator.Connections;
+using Orchestrator.Core.Activities;
+using Orchestrator.Core.Connections;
 
-namespace Orchestrator.Streams.Local;
+namespace Orchestrator.Activities.Streams.Local;
 
 /// <summary>
 /// The embedded event log, with Kafka's semantics on one partition per topic. Under the root, a folder per topic holds

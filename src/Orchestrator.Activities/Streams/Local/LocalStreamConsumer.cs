@@ -1,4 +1,4 @@
-namespace Orchestrator.Streams.Local;
+namespace Orchestrator.Activities.Streams.Local;
 
 /// <summary>
 /// Reads a group's topics from the local log. As in Kafka, a partition belongs to one member of a group at a time: the

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
-namespace Orchestrator.Streams.Local;
+namespace Orchestrator.Activities.Streams.Local;
 
 /// <summary>
 /// Appends batches to a topic's log. Safe with other producers in this process and in others: an append holds the

@@ -3,7 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
 
-namespace Orchestrator.Streams.Local;
+namespace Orchestrator.Activities.Streams.Local;
 
 /// <summary>
 /// One record as one line of JSON:

@@ -1,7 +1,7 @@
 using System.Buffers;
 using Microsoft.Win32.SafeHandles;
 
-namespace Orchestrator.Streams.Local;
+namespace Orchestrator.Activities.Streams.Local;
 
 /// <summary>The end of a partition log: the bytes up to its last complete line, and the next offset to write.</summary>
 /// <param name="CompleteLength">Bytes up to and including the last newline; anything after it is a torn write.</param>

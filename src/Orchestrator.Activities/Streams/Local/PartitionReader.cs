@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
 
-namespace Orchestrator.Streams.Local;
+namespace Orchestrator.Activities.Streams.Local;
 
 /// <summary>
 /// Reads one partition log forward from a position, keeping the byte position of the next line between batches so a

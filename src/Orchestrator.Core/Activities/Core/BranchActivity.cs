@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Orchestrator.Activities.Core;
+namespace Orchestrator.Core.Activities.Core;
 
 [Activity("core.branch", Description = "Chooses which direct downstream tasks run; the others are skipped. Usually driven by a template over params or upstream outputs.")]
 public sealed class BranchActivity : Activity<BranchActivity.Input, BranchActivity.Output>

@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Core;
+namespace Orchestrator.Core.Activities.Core;
 
 /// <summary>The built-in <c>core.*</c> activity types.</summary>
 public static class CoreActivities

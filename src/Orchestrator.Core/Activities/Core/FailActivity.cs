@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 
-namespace Orchestrator.Activities.Core;
+namespace Orchestrator.Core.Activities.Core;
 
 [Activity("core.fail", Description = "Fails its first failAttempts attempts (always, when absent), then succeeds. For demos and tests of retries and trigger rules.")]
 public sealed class FailActivity : Activity<FailActivity.Input, FailActivity.Output>

@@ -6,7 +6,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
-namespace Orchestrator.Activities.Core;
+namespace Orchestrator.Core.Activities.Core;
 
 [Activity("core.http", Description = "Sends an HTTP request and fails unless the response status is accepted. Returns status, headers, body (at most 64 KiB) and the parsed JSON body.")]
 public sealed partial class HttpActivity(IHttpClientFactory httpClientFactory) : Activity<HttpActivity.Input, HttpActivity.Output>

@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 
-namespace Orchestrator.Activities.Core;
+namespace Orchestrator.Core.Activities.Core;
 
 [Activity("core.log", Description = "Writes a message to the task log and returns it.")]
 public sealed class LogActivity : Activity<LogActivity.Input, LogActivity.Output>

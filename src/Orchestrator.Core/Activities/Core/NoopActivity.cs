@@ -1,4 +1,4 @@
-namespace Orchestrator.Activities.Core;
+namespace Orchestrator.Core.Activities.Core;
 
 [Activity("core.noop", Description = "Does nothing and succeeds. A join point or a placeholder.")]
 public sealed class NoopActivity : Activity<NoopActivity.Input, NoOutput>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Orchestrator.Activities.Core;
+namespace Orchestrator.Core.Activities.Core;
 
 /// <summary>
 /// Starts a program for an attempt as the leader of a process group (a session) of its own, so that everything it

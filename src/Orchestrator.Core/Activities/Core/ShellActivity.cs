@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Logging;
 
-namespace Orchestrator.Activities.Core;
+namespace Orchestrator.Core.Activities.Core;
 
 [Activity("core.shell", Description = "Runs an executable with arguments (no shell parsing), streaming its stdout and stderr into the task log. A non-zero exit code fails the attempt. The program runs in a process group of its own, which is killed when the attempt ends, is cancelled, or the server dies.")]
 public sealed partial class ShellActivity : Activity<ShellActivity.Input, ShellActivity.Output>

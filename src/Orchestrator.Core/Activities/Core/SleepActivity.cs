@@ -1,6 +1,6 @@
 using System.ComponentModel;
 
-namespace Orchestrator.Activities.Core;
+namespace Orchestrator.Core.Activities.Core;
 
 [Activity("core.sleep", Description = "Waits for a duration, then succeeds. Cancelled by timeouts and run cancellation.")]
 public sealed class SleepActivity : Activity<SleepActivity.Input, SleepActivity.Output>

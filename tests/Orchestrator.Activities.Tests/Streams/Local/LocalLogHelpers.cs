@@ -1,5 +1,5 @@
 using System.Text;
-using Orchestrator.Streams;
+using Orchestrator.Activities.Streams;
 
 namespace Orchestrator.Activities.Tests.Streams.Local;
 
