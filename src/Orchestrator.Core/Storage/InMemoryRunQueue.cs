@@ -23,6 +23,26 @@ public sealed class InMemoryRunQueue(
     private readonly Dictionary<Guid, RunStop> _stopping = [];
     private readonly Dictionary<Guid, (RunRecord Run, IReadOnlyList<TaskInstanceRecord> Tasks)> _pending = [];
     private readonly Dictionary<(TriggerStream, string, int), SortedList<long, LaunchedRange>> _launched = [];
+    private readonly Dictionary<Guid, TaskCompletionSource> _endWaiters = [];
+
+    /// <summary>Completes when the run, created in this queue, reaches a final state (at once when it already has).</summary>
+    public Task RunEndedAsync(Guid runId)
+    {
+        lock (_gate)
+        {
+            if (!_active.ContainsKey(runId) && !_pending.ContainsKey(runId))
+            {
+                return Task.CompletedTask;
+            }
+
+            if (!_endWaiters.TryGetValue(runId, out var waiter))
+            {
+                _endWaiters[runId] = waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            return waiter.Task;
+        }
+    }
 
     /// <summary>A running run: its progress, its queued tasks in order, and how many of its attempts hold a lease.</summary>
     private sealed class ActiveRun(RunProgress progress, WorkflowPlan plan)
@@ -116,7 +136,7 @@ public sealed class InMemoryRunQueue(
         var started = new List<RunRecord>();
         lock (_gate)
         {
-            foreach (var runId in _queuedRuns.ToList())
+            foreach (var runId in _queuedRuns.Count == 0 ? (IEnumerable<Guid>)[] : _queuedRuns.ToList())
             {
                 var (run, tasks) = _pending[runId];
                 var plan = plans.Find(run.WorkflowId, run.WorkflowVersion);
@@ -163,8 +183,8 @@ public sealed class InMemoryRunQueue(
                 }
             }
 
-            var pools = new PoolUsage(request.Pools);
-            if (request.Pools.Count > 0)
+            var pools = request.Pools.Count == 0 ? null : new PoolUsage(request.Pools);
+            if (pools is not null)
             {
                 foreach (var (claim, _) in _leases.Values)
                 {
@@ -198,9 +218,9 @@ public sealed class InMemoryRunQueue(
                     {
                         active.Queued.Remove(node);
                     }
-                    else if (pools.Fits(active.Plan.Tasks[task]))
+                    else if (pools is null || pools.Fits(active.Plan.Tasks[task]))
                     {
-                        pools.Add(active.Plan.Tasks[task]);
+                        pools?.Add(active.Plan.Tasks[task]);
                         active.Queued.Remove(node);
                         var changes = progress.StartAttempt(task, request.Now, out var attempt, request.Worker);
                         active.Running++;
@@ -296,6 +316,7 @@ public sealed class InMemoryRunQueue(
                 _queuedRuns.Remove(runId);
                 var progress = new RunProgress(plans.Find(pending.Run.WorkflowId, pending.Run.WorkflowVersion)!, pending.Run, pending.Tasks);
                 Save(progress, progress.Finish(now, RunStop.Cancelled));
+                Ended(runId);
                 return Task.FromResult(true);
             }
 
@@ -439,6 +460,15 @@ public sealed class InMemoryRunQueue(
         Apply(active, progress.Finish(now, stopping));
         _active.Remove(progress.Run.Id);
         _stopping.Remove(progress.Run.Id);
+        Ended(progress.Run.Id);
+    }
+
+    private void Ended(Guid runId)
+    {
+        if (_endWaiters.Remove(runId, out var waiter))
+        {
+            waiter.TrySetResult();
+        }
     }
 
     /// <summary>Persists and publishes the changes of an active run, and tracks its queued tasks and retries.</summary>
