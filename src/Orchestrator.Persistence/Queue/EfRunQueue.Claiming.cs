@@ -46,8 +46,10 @@ public sealed partial class EfRunQueue
 
             // Oldest first; rows another transaction holds are skipped rather than waited for (PostgreSQL).
             var take = Math.Max(request.Max * 4, 64);
+            // Read without tracking: most candidates are not claimed (a run's limit, a pool, fewer free slots), and
+            // tracking every one would snapshot and compare them all on save. Claimed rows are attached below.
             var rows = await db.TaskInstances.FromSqlRaw(CandidatesSql(locking.CandidateRowLock), WireNames.Of(start.From), take)
-                .ToListAsync(cancellationToken).ConfigureAwait(false);
+                .AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
             var versions = await VersionsAsync(db, rows.Select(t => t.RunId).Distinct(), cancellationToken).ConfigureAwait(false);
             var candidates = rows.ConvertAll(t =>
             {
@@ -100,7 +102,9 @@ public sealed partial class EfRunQueue
                     pools.Add(taskPlan);
                 }
 
-                // RunStateMachine.AttemptStarted: one more attempt, leased to this worker.
+                // RunStateMachine.AttemptStarted: one more attempt, leased to this worker. Attached as read, so the
+                // update writes only the columns set here.
+                db.TaskInstances.Attach(task);
                 task.State = start.To;
                 task.Attempts++;
                 task.StartedAt ??= now;
@@ -237,11 +241,17 @@ public sealed partial class EfRunQueue
         return versions;
     }
 
-    /// <summary>Queued instances of running, not cancelling runs, in claim order; <c>{0}</c> is the queued state, <c>{1}</c> the row count.</summary>
+    /// <summary>
+    /// Queued instances of running, not cancelling runs, in claim order; <c>{0}</c> is the queued state, <c>{1}</c> the
+    /// row count. The run's condition is a correlated scalar subquery, not <c>EXISTS</c>: PostgreSQL turns an
+    /// <c>EXISTS</c> into a join that, with a run just started (statistics say it has one queued row), reads every
+    /// queued instance of the run and sorts them, so each claim cost time in proportion to the run's size. As a
+    /// subquery it is checked per row while the queue index is read in claim order, and the read stops at the limit.
+    /// </summary>
     private static string CandidatesSql(string rowLock) => $$"""
         SELECT t.* FROM task_instances AS t
-        WHERE t.state = {0} AND EXISTS (
-            SELECT 1 FROM runs AS r WHERE r.id = t.run_id AND r.state = 'running' AND r.cancel_requested_at IS NULL)
+        WHERE t.state = {0}
+          AND (SELECT r.state = 'running' AND r.cancel_requested_at IS NULL FROM runs AS r WHERE r.id = t.run_id)
         ORDER BY t.queued_at, t.run_id, t.ordinal
         LIMIT {1} {{rowLock}}
         """;
