@@ -38,8 +38,8 @@ public static class CliApp
             return UsageError;
         }
 
-        // A bad connection or alert channel entry (or alert template) is a usage error of the environment, reported before any command runs.
-        if ((CliServices.CheckConnections() ?? CliServices.CheckAlerts()) is { } problem)
+        // A bad connection, pool or alert channel entry (or alert template) is a usage error of the environment, reported before any command runs.
+        if ((CliServices.CheckConnections() ?? CliServices.CheckPools() ?? CliServices.CheckAlerts()) is { } problem)
         {
             await stderr.WriteLineAsync($"orchestrator: {problem}");
             return UsageError;

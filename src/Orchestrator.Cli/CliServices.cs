@@ -42,6 +42,20 @@ internal static class CliServices
         }
     }
 
+    /// <summary>What is wrong with the pools of the environment (<c>Orchestrator__Pools__&lt;name&gt;</c> = slot count), or null.</summary>
+    public static string? CheckPools()
+    {
+        try
+        {
+            _ = Core.Engine.LocalRun.Pools(Environment());
+            return null;
+        }
+        catch (FormatException e)
+        {
+            return e.Message;
+        }
+    }
+
     /// <summary>What is wrong with the alert channels of the environment (or the templates they would use), or null.</summary>
     public static string? CheckAlerts()
     {

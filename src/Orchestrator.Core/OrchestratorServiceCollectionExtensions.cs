@@ -28,7 +28,7 @@ public static class OrchestratorServiceCollectionExtensions
         services.TryAddSingleton(sp => new ActivityRegistry(sp.GetServices<ActivityDescriptor>()));
         services.TryAddSingleton<WorkflowValidator>();
         services.TryAddSingleton<AttemptRunner>();
-        services.TryAddSingleton<WorkflowRunner>();
+        services.TryAddSingleton<LocalRun>();
 
         services.TryAddSingleton<InMemoryStore>();
         services.TryAddSingleton<IRunStore>(sp => sp.GetRequiredService<InMemoryStore>());

@@ -81,6 +81,9 @@ public abstract class OrchestratorDbContext : DbContext
             // FOR UPDATE SKIP LOCKED stops at the limit); lease expiry reads running ones by expiry.
             e.HasIndex(t => new { t.State, t.QueuedAt, t.RunId, t.Ordinal });
             e.HasIndex(t => new { t.State, t.LeaseExpiresAt });
+
+            // Slots in use per pool: only the running attempts of the pools a claim needs.
+            e.HasIndex(t => new { t.Pool, t.State });
         });
 
         modelBuilder.Entity<WorkflowStateEntity>(e =>

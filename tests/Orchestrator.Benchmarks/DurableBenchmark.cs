@@ -57,7 +57,7 @@ internal static class DurableBenchmark
 
         var services = providers[0];
         await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(CancellationToken.None);
-        var plan = WorkflowPlan.Compile(definition with { Concurrency = new ConcurrencyLimits { MaxActiveTasks = 64, MaxActiveRuns = runs } },
+        var plan = WorkflowPlan.Compile(definition with { Concurrency = new ConcurrencyLimits { MaxActiveTasks = definition.Concurrency?.MaxActiveTasks ?? 64, MaxActiveRuns = runs } },
             services.GetRequiredService<ActivityRegistry>());
         var plans = new SinglePlan(plan);
         var queue = services.GetRequiredService<IRunQueue>();

@@ -57,7 +57,7 @@ internal sealed class KafkaActivityBenchmark : IAsyncDisposable
 
         var plan = WorkflowPlan.Compile(validated.Definition!, _services.GetRequiredService<ActivityRegistry>());
         var watch = Stopwatch.StartNew();
-        var result = await _services.GetRequiredService<WorkflowRunner>().RunAsync(plan, new RunRequest());
+        var result = await _services.GetRequiredService<LocalRun>().RunAsync(plan, new RunRequest());
         var seconds = watch.Elapsed.TotalSeconds;
         var task = result.Tasks.Single();
         var count = task.Outputs is { } outputs && outputs.TryGetProperty("count", out var c) ? c.GetInt64() : -1;

@@ -8,6 +8,13 @@ using Orchestrator.Core.Engine;
 using Orchestrator.Core.Model;
 using Orchestrator.Core.Storage;
 
+// `-- nodes [--tasks N] [--runs R]`: one node against two on PostgreSQL, with the database's wait events meanwhile.
+if (args is ["nodes", ..])
+{
+    await NodeScalingBenchmark.RunAsync(args[1..]);
+    return;
+}
+
 // `-- kafka [--records N] [--value-bytes B] [--partitions P] [--runs R]`: the Kafka benchmark alone (tests/bench-kafka.sh).
 if (args is ["kafka", ..])
 {
@@ -64,12 +71,13 @@ if (args is ["validation", ..])
     return;
 }
 
-// Engine overhead benchmark: no-op tasks through the real engine (state machine, template-free inputs,
-// attempt runner, in-memory stores). Goal: <= 1 s of engine overhead for 10,000 no-op tasks in memory.
+// Engine overhead benchmark: no-op tasks through the one executor as `orchestrator run` drives it (LocalRun: the
+// queue worker over an in-memory run queue; state machine, template-free inputs, attempt runner, in-memory stores).
+// Goal: <= 1 s of engine overhead for 10,000 no-op tasks in memory.
 var dataDirectory = Directory.CreateTempSubdirectory("orchestrator-bench-").FullName;
 await using var services = new ServiceCollection().AddOrchestratorCore(dataDirectory).BuildServiceProvider();
 var registry = services.GetRequiredService<ActivityRegistry>();
-var runner = services.GetRequiredService<WorkflowRunner>();
+var runner = services.GetRequiredService<LocalRun>();
 
 Console.WriteLine($"Orchestrator engine benchmark ({Environment.ProcessorCount} cores, .NET {Environment.Version})");
 await Measure("warm-up: 1,000 tasks, 10 layers", Layered(10, 100), iterations: 3, print: false);
@@ -111,10 +119,12 @@ async Task Measure(string name, WorkflowDefinition definition, int iterations, b
 {
     var plan = WorkflowPlan.Compile(definition, registry);
     var timings = new List<double>();
+    var cpu = new List<double>();
     long allocated = 0;
     for (var i = 0; i < iterations; i++)
     {
         var before = GC.GetTotalAllocatedBytes(precise: true);
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var result = await runner.RunAsync(plan, new RunRequest());
         watch.Stop();
@@ -125,6 +135,7 @@ async Task Measure(string name, WorkflowDefinition definition, int iterations, b
         }
 
         timings.Add(watch.Elapsed.TotalMilliseconds);
+        cpu.Add((Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds);
     }
 
     if (!print)
@@ -133,11 +144,13 @@ async Task Measure(string name, WorkflowDefinition definition, int iterations, b
     }
 
     timings.Sort();
+    cpu.Sort();
     var median = timings[timings.Count / 2];
     var tasks = definition.Tasks.Count;
     Console.WriteLine($"{name}");
     Console.WriteLine($"  median {median:F0} ms (min {timings[0]:F0}, max {timings[^1]:F0}) over {iterations} runs; " +
-                      $"{tasks / (median / 1000):N0} tasks/s; {median * 1000 / tasks:F1} µs/task; {allocated / tasks / 1024.0:F1} KiB allocated/task");
+                      $"{tasks / (median / 1000):N0} tasks/s; {median * 1000 / tasks:F1} µs/task; {allocated / tasks / 1024.0:F1} KiB allocated/task; " +
+                      $"median {cpu[cpu.Count / 2]:F0} ms of CPU in the process");
 }
 
 static WorkflowDefinition Layered(int layers, int width)

@@ -112,7 +112,7 @@ internal static class SqlLoadBenchmark
         var json = $$"""{ "id": "bench", "tasks": [ { "id": "t", "activity": "sql.load", "with": { "path": "{{path}}", "table": "{{table}}" } } ] }""";
         var validated = services.GetRequiredService<WorkflowValidator>().Validate("bench.json", json);
         var plan = WorkflowPlan.Compile(validated.Definition!, services.GetRequiredService<ActivityRegistry>());
-        var result = await services.GetRequiredService<WorkflowRunner>().RunAsync(plan, new RunRequest());
+        var result = await services.GetRequiredService<LocalRun>().RunAsync(plan, new RunRequest());
         var task = result.Tasks.Single();
         if (task.Outputs is not { } outputs || !outputs.TryGetProperty("rowsLoaded", out var loaded))
         {

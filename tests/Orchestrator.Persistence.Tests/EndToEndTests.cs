@@ -48,7 +48,7 @@ public sealed class EndToEndTests(TempDirectory directory) : IClassFixture<TempD
             Assert.True(validation.IsValid, string.Join("\n", validation.Diagnostics.Select(d => d.Message)));
             var plan = WorkflowPlan.Compile(validation.Definition!, services.GetRequiredService<ActivityRegistry>());
 
-            result = await services.GetRequiredService<WorkflowRunner>().RunAsync(plan, new RunRequest(), cancellationToken: Token);
+            result = await services.GetRequiredService<LocalRun>().RunAsync(plan, new RunRequest(), cancellationToken: Token);
             Assert.Equal(RunState.Succeeded, result.Run.State);
         }
 

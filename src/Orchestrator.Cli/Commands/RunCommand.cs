@@ -81,7 +81,7 @@ internal static class RunCommand
             RunResult result;
             try
             {
-                result = await services.GetRequiredService<WorkflowRunner>()
+                result = await services.GetRequiredService<LocalRun>()
                     .RunAsync(plan, request, new ConsoleRunObserver(stderr), cancellationToken);
             }
             catch (ParamValidationException e)

@@ -17,13 +17,26 @@ public sealed record WorkerSettings
 
     /// <summary>Named pools and their slot counts (the same on every node).</summary>
     public IReadOnlyDictionary<string, int> Pools { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Template variables (<c>vars.*</c>) of every attempt this worker runs.</summary>
+    public IReadOnlyDictionary<string, string> Vars { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The queue lives in this process and this worker is its only one (<c>orchestrator run</c>): no lease can be
+    /// lost, so none expires; it never polls (all work arrives by <see cref="QueueSignal"/>, a cancellation by
+    /// <see cref="QueueWorker.HeartbeatSoon"/>) but wakes exactly at the next retry or run deadline, and publishes
+    /// <see cref="RunWaiting"/> before it sleeps; a failing pass ends the loop instead of being retried.
+    /// </summary>
+    public bool InProcess { get; init; }
 }
 
 /// <summary>
 /// The execution loop of a server node (Hangfire-style): start queued runs, claim task instances up to the free
 /// slots, run their attempts, record each end through the queue, renew leases by heartbeat and expire the leases
-/// of dead nodes. Wakes on <see cref="QueueSignal"/>, attempt completions, the next retry or heartbeat, and at
-/// worst every <see cref="WorkerSettings.PollInterval"/>.
+/// of dead nodes. Wakes on <see cref="QueueSignal"/>, attempt completions, the next retry or heartbeat, the
+/// <c>runTimeout</c> deadline of a run it started, and at worst every <see cref="WorkerSettings.PollInterval"/>.
+/// The server runs one per node over the database queue; <c>orchestrator run</c> runs one
+/// (<see cref="WorkerSettings.InProcess"/>) over an in-memory queue: the only executor of attempts.
 /// </summary>
 public sealed partial class QueueWorker(
     IRunQueue queue,
@@ -40,6 +53,12 @@ public sealed partial class QueueWorker(
     private readonly Dictionary<Guid, RunContext> _contexts = [];
     private DateTimeOffset _nextExpiryCheck = DateTimeOffset.MinValue;
 
+    /// <summary>The <c>runTimeout</c> deadlines of runs this worker started, to stop them on time (others by the watchdog's cadence).</summary>
+    private readonly PriorityQueue<Guid, DateTimeOffset> _deadlines = new();
+
+    /// <summary>1 when the next pass must heartbeat whatever the interval (a run was stopped: its attempts learn it by renewing).</summary>
+    private int _heartbeatSoon;
+
     /// <summary>Ended attempts not recorded yet (the database did not answer): written on a later pass, their leases renewed meanwhile.</summary>
     private readonly List<AttemptCompletion> _unrecorded = [];
 
@@ -54,6 +73,16 @@ public sealed partial class QueueWorker(
 
     public int RunningCount => _running.Count;
 
+    /// <summary>
+    /// Makes the next pass renew leases now, not at the heartbeat interval, and wakes the worker: after a run was
+    /// cancelled in this process, its running attempts are cancelled at once.
+    /// </summary>
+    public void HeartbeatSoon()
+    {
+        Interlocked.Exchange(ref _heartbeatSoon, 1);
+        signal.Pulse();
+    }
+
     /// <summary>Completes when every attempt this worker started has ended (they still need a step to be recorded).</summary>
     public Task AttemptsEndedAsync() => Task.WhenAll(_running.Values.Select(r => r.Attempt));
 
@@ -67,7 +96,7 @@ public sealed partial class QueueWorker(
             {
                 await StepAsync().ConfigureAwait(false);
                 var now = time.GetUtcNow();
-                if (now >= nextHeartbeat)
+                if (now >= nextHeartbeat || Interlocked.Exchange(ref _heartbeatSoon, 0) == 1)
                 {
                     await HeartbeatAsync().ConfigureAwait(false);
                     nextHeartbeat = now + settings.HeartbeatInterval;
@@ -79,7 +108,7 @@ public sealed partial class QueueWorker(
             {
                 break;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException && !settings.InProcess)
             {
                 LogLoopFailed(logger, settings.Name, e);
                 await Task.Delay(settings.PollInterval, time, stopping).ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
@@ -112,20 +141,49 @@ public sealed partial class QueueWorker(
     {
         await CollectFinishedAsync().ConfigureAwait(false);
         var now = time.GetUtcNow();
-        if ((await queue.StartRunsAsync(plans, now, CancellationToken.None).ConfigureAwait(false)).Count > 0)
+        var started = await queue.StartRunsAsync(plans, now, CancellationToken.None).ConfigureAwait(false);
+        foreach (var run in started)
+        {
+            if (run.StartedAt + plans.Find(run.WorkflowId, run.WorkflowVersion)?.Definition.RunTimeout is { } deadline)
+            {
+                _deadlines.Enqueue(run.Id, deadline);
+            }
+        }
+
+        if (started.Count > 0)
         {
             signal.Pulse();
         }
 
-        // The watchdog (dead nodes' leases, overdue runs): at most once per heartbeat interval, not on every pass.
-        // After this worker lost the database, not before it has been back for a whole lease: no node could renew
-        // during the outage, and every live node needs a heartbeat's chance to renew before its leases count as dead.
-        if (now >= _nextExpiryCheck && now - _lastFailureAt >= settings.LeaseDuration)
+        var overdue = false;
+        while (_deadlines.TryPeek(out _, out var deadline) && deadline <= now)
         {
-            _nextExpiryCheck = now + settings.HeartbeatInterval;
-            var ended = await queue.ExpireLeasesAsync(plans, now, CancellationToken.None).ConfigureAwait(false)
-                + await queue.StopOverdueRunsAsync(plans, now, CancellationToken.None).ConfigureAwait(false);
-            if (ended > 0)
+            _deadlines.Dequeue();
+            overdue = true;
+        }
+
+        // The watchdog (dead nodes' leases, overdue runs): at most once per heartbeat interval, not on every pass,
+        // and when a run this worker started passes its deadline. After this worker lost the database, not before
+        // it has been back for a whole lease: no node could renew during the outage, and every live node needs a
+        // heartbeat's chance to renew before its leases count as dead. In process no lease can be lost.
+        var watchdog = now >= _nextExpiryCheck && now - _lastFailureAt >= settings.LeaseDuration;
+        if (watchdog || overdue)
+        {
+            var ended = 0;
+            if (watchdog)
+            {
+                _nextExpiryCheck = now + settings.HeartbeatInterval;
+                ended += settings.InProcess ? 0 : await queue.ExpireLeasesAsync(plans, now, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            var stopped = await queue.StopOverdueRunsAsync(plans, now, CancellationToken.None).ConfigureAwait(false);
+            if (stopped > 0)
+            {
+                // Their running attempts here are cancelled by the renewal; on other nodes at their next heartbeat.
+                Interlocked.Exchange(ref _heartbeatSoon, 1);
+            }
+
+            if (ended + stopped > 0)
             {
                 signal.Pulse();
             }
@@ -196,6 +254,7 @@ public sealed partial class QueueWorker(
             DataIntervalEnd = run.DataIntervalEnd,
             Params = run.Params,
             Trigger = run.Trigger,
+            Vars = settings.Vars,
         };
         _contexts[claim.RunId] = context;
         return context;
@@ -260,15 +319,20 @@ public sealed partial class QueueWorker(
     private async Task WaitAsync(DateTimeOffset nextHeartbeat, CancellationToken stopping)
     {
         var now = time.GetUtcNow();
-        var wakeAt = now + settings.PollInterval;
-        if (_running.Count + _unrecorded.Count > 0 && nextHeartbeat < wakeAt)
+        DateTimeOffset? wakeAt = settings.InProcess ? null : now + settings.PollInterval;
+        if (!settings.InProcess && _running.Count + _unrecorded.Count > 0 && nextHeartbeat < wakeAt)
         {
             wakeAt = nextHeartbeat;
         }
 
-        if (await queue.NextRetryAtAsync(CancellationToken.None).ConfigureAwait(false) is { } retry && retry < wakeAt)
+        if (await queue.NextRetryAtAsync(CancellationToken.None).ConfigureAwait(false) is { } retry && (wakeAt is null || retry < wakeAt))
         {
             wakeAt = retry;
+        }
+
+        if (_deadlines.TryPeek(out _, out var deadline) && (wakeAt is null || deadline < wakeAt))
+        {
+            wakeAt = deadline;
         }
 
         if (wakeAt <= now)
@@ -276,10 +340,34 @@ public sealed partial class QueueWorker(
             return;
         }
 
+        var pulse = signal.NextAsync();
+        if (pulse.IsCompleted)
+        {
+            return;
+        }
+
+        if (wakeAt is not { } at)
+        {
+            Waiting(now, null);
+            await pulse.WaitAsync(stopping).ConfigureAwait(false);
+            return;
+        }
+
+        // The timer is armed before RunWaiting is published: a test's fake clock may move as soon as it sees it.
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        await Task.WhenAny(signal.NextAsync(), Task.Delay(wakeAt - now, time, wait.Token)).ConfigureAwait(false);
-        await wait.CancelAsync().ConfigureAwait(false);
+        var timer = Task.Delay(at - now, time, wait.Token);
+        Waiting(now, at);
+        await Task.WhenAny(pulse, timer).ConfigureAwait(false);
+        wait.Cancel();
         stopping.ThrowIfCancellationRequested();
+    }
+
+    private void Waiting(DateTimeOffset now, DateTimeOffset? wakeAt)
+    {
+        if (settings.InProcess)
+        {
+            observer?.OnEvent(new RunWaiting(Guid.Empty, now, _running.Count, wakeAt));
+        }
     }
 
     /// <summary>

@@ -27,8 +27,9 @@ public sealed record AttemptEnded(Guid RunId, DateTimeOffset At, string TaskId, 
     : RunEvent(RunId, At);
 
 /// <summary>
-/// The executor has nothing to do until an attempt ends or <paramref name="WakeAt"/> (a retry or the run deadline)
-/// comes; its timers are armed when this is published. Lets a fake clock be advanced without races.
+/// An in-process worker (<c>orchestrator run</c>) has nothing to do until an attempt ends, work is signalled or
+/// <paramref name="WakeAt"/> (a retry or a run deadline) comes; its timers are armed when this is published. Lets a
+/// fake clock be advanced without races. <paramref name="RunId"/> is empty: the worker waits for all its runs.
 /// </summary>
 public sealed record RunWaiting(Guid RunId, DateTimeOffset At, int RunningAttempts, DateTimeOffset? WakeAt) : RunEvent(RunId, At);
 

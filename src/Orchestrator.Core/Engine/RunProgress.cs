@@ -13,7 +13,7 @@ public enum RunStop
 /// <summary>
 /// The persisted state of one run — its record and task instances — with the state machine behind them.
 /// Each event (start, attempt started, attempt ended, retry due, finish) returns the <see cref="RunChanges"/> to
-/// persist together. The in-process runner keeps one alive for the whole run; a database queue restores one from
+/// persist together. The in-memory queue keeps one alive for the whole run; a database queue restores one from
 /// its rows inside the transaction that records the event, so both apply exactly the same rules.
 /// </summary>
 public sealed class RunProgress

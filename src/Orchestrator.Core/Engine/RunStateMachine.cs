@@ -6,6 +6,12 @@ namespace Orchestrator.Core.Engine;
 public readonly record struct TaskTransition(int Task, TaskState State, DateTimeOffset? NextAttemptAt = null);
 
 /// <summary>
+/// A transition whose outcome follows from the task's state alone (no trigger rule, no retry policy): a store may
+/// apply it to many rows in one statement, matching <see cref="From"/> and writing <see cref="To"/>.
+/// </summary>
+public readonly record struct OneOutcomeTransition(TaskState From, TaskState To);
+
+/// <summary>
 /// The task state machine of one run, free of I/O and time: it is told what happened (an attempt started,
 /// succeeded, failed; a retry is due) and answers with the transitions that follow, including the trigger-rule
 /// propagation to downstream tasks. The executor persists the transitions of one event together.
@@ -18,6 +24,12 @@ public sealed class RunStateMachine
     private readonly int[] _attempts;
     private readonly int[] _maxAttempts;
     private int _unfinished;
+
+    /// <summary>A worker claims a queued task: its next attempt starts (<see cref="AttemptStarted"/>).</summary>
+    public static readonly OneOutcomeTransition StartAttempt = new(TaskState.Queued, TaskState.Running);
+
+    /// <summary>A retry whose time has come goes back to the queue (<see cref="RetryDue"/>).</summary>
+    public static readonly OneOutcomeTransition QueueDueRetry = new(TaskState.UpForRetry, TaskState.Queued);
 
     public RunStateMachine(WorkflowPlan plan)
     {
@@ -77,9 +89,9 @@ public sealed class RunStateMachine
 
     public IReadOnlyList<TaskTransition> AttemptStarted(int task)
     {
-        Require(task, TaskState.Queued);
+        Require(task, StartAttempt.From);
         _attempts[task]++;
-        return [Set(task, TaskState.Running)];
+        return [Set(task, StartAttempt.To)];
     }
 
     /// <param name="follow">For branching tasks, the direct downstream tasks to follow; the others are skipped.</param>
@@ -124,8 +136,8 @@ public sealed class RunStateMachine
 
     public IReadOnlyList<TaskTransition> RetryDue(int task)
     {
-        Require(task, TaskState.UpForRetry);
-        return [Set(task, TaskState.Queued)];
+        Require(task, QueueDueRetry.From);
+        return [Set(task, QueueDueRetry.To)];
     }
 
     /// <summary>Ends a running attempt without retry in the given final state (run cancelled or timed out).</summary>

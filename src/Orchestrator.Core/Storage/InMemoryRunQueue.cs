@@ -5,19 +5,30 @@ using Orchestrator.Core.Model;
 namespace Orchestrator.Core.Storage;
 
 /// <summary>
-/// <see cref="IRunQueue"/> in memory, over an <see cref="InMemoryStore"/>: one process, one lock. The reference
-/// behaviour for the database queues, and the queue of tests and of a server without a database.
+/// <see cref="IRunQueue"/> in memory, writing every change through an <see cref="IRunStore"/>: one process, one lock.
+/// The reference behaviour for the database queues, the queue of <c>orchestrator run</c> (one per run, with the
+/// run's observer), of tests and of a server without a database. Each active run keeps its own queued tasks and
+/// count of running attempts, and retries wait in one heap, so a claim costs what it claims, not the run's size.
 /// </summary>
-public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Engine.IRunObserver? observer = null) : IRunQueue, ITriggerBatchStore
+public sealed class InMemoryRunQueue(IRunStore store, TimeProvider time, Engine.IRunObserver? observer = null) : IRunQueue, ITriggerBatchStore
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<Guid, RunProgress> _active = [];
+    private readonly Dictionary<Guid, ActiveRun> _active = [];
     private readonly List<Guid> _queuedRuns = [];
-    private readonly LinkedList<(Guid Run, int Task)> _queuedTasks = new();
+    private readonly PriorityQueue<(Guid Run, int Task), DateTimeOffset> _retries = new();
     private readonly Dictionary<(Guid Run, string Task), (ClaimedTask Claim, AttemptRecord Attempt)> _leases = [];
     private readonly Dictionary<Guid, RunStop> _stopping = [];
     private readonly Dictionary<Guid, (RunRecord Run, IReadOnlyList<TaskInstanceRecord> Tasks)> _pending = [];
     private readonly Dictionary<(TriggerStream, string, int), SortedList<long, LaunchedRange>> _launched = [];
+
+    /// <summary>A running run: its progress, its queued tasks in order, and how many of its attempts hold a lease.</summary>
+    private sealed class ActiveRun(RunProgress progress, WorkflowPlan plan)
+    {
+        public RunProgress Progress { get; } = progress;
+        public WorkflowPlan Plan { get; } = plan;
+        public LinkedList<int> Queued { get; } = new();
+        public int Running { get; set; }
+    }
 
     public Task<bool> TryCreateRunAsync(RunRecord run, IReadOnlyList<TaskInstanceRecord> tasks, CancellationToken cancellationToken)
     {
@@ -85,7 +96,7 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
 
     private bool Create(RunRecord run, IReadOnlyList<TaskInstanceRecord> tasks, CancellationToken cancellationToken)
     {
-        if (store.ListAsync(new RunFilter(run.WorkflowId), new Page(0, int.MaxValue), cancellationToken).Result.Any(r => r.LogicalDate == run.LogicalDate))
+        if (store.ListAsync(new RunFilter(run.WorkflowId, LogicalDate: run.LogicalDate), new Page(0, 1), cancellationToken).GetAwaiter().GetResult().Count > 0)
         {
             return false;
         }
@@ -112,18 +123,23 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
                 }
 
                 var limit = plan.Definition.Concurrency?.MaxActiveRuns ?? plan.Defaults.MaxActiveRuns;
-                if (_active.Values.Count(p => p.Run.WorkflowId == run.WorkflowId) >= limit)
+                if (_active.Values.Count(a => a.Progress.Run.WorkflowId == run.WorkflowId) >= limit)
                 {
                     continue;
                 }
 
                 _queuedRuns.Remove(runId);
                 _pending.Remove(runId);
-                var progress = new RunProgress(plan, run, tasks);
-                _active[runId] = progress;
-                Apply(progress, progress.Start(now));
-                started.Add(progress.Run);
-                FinishIfDone(progress, now);
+                var active = new ActiveRun(new RunProgress(plan, run, tasks), plan);
+                _active[runId] = active;
+                for (var i = 0; i < active.Progress.Tasks.Count; i++)
+                {
+                    Track(active, i, active.Progress.Tasks[i]);
+                }
+
+                Apply(active, active.Progress.Start(now));
+                started.Add(active.Progress.Run);
+                FinishIfDone(active, now);
             }
         }
 
@@ -135,65 +151,65 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
         var claimed = new List<ClaimedTask>();
         lock (_gate)
         {
-            foreach (var progress in _active.Values)
+            while (_retries.TryPeek(out var retry, out var due) && due <= request.Now)
             {
-                for (var i = 0; i < progress.Tasks.Count; i++)
+                _retries.Dequeue();
+                if (IsWaitingRetry(retry, due, out var retrying))
                 {
-                    if (progress.Tasks[i] is { State: TaskState.UpForRetry, NextAttemptAt: { } due } && due <= request.Now)
-                    {
-                        Apply(progress, progress.RetryDue(i, request.Now));
-                    }
+                    Apply(retrying, retrying.Progress.RetryDue(retry.Task, request.Now));
                 }
             }
 
             var pools = new PoolUsage(request.Pools);
-            foreach (var progress in _active.Values)
+            if (request.Pools.Count > 0)
             {
-                var plan = plans.Find(progress.Run.WorkflowId, progress.Run.WorkflowVersion);
-                for (var i = 0; plan is not null && i < progress.Tasks.Count; i++)
+                foreach (var (claim, _) in _leases.Values)
                 {
-                    if (progress.Tasks[i].State == TaskState.Running)
+                    if (_active.TryGetValue(claim.RunId, out var leased))
                     {
-                        pools.Add(plan.Tasks[i]);
+                        pools.Add(leased.Plan.Tasks[leased.Plan.IndexOf[claim.TaskId]]);
                     }
                 }
             }
 
-            var node = _queuedTasks.First;
-            while (node is not null && claimed.Count < request.Max)
+            foreach (var (runId, active) in _active)
             {
-                var next = node.Next;
-                var (runId, task) = node.Value;
+                if (claimed.Count >= request.Max)
+                {
+                    break;
+                }
+
                 if (_stopping.ContainsKey(runId))
                 {
                     // A run being cancelled starts nothing new; its waiting tasks end when its running ones do.
+                    continue;
                 }
-                else if (_active.TryGetValue(runId, out var progress) && progress.Machine.StateOf(task) == TaskState.Queued)
-                {
-                    var running = progress.Tasks.Count(t => t.State == TaskState.Running);
-                    var taskPlan = plans.Find(progress.Run.WorkflowId, progress.Run.WorkflowVersion)?.Tasks[task];
-                    if (running < progress.Machine.MaxActiveTasks && (taskPlan is null || pools.Fits(taskPlan)))
-                    {
-                        if (taskPlan is not null)
-                        {
-                            pools.Add(taskPlan);
-                        }
 
-                        _queuedTasks.Remove(node);
+                var progress = active.Progress;
+                var node = active.Queued.First;
+                while (node is not null && claimed.Count < request.Max && active.Running < progress.Machine.MaxActiveTasks)
+                {
+                    var next = node.Next;
+                    var task = node.Value;
+                    if (progress.Machine.StateOf(task) != TaskState.Queued)
+                    {
+                        active.Queued.Remove(node);
+                    }
+                    else if (pools.Fits(active.Plan.Tasks[task]))
+                    {
+                        pools.Add(active.Plan.Tasks[task]);
+                        active.Queued.Remove(node);
                         var changes = progress.StartAttempt(task, request.Now, out var attempt, request.Worker);
-                        Apply(progress, changes);
+                        active.Running++;
+                        Apply(active, changes);
                         var claim = new ClaimedTask(runId, progress.Run.WorkflowId, progress.Run.WorkflowVersion,
                             attempt.TaskId, attempt.Number, request.Worker, request.LeaseUntil);
                         _leases[(runId, attempt.TaskId)] = (claim, attempt);
                         claimed.Add(claim);
                     }
-                }
-                else
-                {
-                    _queuedTasks.Remove(node);
-                }
 
-                node = next;
+                    node = next;
+                }
             }
         }
 
@@ -216,14 +232,14 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
             return false;
         }
 
-        _leases.Remove((task.RunId, task.TaskId));
-        var progress = _active[task.RunId];
+        var active = Unlease(lease.Claim);
+        var progress = active.Progress;
         var stopping = _stopping.TryGetValue(task.RunId, out var stop) ? stop : (RunStop?)null;
-        var index = IndexOf(progress, task.TaskId);
-        Apply(progress, released && stopping is null
+        var index = active.Plan.IndexOf[task.TaskId];
+        Apply(active, released && stopping is null
             ? progress.ReleaseAttempt(index, lease.Attempt, $"released: worker {task.Worker} shut down", now)
             : progress.EndAttempt(index, lease.Attempt, result, now, stopping));
-        FinishIfDone(progress, now);
+        FinishIfDone(active, now);
         return true;
     }
 
@@ -256,12 +272,11 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
             var expired = _leases.Values.Where(l => l.Claim.LeaseExpiresAt <= now).ToList();
             foreach (var (claim, attempt) in expired)
             {
-                _leases.Remove((claim.RunId, claim.TaskId));
-                var progress = _active[claim.RunId];
+                var active = Unlease(claim);
                 var result = new AttemptResult(AttemptOutcome.LeaseExpired, attempt.StartedAt, now,
                     Error: $"lease of worker {claim.Worker} expired at {Templates.TemplateScope.Iso(claim.LeaseExpiresAt)}");
-                Apply(progress, progress.EndAttempt(IndexOf(progress, claim.TaskId), attempt, result, now));
-                FinishIfDone(progress, now);
+                Apply(active, active.Progress.EndAttempt(active.Plan.IndexOf[claim.TaskId], attempt, result, now));
+                FinishIfDone(active, now);
             }
 
             return Task.FromResult(expired.Count);
@@ -276,7 +291,7 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
             {
                 _queuedRuns.Remove(runId);
                 var progress = new RunProgress(plans.Find(pending.Run.WorkflowId, pending.Run.WorkflowVersion)!, pending.Run, pending.Tasks);
-                Apply(progress, progress.Finish(now, RunStop.Cancelled));
+                Save(progress, progress.Finish(now, RunStop.Cancelled));
                 return Task.FromResult(true);
             }
 
@@ -285,7 +300,7 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
                 return Task.FromResult(false);
             }
 
-            _stopping.TryAdd(runId, active.StopOf(now));
+            _stopping.TryAdd(runId, active.Progress.StopOf(now));
             FinishIfDone(active, now);
             return Task.FromResult(true);
         }
@@ -295,11 +310,11 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
     {
         lock (_gate)
         {
-            var overdue = _active.Values.Where(p => p.Deadline <= now && !_stopping.ContainsKey(p.Run.Id)).ToList();
-            foreach (var progress in overdue)
+            var overdue = _active.Values.Where(a => a.Progress.Deadline <= now && !_stopping.ContainsKey(a.Progress.Run.Id)).ToList();
+            foreach (var active in overdue)
             {
-                _stopping.Add(progress.Run.Id, RunStop.TimedOut);
-                FinishIfDone(progress, now);
+                _stopping.Add(active.Progress.Run.Id, RunStop.TimedOut);
+                FinishIfDone(active, now);
             }
 
             return Task.FromResult(overdue.Count);
@@ -312,13 +327,13 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
         {
             if (_active.TryGetValue(runId, out var active))
             {
-                if (active.Clear(taskIds, downstream, now) is not { } changes)
+                if (active.Progress.Clear(taskIds, downstream, now) is not { } changes)
                 {
                     return Task.FromResult(false);
                 }
 
                 Apply(active, changes);
-                Apply(active, active.Reevaluate(now));
+                Apply(active, active.Progress.Reevaluate(now));
                 return Task.FromResult(true);
             }
 
@@ -334,7 +349,7 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
                 return Task.FromResult(false);
             }
 
-            Apply(progress, cleared);
+            Save(progress, cleared);
             _pending[runId] = (progress.Run, progress.Tasks.ToList());
             _queuedRuns.Add(runId);
             return Task.FromResult(true);
@@ -345,10 +360,17 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
     {
         lock (_gate)
         {
-            return Task.FromResult(_active.Values
-                .SelectMany(p => p.Tasks)
-                .Where(t => t.State == TaskState.UpForRetry)
-                .Min(t => t.NextAttemptAt));
+            while (_retries.TryPeek(out var retry, out var due))
+            {
+                if (IsWaitingRetry(retry, due, out _))
+                {
+                    return Task.FromResult<DateTimeOffset?>(due);
+                }
+
+                _retries.Dequeue();
+            }
+
+            return Task.FromResult<DateTimeOffset?>(null);
         }
     }
 
@@ -356,55 +378,91 @@ public sealed class InMemoryRunQueue(InMemoryStore store, TimeProvider time, Eng
     {
         lock (_gate)
         {
-            return Task.FromResult(_active.Values.SelectMany(p => p.Tasks)
+            return Task.FromResult(_active.Values.SelectMany(a => a.Progress.Tasks)
                 .Count(t => t.State == TaskState.Queued || (t.State == TaskState.UpForRetry && t.NextAttemptAt <= now)));
         }
     }
 
     public Task<IReadOnlyDictionary<string, JsonElement>> OutputsAsync(Guid runId, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken)
     {
+        lock (_gate)
+        {
+            if (_active.TryGetValue(runId, out var active) && taskIds.Count > 0)
+            {
+                var outputs = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+                foreach (var id in taskIds)
+                {
+                    if (active.Plan.IndexOf.TryGetValue(id, out var index) && active.Progress.Tasks[index].Outputs is { } output)
+                    {
+                        outputs[id] = output;
+                    }
+                }
+
+                return Task.FromResult<IReadOnlyDictionary<string, JsonElement>>(outputs);
+            }
+        }
+
         var details = store.GetDetailsAsync(runId, cancellationToken).GetAwaiter().GetResult();
-        IReadOnlyDictionary<string, JsonElement> outputs = details?.Tasks
+        IReadOnlyDictionary<string, JsonElement> stored = details?.Tasks
             .Where(t => t.Outputs is not null && (taskIds.Count == 0 || taskIds.Contains(t.TaskId)))
             .ToDictionary(t => t.TaskId, t => t.Outputs!.Value) ?? [];
-        return Task.FromResult(outputs);
+        return Task.FromResult(stored);
+    }
+
+    /// <summary>Whether a retry from the heap still waits (its run active, the task up for retry at that time).</summary>
+    private bool IsWaitingRetry((Guid Run, int Task) retry, DateTimeOffset due, out ActiveRun active)
+        => _active.TryGetValue(retry.Run, out active!)
+            && active.Progress.Tasks[retry.Task] is { State: TaskState.UpForRetry, NextAttemptAt: { } next } && next == due;
+
+    private ActiveRun Unlease(ClaimedTask claim)
+    {
+        _leases.Remove((claim.RunId, claim.TaskId));
+        var active = _active[claim.RunId];
+        active.Running--;
+        return active;
     }
 
     /// <summary>Ends a run when nothing more can happen: all tasks final, or cancelling with nothing running.</summary>
-    private void FinishIfDone(RunProgress progress, DateTimeOffset now)
+    private void FinishIfDone(ActiveRun active, DateTimeOffset now)
     {
-        var running = progress.Tasks.Any(t => t.State == TaskState.Running);
+        var progress = active.Progress;
         var stopping = _stopping.TryGetValue(progress.Run.Id, out var stop) ? stop : (RunStop?)null;
-        if (running || (!progress.Machine.IsFinished && stopping is null))
+        if (active.Running > 0 || (!progress.Machine.IsFinished && stopping is null))
         {
             return;
         }
 
-        Apply(progress, progress.Finish(now, stopping));
+        Apply(active, progress.Finish(now, stopping));
         _active.Remove(progress.Run.Id);
         _stopping.Remove(progress.Run.Id);
     }
 
-    private void Apply(RunProgress progress, RunChanges changes)
+    /// <summary>Persists and publishes the changes of an active run, and tracks its queued tasks and retries.</summary>
+    private void Apply(ActiveRun active, RunChanges changes)
     {
-        store.SaveAsync(changes, CancellationToken.None).GetAwaiter().GetResult();
-        RunChangeEvents.Publish(observer, progress.Run, changes, time.GetUtcNow());
-        foreach (var task in changes.Tasks.Where(t => t.State == TaskState.Queued))
+        Save(active.Progress, changes);
+        foreach (var task in changes.Tasks)
         {
-            _queuedTasks.AddLast((progress.Run.Id, IndexOf(progress, task.TaskId)));
+            Track(active, active.Plan.IndexOf[task.TaskId], task);
         }
     }
 
-    private static int IndexOf(RunProgress progress, string taskId)
+    private void Track(ActiveRun active, int index, TaskInstanceRecord task)
     {
-        for (var i = 0; i < progress.Tasks.Count; i++)
+        switch (task.State)
         {
-            if (progress.Tasks[i].TaskId == taskId)
-            {
-                return i;
-            }
+            case TaskState.Queued:
+                active.Queued.AddLast(index);
+                break;
+            case TaskState.UpForRetry when task.NextAttemptAt is { } due:
+                _retries.Enqueue((active.Progress.Run.Id, index), due);
+                break;
         }
+    }
 
-        throw new InvalidOperationException($"run {progress.Run.Id} has no task '{taskId}'");
+    private void Save(RunProgress progress, RunChanges changes)
+    {
+        store.SaveAsync(changes, CancellationToken.None).GetAwaiter().GetResult();
+        RunChangeEvents.Publish(observer, progress.Run, changes, time.GetUtcNow());
     }
 }

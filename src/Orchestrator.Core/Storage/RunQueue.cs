@@ -41,6 +41,9 @@ public sealed class PoolUsage(IReadOnlyDictionary<string, int> limits)
         }
     }
 
+    /// <summary>Counts slots in use in a pool, as a store recorded them.</summary>
+    public void Add(string pool, int slots) => _used[pool] = _used.GetValueOrDefault(pool) + slots;
+
     /// <summary>Whether the task fits its pool now (always when it has none, or its pool is not configured).</summary>
     public bool Fits(Engine.TaskPlan task)
         => task.Pool is not { } pool || !limits.TryGetValue(pool, out var limit) || _used.GetValueOrDefault(pool) + task.PoolSlots <= limit;
@@ -50,7 +53,8 @@ public sealed class PoolUsage(IReadOnlyDictionary<string, int> limits)
 /// Durable execution. Runs and task instances live in the database; workers on any node claim queued task
 /// instances with a lease, and record each attempt's end together with what follows from it (retry, downstream
 /// queued, run finished) in one transaction. A lease that expires (its node died) ends the attempt as failed,
-/// retried by policy. Every implementation applies <see cref="RunProgress"/>, so semantics match the in-process runner.
+/// retried by policy. Every implementation applies <see cref="RunProgress"/>; <see cref="QueueWorker"/> is the one executor over
+/// all of them (<c>orchestrator run</c> over an <see cref="InMemoryRunQueue"/> of its own).
 /// </summary>
 public interface IRunQueue
 {

@@ -27,4 +27,12 @@ internal sealed class TaskInstanceEntity
     public string? LeaseOwner { get; set; }
 
     public DateTimeOffset? LeaseExpiresAt { get; set; }
+
+    /// <summary>
+    /// The pool and slots of the running attempt, written when it is claimed, so that a claim counts a pool's slots
+    /// in use from this table alone (no plan lookup per running task).
+    /// </summary>
+    public string? Pool { get; set; }
+
+    public int PoolSlots { get; set; }
 }

@@ -1,23 +1,39 @@
+using System.Buffers.Binary;
+using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using Orchestrator.Core.Json;
+using Orchestrator.Core.Model;
 using Orchestrator.Persistence.Queue;
 
 namespace Orchestrator.Persistence.Postgres;
 
 /// <summary>
-/// PostgreSQL, several nodes on one database. Claims and run starts are critical sections under transaction-scoped
-/// advisory locks, because pools, <c>maxActiveTasks</c> and <c>maxActiveRuns</c> are counted across nodes (as
-/// Airflow's scheduler holds its pool rows). The events of a run (attempt ends, cancel, clear) hold the claim
-/// lock in shared mode — many at once, never during a claim — plus a row lock on the run. Claim candidates are
-/// locked with <c>FOR UPDATE SKIP LOCKED</c>. Work is announced with <c>NOTIFY</c>, which
-/// <see cref="PostgresQueueListener"/> turns into wake-ups on every node.
+/// PostgreSQL, several nodes on one database, and no lock for the whole cluster on the claim path. Claims lock
+/// their candidates with <c>FOR UPDATE SKIP LOCKED</c>, so nodes take different task instances without waiting for
+/// each other; only claims that draw from the same run or pool wait for each other, under a transaction-scoped
+/// advisory lock per run and per pool (<c>maxActiveTasks</c> and pool slots are counted across nodes, so the next
+/// claim must count what the previous one committed). The events of a run (attempt ends, clear) lock the run's row
+/// in <c>FOR NO KEY UPDATE</c> mode, which claims (<c>FOR KEY SHARE</c>) do not conflict with; stopping a run locks
+/// it <c>FOR UPDATE</c>, which waits for the claims in flight and keeps new ones out. Starting runs
+/// (<c>maxActiveRuns</c>) and alert claims stay serialized by named advisory locks. Work is announced with
+/// <c>NOTIFY</c>, which <see cref="PostgresQueueListener"/> turns into wake-ups on every node.
 /// </summary>
 public sealed class PostgresQueueLocking(Core.Engine.QueueSignal signal) : IQueueLocking
 {
     /// <summary>The notification channel of queued work.</summary>
     public const string Channel = "orchestrator_queue";
 
-    /// <summary>First key of our advisory locks ("ORCH"), so they cannot collide with another application's.</summary>
+    /// <summary>First key of our named advisory locks ("ORCH"), so they cannot collide with another application's.</summary>
     private const int LockSpace = 0x4F524348;
+
+    /// <summary>First key of the claim lock of a run ("ORCR"); the second is folded from the run id.</summary>
+    private const int RunSpace = 0x4F524352;
+
+    /// <summary>First key of the claim lock of a pool ("ORCP"); the second is a stable hash of its name.</summary>
+    private const int PoolSpace = 0x4F524350;
+
+    private static readonly string Running = WireNames.Of(RunState.Running);
 
     public string CandidateRowLock => "FOR UPDATE SKIP LOCKED";
 
@@ -27,9 +43,54 @@ public sealed class PostgresQueueLocking(Core.Engine.QueueSignal signal) : IQueu
     public async Task LockRunsAsync(OrchestratorDbContext db, IReadOnlyCollection<Guid> runIds, CancellationToken cancellationToken)
     {
         var ids = runIds.Order().ToArray();
-        await db.Database.ExecuteSqlAsync(
-            $"SELECT pg_advisory_xact_lock_shared({LockSpace}, {(int)QueueLock.Claim}); SELECT 1 FROM runs WHERE id = ANY({ids}) ORDER BY id FOR UPDATE",
-            cancellationToken).ConfigureAwait(false);
+        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM runs WHERE id = ANY({ids}) ORDER BY id FOR NO KEY UPDATE", cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task LockRunToStopAsync(OrchestratorDbContext db, Guid runId, CancellationToken cancellationToken)
+        => await db.Database.ExecuteSqlAsync($"SELECT 1 FROM runs WHERE id = {runId} FOR UPDATE", cancellationToken).ConfigureAwait(false);
+
+    public async Task<IReadOnlyCollection<Guid>> LockForClaimAsync(
+        OrchestratorDbContext db, IReadOnlyCollection<Guid> runIds, IReadOnlyCollection<string> pools, CancellationToken cancellationToken)
+    {
+        if (runIds.Count == 0)
+        {
+            return [];
+        }
+
+        // Every claim takes its locks in the same order, so two claims never wait for each other in a cycle. A claim
+        // holds its candidates' rows already; it never waits for a run's row (a stop may hold it while it waits for
+        // those candidates): a run that is being stopped is skipped.
+        var keys = runIds.Select(id => (Space: RunSpace, Key: Fold(id)))
+            .Concat(pools.Select(pool => (Space: PoolSpace, Key: Hash(pool))))
+            .Distinct().Order().ToArray();
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(
+                    "SELECT pg_advisory_xact_lock(k.space, k.key) FROM unnest($1::int[], $2::int[]) WITH ORDINALITY AS k(space, key, i) ORDER BY k.i")
+                {
+                    Parameters = { new() { Value = keys.Select(k => k.Space).ToArray() }, new() { Value = keys.Select(k => k.Key).ToArray() } },
+                },
+
+                // A statement of its own: it reads (and the claim's next statements read) after the locks are held.
+                new NpgsqlBatchCommand(
+                    "SELECT id FROM runs WHERE id = ANY($1) AND state = $2 AND cancel_requested_at IS NULL ORDER BY id FOR KEY SHARE SKIP LOCKED")
+                {
+                    Parameters = { new() { Value = runIds.ToArray() }, new() { Value = Running } },
+                },
+            },
+        };
+        var claimable = new List<Guid>();
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            claimable.Add(reader.GetGuid(0));
+        }
+
+        return claimable;
     }
 
     public async Task AnnounceAsync(OrchestratorDbContext db, CancellationToken cancellationToken)
@@ -37,4 +98,25 @@ public sealed class PostgresQueueLocking(Core.Engine.QueueSignal signal) : IQueu
 
     // This node's workers need no round trip through the server.
     public void WakeLocal() => signal.Pulse();
+
+    /// <summary>The run's lock key: its id folded to 32 bits (two runs that share one merely wait for each other).</summary>
+    private static int Fold(Guid id)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        id.TryWriteBytes(bytes);
+        return BinaryPrimitives.ReadInt32LittleEndian(bytes) ^ BinaryPrimitives.ReadInt32LittleEndian(bytes[4..])
+            ^ BinaryPrimitives.ReadInt32LittleEndian(bytes[8..]) ^ BinaryPrimitives.ReadInt32LittleEndian(bytes[12..]);
+    }
+
+    /// <summary>FNV-1a of the pool's name: the same on every node (unlike <see cref="string.GetHashCode()"/>).</summary>
+    private static int Hash(string pool)
+    {
+        var hash = 2166136261u;
+        foreach (var b in Encoding.UTF8.GetBytes(pool))
+        {
+            hash = (hash ^ b) * 16777619u;
+        }
+
+        return unchecked((int)hash);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Orchestrator.Core.Engine;
+using Orchestrator.Core.Json;
 using Orchestrator.Core.Model;
 using Orchestrator.Core.Storage;
 using Orchestrator.Persistence.Entities;
@@ -11,59 +12,71 @@ namespace Orchestrator.Persistence.Queue;
 /// <summary>Claiming queued task instances with a lease, renewing and expiring leases, and what a worker reads to start an attempt.</summary>
 public sealed partial class EfRunQueue
 {
+    /// <summary>
+    /// Claims in a bounded number of statements, whatever the size of the runs and the number of attempts running
+    /// elsewhere: due retries are queued; the oldest queued candidates are locked (rows other nodes hold are
+    /// skipped); claims of the same runs and pools are serialized (<see cref="IQueueLocking.LockForClaimAsync"/>);
+    /// the running attempts of those runs and pools are counted; the claims are written.
+    /// </summary>
     public async Task<IReadOnlyList<ClaimedTask>> ClaimAsync(ClaimRequest request, IWorkflowPlans plans, CancellationToken cancellationToken)
     {
+        var start = RunStateMachine.StartAttempt;
+        var retry = RunStateMachine.QueueDueRetry;
+        var now = request.Now;
         var claimed = new List<(ClaimedTask Claim, TaskInstanceRecord Task)>();
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
-            var now = request.Now;
             var anyWork = await db.TaskInstances.AnyAsync(
-                t => t.State == TaskState.Queued || (t.State == TaskState.UpForRetry && t.NextAttemptAt <= now), cancellationToken).ConfigureAwait(false);
+                t => t.State == start.From || (t.State == retry.From && t.NextAttemptAt <= now), cancellationToken).ConfigureAwait(false);
             if (!anyWork)
             {
                 return [];
             }
 
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await locking.LockAsync(db, QueueLock.Claim, cancellationToken).ConfigureAwait(false);
-
-            // Retries that are due go back to the queue (RunStateMachine.RetryDue: up_for_retry -> queued).
+            // Due retries go back to the queue in a statement of their own, before the claim holds any row: two nodes
+            // doing it at once merely find the rows already queued.
             await db.TaskInstances
-                .Where(t => t.State == TaskState.UpForRetry && t.NextAttemptAt <= now)
+                .Where(t => t.State == retry.From && t.NextAttemptAt <= now)
                 .ExecuteUpdateAsync(s => s
-                    .SetProperty(t => t.State, TaskState.Queued)
+                    .SetProperty(t => t.State, retry.To)
                     .SetProperty(t => t.NextAttemptAt, (DateTimeOffset?)null)
                     .SetProperty(t => t.QueuedAt, now), cancellationToken).ConfigureAwait(false);
 
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
             // Oldest first; rows another transaction holds are skipped rather than waited for (PostgreSQL).
             var take = Math.Max(request.Max * 4, 64);
-            var rows = await db.TaskInstances.FromSqlRaw(CandidatesSql(locking.CandidateRowLock), take)
+            var rows = await db.TaskInstances.FromSqlRaw(CandidatesSql(locking.CandidateRowLock), WireNames.Of(start.From), take)
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
             var versions = await VersionsAsync(db, rows.Select(t => t.RunId).Distinct(), cancellationToken).ConfigureAwait(false);
-            var candidates = rows.ConvertAll(t => new { Task = t, versions[t.RunId].WorkflowId, versions[t.RunId].WorkflowVersion });
-            var runIds = candidates.Select(c => c.Task.RunId).Distinct().ToList();
-            var running = (await db.TaskInstances.Where(t => runIds.Contains(t.RunId) && t.State == TaskState.Running)
-                    .GroupBy(t => t.RunId).Select(g => new { g.Key, Count = g.Count() })
-                    .ToListAsync(cancellationToken).ConfigureAwait(false))
-                .ToDictionary(x => x.Key, x => x.Count);
-
-            // Pool slots in use, on every node: the pool of a running attempt comes from its version's plan.
-            var pools = new PoolUsage(request.Pools);
-            if (request.Pools.Count > 0)
+            var candidates = rows.ConvertAll(t =>
             {
-                var active = await (
-                        from t in db.TaskInstances
-                        join r in db.Runs on t.RunId equals r.Id
-                        where t.State == TaskState.Running
-                        select new { t.TaskId, r.WorkflowId, r.WorkflowVersion })
+                var (workflowId, version) = versions[t.RunId];
+                var plan = plans.Find(workflowId, version);
+                var taskPlan = plan is not null && plan.IndexOf.TryGetValue(t.TaskId, out var index) ? plan.Tasks[index] : null;
+                return (Task: t, WorkflowId: workflowId, Version: version, Plan: plan, TaskPlan: taskPlan);
+            });
+
+            var poolNames = candidates.Select(c => c.TaskPlan?.Pool).OfType<string>().Where(request.Pools.ContainsKey).Distinct(StringComparer.Ordinal).ToList();
+            var runIds = (await locking.LockForClaimAsync(db, candidates.Select(c => c.Task.RunId).Distinct().ToList(), poolNames, cancellationToken)
+                .ConfigureAwait(false)).ToHashSet();
+            var running = runIds.Count == 0
+                ? []
+                : (await db.TaskInstances.Where(t => runIds.Contains(t.RunId) && t.State == start.To)
+                        .GroupBy(t => t.RunId).Select(g => new { g.Key, Count = g.Count() })
+                        .ToListAsync(cancellationToken).ConfigureAwait(false))
+                    .ToDictionary(x => x.Key, x => x.Count);
+
+            // Pool slots in use on every node, as recorded by the claims of the running attempts.
+            var pools = new PoolUsage(request.Pools);
+            var inUse = poolNames.Count == 0
+                ? []
+                : await db.TaskInstances.Where(t => t.Pool != null && poolNames.Contains(t.Pool) && t.State == start.To)
+                    .GroupBy(t => t.Pool!).Select(g => new { g.Key, Slots = g.Sum(t => t.PoolSlots) })
                     .ToListAsync(cancellationToken).ConfigureAwait(false);
-                foreach (var a in active)
-                {
-                    if (plans.Find(a.WorkflowId, a.WorkflowVersion) is { } activePlan && activePlan.IndexOf.TryGetValue(a.TaskId, out var index))
-                    {
-                        pools.Add(activePlan.Tasks[index]);
-                    }
-                }
+            foreach (var pool in inUse)
+            {
+                pools.Add(pool.Key, pool.Slots);
             }
 
             foreach (var candidate in candidates)
@@ -73,10 +86,9 @@ public sealed partial class EfRunQueue
                     break;
                 }
 
-                var task = candidate.Task;
-                var plan = plans.Find(candidate.WorkflowId, candidate.WorkflowVersion);
-                var taskPlan = plan is not null && plan.IndexOf.TryGetValue(task.TaskId, out var taskIndex) ? plan.Tasks[taskIndex] : null;
-                if (running.GetValueOrDefault(task.RunId) >= (plan?.MaxActiveTasks ?? int.MaxValue)
+                var (task, workflowId, version, plan, taskPlan) = candidate;
+                if (!runIds.Contains(task.RunId)
+                    || running.GetValueOrDefault(task.RunId) >= (plan?.MaxActiveTasks ?? int.MaxValue)
                     || (taskPlan is not null && !pools.Fits(taskPlan)))
                 {
                     continue;
@@ -88,17 +100,19 @@ public sealed partial class EfRunQueue
                     pools.Add(taskPlan);
                 }
 
-                // RunStateMachine.AttemptStarted: queued -> running, one more attempt.
-                task.State = TaskState.Running;
+                // RunStateMachine.AttemptStarted: one more attempt, leased to this worker.
+                task.State = start.To;
                 task.Attempts++;
                 task.StartedAt ??= now;
                 task.LeaseOwner = request.Worker;
                 task.LeaseExpiresAt = request.LeaseUntil;
+                task.Pool = taskPlan?.Pool;
+                task.PoolSlots = taskPlan?.Pool is null ? 0 : taskPlan.PoolSlots;
                 db.Attempts.Add(RecordMapping.ToEntity(new AttemptRecord
                 {
                     RunId = task.RunId, TaskId = task.TaskId, Number = task.Attempts, StartedAt = now, QueuedAt = task.QueuedAt, Worker = request.Worker,
                 }));
-                claimed.Add((new ClaimedTask(task.RunId, candidate.WorkflowId, candidate.WorkflowVersion, task.TaskId, task.Attempts, request.Worker, request.LeaseUntil),
+                claimed.Add((new ClaimedTask(task.RunId, workflowId, version, task.TaskId, task.Attempts, request.Worker, request.LeaseUntil),
                     RecordMapping.ToRecord(task)));
             }
 
@@ -223,12 +237,12 @@ public sealed partial class EfRunQueue
         return versions;
     }
 
-    /// <summary>Queued instances of running, not cancelling runs, in claim order; <c>{0}</c> is the row count.</summary>
+    /// <summary>Queued instances of running, not cancelling runs, in claim order; <c>{0}</c> is the queued state, <c>{1}</c> the row count.</summary>
     private static string CandidatesSql(string rowLock) => $$"""
         SELECT t.* FROM task_instances AS t
-        WHERE t.state = 'queued' AND EXISTS (
+        WHERE t.state = {0} AND EXISTS (
             SELECT 1 FROM runs AS r WHERE r.id = t.run_id AND r.state = 'running' AND r.cancel_requested_at IS NULL)
         ORDER BY t.queued_at, t.run_id, t.ordinal
-        LIMIT {0} {{rowLock}}
+        LIMIT {1} {{rowLock}}
         """;
 }

@@ -47,7 +47,7 @@ public sealed partial class EfRunQueue
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await locking.LockRunsAsync(db, [runId], cancellationToken).ConfigureAwait(false);
+            await locking.LockRunToStopAsync(db, runId, cancellationToken).ConfigureAwait(false);
             var entity = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false);
             if (entity is null || entity.State.IsFinal() || plans.Find(entity.WorkflowId, entity.WorkflowVersion) is not { } plan)
             {

@@ -3,7 +3,6 @@ namespace Orchestrator.Persistence.Queue;
 /// <summary>Named locks of the queue, held until the end of the transaction.</summary>
 public enum QueueLock
 {
-    Claim = 1,
     StartRuns = 2,
 
     /// <summary>Alert claims: throttling folds a repeat into the alert it repeats, so two dispatchers must not decide at once.</summary>
@@ -20,13 +19,27 @@ public interface IQueueLocking
     Task LockAsync(OrchestratorDbContext db, QueueLock name, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Serializes the events of these runs (row locks on the runs, taken in id order) and keeps them apart from
-    /// claims, which read the task rows these events rewrite.
+    /// Serializes the events of these runs (row locks on the runs, taken in id order). Claims of the same runs go on
+    /// meanwhile: the events that follow an attempt never rewrite a queued task of a run that is not stopping.
     /// </summary>
     Task LockRunsAsync(OrchestratorDbContext db, IReadOnlyCollection<Guid> runIds, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Like <see cref="LockRunsAsync"/>, and waits for the claims in flight on the run and keeps new ones out until
+    /// the end of the transaction: stopping a run decides from its running tasks and cancels its queued ones.
+    /// </summary>
+    Task LockRunToStopAsync(OrchestratorDbContext db, Guid runId, CancellationToken cancellationToken);
+
     /// <summary>Appended to the query of claim candidates: locks the rows it returns, skipping rows others hold.</summary>
     string CandidateRowLock { get; }
+
+    /// <summary>
+    /// Inside a claim, after its candidates are locked: serializes the claims of the same runs and pools (their
+    /// limits are counted next, and must count what the claim before committed) and returns the runs that may still
+    /// be claimed from (running, not stopping), holding them against a stop until the end of the transaction.
+    /// </summary>
+    Task<IReadOnlyCollection<Guid>> LockForClaimAsync(
+        OrchestratorDbContext db, IReadOnlyCollection<Guid> runIds, IReadOnlyCollection<string> pools, CancellationToken cancellationToken);
 
     /// <summary>
     /// Inside the transaction that queues work: tells the other nodes once it commits (PostgreSQL delivers a
@@ -45,7 +58,14 @@ public sealed class SqliteQueueLocking(Core.Engine.QueueSignal signal) : IQueueL
 
     public Task LockRunsAsync(OrchestratorDbContext db, IReadOnlyCollection<Guid> runIds, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task LockRunToStopAsync(OrchestratorDbContext db, Guid runId, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public string CandidateRowLock => "";
+
+    // The candidates were read in this write transaction: they are still what they were.
+    public Task<IReadOnlyCollection<Guid>> LockForClaimAsync(
+        OrchestratorDbContext db, IReadOnlyCollection<Guid> runIds, IReadOnlyCollection<string> pools, CancellationToken cancellationToken)
+        => Task.FromResult(runIds);
 
     public Task AnnounceAsync(OrchestratorDbContext db, CancellationToken cancellationToken) => Task.CompletedTask;
 

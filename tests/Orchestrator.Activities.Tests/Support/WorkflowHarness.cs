@@ -52,7 +52,7 @@ public sealed class WorkflowHarness : IAsyncDisposable
         var validated = _services.GetRequiredService<WorkflowValidator>().Validate("test.json", json);
         Assert.True(validated.IsValid, string.Join(Environment.NewLine, validated.Diagnostics));
         var plan = WorkflowPlan.Compile(validated.Definition!, _services.GetRequiredService<ActivityRegistry>());
-        return await _services.GetRequiredService<WorkflowRunner>().RunAsync(plan, new RunRequest(), observer, cancellationToken)
+        return await _services.GetRequiredService<LocalRun>().RunAsync(plan, new RunRequest(), observer, cancellationToken)
             .WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
     }
 

@@ -94,7 +94,7 @@ public sealed class ConnectionValidationTests
             Assert.True(validated.IsValid, string.Join("\n", validated.Diagnostics));
             var plan = WorkflowPlan.Compile(validated.Definition!, services.GetRequiredService<ActivityRegistry>());
 
-            var result = await services.GetRequiredService<WorkflowRunner>().RunAsync(plan, new RunRequest());
+            var result = await services.GetRequiredService<LocalRun>().RunAsync(plan, new RunRequest());
 
             var attempt = Assert.Single(result.Attempts);
             Assert.Equal("broker rejected password ***", attempt.Error);

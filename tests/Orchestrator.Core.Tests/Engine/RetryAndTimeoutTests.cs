@@ -157,6 +157,34 @@ public sealed class RetryAndTimeoutTests
     }
 
     [Fact]
+    public async Task RunTimeout_StopsTheRunAtItsDeadline_NotAtTheWorkersNextHeartbeat()
+    {
+        const string json = """
+            {
+              "id": "one-second",
+              "runTimeout": "PT1S",
+              "tasks": [ { "id": "long", "activity": "core.sleep", "with": { "duration": "PT1M" } } ]
+            }
+            """;
+        await using var harness = new EngineHarness();
+        var t0 = harness.Clock.GetUtcNow();
+        var run = harness.StartAsync(json);
+
+        // The worker sleeps until the deadline, not until its heartbeat (10 s) or its poll interval.
+        var waiting = await harness.NextAsync<RunWaiting>(w => w.WakeAt is not null && w.RunningAttempts == 1);
+        Assert.Equal(t0 + TimeSpan.FromSeconds(1), waiting.WakeAt);
+        harness.Clock.Advance(TimeSpan.FromSeconds(1));
+        var result = await run;
+
+        Assert.Equal(RunState.Failed, result.Run.State);
+        Assert.Equal("run timed out after PT1S", result.Run.Error);
+        Assert.Equal(t0 + TimeSpan.FromSeconds(1), result.Run.EndedAt);
+        var attempt = Assert.Single(result.Attempts);
+        Assert.Equal(AttemptOutcome.TimedOut, attempt.Outcome);
+        Assert.Equal(t0 + TimeSpan.FromSeconds(1), attempt.EndedAt);
+    }
+
+    [Fact]
     public async Task Cancellation_CancelsRunningAttempts_AndEndsTheRunCancelled()
     {
         const string json = """

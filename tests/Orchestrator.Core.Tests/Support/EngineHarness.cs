@@ -61,7 +61,7 @@ public sealed class EngineHarness : IRunObserver, IAsyncDisposable
 
     public Task<RunResult> StartAsync(WorkflowPlan plan, RunRequest? request = null, CancellationToken cancellationToken = default)
     {
-        var runner = _services.GetRequiredService<WorkflowRunner>();
+        var runner = _services.GetRequiredService<LocalRun>();
         return Task.Run(() => runner.RunAsync(plan, request ?? new RunRequest(), this, cancellationToken), CancellationToken.None);
     }
 

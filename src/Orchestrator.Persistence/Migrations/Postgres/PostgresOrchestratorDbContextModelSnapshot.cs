@@ -347,6 +347,14 @@ namespace Orchestrator.Persistence.Migrations.Postgres
                         .HasColumnType("text")
                         .HasColumnName("outputs_json");
 
+                    b.Property<string>("Pool")
+                        .HasColumnType("text")
+                        .HasColumnName("pool");
+
+                    b.Property<int>("PoolSlots")
+                        .HasColumnType("integer")
+                        .HasColumnName("pool_slots");
+
                     b.Property<DateTimeOffset?>("QueuedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("queued_at");
@@ -361,6 +369,8 @@ namespace Orchestrator.Persistence.Migrations.Postgres
                         .HasColumnName("state");
 
                     b.HasKey("RunId", "TaskId");
+
+                    b.HasIndex("Pool", "State");
 
                     b.HasIndex("State", "LeaseExpiresAt");
 

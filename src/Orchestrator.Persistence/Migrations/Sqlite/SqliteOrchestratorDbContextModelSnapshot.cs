@@ -350,6 +350,14 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("outputs_json");
 
+                    b.Property<string>("Pool")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("pool");
+
+                    b.Property<int>("PoolSlots")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("pool_slots");
+
                     b.Property<string>("QueuedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("queued_at");
@@ -364,6 +372,8 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                         .HasColumnName("state");
 
                     b.HasKey("RunId", "TaskId");
+
+                    b.HasIndex("Pool", "State");
 
                     b.HasIndex("State", "LeaseExpiresAt");
 

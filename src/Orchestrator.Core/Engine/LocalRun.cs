@@ -1,0 +1,125 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
+
+namespace Orchestrator.Core.Engine;
+
+/// <summary>
+/// Runs one workflow run in this process (<c>orchestrator run</c>, tests, benchmarks) on the server's executor: the
+/// run is created in its own <see cref="InMemoryRunQueue"/> (every change written through the <see cref="IRunStore"/>)
+/// and one in-process <see cref="QueueWorker"/> claims, runs and records its attempts until the run is final. So
+/// readiness, retries, timeouts, <c>runTimeout</c>, trigger rules and pools are decided by the same code as on a
+/// server. Cancelling the token cancels the run as the API's cancel does.
+/// </summary>
+public sealed class LocalRun(
+    IRunStore runs,
+    IWorkflowVersionStore versions,
+    AttemptRunner attempts,
+    TimeProvider time,
+    ILoggerFactory loggers,
+    IConfiguration? configuration = null)
+{
+    /// <summary>The configuration section of named pools and their slot counts (as on the server).</summary>
+    public const string PoolsSection = "Orchestrator:Pools";
+
+    /// <exception cref="ParamValidationException">The request's params do not fit the workflow's.</exception>
+    public async Task<RunResult> RunAsync(WorkflowPlan plan, RunRequest request, IRunObserver? observer = null, CancellationToken cancellationToken = default)
+    {
+        var parameters = ParamResolver.Resolve(plan.Definition.Params, request.Params);
+        var now = time.GetUtcNow();
+        var logicalDate = request.LogicalDate ?? now;
+        var context = new RunContext
+        {
+            RunId = Guid.CreateVersion7(now),
+            WorkflowId = plan.WorkflowId,
+            WorkflowVersion = plan.Version,
+            Kind = request.Kind,
+            LogicalDate = logicalDate,
+            DataIntervalStart = logicalDate,
+            DataIntervalEnd = DataIntervals.ForLogicalDate(plan.Definition, logicalDate).End,
+            Params = parameters,
+            Vars = request.Vars ?? new Dictionary<string, string>(),
+        };
+        await versions.SaveAsync(new WorkflowVersionRecord(plan.WorkflowId, plan.Version, WorkflowPlan.CanonicalJson(plan.Definition), now), cancellationToken).ConfigureAwait(false);
+
+        var ended = new RunEndObserver(context.RunId, observer);
+        var queue = new InMemoryRunQueue(runs, time, ended);
+        var (run, tasks) = RunProgress.New(plan, context, now);
+        if (!await queue.TryCreateRunAsync(run, tasks, cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"workflow {plan.WorkflowId} already has a run at logical date {Templates.TemplateScope.Iso(logicalDate)}");
+        }
+
+        var plans = new OnePlan(plan);
+        var settings = new WorkerSettings
+        {
+            Name = $"local-{Environment.ProcessId}",
+            Slots = plan.MaxActiveTasks,
+            InProcess = true,
+            Pools = Pools(configuration),
+            Vars = context.Vars,
+        };
+        var signal = new QueueSignal();
+        var worker = new QueueWorker(queue, runs, plans, attempts, signal, time, settings, loggers.CreateLogger<QueueWorker>(), ended);
+        using var stopping = new CancellationTokenSource();
+        var loop = Task.Run(() => worker.RunAsync(stopping.Token), CancellationToken.None);
+        using (cancellationToken.Register(() => _ = CancelAsync(queue, plans, run.Id, worker)))
+        {
+            await Task.WhenAny(ended.Task, loop).ConfigureAwait(false);
+        }
+
+        await stopping.CancelAsync().ConfigureAwait(false);
+        await loop.ConfigureAwait(false);
+        var details = await runs.GetDetailsAsync(run.Id, CancellationToken.None).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"run {run.Id} is not in the store");
+        return new RunResult(details.Run, details.Tasks, details.Attempts);
+    }
+
+    private async Task CancelAsync(InMemoryRunQueue queue, IWorkflowPlans plans, Guid runId, QueueWorker worker)
+    {
+        await queue.CancelRunAsync(runId, plans, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
+        worker.HeartbeatSoon();
+    }
+
+    /// <summary>Named pools from configuration (<c>Orchestrator:Pools:&lt;name&gt;</c> = slot count), as the server reads them.</summary>
+    public static IReadOnlyDictionary<string, int> Pools(IConfiguration? configuration)
+    {
+        var pools = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var pool in configuration?.GetSection(PoolsSection).GetChildren() ?? [])
+        {
+            if (!int.TryParse(pool.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var slots) || slots < 1)
+            {
+                throw new FormatException($"{PoolsSection}:{pool.Key} needs a slot count of at least 1, not '{pool.Value}'");
+            }
+
+            pools[pool.Key] = slots;
+        }
+
+        return pools;
+    }
+
+    private sealed class OnePlan(WorkflowPlan plan) : IWorkflowPlans
+    {
+        public WorkflowPlan? Find(string workflowId, string version)
+            => workflowId == plan.WorkflowId && version == plan.Version ? plan : null;
+    }
+
+    /// <summary>Passes events on and completes when the run reaches a final state.</summary>
+    private sealed class RunEndObserver(Guid runId, IRunObserver? inner) : IRunObserver
+    {
+        private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Task => _ended.Task;
+
+        public void OnEvent(RunEvent runEvent)
+        {
+            inner?.OnEvent(runEvent);
+            if (runEvent is RunStateChanged { State: var state } changed && changed.RunId == runId && state.IsFinal())
+            {
+                _ended.TrySetResult();
+            }
+        }
+    }
+}
