@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
-using Orchestrator.Core.Model;
 using Orchestrator.Core.Storage;
 
 namespace Orchestrator.Core.Engine;
@@ -44,8 +43,7 @@ public sealed class LocalRun(
         };
         await versions.SaveAsync(new WorkflowVersionRecord(plan.WorkflowId, plan.Version, WorkflowPlan.CanonicalJson(plan.Definition), now), cancellationToken).ConfigureAwait(false);
 
-        var ended = new RunEndObserver(context.RunId, observer);
-        var queue = new InMemoryRunQueue(runs, time, ended);
+        var queue = new InMemoryRunQueue(runs, time, observer);
         var (run, tasks) = RunProgress.New(plan, context, now);
         if (!await queue.TryCreateRunAsync(run, tasks, cancellationToken).ConfigureAwait(false))
         {
@@ -62,12 +60,12 @@ public sealed class LocalRun(
             Vars = context.Vars,
         };
         var signal = new QueueSignal();
-        var worker = new QueueWorker(queue, runs, plans, attempts, signal, time, settings, loggers.CreateLogger<QueueWorker>(), ended);
+        var worker = new QueueWorker(queue, runs, plans, attempts, signal, time, settings, loggers.CreateLogger<QueueWorker>(), observer);
         using var stopping = new CancellationTokenSource();
         var loop = Task.Run(() => worker.RunAsync(stopping.Token), CancellationToken.None);
         using (cancellationToken.Register(() => _ = CancelAsync(queue, plans, run.Id, worker)))
         {
-            await Task.WhenAny(ended.Task, loop).ConfigureAwait(false);
+            await Task.WhenAny(queue.RunEndedAsync(run.Id), loop).ConfigureAwait(false);
         }
 
         await stopping.CancelAsync().ConfigureAwait(false);
@@ -104,22 +102,5 @@ public sealed class LocalRun(
     {
         public WorkflowPlan? Find(string workflowId, string version)
             => workflowId == plan.WorkflowId && version == plan.Version ? plan : null;
-    }
-
-    /// <summary>Passes events on and completes when the run reaches a final state.</summary>
-    private sealed class RunEndObserver(Guid runId, IRunObserver? inner) : IRunObserver
-    {
-        private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task Task => _ended.Task;
-
-        public void OnEvent(RunEvent runEvent)
-        {
-            inner?.OnEvent(runEvent);
-            if (runEvent is RunStateChanged { State: var state } changed && changed.RunId == runId && state.IsFinal())
-            {
-                _ended.TrySetResult();
-            }
-        }
     }
 }

@@ -10,8 +10,11 @@ namespace Orchestrator.Core.Storage;
 /// run's observer), of tests and of a server without a database. Each active run keeps its own queued tasks and
 /// count of running attempts, and retries wait in one heap, so a claim costs what it claims, not the run's size.
 /// </summary>
-public sealed class InMemoryRunQueue(IRunStore store, TimeProvider time, Engine.IRunObserver? observer = null) : IRunQueue, ITriggerBatchStore
+public sealed class InMemoryRunQueue(
+    IRunStore store, TimeProvider time, Engine.IRunObserver? observer = null, IEnumerable<IRunChangeParticipant>? participants = null)
+    : IRunQueue, ITriggerBatchStore
 {
+    private readonly IRunChangeParticipant[] _participants = participants?.ToArray() ?? [];
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, ActiveRun> _active = [];
     private readonly List<Guid> _queuedRuns = [];
@@ -20,6 +23,26 @@ public sealed class InMemoryRunQueue(IRunStore store, TimeProvider time, Engine.
     private readonly Dictionary<Guid, RunStop> _stopping = [];
     private readonly Dictionary<Guid, (RunRecord Run, IReadOnlyList<TaskInstanceRecord> Tasks)> _pending = [];
     private readonly Dictionary<(TriggerStream, string, int), SortedList<long, LaunchedRange>> _launched = [];
+    private readonly Dictionary<Guid, TaskCompletionSource> _endWaiters = [];
+
+    /// <summary>Completes when the run, created in this queue, reaches a final state (at once when it already has).</summary>
+    public Task RunEndedAsync(Guid runId)
+    {
+        lock (_gate)
+        {
+            if (!_active.ContainsKey(runId) && !_pending.ContainsKey(runId))
+            {
+                return Task.CompletedTask;
+            }
+
+            if (!_endWaiters.TryGetValue(runId, out var waiter))
+            {
+                _endWaiters[runId] = waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            return waiter.Task;
+        }
+    }
 
     /// <summary>A running run: its progress, its queued tasks in order, and how many of its attempts hold a lease.</summary>
     private sealed class ActiveRun(RunProgress progress, WorkflowPlan plan)
@@ -113,7 +136,7 @@ public sealed class InMemoryRunQueue(IRunStore store, TimeProvider time, Engine.
         var started = new List<RunRecord>();
         lock (_gate)
         {
-            foreach (var runId in _queuedRuns.ToList())
+            foreach (var runId in _queuedRuns.Count == 0 ? (IEnumerable<Guid>)[] : _queuedRuns.ToList())
             {
                 var (run, tasks) = _pending[runId];
                 var plan = plans.Find(run.WorkflowId, run.WorkflowVersion);
@@ -160,8 +183,8 @@ public sealed class InMemoryRunQueue(IRunStore store, TimeProvider time, Engine.
                 }
             }
 
-            var pools = new PoolUsage(request.Pools);
-            if (request.Pools.Count > 0)
+            var pools = request.Pools.Count == 0 ? null : new PoolUsage(request.Pools);
+            if (pools is not null)
             {
                 foreach (var (claim, _) in _leases.Values)
                 {
@@ -195,9 +218,9 @@ public sealed class InMemoryRunQueue(IRunStore store, TimeProvider time, Engine.
                     {
                         active.Queued.Remove(node);
                     }
-                    else if (pools.Fits(active.Plan.Tasks[task]))
+                    else if (pools is null || pools.Fits(active.Plan.Tasks[task]))
                     {
-                        pools.Add(active.Plan.Tasks[task]);
+                        pools?.Add(active.Plan.Tasks[task]);
                         active.Queued.Remove(node);
                         var changes = progress.StartAttempt(task, request.Now, out var attempt, request.Worker);
                         active.Running++;
@@ -238,7 +261,8 @@ public sealed class InMemoryRunQueue(IRunStore store, TimeProvider time, Engine.
         var index = active.Plan.IndexOf[task.TaskId];
         Apply(active, released && stopping is null
             ? progress.ReleaseAttempt(index, lease.Attempt, $"released: worker {task.Worker} shut down", now)
-            : progress.EndAttempt(index, lease.Attempt, result, now, stopping));
+            : progress.EndAttempt(index, lease.Attempt, result, now, stopping),
+            anomalies: result.Anomalies.Count == 0 ? [] : [new AttemptAnomalies(task.TaskId, task.Attempt, result.Anomalies)]);
         FinishIfDone(active, now);
         return true;
     }
@@ -292,6 +316,7 @@ public sealed class InMemoryRunQueue(IRunStore store, TimeProvider time, Engine.
                 _queuedRuns.Remove(runId);
                 var progress = new RunProgress(plans.Find(pending.Run.WorkflowId, pending.Run.WorkflowVersion)!, pending.Run, pending.Tasks);
                 Save(progress, progress.Finish(now, RunStop.Cancelled));
+                Ended(runId);
                 return Task.FromResult(true);
             }
 
@@ -435,12 +460,21 @@ public sealed class InMemoryRunQueue(IRunStore store, TimeProvider time, Engine.
         Apply(active, progress.Finish(now, stopping));
         _active.Remove(progress.Run.Id);
         _stopping.Remove(progress.Run.Id);
+        Ended(progress.Run.Id);
+    }
+
+    private void Ended(Guid runId)
+    {
+        if (_endWaiters.Remove(runId, out var waiter))
+        {
+            waiter.TrySetResult();
+        }
     }
 
     /// <summary>Persists and publishes the changes of an active run, and tracks its queued tasks and retries.</summary>
-    private void Apply(ActiveRun active, RunChanges changes)
+    private void Apply(ActiveRun active, RunChanges changes, IReadOnlyList<AttemptAnomalies>? anomalies = null)
     {
-        Save(active.Progress, changes);
+        Save(active.Progress, changes, anomalies);
         foreach (var task in changes.Tasks)
         {
             Track(active, active.Plan.IndexOf[task.TaskId], task);
@@ -460,9 +494,32 @@ public sealed class InMemoryRunQueue(IRunStore store, TimeProvider time, Engine.
         }
     }
 
-    private void Save(RunProgress progress, RunChanges changes)
+    private void Save(RunProgress progress, RunChanges changes, IReadOnlyList<AttemptAnomalies>? anomalies = null)
     {
         store.SaveAsync(changes, CancellationToken.None).GetAwaiter().GetResult();
+        if (_participants.Length > 0)
+        {
+            // The store's save cannot roll back, so the change is committed when participants join it.
+            var change = new RunChange(progress.Plan, progress.Run, changes, progress.Tasks, anomalies ?? [], time.GetUtcNow());
+            var transaction = new CommittedChange();
+            foreach (var participant in _participants)
+            {
+                participant.OnChangeAsync(change, transaction, CancellationToken.None).GetAwaiter().GetResult();
+            }
+
+            transaction.Run();
+        }
+
         RunChangeEvents.Publish(observer, progress.Run, changes, time.GetUtcNow());
+    }
+
+    /// <summary>A change already saved: what participants defer to the commit runs right after they joined.</summary>
+    private sealed class CommittedChange : IRunChangeTransaction
+    {
+        private readonly List<Action> _actions = [];
+
+        public void OnCommitted(Action action) => _actions.Add(action);
+
+        public void Run() => _actions.ForEach(a => a());
     }
 }
