@@ -26,5 +26,6 @@ if [ "${1:-}" = "postgres" ]; then
 fi
 
 "${bench[@]}"
+echo; "${bench[@]}" server-start
 echo
 "${bench[@]}" postgres

@@ -36,7 +36,7 @@ public static class OrchestratorServiceCollectionExtensions
         services.TryAddSingleton<ITaskLogStore>(sp => sp.GetRequiredService<InMemoryStore>());
         services.TryAddSingleton<IWorkflowStateStore>(sp => sp.GetRequiredService<InMemoryStore>());
         services.TryAddSingleton<IRunHistory>(sp => sp.GetRequiredService<InMemoryStore>());
-        services.TryAddSingleton(sp => new InMemoryRunQueue(sp.GetRequiredService<InMemoryStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<IRunObserver>()));
+        services.TryAddSingleton(sp => new InMemoryRunQueue(sp.GetRequiredService<InMemoryStore>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<IRunObserver>(), sp.GetServices<IRunChangeParticipant>()));
         services.TryAddSingleton<IRunQueue>(sp => sp.GetRequiredService<InMemoryRunQueue>());
         services.TryAddSingleton<ITriggerBatchStore>(sp => sp.GetRequiredService<InMemoryRunQueue>());
         services.TryAddSingleton<QueueSignal>();

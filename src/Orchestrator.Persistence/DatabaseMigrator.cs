@@ -15,7 +15,8 @@ public sealed class DatabaseMigrator(IDbContextFactory<OrchestratorDbContext> co
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        if (!db.Database.IsNpgsql() || !await db.GetService<IRelationalDatabaseCreator>().ExistsAsync(cancellationToken).ConfigureAwait(false))
+        // By name: IsNpgsql() would load the PostgreSQL provider's assemblies into a SQLite server.
+        if (db.Database.ProviderName != "Npgsql.EntityFrameworkCore.PostgreSQL" || !await db.GetService<IRelationalDatabaseCreator>().ExistsAsync(cancellationToken).ConfigureAwait(false))
         {
             await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
             return;

@@ -1,9 +1,9 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orchestrator.Persistence.Stores;
 using Orchestrator.Core;
 using Orchestrator.Core.Storage;
-using Orchestrator.Persistence.Stores;
 
 namespace Orchestrator.Persistence;
 
@@ -42,8 +42,13 @@ internal static class DatabaseStoreRegistration
             sp.GetRequiredService<Queue.IQueueLocking>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<Core.Engine.IRunObserver>(),
-            sp.GetService<Orchestrator.Core.Alerts.AlertRouting>(),
-            sp.GetService<Orchestrator.Core.Alerts.AlertSignal>()));
+            sp.GetServices<Core.Engine.IRunChangeParticipant>()));
+
+        // The alert outbox joins every state change of a run in its transaction (when alerts are routed).
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Core.Engine.IRunChangeParticipant, Alerts.AlertOutboxParticipant>(sp =>
+            new Alerts.AlertOutboxParticipant(
+                sp.GetService<Orchestrator.Core.Alerts.AlertRouting>() ?? Orchestrator.Core.Alerts.AlertRouting.None,
+                sp.GetService<Orchestrator.Core.Alerts.AlertSignal>())));
         services.RemoveAll<Orchestrator.Core.Alerts.IAlertOutbox>();
         services.AddSingleton<Orchestrator.Core.Alerts.IAlertOutbox>(sp => new Alerts.EfAlertOutbox(
             sp.GetRequiredService<IDbContextFactory<OrchestratorDbContext>>(),

@@ -84,6 +84,9 @@ public abstract class OrchestratorDbContext : DbContext
 
             // Slots in use per pool: only the running attempts of the pools a claim needs.
             e.HasIndex(t => new { t.Pool, t.State });
+
+            // A node refreshing the progress it keeps of a run reads the rows changed since its revision.
+            e.HasIndex(t => new { t.RunId, t.Revision });
         });
 
         modelBuilder.Entity<WorkflowStateEntity>(e =>

@@ -22,6 +22,21 @@ if (args is ["kafka", ..])
     return;
 }
 
+// `-- durable-size [postgres|sqlite]`: one run of 1,000 and one of 5,000 independent no-op tasks through the durable
+// queue (one node x 64 slots): the time per task must not grow with the run's size.
+if (args is ["durable-size", ..])
+{
+    var database = args is [_, "sqlite"] ? BenchDatabase.Sqlite : BenchDatabase.Postgres;
+    DurableBenchmark.Slots = 64;
+    await DurableBenchmark.RunAsync("warm-up (not counted)", Layered(1, 200), runs: 1, database);
+    foreach (var size in new[] { 1_000, 5_000 })
+    {
+        await DurableBenchmark.RunAsync($"{size:N0} independent no-op tasks in one run, 1 node x 64 slots", Layered(1, size), runs: 1, database);
+    }
+
+    return;
+}
+
 // `-- sql-load [--rows N]`: sql.load against psql's \copy of the same CSV, on a throwaway PostgreSQL (tests/bench-sql.sh).
 if (args is ["sql-load", ..])
 {
@@ -50,6 +65,9 @@ if (args is ["ui", ..])
     await UiBenchmark.RunAsync(args[1..]);
     return;
 }
+
+// `-- server-start [--repeat N]`: the Release server process with the repository's workflows: time to ready and idle RSS.
+if (args is ["server-start", ..]) { await ServerStartBenchmark.RunAsync(args[1..]); return; }
 
 // `-- runs-list [--runs 1000,10000,100000]`: GET /api/v1/runs, first and deep pages, over SQLite and PostgreSQL.
 if (args is ["runs-list", ..]) { await RunsListBenchmark.RunAsync(args[1..]); return; }

@@ -26,9 +26,16 @@ public sealed class QueueWorkerFixture : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly string _data = Directory.CreateTempSubdirectory("orchestrator-queue-").FullName;
 
-    public QueueWorkerFixture(QueueKind kind, Orchestrator.Core.Alerts.AlertRouting? alerts = null)
+    /// <param name="interceptor">Added to the database context's options (statement counts).</param>
+    public QueueWorkerFixture(QueueKind kind, Orchestrator.Core.Alerts.AlertRouting? alerts = null, Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor? interceptor = null)
     {
         var services = new ServiceCollection().AddSingleton<TimeProvider>(Clock);
+        if (interceptor is not null)
+        {
+            services.ConfigureDbContext<SqliteOrchestratorDbContext>(o => o.AddInterceptors(interceptor));
+            services.ConfigureDbContext<PostgresOrchestratorDbContext>(o => o.AddInterceptors(interceptor));
+        }
+
         if (alerts is not null)
         {
             services.AddSingleton(alerts);

@@ -35,9 +35,34 @@ public sealed class RunProgress
 
     public RunRecord Run { get; private set; }
 
+    public WorkflowPlan Plan => _plan;
+
     public IReadOnlyList<TaskInstanceRecord> Tasks => _tasks;
 
     public RunStateMachine Machine { get; }
+
+    /// <summary>
+    /// Takes the persisted run record and changed task instances as they are now, for a store that keeps the run's
+    /// progress between events and refreshes it from the rows changed since (by other nodes, or by claims).
+    /// </summary>
+    public void Restore(RunRecord run, IEnumerable<TaskInstanceRecord> tasks)
+    {
+        Run = run;
+        Restore(tasks);
+    }
+
+    /// <summary>Takes persisted task instances as they are now (see <see cref="Restore(RunRecord, IEnumerable{TaskInstanceRecord})"/>).</summary>
+    public void Restore(IEnumerable<TaskInstanceRecord> tasks)
+    {
+        foreach (var task in tasks)
+        {
+            if (_plan.IndexOf.TryGetValue(task.TaskId, out var index))
+            {
+                _tasks[index] = task;
+                Machine.Restore(index, task.State, task.Attempts, task.MaxAttempts);
+            }
+        }
+    }
 
     /// <summary>When the run passes its <c>runTimeout</c>: its start plus the timeout; null without either.</summary>
     public DateTimeOffset? Deadline => Run.StartedAt + _plan.Definition.RunTimeout;

@@ -181,6 +181,18 @@ public sealed class RunStateMachine
         return changes;
     }
 
+    /// <summary>
+    /// Takes a task's persisted state as it is now (a store refreshing a machine it keeps between events, after
+    /// another node or a claim changed the task). Not a transition: nothing follows from it.
+    /// </summary>
+    public void Restore(int task, TaskState state, int attempts, int maxAttempts)
+    {
+        _unfinished += (_states[task].IsFinal() ? 1 : 0) - (state.IsFinal() ? 1 : 0);
+        _states[task] = state;
+        _attempts[task] = attempts;
+        _maxAttempts[task] = maxAttempts;
+    }
+
     /// <summary>A task and everything downstream of it, transitively.</summary>
     public IReadOnlyCollection<int> WithDownstream(IEnumerable<int> tasks)
     {

@@ -10,8 +10,11 @@ namespace Orchestrator.Core.Storage;
 /// run's observer), of tests and of a server without a database. Each active run keeps its own queued tasks and
 /// count of running attempts, and retries wait in one heap, so a claim costs what it claims, not the run's size.
 /// </summary>
-public sealed class InMemoryRunQueue(IRunStore store, TimeProvider time, Engine.IRunObserver? observer = null) : IRunQueue, ITriggerBatchStore
+public sealed class InMemoryRunQueue(
+    IRunStore store, TimeProvider time, Engine.IRunObserver? observer = null, IEnumerable<IRunChangeParticipant>? participants = null)
+    : IRunQueue, ITriggerBatchStore
 {
+    private readonly IRunChangeParticipant[] _participants = participants?.ToArray() ?? [];
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, ActiveRun> _active = [];
     private readonly List<Guid> _queuedRuns = [];
@@ -265,7 +268,8 @@ public sealed class InMemoryRunQueue(IRunStore store, TimeProvider time, Engine.
         var index = active.Plan.IndexOf[task.TaskId];
         Apply(active, released && stopping is null
             ? progress.ReleaseAttempt(index, lease.Attempt, $"released: worker {task.Worker} shut down", now)
-            : progress.EndAttempt(index, lease.Attempt, result, now, stopping));
+            : progress.EndAttempt(index, lease.Attempt, result, now, stopping),
+            anomalies: result.Anomalies.Count == 0 ? [] : [new AttemptAnomalies(task.TaskId, task.Attempt, result.Anomalies)]);
         FinishIfDone(active, now);
         return true;
     }
@@ -475,9 +479,9 @@ public sealed class InMemoryRunQueue(IRunStore store, TimeProvider time, Engine.
     }
 
     /// <summary>Persists and publishes the changes of an active run, and tracks its queued tasks and retries.</summary>
-    private void Apply(ActiveRun active, RunChanges changes)
+    private void Apply(ActiveRun active, RunChanges changes, IReadOnlyList<AttemptAnomalies>? anomalies = null)
     {
-        Save(active.Progress, changes);
+        Save(active.Progress, changes, anomalies);
         foreach (var task in changes.Tasks)
         {
             Track(active, active.Plan.IndexOf[task.TaskId], task);
@@ -497,9 +501,32 @@ public sealed class InMemoryRunQueue(IRunStore store, TimeProvider time, Engine.
         }
     }
 
-    private void Save(RunProgress progress, RunChanges changes)
+    private void Save(RunProgress progress, RunChanges changes, IReadOnlyList<AttemptAnomalies>? anomalies = null)
     {
         store.SaveAsync(changes, CancellationToken.None).GetAwaiter().GetResult();
+        if (_participants.Length > 0)
+        {
+            // The store's save cannot roll back, so the change is committed when participants join it.
+            var change = new RunChange(progress.Plan, progress.Run, changes, progress.Tasks, anomalies ?? [], time.GetUtcNow());
+            var transaction = new CommittedChange();
+            foreach (var participant in _participants)
+            {
+                participant.OnChangeAsync(change, transaction, CancellationToken.None).GetAwaiter().GetResult();
+            }
+
+            transaction.Run();
+        }
+
         RunChangeEvents.Publish(observer, progress.Run, changes, time.GetUtcNow());
+    }
+
+    /// <summary>A change already saved: what participants defer to the commit runs right after they joined.</summary>
+    private sealed class CommittedChange : IRunChangeTransaction
+    {
+        private readonly List<Action> _actions = [];
+
+        public void OnCommitted(Action action) => _actions.Add(action);
+
+        public void Run() => _actions.ForEach(a => a());
     }
 }

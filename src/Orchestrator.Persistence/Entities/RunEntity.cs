@@ -24,4 +24,11 @@ internal sealed class RunEntity
 
     /// <summary>Set by a cancel request; workers stop the run's attempts at their next heartbeat.</summary>
     public DateTimeOffset? CancelRequestedAt { get; set; }
+
+    /// <summary>
+    /// Bumped by every event that writes the run's task instances (start, attempt ends, clear, stop; not claims):
+    /// a node that keeps the run's progress reads only the task rows whose <see cref="TaskInstanceEntity.Revision"/>
+    /// is newer than the one it has.
+    /// </summary>
+    public long Revision { get; set; }
 }

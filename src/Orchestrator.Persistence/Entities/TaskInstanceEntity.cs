@@ -35,4 +35,7 @@ internal sealed class TaskInstanceEntity
     public string? Pool { get; set; }
 
     public int PoolSlots { get; set; }
+
+    /// <summary>The run's <see cref="RunEntity.Revision"/> of the event that last wrote this row (claims leave it).</summary>
+    public long Revision { get; set; }
 }

@@ -1,9 +1,7 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Orchestrator.Core.Engine;
 using Orchestrator.Core.Model;
 using Orchestrator.Core.Storage;
-using Orchestrator.Persistence.Entities;
 using Orchestrator.Persistence.Stores;
 
 namespace Orchestrator.Persistence.Queue;
@@ -16,17 +14,20 @@ public sealed partial class EfRunQueue
 
     /// <summary>
     /// Records the ends of attempts whose leases still hold, and what follows, in one transaction: the runs are
-    /// locked together, their rows read in three queries and written once for all of their completions.
+    /// locked together; the ended tasks and their attempts are read by key, the rest of each run comes from the
+    /// progress this node keeps (refreshed with what other nodes wrote since), and only the changed rows are written.
     /// </summary>
     private async Task<IReadOnlyList<bool>> EndAttemptsAsync(IReadOnlyList<AttemptCompletion> completions, IWorkflowPlans plans, DateTimeOffset now, bool expiring, CancellationToken cancellationToken)
     {
         var results = new bool[completions.Count];
         var published = new List<(RunRecord Run, RunChanges Changes)>();
+        var kept = new List<(WorkflowPlan Plan, RunProgress Progress, long Revision)>();
         var queuedWork = false;
-        var alertsWritten = false;
+        EfRunChangeTransaction participation;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            participation = new EfRunChangeTransaction(db);
             var groups = completions.Select((c, i) => (Completion: c, Index: i)).GroupBy(x => x.Completion.Task.RunId)
                 .Select(g => (Items: g, Plan: plans.Find(g.First().Completion.Task.WorkflowId, g.First().Completion.Task.WorkflowVersion)))
                 .Where(g => g.Plan is not null).OrderBy(g => g.Items.Key).ToList();
@@ -39,32 +40,38 @@ public sealed partial class EfRunQueue
             await locking.LockRunsAsync(db, runIds, cancellationToken).ConfigureAwait(false);
             var runs = await db.Runs.Where(r => runIds.Contains(r.Id)).ToDictionaryAsync(r => r.Id, cancellationToken).ConfigureAwait(false);
 
-            // Read without tracking (a run may have thousands of tasks); the rows that change are attached when written.
-            var rows = (await db.TaskInstances.AsNoTracking().Where(t => runIds.Contains(t.RunId)).ToListAsync(cancellationToken).ConfigureAwait(false))
-                .GroupBy(t => t.RunId).ToDictionary(g => g.Key, g => g.ToList());
+            // The ended tasks and their attempts, by key (a superset when several runs end different tasks).
             var taskIds = completions.Select(c => c.Task.TaskId).Distinct().ToList();
-            var attempts = await db.Attempts.AsNoTracking().Where(a => runIds.Contains(a.RunId) && taskIds.Contains(a.TaskId))
-                .ToListAsync(cancellationToken).ConfigureAwait(false);
-            var loaded = new LoadedRows(rows.Values.SelectMany(r => r), attempts, taskIds);
+            var numbers = completions.Select(c => c.Task.Attempt).Distinct().ToList();
+            var rows = await db.TaskInstances.AsNoTracking().Where(t => runIds.Contains(t.RunId) && taskIds.Contains(t.TaskId))
+                .ToDictionaryAsync(t => (t.RunId, t.TaskId), cancellationToken).ConfigureAwait(false);
+            var attempts = await db.Attempts.AsNoTracking()
+                .Where(a => runIds.Contains(a.RunId) && taskIds.Contains(a.TaskId) && numbers.Contains(a.Number))
+                .ToDictionaryAsync(a => (a.RunId, a.TaskId, a.Number), cancellationToken).ConfigureAwait(false);
             foreach (var (group, found) in groups)
             {
                 var plan = found!;
-                if (!runs.TryGetValue(group.Key, out var run) || !rows.TryGetValue(group.Key, out var runRows))
+                if (!runs.TryGetValue(group.Key, out var run))
                 {
                     continue;
                 }
 
-                var progress = new RunProgress(plan, RecordMapping.ToRecord(run), runRows.ConvertAll(RecordMapping.ToRecord));
+                // Stopping cancels the waiting tasks, so it needs every row as it is (claims included).
+                var progress = run.CancelRequestedAt is null
+                    ? await ProgressAsync(db, plan, run, cancellationToken).ConfigureAwait(false)
+                    : await LoadAsync(db, plan, run, cancellationToken).ConfigureAwait(false);
                 var stopping = run.CancelRequestedAt is { } requestedAt ? progress.StopOf(requestedAt) : (RunStop?)null;
+                progress.Restore(group.Select(x => rows.GetValueOrDefault((group.Key, x.Completion.Task.TaskId))).OfType<Entities.TaskInstanceEntity>()
+                    .Select(RecordMapping.ToRecord));
                 RunChanges? changes = null;
-                var anomalies = new List<(string TaskId, int Attempt, IReadOnlyList<string> Found)>();
+                var anomalies = new List<AttemptAnomalies>();
                 foreach (var (completion, index) in group)
                 {
                     var claim = completion.Task;
-                    var held = loaded.Tasks.TryGetValue((claim.RunId, claim.TaskId), out var row) && row.State == TaskState.Running
+                    var held = rows.TryGetValue((claim.RunId, claim.TaskId), out var row) && row.State == TaskState.Running
                         && row.Attempts == claim.Attempt && row.LeaseOwner == claim.Worker && (!expiring || row.LeaseExpiresAt <= now)
                         && progress.Machine.StateOf(plan.IndexOf[claim.TaskId]) == TaskState.Running;
-                    if (!held || !loaded.Attempts.TryGetValue((claim.RunId, claim.TaskId, claim.Attempt), out var attempt))
+                    if (!held || !attempts.TryGetValue((claim.RunId, claim.TaskId, claim.Attempt), out var attempt))
                     {
                         continue;
                     }
@@ -76,23 +83,26 @@ public sealed partial class EfRunQueue
                     results[index] = true;
                     if (completion.Result.Anomalies.Count > 0)
                     {
-                        anomalies.Add((claim.TaskId, claim.Attempt, completion.Result.Anomalies));
+                        anomalies.Add(new AttemptAnomalies(claim.TaskId, claim.Attempt, completion.Result.Anomalies));
                     }
                 }
 
                 if (changes is null)
                 {
+                    kept.Add((plan, progress, run.Revision));
                     continue;
                 }
 
-                if (!progress.Tasks.Any(t => t.State == TaskState.Running) && (progress.Machine.IsFinished || stopping is not null))
+                // A finished machine has nothing running; a stopping run (read whole) ends once nothing of it runs.
+                if (progress.Machine.IsFinished || (stopping is not null && !progress.Tasks.Any(t => t.State == TaskState.Running)))
                 {
                     changes = Combine(changes, progress.Finish(now, stopping));
                 }
 
-                await WriteAsync(db, changes, now, loaded, cancellationToken).ConfigureAwait(false);
-                alertsWritten |= await AddAlertsAsync(db, plan, progress, changes, anomalies, now, cancellationToken).ConfigureAwait(false);
+                Write(db, run, plan, changes, now, attempts);
+                await JoinAsync(participation, plan, progress, changes, anomalies, now, cancellationToken).ConfigureAwait(false);
                 published.Add((progress.Run, changes));
+                kept.Add((plan, progress, run.Revision));
             }
 
             queuedWork = published.Any(p => p.Changes.Run is not null || p.Changes.Tasks.Any(t => t.State == TaskState.Queued));
@@ -105,6 +115,11 @@ public sealed partial class EfRunQueue
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        foreach (var (plan, progress, revision) in kept)
+        {
+            Keep(plan, progress, revision);
+        }
+
         foreach (var (run, changes) in published)
         {
             RunChangeEvents.Publish(observer, run, changes, now);
@@ -115,22 +130,7 @@ public sealed partial class EfRunQueue
             locking.WakeLocal();
         }
 
-        if (alertsWritten)
-        {
-            alertSignal?.Pulse();
-        }
-
+        participation.Committed();
         return results;
-    }
-
-    /// <summary>Rows already read in this transaction (untracked), by key, so that writing them needs no query.</summary>
-    private sealed class LoadedRows(IEnumerable<TaskInstanceEntity> tasks, IEnumerable<AttemptEntity> attempts, IEnumerable<string> attemptsOf)
-    {
-        /// <summary>Tasks whose attempts (in the loaded runs) are all in <see cref="Attempts"/>.</summary>
-        public HashSet<string> AttemptsOf { get; } = attemptsOf.ToHashSet(StringComparer.Ordinal);
-
-        public Dictionary<(Guid, string), TaskInstanceEntity> Tasks { get; } = tasks.ToDictionary(t => (t.RunId, t.TaskId));
-
-        public Dictionary<(Guid, string, int), AttemptEntity> Attempts { get; } = attempts.ToDictionary(a => (a.RunId, a.TaskId, a.Number));
     }
 }

@@ -119,8 +119,8 @@ public sealed partial class EfRunQueue
 
     public async Task<IReadOnlyList<RunRecord>> StartRunsAsync(IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var started = new List<(RunRecord Run, RunChanges Changes)>();
-        var alertsWritten = false;
+        var started = new List<(WorkflowPlan Plan, RunProgress Progress, RunChanges Changes, long Revision)>();
+        EfRunChangeTransaction participation;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             // The common idle answer costs one query and no transaction (nor, on SQLite, the write lock).
@@ -130,6 +130,7 @@ public sealed partial class EfRunQueue
             }
 
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            participation = new EfRunChangeTransaction(db);
             await locking.LockAsync(db, QueueLock.StartRuns, cancellationToken).ConfigureAwait(false);
             var queued = await db.Runs.Where(r => r.State == RunState.Queued).OrderBy(r => r.CreatedAt).Take(200)
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
@@ -153,6 +154,8 @@ public sealed partial class EfRunQueue
                 }
 
                 running[entity.WorkflowId] = running.GetValueOrDefault(entity.WorkflowId) + 1;
+
+                // Read once per start; later events of the run refresh this progress instead of reading the run again.
                 var progress = await LoadAsync(db, plan, entity, cancellationToken).ConfigureAwait(false);
                 var changes = progress.Start(now);
                 if (progress.Machine.IsFinished)
@@ -160,9 +163,9 @@ public sealed partial class EfRunQueue
                     changes = Combine(changes, progress.Finish(now));
                 }
 
-                await WriteAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
-                alertsWritten |= await AddAlertsAsync(db, plan, progress, changes, [], now, cancellationToken).ConfigureAwait(false);
-                started.Add((progress.Run, changes));
+                Write(db, entity, plan, changes, now);
+                await JoinAsync(participation, plan, progress, changes, [], now, cancellationToken).ConfigureAwait(false);
+                started.Add((plan, progress, changes, entity.Revision));
             }
 
             if (started.Count > 0)
@@ -174,31 +177,30 @@ public sealed partial class EfRunQueue
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (var (run, changes) in started)
+        foreach (var (plan, progress, changes, revision) in started)
         {
-            RunChangeEvents.Publish(observer, run, changes, now);
+            Keep(plan, progress, revision);
+            RunChangeEvents.Publish(observer, progress.Run, changes, now);
         }
 
-        if (alertsWritten)
-        {
-            alertSignal?.Pulse();
-        }
-
+        participation.Committed();
         if (started.Count > 0)
         {
             locking.WakeLocal();
         }
 
-        return started.ConvertAll(s => s.Run);
+        return started.ConvertAll(s => s.Progress.Run);
     }
 
     public async Task<bool> ClearAsync(Guid runId, IReadOnlyCollection<string> taskIds, bool downstream, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        RunRecord run;
+        RunProgress progress;
         RunChanges changes;
+        EfRunChangeTransaction participation;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            participation = new EfRunChangeTransaction(db);
             await locking.LockRunsAsync(db, [runId], cancellationToken).ConfigureAwait(false);
             var entity = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false);
             if (entity is null || entity.State == RunState.Queued || plans.Find(entity.WorkflowId, entity.WorkflowVersion) is not { } plan)
@@ -206,7 +208,7 @@ public sealed partial class EfRunQueue
                 return false;
             }
 
-            var progress = await LoadAsync(db, plan, entity, cancellationToken).ConfigureAwait(false);
+            progress = await LoadAsync(db, plan, entity, cancellationToken).ConfigureAwait(false);
             var wasRunning = entity.State == RunState.Running;
             if (progress.Clear(taskIds, downstream, now) is not { } cleared)
             {
@@ -215,14 +217,15 @@ public sealed partial class EfRunQueue
 
             changes = wasRunning ? Combine(cleared, progress.Reevaluate(now)) : cleared;
             entity.CancelRequestedAt = null;
-            await WriteAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
-            run = progress.Run;
+            Write(db, entity, plan, changes, now);
+            await JoinAsync(participation, plan, progress, changes, [], now, cancellationToken).ConfigureAwait(false);
             await locking.AnnounceAsync(db, cancellationToken).ConfigureAwait(false);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        RunChangeEvents.Publish(observer, run, changes, now);
+        RunChangeEvents.Publish(observer, progress.Run, changes, now);
+        participation.Committed();
         locking.WakeLocal();
         return true;
     }

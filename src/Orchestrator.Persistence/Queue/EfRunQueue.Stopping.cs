@@ -43,10 +43,11 @@ public sealed partial class EfRunQueue
     {
         RunRecord? run = null;
         RunChanges? changes = null;
-        var alertsWritten = false;
+        EfRunChangeTransaction participation;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            participation = new EfRunChangeTransaction(db);
             await locking.LockRunToStopAsync(db, runId, cancellationToken).ConfigureAwait(false);
             var entity = await db.Runs.FirstOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false);
             if (entity is null || entity.State.IsFinal() || plans.Find(entity.WorkflowId, entity.WorkflowVersion) is not { } plan)
@@ -54,6 +55,7 @@ public sealed partial class EfRunQueue
                 return false;
             }
 
+            // Read whole: the waiting tasks it cancels and whether any still runs must be exact (claims included).
             var progress = await LoadAsync(db, plan, entity, cancellationToken).ConfigureAwait(false);
             if (overdueOnly && (entity.CancelRequestedAt is not null || !(progress.Deadline <= now)))
             {
@@ -65,8 +67,8 @@ public sealed partial class EfRunQueue
             if (!progress.Tasks.Any(t => t.State == TaskState.Running))
             {
                 changes = progress.Finish(now, progress.StopOf(entity.CancelRequestedAt.Value));
-                await WriteAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
-                alertsWritten = await AddAlertsAsync(db, plan, progress, changes, [], now, cancellationToken).ConfigureAwait(false);
+                Write(db, entity, plan, changes, now);
+                await JoinAsync(participation, plan, progress, changes, [], now, cancellationToken).ConfigureAwait(false);
             }
 
             run = progress.Run;
@@ -79,11 +81,7 @@ public sealed partial class EfRunQueue
             RunChangeEvents.Publish(observer, run, changes, now);
         }
 
-        if (alertsWritten)
-        {
-            alertSignal?.Pulse();
-        }
-
+        participation.Committed();
         return true;
     }
 }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Orchestrator.Core.Engine;
 using Orchestrator.Core.Model;
@@ -11,90 +11,158 @@ namespace Orchestrator.Persistence.Queue;
 /// <summary>
 /// <see cref="IRunQueue"/> in the database (SQLite or PostgreSQL). Each operation is one transaction; the
 /// provider's <see cref="IQueueLocking"/> serializes what must not interleave across nodes (claims, run starts,
-/// the events of one run). Task state changes that follow from an event are computed by <see cref="RunProgress"/>
-/// from the run's rows, exactly as in the in-process runner.
+/// the events of one run). What an event changes is decided by <see cref="RunProgress"/> — the same code as in
+/// memory — and only persisted here: the changed rows by key, with the run's revision. Each node keeps the
+/// progress of the active runs it has seen and refreshes it from the rows written since its revision, so an
+/// event costs the same few statements whatever the size of its run. Side effects (the alert outbox) join the
+/// transaction as <see cref="IRunChangeParticipant"/>s.
 /// </summary>
 public sealed partial class EfRunQueue(
     IDbContextFactory<OrchestratorDbContext> contexts,
     IQueueLocking locking,
     TimeProvider time,
     IRunObserver? observer = null,
-    Orchestrator.Core.Alerts.AlertRouting? alerts = null,
-    Orchestrator.Core.Alerts.AlertSignal? alertSignal = null) : IRunQueue, ITriggerBatchStore
+    IEnumerable<IRunChangeParticipant>? participants = null) : IRunQueue, ITriggerBatchStore
 {
-    /// <summary>The workflow version of recent runs (it never changes), so that a claim need not read it each time.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (string WorkflowId, string WorkflowVersion)> _versions = new();
+    /// <summary>Runs whose progress a node keeps at most; past it the kept ones are dropped (and read again when needed).</summary>
+    private const int MaxKept = 1_000;
 
-    private static async Task<RunProgress> LoadAsync(OrchestratorDbContext db, WorkflowPlan plan, RunEntity run, CancellationToken cancellationToken)
+    /// <summary>The workflow version of recent runs (it never changes), so that a claim need not read it each time.</summary>
+    private readonly ConcurrentDictionary<Guid, (string WorkflowId, string WorkflowVersion)> _versions = new();
+
+    /// <summary>The progress of running runs, as of a revision of their rows; taken out while an event uses it.</summary>
+    private readonly ConcurrentDictionary<Guid, KeptProgress> _kept = new();
+
+    private readonly IRunChangeParticipant[] _participants = participants?.ToArray() ?? [];
+
+    /// <summary>Columns an event writes on a task row (the lease only when the task is not running).</summary>
+    private static readonly string[] TaskColumns =
+    [
+        nameof(TaskInstanceEntity.State), nameof(TaskInstanceEntity.Attempts), nameof(TaskInstanceEntity.MaxAttempts),
+        nameof(TaskInstanceEntity.NextAttemptAt), nameof(TaskInstanceEntity.StartedAt), nameof(TaskInstanceEntity.EndedAt),
+        nameof(TaskInstanceEntity.OutputsJson), nameof(TaskInstanceEntity.Error), nameof(TaskInstanceEntity.QueuedAt),
+        nameof(TaskInstanceEntity.Revision),
+    ];
+
+    private sealed record KeptProgress(WorkflowPlan Plan, long Revision, RunProgress Progress);
+
+    /// <summary>The whole run, read: when no progress is kept for it, or when exact running/queued states matter (stopping).</summary>
+    private async Task<RunProgress> LoadAsync(OrchestratorDbContext db, WorkflowPlan plan, RunEntity run, CancellationToken cancellationToken)
     {
+        _kept.TryRemove(run.Id, out _);
         var tasks = await db.TaskInstances.AsNoTracking().Where(t => t.RunId == run.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
         return new RunProgress(plan, RecordMapping.ToRecord(run), tasks.ConvertAll(RecordMapping.ToRecord));
     }
 
-    private static Task WriteAsync(OrchestratorDbContext db, RunChanges changes, DateTimeOffset now, CancellationToken cancellationToken)
-        => WriteAsync(db, changes, now, null, cancellationToken);
+    /// <summary>
+    /// The progress of a locked run: the one this node keeps, refreshed with the task rows written since its
+    /// revision (by other nodes' events), or the whole run read. Claims do not bump the revision, so a kept
+    /// progress may see a claimed task as still queued: callers restore the rows they act on, read by key.
+    /// </summary>
+    private async Task<RunProgress> ProgressAsync(OrchestratorDbContext db, WorkflowPlan plan, RunEntity run, CancellationToken cancellationToken)
+    {
+        if (!_kept.TryRemove(run.Id, out var kept) || !ReferenceEquals(kept.Plan, plan) || kept.Revision > run.Revision)
+        {
+            return await LoadAsync(db, plan, run, cancellationToken).ConfigureAwait(false);
+        }
+
+        var changed = kept.Revision == run.Revision
+            ? []
+            : await db.TaskInstances.AsNoTracking().Where(t => t.RunId == run.Id && t.Revision > kept.Revision)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+        kept.Progress.Restore(RecordMapping.ToRecord(run), changed.ConvertAll(RecordMapping.ToRecord));
+        return kept.Progress;
+    }
+
+    /// <summary>After the commit: keeps a running run's progress as of <paramref name="revision"/>.</summary>
+    private void Keep(WorkflowPlan plan, RunProgress progress, long revision)
+    {
+        var runId = progress.Run.Id;
+        if (progress.Run.State != RunState.Running)
+        {
+            _kept.TryRemove(runId, out _);
+            return;
+        }
+
+        if (_kept.Count >= MaxKept)
+        {
+            _kept.Clear();
+        }
+
+        var fresh = new KeptProgress(plan, revision, progress);
+        _kept.AddOrUpdate(runId, fresh, (_, other) => other.Revision > revision ? other : fresh);
+    }
 
     /// <summary>
-    /// Applies changes to tracked rows: queue bookkeeping (queued time, lease) follows the new states. Rows in
-    /// <paramref name="loaded"/> are attached as read; the others are read first.
+    /// Persists what the progress decided for a tracked run row: the run's revision goes up, and each changed task
+    /// row is written by key with it (no read); queue bookkeeping (queued time, lease) follows the new states.
+    /// Attempts are updated from <paramref name="attempts"/> (rows read in this transaction) or added.
     /// </summary>
-    private static async Task WriteAsync(OrchestratorDbContext db, RunChanges changes, DateTimeOffset now, LoadedRows? loaded, CancellationToken cancellationToken)
+    private static void Write(
+        OrchestratorDbContext db, RunEntity run, WorkflowPlan plan, RunChanges changes, DateTimeOffset now,
+        IReadOnlyDictionary<(Guid, string, int), AttemptEntity>? attempts = null)
     {
-        if (changes.Run is { } run)
+        var revision = run.Revision + 1;
+        if (changes.Run is { } changed)
         {
-            var entity = db.Runs.Local.FirstOrDefault(r => r.Id == run.Id)
-                ?? await db.Runs.FirstAsync(r => r.Id == run.Id, cancellationToken).ConfigureAwait(false);
-            var cancelRequested = entity.CancelRequestedAt;
-            db.Entry(entity).CurrentValues.SetValues(RecordMapping.ToEntity(run));
-            entity.CancelRequestedAt = run.State.IsFinal() ? cancelRequested : entity.CancelRequestedAt;
+            var cancelRequested = run.CancelRequestedAt;
+            db.Entry(run).CurrentValues.SetValues(RecordMapping.ToEntity(changed));
+            run.CancelRequestedAt = changed.State.IsFinal() ? cancelRequested : null;
         }
 
-        foreach (var group in changes.Tasks.GroupBy(t => t.RunId))
+        run.Revision = revision;
+        var latest = new Dictionary<string, TaskInstanceRecord>(StringComparer.Ordinal);
+        foreach (var task in changes.Tasks)
         {
-            var ids = group.Select(t => t.TaskId).Where(id => loaded?.Tasks.ContainsKey((group.Key, id)) != true).Distinct().ToList();
-            var rows = ids.Count == 0
-                ? []
-                : await db.TaskInstances.Where(t => t.RunId == group.Key && ids.Contains(t.TaskId))
-                    .ToDictionaryAsync(t => t.TaskId, StringComparer.Ordinal, cancellationToken).ConfigureAwait(false);
-            foreach (var task in group)
+            latest[task.TaskId] = task;
+        }
+
+        foreach (var task in latest.Values)
+        {
+            var row = RecordMapping.ToEntity(task, plan.IndexOf[task.TaskId]);
+            row.Revision = revision;
+            row.QueuedAt = task.State == TaskState.Queued ? now : null;
+            var entry = db.TaskInstances.Attach(row);
+            foreach (var column in TaskColumns)
             {
-                var row = loaded?.Tasks.GetValueOrDefault((group.Key, task.TaskId)) ?? rows[task.TaskId];
+                entry.Property(column).IsModified = true;
+            }
+
+            if (task.State != TaskState.Running)
+            {
+                entry.Property(t => t.LeaseOwner).IsModified = true;
+                entry.Property(t => t.LeaseExpiresAt).IsModified = true;
+            }
+        }
+
+        foreach (var attempt in changes.Attempts)
+        {
+            if (attempts?.GetValueOrDefault((attempt.RunId, attempt.TaskId, attempt.Number)) is { } row)
+            {
                 Track(db, row);
-                var wasQueued = row.State == TaskState.Queued;
-                var ordinal = row.Ordinal;
-                db.Entry(row).CurrentValues.SetValues(RecordMapping.ToEntity(task, ordinal));
-                row.QueuedAt = task.State == TaskState.Queued ? (wasQueued ? row.QueuedAt : now) : null;
-                if (task.State != TaskState.Running)
-                {
-                    row.LeaseOwner = null;
-                    row.LeaseExpiresAt = null;
-                }
+                db.Entry(row).CurrentValues.SetValues(RecordMapping.ToEntity(attempt));
+            }
+            else
+            {
+                db.Attempts.Add(RecordMapping.ToEntity(attempt));
             }
         }
+    }
 
-        foreach (var group in changes.Attempts.GroupBy(a => a.RunId))
+    /// <summary>Lets every participant join the change inside its transaction.</summary>
+    private async Task JoinAsync(
+        EfRunChangeTransaction transaction, WorkflowPlan plan, RunProgress progress, RunChanges changes,
+        IReadOnlyList<AttemptAnomalies> anomalies, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (_participants.Length == 0)
         {
-            var ids = group.Select(a => a.TaskId).Where(id => loaded?.AttemptsOf.Contains(id) != true).Distinct().ToList();
-            var rows = ids.Count == 0
-                ? []
-                : await db.Attempts.Where(a => a.RunId == group.Key && ids.Contains(a.TaskId)).ToListAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var attempt in group)
-            {
-                var row = loaded?.Attempts.GetValueOrDefault((attempt.RunId, attempt.TaskId, attempt.Number))
-                    ?? rows.FirstOrDefault(a => a.TaskId == attempt.TaskId && a.Number == attempt.Number);
-                if (row is null)
-                {
-                    row = RecordMapping.ToEntity(attempt);
-                    db.Attempts.Add(row);
-                    rows.Add(row);
-                    loaded?.Attempts.Add((attempt.RunId, attempt.TaskId, attempt.Number), row);
-                }
-                else
-                {
-                    Track(db, row);
-                    db.Entry(row).CurrentValues.SetValues(RecordMapping.ToEntity(attempt));
-                }
-            }
+            return;
+        }
+
+        var change = new RunChange(plan, progress.Run, changes, progress.Tasks, anomalies, now);
+        foreach (var participant in _participants)
+        {
+            await participant.OnChangeAsync(change, transaction, cancellationToken).ConfigureAwait(false);
         }
     }
 

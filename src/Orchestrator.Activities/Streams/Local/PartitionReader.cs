@@ -162,6 +162,12 @@ internal sealed class PartitionReader(TopicFiles files) : IDisposable
     {
         if (log is null)
         {
+            // A consumer polls an empty topic many times a second: ask first rather than pay for an exception each time.
+            if (!File.Exists(files.Log))
+            {
+                return null;
+            }
+
             try
             {
                 log = File.OpenHandle(files.Log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);

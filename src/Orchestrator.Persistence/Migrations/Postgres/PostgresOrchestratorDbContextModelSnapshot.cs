@@ -264,6 +264,10 @@ namespace Orchestrator.Persistence.Migrations.Postgres
                         .HasColumnType("text")
                         .HasColumnName("params_json");
 
+                    b.Property<long>("Revision")
+                        .HasColumnType("bigint")
+                        .HasColumnName("revision");
+
                     b.Property<DateTimeOffset?>("StartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");
@@ -359,6 +363,10 @@ namespace Orchestrator.Persistence.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("queued_at");
 
+                    b.Property<long>("Revision")
+                        .HasColumnType("bigint")
+                        .HasColumnName("revision");
+
                     b.Property<DateTimeOffset?>("StartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");
@@ -371,6 +379,8 @@ namespace Orchestrator.Persistence.Migrations.Postgres
                     b.HasKey("RunId", "TaskId");
 
                     b.HasIndex("Pool", "State");
+
+                    b.HasIndex("RunId", "Revision");
 
                     b.HasIndex("State", "LeaseExpiresAt");
 

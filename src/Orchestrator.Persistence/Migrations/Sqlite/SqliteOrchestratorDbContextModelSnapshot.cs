@@ -267,6 +267,10 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("params_json");
 
+                    b.Property<long>("Revision")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("revision");
+
                     b.Property<string>("StartedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("started_at");
@@ -362,6 +366,10 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("queued_at");
 
+                    b.Property<long>("Revision")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("revision");
+
                     b.Property<string>("StartedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("started_at");
@@ -374,6 +382,8 @@ namespace Orchestrator.Persistence.Migrations.Sqlite
                     b.HasKey("RunId", "TaskId");
 
                     b.HasIndex("Pool", "State");
+
+                    b.HasIndex("RunId", "Revision");
 
                     b.HasIndex("State", "LeaseExpiresAt");
 
