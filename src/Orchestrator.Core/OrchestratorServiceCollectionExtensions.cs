@@ -13,8 +13,8 @@ namespace Orchestrator.Core;
 public static class OrchestratorServiceCollectionExtensions
 {
     /// <summary>
-    /// The engine, the validator, the core activities and in-memory stores (a database provider registered before
-    /// or after replaces them). <paramref name="dataDirectory"/> is the working directory of activities.
+    /// The engine, the validator, the core activities and in-memory stores where no store is registered yet (a
+    /// database provider is registered before this, not swapped in after). <paramref name="dataDirectory"/> is the working directory of activities.
     /// </summary>
     public static IServiceCollection AddOrchestratorCore(this IServiceCollection services, string dataDirectory)
     {

@@ -10,34 +10,34 @@ namespace Orchestrator.Persistence;
 internal static class DatabaseStoreRegistration
 {
     /// <summary>
-    /// The database stores and the migrator over a provider's context factory (registered by the caller). The
-    /// store interfaces are replaced, not tried, so the order against <c>AddOrchestratorCore</c> does not matter.
+    /// The database stores and the migrator over a provider's context factory (registered by the caller). Register
+    /// them before <c>AddOrchestratorCore</c>, whose in-memory stores are the default only where no store is registered:
+    /// each store is registered once, never replaced.
     /// </summary>
     public static IServiceCollection AddDatabaseStores<TContext>(this IServiceCollection services)
         where TContext : OrchestratorDbContext
     {
-        services.RemoveAll<IDbContextFactory<OrchestratorDbContext>>();
+        if (services.Any(d => d.ServiceType == typeof(IRunStore)))
+        {
+            throw new InvalidOperationException(
+                "A run store is registered already: register the database store before AddOrchestratorCore (which adds in-memory stores where none is registered).");
+        }
+
         services.AddSingleton<IDbContextFactory<OrchestratorDbContext>>(sp =>
             new ProviderContextFactory<TContext>(sp.GetRequiredService<IDbContextFactory<TContext>>()));
-
-        services.TryAddSingleton<DatabaseMigrator>();
-        services.TryAddSingleton<EfWorkflowVersionStore>();
-        services.TryAddSingleton<EfRunStore>();
-        services.TryAddSingleton<EfTaskLogStore>();
-        services.TryAddSingleton<EfRunHistory>();
-        services.RemoveAll<IWorkflowVersionStore>();
-        services.RemoveAll<IRunStore>();
-        services.RemoveAll<ITaskLogStore>();
-        services.RemoveAll<IRunHistory>();
+        services.AddSingleton<DatabaseMigrator>();
+        services.AddSingleton<EfWorkflowVersionStore>();
+        services.AddSingleton<EfRunStore>();
+        services.AddSingleton<EfTaskLogStore>();
+        services.AddSingleton<EfRunHistory>();
         services.AddSingleton<IWorkflowVersionStore>(sp => sp.GetRequiredService<EfWorkflowVersionStore>());
         services.AddSingleton<IRunStore>(sp => sp.GetRequiredService<EfRunStore>());
         services.AddSingleton<ITaskLogStore>(sp => sp.GetRequiredService<EfTaskLogStore>());
         services.AddSingleton<IRunHistory>(sp => sp.GetRequiredService<EfRunHistory>());
-
-        services.RemoveAll<IWorkflowStateStore>();
         services.AddSingleton<IWorkflowStateStore, EfWorkflowStateStore>();
+
         services.TryAddSingleton<Core.Engine.QueueSignal>();
-        services.TryAddSingleton(sp => new Queue.EfRunQueue(
+        services.AddSingleton(sp => new Queue.EfRunQueue(
             sp.GetRequiredService<IDbContextFactory<OrchestratorDbContext>>(),
             sp.GetRequiredService<Queue.IQueueLocking>(),
             sp.GetRequiredService<TimeProvider>(),
@@ -49,13 +49,10 @@ internal static class DatabaseStoreRegistration
             new Alerts.AlertOutboxParticipant(
                 sp.GetService<Orchestrator.Core.Alerts.AlertRouting>() ?? Orchestrator.Core.Alerts.AlertRouting.None,
                 sp.GetService<Orchestrator.Core.Alerts.AlertSignal>())));
-        services.RemoveAll<Orchestrator.Core.Alerts.IAlertOutbox>();
         services.AddSingleton<Orchestrator.Core.Alerts.IAlertOutbox>(sp => new Alerts.EfAlertOutbox(
             sp.GetRequiredService<IDbContextFactory<OrchestratorDbContext>>(),
             sp.GetRequiredService<Queue.IQueueLocking>(),
             sp.GetService<Orchestrator.Core.Alerts.AlertSignal>()));
-        services.RemoveAll<IRunQueue>();
-        services.RemoveAll<ITriggerBatchStore>();
         services.AddSingleton<IRunQueue>(sp => sp.GetRequiredService<Queue.EfRunQueue>());
         services.AddSingleton<ITriggerBatchStore>(sp => sp.GetRequiredService<Queue.EfRunQueue>());
         return services;

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orchestrator.Core.Engine;
-using Orchestrator.Persistence.Postgres;
 using Orchestrator.Core.Storage;
+using Orchestrator.Persistence.Postgres;
 using Orchestrator.Testing;
 using static Orchestrator.Persistence.Tests.Samples;
 

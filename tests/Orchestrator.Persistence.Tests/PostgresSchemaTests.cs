@@ -2,8 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orchestrator.Core.Model;
-using Orchestrator.Persistence.Postgres;
 using Orchestrator.Core.Storage;
+using Orchestrator.Persistence.Postgres;
 using Orchestrator.Testing;
 using static Orchestrator.Persistence.Tests.Samples;
 

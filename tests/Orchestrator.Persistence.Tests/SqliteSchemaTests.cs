@@ -1,12 +1,12 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Orchestrator.Core;
 using Orchestrator.Core.Model;
+using Orchestrator.Core.Storage;
 using Orchestrator.Persistence.Sqlite;
 using Orchestrator.Persistence.Stores;
-using Orchestrator.Core.Storage;
 using static Orchestrator.Persistence.Tests.Samples;
-using Orchestrator.Core;
 
 namespace Orchestrator.Persistence.Tests;
 
@@ -155,21 +155,11 @@ public sealed class SqliteSchemaTests(TempDirectory directory) : IClassFixture<T
         }
     }
 
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void AddSqliteStore_ReplacesInMemoryStores_WhicheverIsRegisteredFirst(bool sqliteFirst)
+    [Fact]
+    public void AddSqliteStore_RegistersEachStoreOnce_WhenRegisteredBeforeTheCore()
     {
         var services = new ServiceCollection();
-        var dataDirectory = System.IO.Path.Combine(directory.Path, "data");
-        if (sqliteFirst)
-        {
-            services.AddSqliteStore(directory.NewDatabasePath()).AddOrchestratorCore(dataDirectory);
-        }
-        else
-        {
-            services.AddOrchestratorCore(dataDirectory).AddSqliteStore(directory.NewDatabasePath());
-        }
+        services.AddSqliteStore(directory.NewDatabasePath()).AddOrchestratorCore(System.IO.Path.Combine(directory.Path, "data"));
 
         using var provider = services.BuildServiceProvider();
 
@@ -177,7 +167,18 @@ public sealed class SqliteSchemaTests(TempDirectory directory) : IClassFixture<T
         Assert.IsType<EfWorkflowVersionStore>(provider.GetRequiredService<IWorkflowVersionStore>());
         Assert.IsType<EfTaskLogStore>(provider.GetRequiredService<ITaskLogStore>());
         Assert.Single(services, d => d.ServiceType == typeof(IRunStore));
+        Assert.Single(services, d => d.ServiceType == typeof(IRunQueue));
         Assert.Same(provider.GetRequiredService<IRunStore>(), provider.GetRequiredService<IRunStore>());
+    }
+
+    [Fact]
+    public void AddSqliteStore_Throws_WhenTheCoreRegisteredInMemoryStoresFirst()
+    {
+        var services = new ServiceCollection().AddOrchestratorCore(System.IO.Path.Combine(directory.Path, "data"));
+
+        var error = Assert.Throws<InvalidOperationException>(() => services.AddSqliteStore(directory.NewDatabasePath()));
+
+        Assert.Contains("before AddOrchestratorCore", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -6,6 +6,8 @@ using System.Text.Json.Nodes;
 using Fluid;
 using Fluid.Values;
 using Microsoft.Extensions.Configuration;
+using Orchestrator.Core.Alerts;
+using Orchestrator.Core.Model;
 using Orchestrator.Core.Templates;
 
 namespace Orchestrator.Activities.Alerts;
@@ -14,7 +16,7 @@ namespace Orchestrator.Activities.Alerts;
 public sealed record EmailContent(string Subject, string Text, string Html);
 
 /// <summary>
-/// Renders an <see cref="AlertMessage"/> for a channel with Liquid templates: the embedded defaults
+/// Renders an <see cref="OutgoingAlert"/> for a channel with Liquid templates: the embedded defaults
 /// (<see cref="TemplateNames"/>), each replaceable by a file of the same name in the folder configured as
 /// <c>Orchestrator:Alerts:Templates</c>. Every template is parsed, and tried on a sample alert, when the composer is built,
 /// so a broken override stops start-up instead of an alert.
@@ -71,9 +73,12 @@ public sealed class AlertComposer
         }
 
         // A try on a sample with every field set: an override that renders broken JSON fails here, at start-up.
-        var sample = new AlertMessage
+        var sample = new OutgoingAlert(new AlertRecord
         {
-            Event = "task_failed",
+            Id = Guid.Empty,
+            Key = "sample",
+            Event = AlertEvent.TaskFailed,
+            Channel = "email:sample",
             WorkflowId = "sample-workflow",
             RunId = Guid.Empty,
             TaskId = "sample-task",
@@ -82,10 +87,11 @@ public sealed class AlertComposer
             OccurredAt = DateTimeOffset.UnixEpoch,
             Error = "a \"quoted\" <error> & more\nsecond line",
             Detail = "detail",
+            Occurrences = 3,
+        })
+        {
             LogTail = ["line 1", "line \"2\" <b>"],
             RunUrl = "http://127.0.0.1/runs/sample",
-            Occurrences = 3,
-            Key = "sample",
         };
         try
         {
@@ -107,7 +113,7 @@ public sealed class AlertComposer
     /// <summary>The subject line's time: UTC, to the minute, <c>2026-11-23T10:00Z</c>.</summary>
     public static string When(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm'Z'", CultureInfo.InvariantCulture);
 
-    public EmailContent ComposeEmail(AlertMessage message, EmailChannel channel)
+    public EmailContent ComposeEmail(OutgoingAlert message, EmailChannel channel)
     {
         var subject = Render(EmailSubject, message, channel, NullEncoder.Default);
         // A header is one line, whatever the template wrote.
@@ -116,7 +122,7 @@ public sealed class AlertComposer
     }
 
     /// <summary>The Block Kit payload; a template that renders something other than a JSON object is a non-transient failure.</summary>
-    public JsonObject ComposeSlack(AlertMessage message, SlackChannel channel)
+    public JsonObject ComposeSlack(OutgoingAlert message, SlackChannel channel)
     {
         var text = Render(Slack, message, channel, NullEncoder.Default);
         JsonNode? payload;
@@ -135,7 +141,7 @@ public sealed class AlertComposer
             ?? throw new AlertDeliveryException($"alert template {_templates[Slack].Origin} rendered JSON that is not an object (Slack expects {{ \"text\": ..., \"blocks\": [...] }})", transient: false);
     }
 
-    private string Render(string name, AlertMessage message, AlertChannel channel, TextEncoder encoder)
+    private string Render(string name, OutgoingAlert message, AlertChannel channel, TextEncoder encoder)
     {
         var context = new TemplateContext(_options);
         context.SetValue("alert", Model(message));
@@ -150,26 +156,27 @@ public sealed class AlertComposer
         }
     }
 
-    private static Dictionary<string, object?> Model(AlertMessage message)
+    private static Dictionary<string, object?> Model(OutgoingAlert message)
     {
+        var alert = message.Alert;
         var tail = message.LogTail.Count > LogLines ? message.LogTail.Skip(message.LogTail.Count - LogLines).ToArray() : message.LogTail.ToArray();
         return new Dictionary<string, object?>
         {
             ["event"] = message.Event,
-            ["workflow"] = message.WorkflowId,
-            ["run_id"] = message.RunId?.ToString(),
-            ["task"] = message.TaskId,
-            ["attempt"] = message.Attempt,
-            ["logical_date"] = message.LogicalDate is { } logical ? Iso(logical) : null,
-            ["occurred_at"] = Iso(message.OccurredAt),
-            ["when"] = When(message.LogicalDate ?? message.OccurredAt),
-            ["error"] = message.Error,
-            ["detail"] = message.Detail,
+            ["workflow"] = alert.WorkflowId,
+            ["run_id"] = alert.RunId?.ToString(),
+            ["task"] = alert.TaskId,
+            ["attempt"] = alert.Attempt,
+            ["logical_date"] = alert.LogicalDate is { } logical ? Iso(logical) : null,
+            ["occurred_at"] = Iso(alert.OccurredAt),
+            ["when"] = When(alert.LogicalDate ?? alert.OccurredAt),
+            ["error"] = alert.Error,
+            ["detail"] = alert.Detail,
             ["log_tail"] = tail.Cast<object?>().ToList(),
             ["log_text"] = string.Join('\n', tail),
             ["run_url"] = message.RunUrl,
-            ["occurrences"] = message.Occurrences,
-            ["key"] = message.Key,
+            ["occurrences"] = alert.Occurrences,
+            ["key"] = alert.Key,
         };
     }
 

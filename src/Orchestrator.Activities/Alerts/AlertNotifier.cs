@@ -12,7 +12,7 @@ public sealed partial class AlertNotifier(
 {
     public bool IsConfigured(string channel) => channels.Find(channel) is not null;
 
-    public async Task SendAsync(string channel, AlertMessage message, CancellationToken cancellationToken)
+    public async Task SendAsync(string channel, OutgoingAlert message, CancellationToken cancellationToken)
     {
         var resolved = channels.Resolve(channel);
         try
@@ -20,13 +20,13 @@ public sealed partial class AlertNotifier(
             switch (resolved)
             {
                 case EmailChannel emailChannel:
-                    var id = await email.SendAsync(emailChannel, composer.ComposeEmail(message, emailChannel), message.Key, null, cancellationToken)
+                    var id = await email.SendAsync(emailChannel, composer.ComposeEmail(message, emailChannel), message.Alert.Key, null, cancellationToken)
                         .ConfigureAwait(false);
-                    EmailSent(logger, message.Event, message.WorkflowId, resolved.Reference, id);
+                    EmailSent(logger, message.Event, message.Alert.WorkflowId, resolved.Reference, id);
                     break;
                 case SlackChannel slackChannel:
                     var status = await slack.PostAsync(slackChannel, composer.ComposeSlack(message, slackChannel), cancellationToken).ConfigureAwait(false);
-                    SlackPosted(logger, message.Event, message.WorkflowId, resolved.Reference, status);
+                    SlackPosted(logger, message.Event, message.Alert.WorkflowId, resolved.Reference, status);
                     break;
                 default:
                     throw new AlertDeliveryException($"channel {resolved.Reference} has no sender", transient: false);
@@ -34,7 +34,7 @@ public sealed partial class AlertNotifier(
         }
         catch (AlertDeliveryException e)
         {
-            NotSent(logger, message.Event, message.WorkflowId, resolved.Reference, e.Transient, e.Message);
+            NotSent(logger, message.Event, message.Alert.WorkflowId, resolved.Reference, e.Transient, e.Message);
             throw;
         }
     }

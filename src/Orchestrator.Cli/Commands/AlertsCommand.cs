@@ -71,7 +71,7 @@ internal static class AlertsCommand
             }
 
             var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-            var message = AlertMessage.Test(channel.Reference, $"'orchestrator alerts test {channel.Reference}'", now);
+            var message = OutgoingAlert.Test(channel.Reference, $"'orchestrator alerts test {channel.Reference}'", now);
             try
             {
                 await services.GetRequiredService<IAlertNotifier>().SendAsync(channel.Reference, message, cancellationToken);

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orchestrator.Persistence;
-using Orchestrator.Server.Hosting;
+using Orchestrator.Server.Storage;
 
 namespace Orchestrator.Cli.Commands;
 
@@ -22,7 +22,7 @@ internal static class DbCommand
             var services = new ServiceCollection().AddLogging();
             try
             {
-                services.AddDatabase(configuration);
+                services.AddOrchestratorStorage(DatabaseChoice.From(configuration));
             }
             catch (InvalidOperationException e)
             {

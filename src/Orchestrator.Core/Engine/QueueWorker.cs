@@ -62,6 +62,11 @@ public sealed partial class QueueWorker(
     /// <summary>Ended attempts not recorded yet (the database did not answer): written on a later pass, their leases renewed meanwhile.</summary>
     private readonly List<AttemptCompletion> _unrecorded = [];
 
+    /// <summary>Attempts found ended by a pass (reused between passes).</summary>
+    private readonly List<((Guid Run, string Task) Key, Running Running)> _finished = [];
+
+    private static readonly IReadOnlyDictionary<string, JsonElement> NoOutputs = new Dictionary<string, JsonElement>();
+
     /// <summary>When a pass or heartbeat last failed (the database did not answer); MinValue when none has.</summary>
     private DateTimeOffset _lastFailureAt = DateTimeOffset.MinValue;
 
@@ -225,7 +230,7 @@ public sealed partial class QueueWorker(
             var task = plan.Tasks[plan.IndexOf[claim.TaskId]];
             var context = await ContextAsync(claim).ConfigureAwait(false);
             var outputs = task.ReadsOutputsOf.Count == 0
-                ? new Dictionary<string, JsonElement>()
+                ? NoOutputs
                 : await queue.OutputsAsync(claim.RunId, task.ReadsOutputsOf, CancellationToken.None).ConfigureAwait(false);
             attempt = Task.Run(() => attempts.RunAsync(plan, task, context, claim.Attempt, outputs, observer, cancellation.Token), CancellationToken.None);
         }
@@ -262,7 +267,16 @@ public sealed partial class QueueWorker(
 
     private async Task CollectFinishedAsync()
     {
-        foreach (var (key, running) in _running.Where(r => r.Value.Attempt.IsCompleted).ToList())
+        _finished.Clear();
+        foreach (var (key, running) in _running)
+        {
+            if (running.Attempt.IsCompleted)
+            {
+                _finished.Add((key, running));
+            }
+        }
+
+        foreach (var (key, running) in _finished)
         {
             _running.Remove(key);
             running.Cancellation.Dispose();
@@ -277,24 +291,28 @@ public sealed partial class QueueWorker(
 
         // Kept until written: a completion lost to a database outage would leave its lease to expire and the task
         // to run again.
-        var completions = _unrecorded.ToList();
+        var completions = _unrecorded;
         var recorded = await queue.CompleteAsync(completions, plans, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
-        _unrecorded.Clear();
+        var previous = Guid.Empty;
         for (var i = 0; i < completions.Count; i++)
         {
+            var task = completions[i].Task;
             if (!recorded[i])
             {
-                LogLeaseLost(logger, settings.Name, completions[i].Task.TaskId, completions[i].Task.RunId);
+                LogLeaseLost(logger, settings.Name, task.TaskId, task.RunId);
+            }
+
+            if (task.RunId != previous)
+            {
+                previous = task.RunId;
+                if (_contexts.ContainsKey(task.RunId) && !_running.Keys.Any(k => k.Run == task.RunId))
+                {
+                    _contexts.Remove(task.RunId);
+                }
             }
         }
 
-        foreach (var runId in completions.Select(c => c.Task.RunId).Distinct())
-        {
-            if (!_running.Keys.Any(k => k.Run == runId))
-            {
-                _contexts.Remove(runId);
-            }
-        }
+        _unrecorded.Clear();
     }
 
     private async Task HeartbeatOnceAsync()

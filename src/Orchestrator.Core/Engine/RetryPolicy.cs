@@ -26,10 +26,19 @@ public sealed record RetryPolicy(int Retries, TimeSpan Delay, RetryBackoff Backo
             return Delay;
         }
 
-        var exponent = Math.Min(failedAttempt - 1, 62);
-        var raw = Delay.Ticks * Math.Pow(2, exponent);
-        var capped = Math.Min(raw, MaxDelay.Ticks);
+        var capped = Exponential(Delay, failedAttempt, MaxDelay).Ticks;
         return TimeSpan.FromTicks((long)(capped * (1 - (MaxJitter * JitterFraction(jitterKey)))));
+    }
+
+    /// <summary>
+    /// <paramref name="delay"/> × 2^(n−1) after failed attempt n, capped by <paramref name="maxDelay"/>: the exponential
+    /// back-off of tasks (before jitter) and of alert deliveries.
+    /// </summary>
+    public static TimeSpan Exponential(TimeSpan delay, int failedAttempt, TimeSpan maxDelay)
+    {
+        var exponent = Math.Clamp(failedAttempt - 1, 0, 62);
+        var raw = delay.Ticks * Math.Pow(2, exponent);
+        return TimeSpan.FromTicks((long)Math.Min(raw, maxDelay.Ticks));
     }
 
     /// <summary>A number in [0, 1) fixed by the key.</summary>

@@ -24,6 +24,8 @@ public sealed class InMemoryRunQueue(
     private readonly Dictionary<Guid, (RunRecord Run, IReadOnlyList<TaskInstanceRecord> Tasks)> _pending = [];
     private readonly Dictionary<(TriggerStream, string, int), SortedList<long, LaunchedRange>> _launched = [];
     private readonly Dictionary<Guid, TaskCompletionSource> _endWaiters = [];
+    private static readonly Task<IReadOnlyList<RunRecord>> NoRuns = Task.FromResult<IReadOnlyList<RunRecord>>([]);
+    private static readonly Task<DateTimeOffset?> NoRetry = Task.FromResult<DateTimeOffset?>(null);
 
     /// <summary>Completes when the run, created in this queue, reaches a final state (at once when it already has).</summary>
     public Task RunEndedAsync(Guid runId)
@@ -136,7 +138,12 @@ public sealed class InMemoryRunQueue(
         var started = new List<RunRecord>();
         lock (_gate)
         {
-            foreach (var runId in _queuedRuns.Count == 0 ? (IEnumerable<Guid>)[] : _queuedRuns.ToList())
+            if (_queuedRuns.Count == 0)
+            {
+                return NoRuns;
+            }
+
+            foreach (var runId in _queuedRuns.ToList())
             {
                 var (run, tasks) = _pending[runId];
                 var plan = plans.Find(run.WorkflowId, run.WorkflowVersion);
@@ -395,7 +402,7 @@ public sealed class InMemoryRunQueue(
                 _retries.Dequeue();
             }
 
-            return Task.FromResult<DateTimeOffset?>(null);
+            return NoRetry;
         }
     }
 

@@ -10,7 +10,7 @@ public static class PostgresServiceCollectionExtensions
 {
     /// <summary>
     /// Keeps workflow versions, runs and logs in PostgreSQL, shared by every node that uses the same database.
-    /// Replaces the in-memory stores whether <c>AddOrchestratorCore</c> is called before or after. Apply the schema
+    /// Register before <c>AddOrchestratorCore</c> (whose in-memory stores are then left out). Apply the schema
     /// at start-up with <see cref="DatabaseMigrator.MigrateAsync"/>; a server also runs a <see cref="PostgresQueueListener"/>
     /// in the background so that work queued by other nodes wakes this one.
     /// </summary>
@@ -19,12 +19,10 @@ public static class PostgresServiceCollectionExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         _ = new NpgsqlConnectionStringBuilder(connectionString); // a malformed string fails here, at start-up
 
-        services.RemoveAll<NpgsqlDataSource>();
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         services.AddPooledDbContextFactory<PostgresOrchestratorDbContext>((sp, options) => options
             .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.TryAddSingleton<Core.Engine.QueueSignal>();
-        services.RemoveAll<Queue.IQueueLocking>();
         services.AddSingleton<Queue.IQueueLocking, PostgresQueueLocking>();
         return services.AddDatabaseStores<PostgresOrchestratorDbContext>();
     }

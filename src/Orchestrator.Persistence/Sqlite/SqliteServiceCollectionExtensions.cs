@@ -9,8 +9,8 @@ namespace Orchestrator.Persistence.Sqlite;
 public static class SqliteServiceCollectionExtensions
 {
     /// <summary>
-    /// Keeps workflow versions, runs and logs in a SQLite file (its directory is created). Replaces the
-    /// in-memory stores whether <c>AddOrchestratorCore</c> is called before or after. Apply the schema at
+    /// Keeps workflow versions, runs and logs in a SQLite file (its directory is created). Register before
+    /// <c>AddOrchestratorCore</c> (whose in-memory stores are then left out). Apply the schema at
     /// start-up with <see cref="DatabaseMigrator.MigrateAsync"/>.
     /// </summary>
     public static IServiceCollection AddSqliteStore(this IServiceCollection services, string databasePath)
@@ -32,7 +32,6 @@ public static class SqliteServiceCollectionExtensions
         services.AddPooledDbContextFactory<SqliteOrchestratorDbContext>(options => options
             .UseSqlite(connectionString)
             .AddInterceptors(SqlitePragmas.Instance));
-        services.RemoveAll<Queue.IQueueLocking>();
         services.AddSingleton<Queue.IQueueLocking, Queue.SqliteQueueLocking>();
         return services.AddDatabaseStores<SqliteOrchestratorDbContext>();
     }

@@ -96,15 +96,13 @@ public sealed partial class AlertDispatcher(
         }
     }
 
-    /// <summary>Delay after delivery attempt <paramref name="attempts"/>: RetryDelay × 2^(attempts−1), capped.</summary>
-    public TimeSpan Backoff(int attempts)
-    {
-        var exponent = Math.Clamp(attempts - 1, 0, 30);
-        var delay = _options.RetryDelay * Math.Pow(2, exponent);
-        return delay < _options.MaxRetryDelay ? delay : _options.MaxRetryDelay;
-    }
+    /// <summary>
+    /// Delay after delivery attempt <paramref name="attempts"/>: the retry policy's exponential back-off from
+    /// RetryDelay, capped at MaxRetryDelay (RetryDelay × 2^(attempts−1)), without jitter — one alert per event and channel.
+    /// </summary>
+    public TimeSpan Backoff(int attempts) => RetryPolicy.Exponential(_options.RetryDelay, attempts, _options.MaxRetryDelay);
 
-    private async Task<AlertMessage> MessageAsync(AlertRecord alert, CancellationToken cancellationToken)
+    private async Task<OutgoingAlert> MessageAsync(AlertRecord alert, CancellationToken cancellationToken)
     {
         IReadOnlyList<string> tail = [];
         if (alert.RunId is { } runId && alert.TaskId is { } taskId)
@@ -113,22 +111,7 @@ public sealed partial class AlertDispatcher(
             tail = lines.Select(l => l.ToText()).ToList();
         }
 
-        return new AlertMessage
-        {
-            Event = WireNames.Of(alert.Event),
-            WorkflowId = alert.WorkflowId,
-            RunId = alert.RunId,
-            TaskId = alert.TaskId,
-            Attempt = alert.Attempt,
-            LogicalDate = alert.LogicalDate,
-            OccurredAt = alert.OccurredAt,
-            Error = alert.Error,
-            Detail = alert.Detail,
-            LogTail = tail,
-            RunUrl = RunUrl(server.Value.PublicUrl, alert.RunId),
-            Occurrences = alert.Occurrences,
-            Key = alert.Key,
-        };
+        return new OutgoingAlert(alert) { LogTail = tail, RunUrl = RunUrl(server.Value.PublicUrl, alert.RunId) };
     }
 
     /// <summary>The run page under the server's public URL, or null without one.</summary>

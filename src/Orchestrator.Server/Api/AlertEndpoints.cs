@@ -82,10 +82,10 @@ public static class AlertEndpoints
             return Problems.BadRequest($"'{channel}' is not a channel reference: write email:<name> or slack:<name>", "invalid-channel");
         }
 
-        AlertMessage message;
+        OutgoingAlert message;
         try
         {
-            message = AlertMessage.Test(catalog.Resolve(channel).Reference, "the server's test endpoint", time.GetUtcNow(), server.Value.PublicUrl);
+            message = OutgoingAlert.Test(catalog.Resolve(channel).Reference, "the server's test endpoint", time.GetUtcNow(), server.Value.PublicUrl);
         }
         catch (AlertDeliveryException e)
         {
@@ -102,7 +102,7 @@ public static class AlertEndpoints
                 type: "https://orchestrator.dev/problems/delivery-failed", extensions: new Dictionary<string, object?> { ["transient"] = e.Transient });
         }
 
-        return TypedResults.Ok(new AlertTestDto(channel, true, message.Key));
+        return TypedResults.Ok(new AlertTestDto(channel, true, message.Alert.Key));
     }
 }
 

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Orchestrator.Activities.Alerts;
 using Orchestrator.Activities.Tests.Support;
 using Orchestrator.Core.Alerts;
+using Orchestrator.Core.Model;
 
 namespace Orchestrator.Activities.Tests.Alerts;
 
@@ -21,7 +22,7 @@ public sealed class AlertComposerTests
     [Fact]
     public void ComposeEmail_WritesTheOccurrenceTime_WhenThereIsNoLogicalDate()
     {
-        var content = _composer.ComposeEmail(AlertSamples.RunFailed() with { LogicalDate = null, Event = "sla_missed" }, AlertSamples.Email());
+        var content = _composer.ComposeEmail(AlertSamples.RunFailed(change: a => a with { LogicalDate = null, Event = AlertEvent.SlaMissed }), AlertSamples.Email());
 
         Assert.Equal("[Orchestrator] sla_missed transactions-etl 2026-11-23T10:07Z", content.Subject);
     }
@@ -54,7 +55,7 @@ public sealed class AlertComposerTests
     [Fact]
     public void ComposeEmail_LeavesOutOccurrencesAndTheLink_WhenThereIsOneOccurrenceAndNoRunUrl()
     {
-        var content = _composer.ComposeEmail(AlertSamples.RunFailed() with { RunUrl = null, RunId = null, TaskId = null }, AlertSamples.Email());
+        var content = _composer.ComposeEmail(AlertSamples.RunFailed(change: a => a with { RunId = null, TaskId = null }) with { RunUrl = null }, AlertSamples.Email());
 
         Assert.DoesNotContain("occurrences", content.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("Open the run", content.Text, StringComparison.Ordinal);
@@ -109,11 +110,10 @@ public sealed class AlertComposerTests
     [Fact]
     public void ComposeSlack_KeepsTheLogBlockWithinSlacksTextLimit_WhenTheTailIsLong()
     {
-        var message = AlertSamples.RunFailed() with
+        var message = AlertSamples.RunFailed(change: a => a with { Error = new string('e', 5000) }) with
         {
             LogTail = Enumerable.Range(1, 50).Select(i => $"{i:D2} " + new string('x', 200)).ToArray(),
             RunUrl = null,
-            Error = new string('e', 5000),
         };
 
         var blocks = _composer.ComposeSlack(message, AlertSamples.Slack())["blocks"]!.AsArray();
@@ -129,7 +129,7 @@ public sealed class AlertComposerTests
     [Fact]
     public void ComposeSlack_LeavesOutAbsentFields_WhenTheMessageIsMinimal()
     {
-        var message = new AlertMessage { Event = "anomaly", WorkflowId = "w", OccurredAt = DateTimeOffset.UnixEpoch, Key = "k" };
+        var message = new OutgoingAlert(new AlertRecord { Id = Guid.Empty, Key = "k", Event = AlertEvent.Anomaly, Channel = "slack:s", WorkflowId = "w", OccurredAt = DateTimeOffset.UnixEpoch });
 
         var payload = _composer.ComposeSlack(message, new SlackChannel("s", new Uri("http://127.0.0.1/hook")));
 

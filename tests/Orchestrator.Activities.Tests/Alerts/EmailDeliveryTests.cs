@@ -29,9 +29,9 @@ public sealed class EmailDeliveryTests
         var from = Assert.Single(message.From.Mailboxes);
         Assert.Equal(("Orchestrator", "alerts@example.com"), (from.Name, from.Address));
         Assert.Equal(["oncall@example.com", "data@example.com"], message.To.Mailboxes.Select(m => m.Address));
-        var expectedId = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(alert.Key))) + "@orchestrator";
+        var expectedId = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(alert.Alert.Key))) + "@orchestrator";
         Assert.Equal(expectedId, message.MessageId);
-        Assert.Equal(expectedId, EmailSender.MessageIdOf(alert.Key));
+        Assert.Equal(expectedId, EmailSender.MessageIdOf(alert.Alert.Key));
 
         var alternative = Assert.IsType<MultipartAlternative>(message.Body);
         Assert.Equal(["text/plain", "text/html"], alternative.Select(p => p.ContentType.MimeType));

@@ -84,7 +84,7 @@ public sealed class SlackDeliveryTests
         await using var services = AlertServices.Build(settings);
 
         var failure = await Assert.ThrowsAsync<AlertDeliveryException>(() => services.GetRequiredService<IAlertNotifier>()
-            .SendAsync("slack:data-alerts", AlertSamples.RunFailed() with { TaskId = null }, CancellationToken.None));
+            .SendAsync("slack:data-alerts", AlertSamples.RunFailed(change: a => a with { TaskId = null }), CancellationToken.None));
 
         Assert.False(failure.Transient);
         Assert.Contains("did not render valid JSON", failure.Message, StringComparison.Ordinal);

@@ -7,9 +7,9 @@ using Microsoft.Extensions.Logging;
 using Orchestrator.Activities.Spark;
 using Orchestrator.Activities.Tests.Support;
 using Orchestrator.Core.Activities;
-using ActivityContext = Orchestrator.Core.Activities.ActivityContext;
 using Orchestrator.Core.Engine;
 using Orchestrator.Core.Model;
+using ActivityContext = Orchestrator.Core.Activities.ActivityContext;
 
 namespace Orchestrator.Activities.Tests.Spark;
 

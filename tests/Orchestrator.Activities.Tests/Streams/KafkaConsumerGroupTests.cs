@@ -1,5 +1,5 @@
-using Orchestrator.Activities.Tests.Support;
 using Orchestrator.Activities.Streams;
+using Orchestrator.Activities.Tests.Support;
 using Xunit.Abstractions;
 using static Orchestrator.Activities.Tests.Support.KafkaTestBed;
 

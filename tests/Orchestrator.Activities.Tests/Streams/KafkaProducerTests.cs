@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
-using Orchestrator.Activities.Tests.Support;
 using Orchestrator.Activities.Streams;
+using Orchestrator.Activities.Tests.Support;
 using Orchestrator.Testing;
 using Xunit.Abstractions;
 using static Orchestrator.Activities.Tests.Support.KafkaTestBed;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
-using Orchestrator.Activities.Tests.Support;
 using Orchestrator.Activities.Streams;
+using Orchestrator.Activities.Tests.Support;
 using Xunit.Abstractions;
 using static Orchestrator.Activities.Tests.Support.KafkaTestBed;
 

@@ -1,8 +1,8 @@
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
-using Orchestrator.Activities.Tests.Support;
 using Orchestrator.Activities.Streams;
 using Orchestrator.Activities.Streams.Local;
+using Orchestrator.Activities.Tests.Support;
 using static Orchestrator.Activities.Tests.Streams.Local.LocalLogHelpers;
 
 namespace Orchestrator.Activities.Tests.Streams.Local;

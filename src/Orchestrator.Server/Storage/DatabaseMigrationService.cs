@@ -1,6 +1,6 @@
 using Orchestrator.Persistence;
 
-namespace Orchestrator.Server.Hosting;
+namespace Orchestrator.Server.Storage;
 
 /// <summary>Brings the database schema up to date before anything else starts (registered first).</summary>
 public sealed partial class DatabaseMigrationService(DatabaseMigrator migrator, ILogger<DatabaseMigrationService> logger) : IHostedService
