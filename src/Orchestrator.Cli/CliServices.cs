@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orchestrator.Activities;
 using Orchestrator.Activities.Alerts;
 using Orchestrator.Core;
 using Orchestrator.Core.Alerts;
 using Orchestrator.Core.Connections;
+using Orchestrator.Core.Engine;
 
 namespace Orchestrator.Cli;
 
@@ -22,9 +24,21 @@ internal static class CliServices
         services.AddLogging(logging => logging
             .AddSimpleConsole(o => o.SingleLine = true)
             .AddFilter(level => level >= LogLevel.Warning)
+            .AddFilter(typeof(Server.Alerts.AlertDispatcher).FullName, LogLevel.None) // `run` reports undelivered alerts itself
             .Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
         services.AddOrchestratorCore(dataDirectory);
         services.AddOrchestratorActivities();
+
+        // Alerts of `orchestrator run`: recorded by the run's changes into an in-memory outbox, delivered by the server's dispatcher.
+        services.AddOptions<Server.Alerts.AlertOptions>().BindConfiguration(Server.Alerts.AlertOptions.SectionName).ValidateDataAnnotations();
+        services.AddOptions<Server.Hosting.OrchestratorOptions>().BindConfiguration(Server.Hosting.OrchestratorOptions.SectionName);
+        services.AddSingleton(sp => new AlertRouting(sp.GetRequiredService<IOptions<Server.Alerts.AlertOptions>>().Value.Rules()));
+        services.AddSingleton<IAlertOutbox, InMemoryAlertOutbox>();
+        services.AddSingleton<IRunChangeParticipant, AlertOutboxWriter>();
+        services.AddSingleton(new WorkerSettings { Name = $"cli-{System.Environment.ProcessId}" });
+        services.AddSingleton<Server.Observability.OrchestratorMetrics>();
+        services.AddSingleton<Server.Alerts.AlertDispatcher>();
+        services.AddSingleton<CliAlerts>();
         return services.BuildServiceProvider();
     }
 

@@ -12,7 +12,8 @@ namespace Orchestrator.Cli.Commands;
 
 /// <summary>
 /// <c>orchestrator run &lt;file&gt;</c>: runs a workflow once in this process (like <c>airflow dags test</c>).
-/// Task logs stream to stderr prefixed by task id. Exit 0 succeeded, 1 failed, 2 invalid input.
+/// Task logs stream to stderr prefixed by task id; the run's alerts go out through the configured channels
+/// before it exits. Exit 0 succeeded, 1 failed, 2 invalid input.
 /// </summary>
 internal static class RunCommand
 {
@@ -78,6 +79,14 @@ internal static class RunCommand
                 Vars = variables,
             };
 
+            var alerts = services.GetRequiredService<CliAlerts>();
+            var unconfigured = alerts.Unconfigured(plan.Definition);
+            foreach (var channel in unconfigured)
+            {
+                await stderr.WriteLineAsync(
+                    $"orchestrator: alerts to {channel} will not be sent: the channel is not configured (set Orchestrator:Alerts:Channels:{ChannelReference.Parse(channel).Name})");
+            }
+
             RunResult result;
             try
             {
@@ -94,6 +103,7 @@ internal static class RunCommand
                 return CliApp.UsageError;
             }
 
+            await alerts.DeliverAsync(result.Run.Id, unconfigured, stderr);
             if (parse.GetValue(output) == "json")
             {
                 await stdout.WriteLineAsync(RunReport.Json(result));

@@ -10,7 +10,8 @@ namespace Orchestrator.Core.Engine;
 /// run is created in its own <see cref="InMemoryRunQueue"/> (every change written through the <see cref="IRunStore"/>)
 /// and one in-process <see cref="QueueWorker"/> claims, runs and records its attempts until the run is final. So
 /// readiness, retries, timeouts, <c>runTimeout</c>, trigger rules and pools are decided by the same code as on a
-/// server. Cancelling the token cancels the run as the API's cancel does.
+/// server. The queue's change participants (the CLI's alert outbox) join every change as they do on a server.
+/// Cancelling the token cancels the run as the API's cancel does.
 /// </summary>
 public sealed class LocalRun(
     IRunStore runs,
@@ -18,7 +19,8 @@ public sealed class LocalRun(
     AttemptRunner attempts,
     TimeProvider time,
     ILoggerFactory loggers,
-    IConfiguration? configuration = null)
+    IConfiguration? configuration = null,
+    IEnumerable<IRunChangeParticipant>? participants = null)
 {
     /// <summary>The configuration section of named pools and their slot counts (as on the server).</summary>
     public const string PoolsSection = "Orchestrator:Pools";
@@ -43,7 +45,7 @@ public sealed class LocalRun(
         };
         await versions.SaveAsync(new WorkflowVersionRecord(plan.WorkflowId, plan.Version, WorkflowPlan.CanonicalJson(plan.Definition), now), cancellationToken).ConfigureAwait(false);
 
-        var queue = new InMemoryRunQueue(runs, time, observer);
+        var queue = new InMemoryRunQueue(runs, time, observer, participants);
         var (run, tasks) = RunProgress.New(plan, context, now);
         if (!await queue.TryCreateRunAsync(run, tasks, cancellationToken).ConfigureAwait(false))
         {

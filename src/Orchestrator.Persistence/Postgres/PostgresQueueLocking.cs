@@ -16,7 +16,8 @@ namespace Orchestrator.Persistence.Postgres;
 /// claim must count what the previous one committed). The events of a run (attempt ends, clear) lock the run's row
 /// in <c>FOR NO KEY UPDATE</c> mode, which claims (<c>FOR KEY SHARE</c>) do not conflict with; stopping a run locks
 /// it <c>FOR UPDATE</c>, which waits for the claims in flight and keeps new ones out. Starting runs
-/// (<c>maxActiveRuns</c>) and alert claims stay serialized by named advisory locks. Work is announced with
+/// (<c>maxActiveRuns</c>) is done by one node at a time, the others skip it while it is held (a named advisory
+/// lock taken with <c>pg_try_advisory_xact_lock</c>); alert claims stay serialized by a named advisory lock. Work is announced with
 /// <c>NOTIFY</c>, which <see cref="PostgresQueueListener"/> turns into wake-ups on every node.
 /// </summary>
 public sealed class PostgresQueueLocking(Core.Engine.QueueSignal signal) : IQueueLocking
@@ -39,6 +40,10 @@ public sealed class PostgresQueueLocking(Core.Engine.QueueSignal signal) : IQueu
 
     public async Task LockAsync(OrchestratorDbContext db, QueueLock name, CancellationToken cancellationToken)
         => await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockSpace}, {(int)name})", cancellationToken).ConfigureAwait(false);
+
+    public async Task<bool> TryLockAsync(OrchestratorDbContext db, QueueLock name, CancellationToken cancellationToken)
+        => await db.Database.SqlQuery<bool>($"SELECT pg_try_advisory_xact_lock({LockSpace}, {(int)name}) AS \"Value\"")
+            .SingleAsync(cancellationToken).ConfigureAwait(false);
 
     public async Task LockRunsAsync(OrchestratorDbContext db, IReadOnlyCollection<Guid> runIds, CancellationToken cancellationToken)
     {

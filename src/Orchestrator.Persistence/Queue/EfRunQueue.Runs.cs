@@ -131,7 +131,13 @@ public sealed partial class EfRunQueue
 
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             participation = new EfRunChangeTransaction(db);
-            await locking.LockAsync(db, QueueLock.StartRuns, cancellationToken).ConfigureAwait(false);
+            // One node starts runs for all: while another holds the lock, this pass leaves it to that node (which
+            // announces what it started) instead of queueing every worker pass of the cluster behind it.
+            if (!await locking.TryLockAsync(db, QueueLock.StartRuns, cancellationToken).ConfigureAwait(false))
+            {
+                return [];
+            }
+
             var queued = await db.Runs.Where(r => r.State == RunState.Queued).OrderBy(r => r.CreatedAt).Take(200)
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
             var workflows = queued.Select(r => r.WorkflowId).Distinct().ToList();

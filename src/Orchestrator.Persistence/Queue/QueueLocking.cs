@@ -19,6 +19,12 @@ public interface IQueueLocking
     Task LockAsync(OrchestratorDbContext db, QueueLock name, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Takes the named lock if no other transaction holds it, without waiting; false when another node holds it
+    /// (work that one node does for all, such as starting queued runs, is then skipped rather than queued behind).
+    /// </summary>
+    Task<bool> TryLockAsync(OrchestratorDbContext db, QueueLock name, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Serializes the events of these runs (row locks on the runs, taken in id order). Claims of the same runs go on
     /// meanwhile: the events that follow an attempt never rewrite a queued task of a run that is not stopping.
     /// </summary>
@@ -55,6 +61,8 @@ public interface IQueueLocking
 public sealed class SqliteQueueLocking(Core.Engine.QueueSignal signal) : IQueueLocking
 {
     public Task LockAsync(OrchestratorDbContext db, QueueLock name, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<bool> TryLockAsync(OrchestratorDbContext db, QueueLock name, CancellationToken cancellationToken) => Task.FromResult(true);
 
     public Task LockRunsAsync(OrchestratorDbContext db, IReadOnlyCollection<Guid> runIds, CancellationToken cancellationToken) => Task.CompletedTask;
 
