@@ -82,6 +82,23 @@ public static class AlertDetector
         return alerts;
     }
 
+    /// <summary>
+    /// Every alert a run change raises: its state changes and its attempts' anomalies. The one detection step of
+    /// the alert participants of both queues (the database's and the in-memory one of <c>orchestrator run</c>).
+    /// </summary>
+    /// <param name="previousOutcome">The state of the workflow's previous finished run, when <see cref="NeedsPreviousOutcome"/>.</param>
+    public static IReadOnlyList<AlertRecord> FromChange(AlertRouting routing, RunChange change, RunState? previousOutcome)
+    {
+        var workflow = change.Plan.Definition;
+        var found = FromChanges(routing, workflow, change.Run, change.Changes, change.Tasks, previousOutcome, change.Now).ToList();
+        foreach (var (taskId, attempt, descriptions) in change.Anomalies)
+        {
+            found.AddRange(FromAnomalies(routing, workflow, change.Run, taskId, attempt, descriptions, change.Now));
+        }
+
+        return found;
+    }
+
     /// <summary>The anomalies one attempt reported, as one alert per channel listing them all.</summary>
     public static IReadOnlyList<AlertRecord> FromAnomalies(
         AlertRouting routing, WorkflowDefinition workflow, RunRecord run, string taskId, int attempt, IReadOnlyList<string> anomalies, DateTimeOffset now)

@@ -12,13 +12,7 @@ public sealed class AlertOutboxWriter(AlertRouting routing, IAlertOutbox outbox)
 {
     public async Task OnChangeAsync(RunChange change, IRunChangeTransaction transaction, CancellationToken cancellationToken)
     {
-        var (plan, run) = (change.Plan, change.Run);
-        var found = AlertDetector.FromChanges(routing, plan.Definition, run, change.Changes, change.Tasks, previousOutcome: null, change.Now).ToList();
-        foreach (var (taskId, attempt, descriptions) in change.Anomalies)
-        {
-            found.AddRange(AlertDetector.FromAnomalies(routing, plan.Definition, run, taskId, attempt, descriptions, change.Now));
-        }
-
+        var found = AlertDetector.FromChange(routing, change, previousOutcome: null);
         if (found.Count > 0)
         {
             await outbox.AddAsync(found, cancellationToken).ConfigureAwait(false);

@@ -30,12 +30,7 @@ public sealed class AlertOutboxParticipant(AlertRouting routing, AlertSignal? si
                 .FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var found = AlertDetector.FromChanges(routing, plan.Definition, run, change.Changes, change.Tasks, previous, change.Now).ToList();
-        foreach (var (taskId, attempt, descriptions) in change.Anomalies)
-        {
-            found.AddRange(AlertDetector.FromAnomalies(routing, plan.Definition, run, taskId, attempt, descriptions, change.Now));
-        }
-
+        var found = AlertDetector.FromChange(routing, change, previous);
         if (found.Count == 0)
         {
             return;
