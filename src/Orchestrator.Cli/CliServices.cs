@@ -61,7 +61,7 @@ internal static class CliServices
     {
         try
         {
-            _ = Core.Engine.LocalRun.Pools(Environment());
+            _ = Core.Engine.PoolSettings.Read(Environment());
             return null;
         }
         catch (FormatException e)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Core.Storage;
@@ -22,9 +21,6 @@ public sealed class LocalRun(
     IConfiguration? configuration = null,
     IEnumerable<IRunChangeParticipant>? participants = null)
 {
-    /// <summary>The configuration section of named pools and their slot counts (as on the server).</summary>
-    public const string PoolsSection = "Orchestrator:Pools";
-
     /// <exception cref="ParamValidationException">The request's params do not fit the workflow's.</exception>
     public async Task<RunResult> RunAsync(WorkflowPlan plan, RunRequest request, IRunObserver? observer = null, CancellationToken cancellationToken = default)
     {
@@ -58,7 +54,7 @@ public sealed class LocalRun(
             Name = $"local-{Environment.ProcessId}",
             Slots = plan.MaxActiveTasks,
             InProcess = true,
-            Pools = Pools(configuration),
+            Pools = PoolSettings.Read(configuration),
             Vars = context.Vars,
         };
         var signal = new QueueSignal();
@@ -81,23 +77,6 @@ public sealed class LocalRun(
     {
         await queue.CancelRunAsync(runId, plans, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
         worker.HeartbeatSoon();
-    }
-
-    /// <summary>Named pools from configuration (<c>Orchestrator:Pools:&lt;name&gt;</c> = slot count), as the server reads them.</summary>
-    public static IReadOnlyDictionary<string, int> Pools(IConfiguration? configuration)
-    {
-        var pools = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var pool in configuration?.GetSection(PoolsSection).GetChildren() ?? [])
-        {
-            if (!int.TryParse(pool.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var slots) || slots < 1)
-            {
-                throw new FormatException($"{PoolsSection}:{pool.Key} needs a slot count of at least 1, not '{pool.Value}'");
-            }
-
-            pools[pool.Key] = slots;
-        }
-
-        return pools;
     }
 
     private sealed class OnePlan(WorkflowPlan plan) : IWorkflowPlans

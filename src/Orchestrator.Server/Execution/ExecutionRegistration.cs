@@ -17,8 +17,7 @@ public static class ExecutionRegistration
     {
         services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PoolOptions>().BindConfiguration(PoolOptions.SectionName)
-            .Validate(pools => pools.All(p => p.Value >= 1 && System.Text.RegularExpressions.Regex.IsMatch(p.Key, Core.Model.Ids.Pattern)),
-                "Orchestrator:Pools:<name> needs a lower-case id as name and at least 1 slot.")
+            .Validate(pools => pools.All(p => PoolSettings.IsValid(p.Key, p.Value)), PoolSettings.Rule)
             .ValidateOnStart();
         services.AddOptions<ActivityOptions>().BindConfiguration(ActivityOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ActivityOptions>, ActivityOptionsValidation>();

@@ -85,5 +85,5 @@ public sealed class WorkerOptions : IValidatableObject
 /// <summary>Section <c>Orchestrator:Pools</c>: named pools and their slot counts, e.g. <c>Orchestrator__Pools__warehouse=4</c>.</summary>
 public sealed class PoolOptions : Dictionary<string, int>
 {
-    public const string SectionName = "Orchestrator:Pools";
+    public const string SectionName = Core.Engine.PoolSettings.SectionName;
 }
