@@ -2,11 +2,25 @@ using Microsoft.Data.Sqlite;
 
 namespace Orchestrator.Activities.Sql;
 
-/// <summary>sql.load into SQLite: one prepared INSERT (… ON CONFLICT for upsert) run per record, in one transaction.</summary>
+/// <summary>
+/// sql.load into SQLite: one prepared INSERT (… ON CONFLICT for upsert) run per record, in one transaction, on a
+/// database in write-ahead-log mode.
+/// </summary>
 internal sealed class SqliteLoader(SqliteConnection connection, LoadTarget target, Action<string> running)
 {
     public async Task<(long Rows, bool Created)> LoadAsync(SampledRecords records, CancellationToken cancellationToken)
     {
+        // The write-ahead log appends the transaction's pages once instead of journalling each page's old content, and
+        // lets readers (sql.query, a dashboard) keep reading while the load runs. It is a property of the file, kept
+        // after this load; it cannot change inside a transaction.
+        var journal = target.Schema is null ? "PRAGMA journal_mode = WAL" : $"PRAGMA {SqlConnections.Quote(target.Schema)}.journal_mode = WAL";
+        running(journal);
+        await using (var wal = connection.CreateCommand())
+        {
+            wal.CommandText = journal;
+            await wal.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var existing = await ColumnsAsync(transaction, cancellationToken).ConfigureAwait(false);
         var created = existing.Count == 0;
@@ -43,7 +57,8 @@ internal sealed class SqliteLoader(SqliteConnection connection, LoadTarget targe
                 };
             }
 
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // SQLite runs in the calling thread: the asynchronous call would only add a task per row.
+            insert.ExecuteNonQuery();
             rows++;
         }
 
