@@ -94,7 +94,7 @@ internal sealed partial class PostgresLoader(NpgsqlConnection connection, LoadTa
             await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
             foreach (var writer in writers)
             {
-                writer.Write(importer, SqlValues.Scalar(record[writer.Name]), rows);
+                writer.Write(importer, record[writer.Name], rows);
             }
         }
 

@@ -144,4 +144,19 @@ public sealed class SqliteSqlActivitiesTests
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", await command.ExecuteScalarAsync());
     }
+
+    [Fact]
+    public async Task Load_FailsNamingInsertAndSqliteError_WhenRecordBreaksConstraint()
+    {
+        await using var harness = new WorkflowHarness();
+        await File.WriteAllTextAsync(harness.PathOf("keyed.csv"), "id,name,tags\n1,a,x\n2,,y\n");
+        await SqlTasks.RunAsync(harness, "sql.execute", new { sql = "CREATE TABLE keyed (id INTEGER PRIMARY KEY, name TEXT NOT NULL, tags TEXT)" });
+
+        var error = await SqlTasks.FailAsync(harness, "sql.load", new { path = "keyed.csv", table = "keyed" });
+        var count = await SqlTasks.RunAsync(harness, "sql.query", new { sql = "SELECT count(*) AS n FROM keyed" });
+
+        Assert.Contains("NOT NULL constraint failed: keyed.name", error, StringComparison.Ordinal);
+        Assert.Contains("INSERT INTO \"keyed\"", error, StringComparison.Ordinal);
+        Assert.Equal(0, count.GetProperty("rows")[0].GetProperty("n").GetInt64());
+    }
 }
