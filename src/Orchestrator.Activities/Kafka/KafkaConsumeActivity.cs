@@ -202,6 +202,7 @@ public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, 
         {
             var buffer = new ArrayBufferWriter<byte>(FlushAt + (1 << 16));
             using var writer = new Utf8JsonWriter(buffer, Compact);
+            var start = new RowStart();
             for (var i = 0; i < messages.Count; i++)
             {
                 var message = messages[i];
@@ -214,7 +215,7 @@ public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, 
                     continue;
                 }
 
-                WriteMetadata(writer, message);
+                start.Write(writer, message);
                 writer.WritePropertyName(ValueName);
                 if (plain && asJson)
                 {
@@ -250,34 +251,58 @@ public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, 
         return count;
     }
 
-    /// <summary>A row's start: the <see cref="MetadataColumns"/> and the headers, as <see cref="Row"/> has them.</summary>
-    private static void WriteMetadata(Utf8JsonWriter writer, IncomingMessage message)
+    /// <summary>
+    /// Writes a row's start, the <see cref="MetadataColumns"/> and the headers as <see cref="Row"/> has them; the topic and
+    /// the timestamp are encoded once for the records that share them (a batch is mostly of one topic, and records
+    /// sent together share their millisecond).
+    /// </summary>
+    private sealed class RowStart
     {
-        writer.WriteStartObject();
-        writer.WriteString(TopicName, message.Topic);
-        writer.WriteNumber(PartitionName, message.Partition);
-        writer.WriteNumber(OffsetName, message.Offset);
-        Span<char> timestamp = stackalloc char[32];
-        message.Timestamp.UtcDateTime.TryFormat(timestamp, out var length, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-        writer.WriteString(TimestampName, timestamp[..length]);
-        if (message.Key is null)
-        {
-            writer.WriteNull(KeyName);
-        }
-        else
-        {
-            writer.WriteString(KeyName, message.Key);
-        }
+        private string? _topic;
+        private JsonEncodedText _topicText;
+        private DateTimeOffset? _timestamp;
+        private JsonEncodedText _timestampText;
 
-        if (message.Headers.Count > 0)
+        public void Write(Utf8JsonWriter writer, IncomingMessage message)
         {
-            writer.WriteStartObject(HeadersName);
-            foreach (var (name, text) in message.Headers)
+            if (!string.Equals(message.Topic, _topic, StringComparison.Ordinal))
             {
-                writer.WriteString(name, text);
+                _topic = message.Topic;
+                _topicText = JsonEncodedText.Encode(message.Topic);
             }
 
-            writer.WriteEndObject();
+            if (message.Timestamp != _timestamp)
+            {
+                _timestamp = message.Timestamp;
+                Span<byte> text = stackalloc byte[32];
+                message.Timestamp.UtcDateTime.TryFormat(text, out var length, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+                _timestampText = JsonEncodedText.Encode(text[..length]);
+            }
+
+            writer.WriteStartObject();
+            writer.WriteString(TopicName, _topicText);
+            writer.WriteNumber(PartitionName, message.Partition);
+            writer.WriteNumber(OffsetName, message.Offset);
+            writer.WriteString(TimestampName, _timestampText);
+            if (message.Key is null)
+            {
+                writer.WriteNull(KeyName);
+            }
+            else
+            {
+                writer.WriteString(KeyName, message.Key);
+            }
+
+            if (message.Headers.Count > 0)
+            {
+                writer.WriteStartObject(HeadersName);
+                foreach (var (name, text) in message.Headers)
+                {
+                    writer.WriteString(name, text);
+                }
+
+                writer.WriteEndObject();
+            }
         }
     }
 

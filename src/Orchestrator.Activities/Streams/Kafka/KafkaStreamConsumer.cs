@@ -274,7 +274,9 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
     {
         lock (_gate)
         {
-            return _assigned.Count > 0 && _assigned.Count >= _topicPartitions && _assigned.All(_endsReported.ContainsKey);
+            // Checked before every record: the counts first, so a read in full flow does not walk the partitions.
+            return _assigned.Count > 0 && _assigned.Count >= _topicPartitions && _endsReported.Count >= _assigned.Count
+                && _assigned.All(_endsReported.ContainsKey);
         }
     }
 
