@@ -21,7 +21,8 @@ public static class PostgresServiceCollectionExtensions
 
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString).Build());
         services.AddPooledDbContextFactory<PostgresOrchestratorDbContext>((sp, options) => options
-            .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+            .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
+            .UseOrchestratorRuntime());
         services.TryAddSingleton<Core.Engine.QueueSignal>();
         services.AddSingleton<Queue.IQueueLocking, PostgresQueueLocking>();
         return services.AddDatabaseStores<PostgresOrchestratorDbContext>();
