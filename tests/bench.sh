@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prints the benchmark numbers quoted in README.md ("Benchmarks").
 #   tests/bench.sh                 the engine and durable-execution numbers, then the PostgreSQL section
+#   tests/bench.sh server-start    only the server's start-up: the build output (dotnet run) and a ReadyToRun publish
 #   tests/bench.sh postgres [...]  only the PostgreSQL section: the workflow server (1 and 2 nodes, real processes)
 #                                  side by side with Hangfire on one throwaway PostgreSQL, and the goals met or not;
 #                                  options: --tasks N (5000) --runs R (4) --chain C (1000) --hangfire-chain C (= --chain)
@@ -20,12 +21,26 @@ fi
 dotnet build -c Release tests/Orchestrator.Benchmarks -p:SkipUiBuild=true -v quiet -nologo
 bench=(dotnet run -c Release --no-build --project tests/Orchestrator.Benchmarks --)
 
+# The server as the image runs it: published for this machine's runtime, which makes it ReadyToRun.
+server_start() {
+  local published
+  published=$(mktemp -d)
+  dotnet publish src/Orchestrator.Server -c Release --use-current-runtime -o "$published" -p:UseAppHost=false -p:SkipUiBuild=true -v quiet -nologo
+  "${bench[@]}" server-start --published "$published" "$@"
+  rm -rf "$published"
+}
+
 if [ "${1:-}" = "postgres" ]; then
   "${bench[@]}" "$@"
   exit
 fi
+if [ "${1:-}" = "server-start" ]; then
+  shift
+  server_start "$@"
+  exit
+fi
 
 "${bench[@]}"
-echo; "${bench[@]}" server-start
+echo; server_start
 echo
 "${bench[@]}" postgres

@@ -66,7 +66,7 @@ if (args is ["ui", ..])
     return;
 }
 
-// `-- server-start [--repeat N]`: the Release server process with the repository's workflows: time to ready and idle RSS.
+// `-- server-start [--repeat N] [--published DIR]`: the Release server process with the repository's workflows: time to ready and idle RSS.
 if (args is ["server-start", ..]) { await ServerStartBenchmark.RunAsync(args[1..]); return; }
 
 // `-- runs-list [--runs 1000,10000,100000]`: GET /api/v1/runs, first and deep pages, over SQLite and PostgreSQL.

@@ -8,24 +8,34 @@ using Orchestrator.Testing;
 /// empty folder. Prints the time from process start to the first 200 from <c>/health/ready</c> (and the CPU time it
 /// took) and the resident set
 /// (<c>VmRSS</c> of <c>/proc/&lt;pid&gt;/status</c>) after 10 s idle. Goals: ready in at most 2 s, at most 150 MB idle
-/// with the repository's workflows.
+/// with the repository's workflows. With <c>--published DIR</c> (a <c>dotnet publish</c> for this machine's runtime,
+/// ReadyToRun as in the image; <c>tests/bench.sh</c> makes one) the published server is measured beside the build
+/// output that <c>dotnet run</c> starts.
 /// </summary>
 internal static class ServerStartBenchmark
 {
     public static async Task RunAsync(string[] args)
     {
-        var repetitions = args is ["--repeat", var n, ..] ? int.Parse(n, CultureInfo.InvariantCulture) : 3;
+        var repetitions = Option(args, "--repeat") is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 3;
+        var servers = new List<(string Name, string Directory)> { ("build output, JIT (dotnet run)", AppContext.BaseDirectory) };
+        if (Option(args, "--published") is { } published)
+        {
+            servers.Add(("published, ReadyToRun (the image)", Path.GetFullPath(published)));
+        }
+
         var repository = FindRepository();
         var workflows = Directory.GetFiles(Path.Combine(repository, "workflows"), "*.json").Where(f => !f.EndsWith(".schema.json", StringComparison.Ordinal)).ToList();
         Console.WriteLine($"Server start-up (Release, fresh SQLite data directory; {Environment.ProcessorCount} cores, .NET {Environment.Version}; {repetitions} starts each)");
-        foreach (var (name, files) in new[] { ($"the repository's workflows/ ({workflows.Count} workflows)", workflows), ("an empty workflows folder", []) })
+        foreach (var (server, directory) in servers)
+        foreach (var (folder, files) in new[] { ($"the repository's workflows/ ({workflows.Count} workflows)", workflows), ("an empty workflows folder", []) })
         {
+            var name = $"{server}, {folder}";
             var ready = new List<double>();
             var cpu = new List<double>();
             var rss = new List<double>();
             for (var i = 0; i < repetitions; i++)
             {
-                var (seconds, cpuSeconds, megabytes) = await StartOnceAsync(files);
+                var (seconds, cpuSeconds, megabytes) = await StartOnceAsync(directory, files);
                 ready.Add(seconds);
                 cpu.Add(cpuSeconds);
                 rss.Add(megabytes);
@@ -40,7 +50,10 @@ internal static class ServerStartBenchmark
         }
     }
 
-    private static async Task<(double ReadySeconds, double CpuSeconds, double RssMegabytes)> StartOnceAsync(IReadOnlyList<string> workflows)
+    private static string? Option(string[] args, string name)
+        => args.Zip(args.Skip(1)).FirstOrDefault(pair => pair.First == name).Second;
+
+    private static async Task<(double ReadySeconds, double CpuSeconds, double RssMegabytes)> StartOnceAsync(string server, IReadOnlyList<string> workflows)
     {
         var root = Directory.CreateTempSubdirectory("orchestrator-start-bench-").FullName;
         var folder = Directory.CreateDirectory(Path.Combine(root, "workflows")).FullName;
@@ -57,7 +70,7 @@ internal static class ServerStartBenchmark
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Orchestrator.Server.dll"));
+        start.ArgumentList.Add(Path.Combine(server, "Orchestrator.Server.dll"));
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add($"http://127.0.0.1:{port}");
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("Orchestrator__", StringComparison.OrdinalIgnoreCase)
