@@ -23,7 +23,7 @@ public sealed partial class EfRunQueue
         var start = RunStateMachine.StartAttempt;
         var retry = RunStateMachine.QueueDueRetry;
         var now = request.Now;
-        var claimed = new List<(ClaimedTask Claim, TaskInstanceRecord Task)>();
+        var claimed = new List<(ClaimedTask Claim, TaskInstanceRecord Task, DateTimeOffset? QueuedAt)>();
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             var anyWork = await db.TaskInstances.AnyAsync(
@@ -117,16 +117,16 @@ public sealed partial class EfRunQueue
                     RunId = task.RunId, TaskId = task.TaskId, Number = task.Attempts, StartedAt = now, QueuedAt = task.QueuedAt, Worker = request.Worker,
                 }));
                 claimed.Add((new ClaimedTask(task.RunId, workflowId, version, task.TaskId, task.Attempts, request.Worker, request.LeaseUntil),
-                    RecordMapping.ToRecord(task)));
+                    RecordMapping.ToRecord(task), task.QueuedAt));
             }
 
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (var (claim, task) in claimed)
+        foreach (var (claim, task, queuedAt) in claimed)
         {
-            observer?.OnEvent(new TaskStateChanged(claim.RunId, request.Now, task.TaskId, task.State, task.Attempts, null, null, claim.WorkflowId));
+            observer?.OnEvent(new TaskStateChanged(claim.RunId, request.Now, task.TaskId, task.State, task.Attempts, null, null, claim.WorkflowId) { QueuedAt = queuedAt });
         }
 
         return claimed.ConvertAll(c => c.Claim);
@@ -192,6 +192,23 @@ public sealed partial class EfRunQueue
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         return await db.TaskInstances.CountAsync(
             t => t.State == TaskState.Queued || (t.State == TaskState.UpForRetry && t.NextAttemptAt <= now), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<QueueGauges> GaugesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        // Each a count over the (state, …) indexes of the states that are not final (QueueGauges.RunStates and
+        // TaskStates): the cost does not grow with the history kept.
+        var runs = await db.Runs.AsNoTracking().Where(r => r.State == RunState.Queued || r.State == RunState.Running).GroupBy(r => r.State)
+            .Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var tasks = await db.TaskInstances.AsNoTracking()
+            .Where(t => t.State == TaskState.Pending || t.State == TaskState.Queued || t.State == TaskState.Running || t.State == TaskState.UpForRetry)
+            .GroupBy(t => t.State)
+            .Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var depth = await QueueDepthAsync(now, cancellationToken).ConfigureAwait(false);
+        var oldest = await db.TaskInstances.AsNoTracking().Where(t => t.State == TaskState.Queued && t.QueuedAt != null)
+            .OrderBy(t => t.QueuedAt).Select(t => t.QueuedAt).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return new QueueGauges(runs.ToDictionary(r => r.Key, r => r.Count), tasks.ToDictionary(t => t.Key, t => t.Count), depth, oldest);
     }
 
     public async Task<IReadOnlyDictionary<string, JsonElement>> OutputsAsync(Guid runId, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken)
