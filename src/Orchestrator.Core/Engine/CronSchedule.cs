@@ -1,5 +1,4 @@
 using Cronos;
-using TimeZoneConverter;
 
 namespace Orchestrator.Core.Engine;
 
@@ -57,8 +56,15 @@ public sealed class CronSchedule
         return false;
     }
 
+    /// <summary>
+    /// An IANA zone (<c>Europe/Paris</c>) or a Windows id (<c>Romance Standard Time</c>): the runtime reads the system's
+    /// time zone data and converts between the two kinds of id through ICU.
+    /// </summary>
     public static bool TryFindZone(string name, out TimeZoneInfo? zone)
-        => TZConvert.TryGetTimeZoneInfo(name, out zone);
+    {
+        zone = null;
+        return !string.IsNullOrWhiteSpace(name) && TimeZoneInfo.TryFindSystemTimeZoneById(name, out zone);
+    }
 
     /// <summary>
     /// The last occurrence at or before <paramref name="at"/>, not earlier than <paramref name="floor"/> (an occurrence).
