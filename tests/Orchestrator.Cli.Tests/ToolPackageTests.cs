@@ -14,9 +14,10 @@ public sealed class ToolPackageTests : IDisposable
     /// <summary>
     /// The installed tool on linux-x64 (extracted files plus the two copies of the package the tool store keeps) was
     /// 841 MiB with every platform's native libraries. libduckdb.so alone is 60 MiB without its symbol table, so the
-    /// platform's package stays above 200 MiB; this bound fails when another platform's natives come back.
+    /// platform's package stays above 200 MiB (228 MiB with the web UI); this bound fails when another platform's natives
+    /// come back.
     /// </summary>
-    private const long MaxInstalledMebibytes = 230;
+    private const long MaxInstalledMebibytes = 260;
 
     private readonly string _work = Directory.CreateTempSubdirectory("orchestrator-tool-").FullName;
 
