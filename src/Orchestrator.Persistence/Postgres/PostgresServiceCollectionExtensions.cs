@@ -24,6 +24,7 @@ public static class PostgresServiceCollectionExtensions
             .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
         services.TryAddSingleton<Core.Engine.QueueSignal>();
         services.AddSingleton<Queue.IQueueLocking, PostgresQueueLocking>();
+        services.AddSingleton<Queue.IQueueWriter, PostgresQueueWriter>();
         return services.AddDatabaseStores<PostgresOrchestratorDbContext>();
     }
 }

@@ -10,7 +10,7 @@ using Orchestrator.Persistence.Stores;
 namespace Orchestrator.Persistence.Queue;
 
 /// <summary>Claiming queued task instances with a lease, renewing and expiring leases, and what a worker reads to start an attempt.</summary>
-public sealed partial class EfRunQueue
+internal sealed partial class EfRunQueue
 {
     /// <summary>
     /// Claims in a bounded number of statements, whatever the size of the runs and the number of attempts running
@@ -81,6 +81,7 @@ public sealed partial class EfRunQueue
                 pools.Add(pool.Key, pool.Slots);
             }
 
+            var writes = new QueueWrites();
             foreach (var candidate in candidates)
             {
                 if (claimed.Count >= request.Max)
@@ -102,9 +103,7 @@ public sealed partial class EfRunQueue
                     pools.Add(taskPlan);
                 }
 
-                // RunStateMachine.AttemptStarted: one more attempt, leased to this worker. Attached as read, so the
-                // update writes only the columns set here.
-                db.TaskInstances.Attach(task);
+                // RunStateMachine.AttemptStarted: one more attempt, leased to this worker.
                 task.State = start.To;
                 task.Attempts++;
                 task.StartedAt ??= now;
@@ -112,7 +111,8 @@ public sealed partial class EfRunQueue
                 task.LeaseExpiresAt = request.LeaseUntil;
                 task.Pool = taskPlan?.Pool;
                 task.PoolSlots = taskPlan?.Pool is null ? 0 : taskPlan.PoolSlots;
-                db.Attempts.Add(RecordMapping.ToEntity(new AttemptRecord
+                writes.ClaimedTasks.Add(task);
+                writes.NewAttempts.Add(RecordMapping.ToEntity(new AttemptRecord
                 {
                     RunId = task.RunId, TaskId = task.TaskId, Number = task.Attempts, StartedAt = now, QueuedAt = task.QueuedAt, Worker = request.Worker,
                 }));
@@ -120,6 +120,7 @@ public sealed partial class EfRunQueue
                     RecordMapping.ToRecord(task)));
             }
 
+            await writer.WriteAsync(db, writes, cancellationToken).ConfigureAwait(false);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -33,6 +33,7 @@ public static class SqliteServiceCollectionExtensions
             .UseSqlite(connectionString)
             .AddInterceptors(SqlitePragmas.Instance));
         services.AddSingleton<Queue.IQueueLocking, Queue.SqliteQueueLocking>();
+        services.AddSingleton<Queue.IQueueWriter, Queue.SqliteQueueWriter>();
         return services.AddDatabaseStores<SqliteOrchestratorDbContext>();
     }
 }
