@@ -248,9 +248,12 @@ internal sealed partial class EfRunQueue
     /// <c>EXISTS</c> into a join that, with a run just started (statistics say it has one queued row), reads every
     /// queued instance of the run and sorts them, so each claim cost time in proportion to the run's size. As a
     /// subquery it is checked per row while the queue index is read in claim order, and the read stops at the limit.
+    /// The columns are named, not <c>t.*</c>: a prepared statement whose result shape a migration changes would fail.
     /// </summary>
     private static string CandidatesSql(string rowLock) => $$"""
-        SELECT t.* FROM task_instances AS t
+        SELECT t.run_id, t.task_id, t.ordinal, t.state, t.attempts, t.max_attempts, t.next_attempt_at, t.started_at, t.ended_at,
+               t.outputs_json, t.error, t.queued_at, t.lease_owner, t.lease_expires_at, t.pool, t.pool_slots, t.revision
+        FROM task_instances AS t
         WHERE t.state = {0}
           AND (SELECT r.state = 'running' AND r.cancel_requested_at IS NULL FROM runs AS r WHERE r.id = t.run_id)
         ORDER BY t.queued_at, t.run_id, t.ordinal
