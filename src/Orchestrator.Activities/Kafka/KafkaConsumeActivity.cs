@@ -1,9 +1,11 @@
+using System.Buffers;
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Activities.DataFiles;
 using Orchestrator.Activities.Streams;
@@ -125,22 +127,32 @@ public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, 
             StopAtEnd = input.StopAtEnd ?? true,
         }, token).ConfigureAwait(false);
 
-        var rows = new List<JsonObject>(messages.Count);
+        // Durable first, committed after: a crash in between re-reads the batch on the next attempt.
+        int count;
         var dead = new List<(IncomingMessage Message, string Error)>();
-        var flatten = format == RecordFormat.Parquet && (input.Flatten ?? true);
-        foreach (var message in messages)
+        if (format == RecordFormat.Jsonl)
         {
-            if (!TryValue(message.Value, asJson, out var value, out var error))
+            count = await WriteJsonLinesAsync(path, messages, asJson, dead, token).ConfigureAwait(false);
+        }
+        else
+        {
+            var rows = new List<JsonObject>(messages.Count);
+            var flatten = format == RecordFormat.Parquet && (input.Flatten ?? true);
+            foreach (var message in messages)
             {
-                dead.Add((message, error));
-                continue;
+                if (!TryValue(message.Value, asJson, out var value, out var error))
+                {
+                    dead.Add((message, error));
+                    continue;
+                }
+
+                rows.Add(Row(message, value, flatten));
             }
 
-            rows.Add(Row(message, value, flatten));
+            await RecordWriter.WriteAsync(path, format, rows, MetadataColumns, token).ConfigureAwait(false);
+            count = rows.Count;
         }
 
-        // Durable first, committed after: a crash in between re-reads the batch on the next attempt.
-        await RecordWriter.WriteAsync(path, format, rows, MetadataColumns, token).ConfigureAwait(false);
         string? deadLetterPath = null;
         if (dead.Count > 0)
         {
@@ -155,15 +167,118 @@ public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, 
 
         var tally = new PartitionTally();
         tally.Add(ranges);
-        Consumed(context.Logger, rows.Count, dead.Count, path);
+        Consumed(context.Logger, count, dead.Count, path);
         return new Output
         {
             Path = Path.GetRelativePath(context.Data.Root, path),
-            Count = rows.Count,
+            Count = count,
             DeadLetters = dead.Count,
             DeadLetterPath = deadLetterPath is null ? null : Path.GetRelativePath(context.Data.Root, deadLetterPath),
             Partitions = tally.Summaries,
         };
+    }
+
+    private static readonly JsonWriterOptions Compact = new() { Indented = false, SkipValidation = true };
+    private static readonly JsonEncodedText TopicName = JsonEncodedText.Encode("topic");
+    private static readonly JsonEncodedText PartitionName = JsonEncodedText.Encode("partition");
+    private static readonly JsonEncodedText OffsetName = JsonEncodedText.Encode("offset");
+    private static readonly JsonEncodedText TimestampName = JsonEncodedText.Encode("timestamp");
+    private static readonly JsonEncodedText KeyName = JsonEncodedText.Encode("key");
+    private static readonly JsonEncodedText HeadersName = JsonEncodedText.Encode("headers");
+    private static readonly JsonEncodedText ValueName = JsonEncodedText.Encode("value");
+
+    /// <summary>
+    /// Writes the batch as jsonl durably, straight from the message bytes through one writer and one buffer: a plain
+    /// JSON value (see <see cref="LineFields.IsPlain"/>) is copied as it is, other values are parsed and written as
+    /// before, so every line is the one <see cref="Row"/> and <see cref="RecordWriter"/> would write. Values that are
+    /// not UTF-8 text (or not JSON) go to <paramref name="dead"/>. Returns the rows written.
+    /// </summary>
+    private static async Task<int> WriteJsonLinesAsync(
+        string path, IReadOnlyList<IncomingMessage> messages, bool asJson, List<(IncomingMessage Message, string Error)> dead, CancellationToken token)
+    {
+        const int FlushAt = 1 << 20;
+        var count = 0;
+        await DurableFile.WriteAsync(path, async stream =>
+        {
+            var buffer = new ArrayBufferWriter<byte>(FlushAt + (1 << 16));
+            using var writer = new Utf8JsonWriter(buffer, Compact);
+            for (var i = 0; i < messages.Count; i++)
+            {
+                var message = messages[i];
+                var value = message.Value;
+                JsonNode? parsed = null;
+                var plain = asJson ? LineFields.IsPlain(value) && LineFields.IsOneValue(value) : Utf8.IsValid(value);
+                if (!plain && !TryValue(value, asJson, out parsed, out var error))
+                {
+                    dead.Add((message, error));
+                    continue;
+                }
+
+                WriteMetadata(writer, message);
+                writer.WritePropertyName(ValueName);
+                if (plain && asJson)
+                {
+                    writer.WriteRawValue(value, skipInputValidation: true);
+                }
+                else if (plain)
+                {
+                    writer.WriteStringValue(value);
+                }
+                else if (parsed is null)
+                {
+                    writer.WriteNullValue();
+                }
+                else
+                {
+                    parsed.WriteTo(writer);
+                }
+
+                writer.WriteEndObject();
+                writer.Flush();
+                writer.Reset();
+                buffer.Write("\n"u8);
+                count++;
+                if (buffer.WrittenCount >= FlushAt)
+                {
+                    await stream.WriteAsync(buffer.WrittenMemory, token).ConfigureAwait(false);
+                    buffer.ResetWrittenCount();
+                }
+            }
+
+            await stream.WriteAsync(buffer.WrittenMemory, token).ConfigureAwait(false);
+        }, token).ConfigureAwait(false);
+        return count;
+    }
+
+    /// <summary>A row's start: the <see cref="MetadataColumns"/> and the headers, as <see cref="Row"/> has them.</summary>
+    private static void WriteMetadata(Utf8JsonWriter writer, IncomingMessage message)
+    {
+        writer.WriteStartObject();
+        writer.WriteString(TopicName, message.Topic);
+        writer.WriteNumber(PartitionName, message.Partition);
+        writer.WriteNumber(OffsetName, message.Offset);
+        Span<char> timestamp = stackalloc char[32];
+        message.Timestamp.UtcDateTime.TryFormat(timestamp, out var length, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        writer.WriteString(TimestampName, timestamp[..length]);
+        if (message.Key is null)
+        {
+            writer.WriteNull(KeyName);
+        }
+        else
+        {
+            writer.WriteString(KeyName, message.Key);
+        }
+
+        if (message.Headers.Count > 0)
+        {
+            writer.WriteStartObject(HeadersName);
+            foreach (var (name, text) in message.Headers)
+            {
+                writer.WriteString(name, text);
+            }
+
+            writer.WriteEndObject();
+        }
     }
 
     private static bool TryValue(byte[] bytes, bool asJson, out JsonNode? value, out string error)

@@ -99,6 +99,48 @@ public interface IStreamProducer : IDisposable
     /// broker's reason.
     /// </summary>
     Task<IReadOnlyList<PartitionRange>> ProduceAsync(string topic, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sends the records of <paramref name="messages"/> as they come, without holding them all, and waits for every
+    /// delivery report. Returns the offset ranges written (possibly several per partition). This default sends them
+    /// in chunks of <paramref name="chunkSize"/> through the list overload, and sends a partial chunk whenever the
+    /// source has to wait for its next record (a rate-limited source's records go out when they are due); a stream
+    /// that can keep records in flight while the source produces the next ones does so instead.
+    /// </summary>
+    async Task<IReadOnlyList<PartitionRange>> ProduceAsync(
+        string topic, IAsyncEnumerable<OutgoingMessage> messages, CancellationToken cancellationToken, int chunkSize = 10_000)
+    {
+        var ranges = new List<PartitionRange>();
+        var pending = new List<OutgoingMessage>(chunkSize);
+        var source = messages.GetAsyncEnumerator(cancellationToken);
+        await using (source.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                var next = source.MoveNextAsync();
+                if (!next.IsCompleted && pending.Count > 0)
+                {
+                    ranges.AddRange(await ProduceAsync(topic, pending, cancellationToken).ConfigureAwait(false));
+                    pending.Clear();
+                }
+
+                if (!await next.ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                pending.Add(source.Current);
+                if (pending.Count >= chunkSize)
+                {
+                    ranges.AddRange(await ProduceAsync(topic, pending, cancellationToken).ConfigureAwait(false));
+                    pending.Clear();
+                }
+            }
+        }
+
+        ranges.AddRange(await ProduceAsync(topic, pending, cancellationToken).ConfigureAwait(false));
+        return ranges;
+    }
 }
 
 /// <summary>Reads bounded batches of one group; offsets are committed only when the caller says so.</summary>

@@ -57,8 +57,13 @@ public sealed class CronSchedule
         return false;
     }
 
+    /// <summary>
+    /// An IANA or Windows zone name. The system's own lookup reads one zone file; TimeZoneConverter's first lookup
+    /// loads every zone of the system (and their display names), so it only serves names the system does not know as
+    /// given (another letter case, a Windows name where the system has no ICU).
+    /// </summary>
     public static bool TryFindZone(string name, out TimeZoneInfo? zone)
-        => TZConvert.TryGetTimeZoneInfo(name, out zone);
+        => TimeZoneInfo.TryFindSystemTimeZoneById(name, out zone) || TZConvert.TryGetTimeZoneInfo(name, out zone);
 
     /// <summary>
     /// The last occurrence at or before <paramref name="at"/>, not earlier than <paramref name="floor"/> (an occurrence).

@@ -22,7 +22,8 @@ public static class PostgresServiceCollectionExtensions
 
         services.AddSingleton(_ => DataSource(connectionString));
         services.AddPooledDbContextFactory<PostgresOrchestratorDbContext>((sp, options) => options
-            .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>()));
+            .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
+            .UseOrchestratorRuntime());
         services.TryAddSingleton<Core.Engine.QueueSignal>();
         services.AddSingleton<Queue.IQueueLocking, PostgresQueueLocking>();
         services.AddSingleton<Queue.IQueueWriter, PostgresQueueWriter>();

@@ -31,6 +31,7 @@ public static class SqliteServiceCollectionExtensions
 
         services.AddPooledDbContextFactory<SqliteOrchestratorDbContext>(options => options
             .UseSqlite(connectionString)
+            .UseOrchestratorRuntime()
             .AddInterceptors(SqlitePragmas.Instance));
         services.AddSingleton<Queue.IQueueLocking, Queue.SqliteQueueLocking>();
         services.AddSingleton<Queue.IQueueWriter, Queue.SqliteQueueWriter>();

@@ -118,4 +118,45 @@ public sealed class SqliteSqlActivitiesTests
 
         Assert.Contains("has no column \"amount\", \"approved\", \"created_at\" of the file", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Load_WritesQuotedEmptyAndMultilineValuesInWalMode_WhenCsvIntoSqlite()
+    {
+        await using var harness = new WorkflowHarness();
+        await File.WriteAllTextAsync(harness.PathOf("notes.csv"), "id,note,amount\n1,\"say \"\"hi\"\"\",1.5\n2,\"two\nlines\",\n3,\"\",7\n");
+
+        var loaded = await SqlTasks.RunAsync(harness, "sql.load", new { path = "notes.csv", table = "notes" });
+        var queried = await SqlTasks.RunAsync(harness, "sql.query", new
+        {
+            sql = "SELECT (SELECT note FROM notes WHERE id = 1) AS quoted, (SELECT note FROM notes WHERE id = 2) AS multiline, " +
+                  "(SELECT count(*) FROM notes WHERE note IS NULL OR amount IS NULL) AS nulls, (SELECT sum(amount) FROM notes) AS total",
+        });
+
+        Assert.Equal(3, loaded.GetProperty("rowsLoaded").GetInt64());
+        var row = queried.GetProperty("rows")[0];
+        Assert.Equal("say \"hi\"", row.GetProperty("quoted").GetString());
+        Assert.Equal("two\nlines", row.GetProperty("multiline").GetString());
+        Assert.Equal(2, row.GetProperty("nulls").GetInt64());
+        Assert.Equal(8.5, row.GetProperty("total").GetDouble());
+        await using var connection = new SqliteConnection($"Data Source={harness.PathOf("warehouse.db")};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Load_FailsNamingInsertAndSqliteError_WhenRecordBreaksConstraint()
+    {
+        await using var harness = new WorkflowHarness();
+        await File.WriteAllTextAsync(harness.PathOf("keyed.csv"), "id,name,tags\n1,a,x\n2,,y\n");
+        await SqlTasks.RunAsync(harness, "sql.execute", new { sql = "CREATE TABLE keyed (id INTEGER PRIMARY KEY, name TEXT NOT NULL, tags TEXT)" });
+
+        var error = await SqlTasks.FailAsync(harness, "sql.load", new { path = "keyed.csv", table = "keyed" });
+        var count = await SqlTasks.RunAsync(harness, "sql.query", new { sql = "SELECT count(*) AS n FROM keyed" });
+
+        Assert.Contains("NOT NULL constraint failed: keyed.name", error, StringComparison.Ordinal);
+        Assert.Contains("INSERT INTO \"keyed\"", error, StringComparison.Ordinal);
+        Assert.Equal(0, count.GetProperty("rows")[0].GetProperty("n").GetInt64());
+    }
 }
