@@ -105,7 +105,8 @@ public sealed partial class SqlLoadActivity(ConnectionCatalog connections) : Act
             {
                 NpgsqlConnection pg => await new PostgresLoader(pg, target, s => statement = s, context.Logger)
                     .LoadAsync(records, CsvCopyOf(input, path, format, columns, context.Logger), token).ConfigureAwait(false),
-                SqliteConnection sqlite => await new SqliteLoader(sqlite, target, s => statement = s).LoadAsync(records, token).ConfigureAwait(false),
+                SqliteConnection sqlite => await new SqliteLoader(sqlite, target, s => statement = s)
+                    .LoadAsync(records, format == RecordFormat.Csv ? path : null, token).ConfigureAwait(false),
                 _ => throw new InvalidOperationException("not a SQL connection"),
             };
             Loaded(context.Logger, rows, table, created);
@@ -204,6 +205,9 @@ internal sealed class SampledRecords(IAsyncEnumerable<JsonNode?> source, Cancell
 
         return order.Select(n => new LoadColumn(n, kinds[n] ?? LoadColumnKind.Text)).ToArray();
     }
+
+    /// <summary>The records <see cref="SampleAsync"/> read, before <see cref="AllAsync"/> hands them on.</summary>
+    public IReadOnlyList<JsonObject> Sample => _sample;
 
     /// <summary>Every record: the sample, then the rest of the file.</summary>
     public async IAsyncEnumerable<JsonObject> AllAsync()

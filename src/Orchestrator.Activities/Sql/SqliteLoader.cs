@@ -2,16 +2,18 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
+using Sylvan.Data.Csv;
 
 namespace Orchestrator.Activities.Sql;
 
 /// <summary>
 /// sql.load into SQLite: one prepared INSERT (… ON CONFLICT for upsert) run per record, in one transaction, on a
-/// database in write-ahead-log mode.
+/// database in write-ahead-log mode. A CSV's cells past the sample are bound as the CSV reader hands them over.
 /// </summary>
 internal sealed class SqliteLoader(SqliteConnection connection, LoadTarget target, Action<string> running)
 {
-    public async Task<(long Rows, bool Created)> LoadAsync(SampledRecords records, CancellationToken cancellationToken)
+    /// <param name="csv">The file when it is a CSV: past the sample, its cells are bound as they are read, without JSON values.</param>
+    public async Task<(long Rows, bool Created)> LoadAsync(SampledRecords records, string? csv, CancellationToken cancellationToken)
     {
         // The write-ahead log appends the transaction's pages once instead of journalling each page's old content, and
         // lets readers (sql.query, a dashboard) keep reading while the load runs. It is a property of the file, kept
@@ -47,20 +49,72 @@ internal sealed class SqliteLoader(SqliteConnection connection, LoadTarget targe
         using (var insert = new SqliteInsert(connection, sql))
         {
             var names = target.Columns.Select(c => c.Name).ToArray();
-            await foreach (var record in records.AllAsync().ConfigureAwait(false))
+            var cells = csv is null ? null : await CsvCellsAsync(csv, names, cancellationToken).ConfigureAwait(false);
+            if (cells is not null)
             {
-                for (var i = 0; i < names.Length; i++)
+                await using (cells.ConfigureAwait(false))
                 {
-                    insert.Bind(i + 1, record[names[i]]);
-                }
+                    foreach (var record in records.Sample)
+                    {
+                        rows++;
+                        Insert(insert, names, record);
+                    }
 
-                insert.Run();
-                rows++;
+                    // The sample's records again, skipped; then the rest of the file.
+                    for (var skip = records.Sample.Count; skip > 0 && await cells.ReadAsync(cancellationToken).ConfigureAwait(false); skip--)
+                    {
+                    }
+
+                    while (await cells.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        for (var i = 0; i < names.Length; i++)
+                        {
+                            insert.Bind(i + 1, i < cells.RowFieldCount ? cells.GetFieldSpan(i) : default);
+                        }
+
+                        insert.Run();
+                        rows++;
+                    }
+                }
+            }
+            else
+            {
+                await foreach (var record in records.AllAsync().ConfigureAwait(false))
+                {
+                    rows++;
+                    Insert(insert, names, record);
+                }
             }
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return (rows, created);
+    }
+
+    private static void Insert(SqliteInsert insert, string[] names, JsonObject record)
+    {
+        for (var i = 0; i < names.Length; i++)
+        {
+            insert.Bind(i + 1, record[names[i]]);
+        }
+
+        insert.Run();
+    }
+
+    /// <summary>
+    /// A second reader of the CSV, as <see cref="DataFiles.RecordReader"/> opens it, when its header is exactly the
+    /// columns loaded (else null: the records are inserted as read).
+    /// </summary>
+    private static async Task<CsvDataReader?> CsvCellsAsync(string path, string[] names, CancellationToken cancellationToken)
+    {
+        var reader = await CsvDataReader.CreateAsync(path, null, cancellationToken).ConfigureAwait(false);
+        if (Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).SequenceEqual(names, StringComparer.Ordinal))
+        {
+            return reader;
+        }
+
+        await reader.DisposeAsync().ConfigureAwait(false);
+        return null;
     }
 
     private async Task<List<string>> ColumnsAsync(SqliteTransaction transaction, CancellationToken cancellationToken)
@@ -133,6 +187,18 @@ internal sealed class SqliteInsert : IDisposable
         });
     }
 
+    /// <summary>Binds parameter <paramref name="index"/> (from 1) to a CSV cell, read as <see cref="DataFiles.RecordReader.CsvValue"/> reads it.</summary>
+    public void Bind(int index, ReadOnlySpan<char> cell)
+        => Check(DataFiles.RecordReader.Classify(cell, out var integer, out var number) switch
+        {
+            DataFiles.CsvCell.Null => SQLitePCL.raw.sqlite3_bind_null(_statement, index),
+            DataFiles.CsvCell.Integer => SQLitePCL.raw.sqlite3_bind_int64(_statement, index, integer),
+            DataFiles.CsvCell.Number => SQLitePCL.raw.sqlite3_bind_double(_statement, index, number),
+            DataFiles.CsvCell.True => SQLitePCL.raw.sqlite3_bind_int64(_statement, index, 1),
+            DataFiles.CsvCell.False => SQLitePCL.raw.sqlite3_bind_int64(_statement, index, 0),
+            _ => BindText(index, cell),
+        });
+
     /// <summary>Runs the insert with the values bound, then readies it for the next record.</summary>
     public void Run()
     {
@@ -145,7 +211,7 @@ internal sealed class SqliteInsert : IDisposable
         }
     }
 
-    private int BindText(int index, string text)
+    private int BindText(int index, ReadOnlySpan<char> text)
     {
         var length = Encoding.UTF8.GetMaxByteCount(text.Length);
         if (length > _text.Length)
