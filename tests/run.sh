@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 # postgresql: the PostgreSQL fixture starts throwaway clusters from its binaries (initdb, pg_ctl).
 # python3-aiosmtpd: the SmtpInbox fixture runs it as a real SMTP server on loopback that delivers into a Maildir (alert e-mail tests).
 # chromium: the web UI's end-to-end tests drive Debian's Chromium headless through Playwright (no browser download).
-apt_packages=(docker-compose postgresql python3-aiosmtpd chromium)
+# curl, jq: the README's runnable command blocks use them (ReadmeCommandTests).
+apt_packages=(docker-compose postgresql python3-aiosmtpd chromium curl jq)
 if ((${#apt_packages[@]} > 0)); then
   missing=()
   for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Orchestrator.Cli.Display;
 using Orchestrator.Core.Engine;
 using Orchestrator.Core.Json;
 
@@ -9,7 +10,11 @@ namespace Orchestrator.Cli;
 /// <summary>The result of <c>orchestrator run</c> for people (text) and for programs (one JSON object).</summary>
 internal static class RunReport
 {
-    /// <summary><c>{"workflow","runId","state","tasks":[{"id","state","attempts","startedAt","endedAt","outputs","error"}]}</c></summary>
+    /// <summary>
+    /// <c>{"workflow","runId","state","tasks":[{"id","state","attempts","startedAt","endedAt","outputs","error","attemptDetails"}]}</c>;
+    /// <c>attemptDetails</c> lists each attempt: <c>{"attempt","startedAt","endedAt","duration","outcome","error"}</c>
+    /// (duration in ISO 8601, e.g. <c>PT1.25S</c>).
+    /// </summary>
     public static string Json(RunResult result)
     {
         using var buffer = new MemoryStream();
@@ -47,6 +52,44 @@ internal static class RunReport
                     writer.WriteNull("error");
                 }
 
+                writer.WriteStartArray("attemptDetails");
+                foreach (var attempt in result.Attempts.Where(a => a.TaskId == task.TaskId).OrderBy(a => a.Number))
+                {
+                    writer.WriteStartObject();
+                    writer.WriteNumber("attempt", attempt.Number);
+                    WriteDate(writer, "startedAt", attempt.StartedAt);
+                    WriteDate(writer, "endedAt", attempt.EndedAt);
+                    if (attempt.EndedAt is { } ended)
+                    {
+                        writer.WriteString("duration", IsoDuration.Format(ended - attempt.StartedAt));
+                    }
+                    else
+                    {
+                        writer.WriteNull("duration");
+                    }
+
+                    if (attempt.Outcome is { } outcome)
+                    {
+                        writer.WriteString("outcome", WireNames.Of(outcome));
+                    }
+                    else
+                    {
+                        writer.WriteNull("outcome");
+                    }
+
+                    if (attempt.Error is { } attemptError)
+                    {
+                        writer.WriteString("error", attemptError);
+                    }
+                    else
+                    {
+                        writer.WriteNull("error");
+                    }
+
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
                 writer.WriteEndObject();
             }
 
@@ -57,15 +100,18 @@ internal static class RunReport
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
+    /// <summary>The summary as plain text columns (for output that is not a terminal): each task's state, attempts, duration and error.</summary>
     public static string Text(RunResult result)
     {
         var text = new StringBuilder();
-        text.AppendLine($"{result.Run.WorkflowId} run {result.Run.Id}: {WireNames.Of(result.Run.State)}");
+        text.AppendLine($"{result.Run.WorkflowId} run {result.Run.Id}: {WireNames.Of(result.Run.State)} in {Durations.Human(result.Run.StartedAt ?? result.Run.CreatedAt, result.Run.EndedAt)}");
         var width = Math.Max(4, result.Tasks.Max(t => t.TaskId.Length)) + 2;
+        text.Append("  ").Append("task".PadRight(width)).Append("state".PadRight(17)).Append("attempts  ").AppendLine("duration");
         foreach (var task in result.Tasks)
         {
             text.Append("  ").Append(task.TaskId.PadRight(width)).Append(WireNames.Of(task.State).PadRight(17))
-                .Append($"attempts={task.Attempts}");
+                .Append(task.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture).PadRight(10))
+                .Append(Durations.Human(task.StartedAt, task.EndedAt));
             if (task.Error is { } error)
             {
                 text.Append("  ").Append(error);

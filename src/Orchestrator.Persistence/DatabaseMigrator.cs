@@ -11,15 +11,17 @@ public sealed class DatabaseMigrator(IDbContextFactory<OrchestratorDbContext> co
     private const int LockSpace = 0x4F524348;
     private const int MigrationLock = 0x4D494752;
 
-    /// <summary>Applies the migrations the database lacks (none, when it is current). Creates the database if needed.</summary>
-    public async Task MigrateAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies the migrations the database lacks and returns their names (none, when it is current: then nothing but
+    /// the history is read). Creates the database if needed.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         // By name: IsNpgsql() would load the PostgreSQL provider's assemblies into a SQLite server.
         if (db.Database.ProviderName != "Npgsql.EntityFrameworkCore.PostgreSQL" || !await db.GetService<IRelationalDatabaseCreator>().ExistsAsync(cancellationToken).ConfigureAwait(false))
         {
-            await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
-            return;
+            return await ApplyPendingAsync(db, cancellationToken).ConfigureAwait(false);
         }
 
         // Nodes starting together: EF's own lock ends with each migration's transaction, so a node that planned
@@ -28,7 +30,7 @@ public sealed class DatabaseMigrator(IDbContextFactory<OrchestratorDbContext> co
         await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({LockSpace}, {MigrationLock})", cancellationToken).ConfigureAwait(false);
         try
         {
-            await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+            return await ApplyPendingAsync(db, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -41,5 +43,20 @@ public sealed class DatabaseMigrator(IDbContextFactory<OrchestratorDbContext> co
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         return [.. await db.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)];
+    }
+
+    /// <summary>
+    /// EF's migrator takes its lock, creates the history table and plans even when nothing is pending; a restart of a
+    /// current database only reads the history.
+    /// </summary>
+    private static async Task<IReadOnlyList<string>> ApplyPendingAsync(OrchestratorDbContext db, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> pending = [.. await db.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)];
+        if (pending.Count > 0)
+        {
+            await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return pending;
     }
 }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
+using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orchestrator.Activities.Streams;
 using Orchestrator.Activities.Streams.Kafka;
@@ -10,11 +12,13 @@ using Orchestrator.Testing;
 namespace Orchestrator.Benchmarks;
 
 /// <summary>
-/// Kafka throughput: the same records produced and consumed back through <see cref="KafkaEventStream"/> and through
-/// kcat, against one librdkafka mock cluster started in this process. Both sides use the same producer settings (acks
-/// all, idempotence, linger 5 ms, batches of 10,000) and the same fetch wait (100 ms). The produce and consume timings
-/// cover a whole operation: client start, connection, the work, and close (for kcat: the process); our consumer also
-/// joins a group, kcat reads the partitions directly. The connected / joined timings leave the client's start out.
+/// Kafka throughput, one table from one run: the same records produced and consumed back by kcat, by the bare
+/// Confluent.Kafka client, by <see cref="KafkaEventStream"/>, and by the <c>kafka.produce</c> / <c>kafka.consume</c>
+/// activities as a workflow task runs them, against one librdkafka mock cluster started in this process, with each
+/// figure's ratio to kcat. All use the same producer settings (acks all, idempotence, linger 5 ms, batches of 10,000)
+/// and the same fetch wait (100 ms). The produce and consume timings cover a whole operation: client start,
+/// connection, the work, and close (for kcat: the process); our consumers also join a group, kcat reads the
+/// partitions directly. The connected / joined timings leave the client's start out.
 /// </summary>
 internal static class KafkaBenchmark
 {
@@ -52,39 +56,39 @@ internal static class KafkaBenchmark
 
         // Warm-up: JIT, thread pool, the mock's first connections.
         await ProduceWithStreamAsync(stream, cluster.CreateUniqueTopic(partitions, "warmup"), batch[..Math.Min(records, 20_000)]);
-
-        var results = new List<(string Tool, string Operation, double Seconds)>();
-        for (var run = 0; run < runs; run++)
-        {
-            var topic = cluster.CreateUniqueTopic(partitions, "orchestrator");
-            results.Add(("orchestrator", "produce", await ProduceWithStreamAsync(stream, topic, batch)));
-            results.Add(("orchestrator", "consume", await ConsumeWithStreamAsync(stream, topic, records)));
-            var warm = cluster.CreateUniqueTopic(partitions, "connected");
-            results.Add(("orchestrator", "produce, connected", await ProduceConnectedAsync(stream, warm, batch)));
-            results.Add(("orchestrator", "consume, joined", await ConsumeJoinedAsync(stream, warm, records)));
-        }
-
-        await using (var activities = new KafkaActivityBenchmark(cluster.BootstrapServers, extra))
-        {
-            await activities.WriteInputAsync(batch.Select(r => Encoding.UTF8.GetString(r.Value)));
-            for (var run = 0; run < runs; run++)
-            {
-                var topic = cluster.CreateUniqueTopic(partitions, "activity");
-                results.Add(("kafka.produce", "jsonl file", await activities.ProduceAsync(topic, records)));
-                results.Add(("kafka.consume", "to jsonl", await activities.ConsumeAsync(topic, $"batch-{run}.jsonl", records)));
-                results.Add(("kafka.consume", "to parquet", await activities.ConsumeAsync(topic, $"batch-{run}.parquet", records)));
-            }
-        }
+        var raw = batch.Select(r => (Key: Encoding.UTF8.GetBytes(r.Key!), r.Value)).ToArray();
+        ProduceWithClient(cluster.BootstrapServers, cluster.CreateUniqueTopic(partitions, "warmup"), raw[..Math.Min(records, 20_000)], extra);
 
         var file = Path.Combine(Path.GetTempPath(), $"orchestrator-kcat-{Guid.NewGuid():N}.tsv");
         await File.WriteAllLinesAsync(file, batch.Select(r => $"{r.Key}\t{Encoding.UTF8.GetString(r.Value)}"));
+        var results = new List<(string Tool, string Operation, double Seconds, double Cpu)>();
         try
         {
+            await using var activities = new KafkaActivityBenchmark(cluster.BootstrapServers, extra);
+            await activities.WriteInputAsync(batch.Select(r => Encoding.UTF8.GetString(r.Value)));
+
+            // The tools take turns within each run, so a change in the machine's load falls on all of them alike.
             for (var run = 0; run < runs; run++)
             {
                 var topic = cluster.CreateUniqueTopic(partitions, "kcat");
-                results.Add(("kcat", "produce", await ProduceWithKcatAsync(kcat, cluster.BootstrapServers, topic, file, extra)));
-                results.Add(("kcat", "consume", await ConsumeWithKcatAsync(kcat, cluster.BootstrapServers, topic, records, extra)));
+                results.Add(await MeasureAsync("kcat", "produce", () => ProduceWithKcatAsync(kcat, cluster.BootstrapServers, topic, file, extra)));
+                results.Add(await MeasureAsync("kcat", "consume", () => ConsumeWithKcatAsync(kcat, cluster.BootstrapServers, topic, records, extra)));
+
+                topic = cluster.CreateUniqueTopic(partitions, "client");
+                results.Add(await MeasureAsync("client", "produce", () => Task.FromResult(ProduceWithClient(cluster.BootstrapServers, topic, raw, extra))));
+                results.Add(await MeasureAsync("client", "consume", () => Task.FromResult(ConsumeWithClient(cluster.BootstrapServers, topic, records, extra))));
+
+                topic = cluster.CreateUniqueTopic(partitions, "stream");
+                results.Add(await MeasureAsync("event stream", "produce", () => ProduceWithStreamAsync(stream, topic, batch)));
+                results.Add(await MeasureAsync("event stream", "consume", () => ConsumeWithStreamAsync(stream, topic, records)));
+                var warm = cluster.CreateUniqueTopic(partitions, "connected");
+                results.Add(await MeasureAsync("event stream", "produce, connected", () => ProduceConnectedAsync(stream, warm, batch)));
+                results.Add(await MeasureAsync("event stream", "consume, joined", () => ConsumeJoinedAsync(stream, warm, records)));
+
+                topic = cluster.CreateUniqueTopic(partitions, "activity");
+                results.Add(await MeasureAsync("kafka.produce", "produce jsonl file", () => activities.ProduceAsync(topic, records)));
+                results.Add(await MeasureAsync("kafka.consume", "consume to jsonl", () => activities.ConsumeAsync(topic, $"batch-{run}.jsonl", records)));
+                results.Add(await MeasureAsync("kafka.consume", "consume to parquet", () => activities.ConsumeAsync(topic, $"batch-{run}.parquet", records)));
             }
         }
         finally
@@ -92,19 +96,150 @@ internal static class KafkaBenchmark
             File.Delete(file);
         }
 
+        var medians = results.GroupBy(r => (r.Tool, r.Operation))
+            .Select(g => (g.Key.Tool, g.Key.Operation, Seconds: Median(g.Select(r => r.Seconds)), Cpu: Median(g.Select(r => r.Cpu))))
+            .ToList();
+        (double Seconds, double Cpu) Kcat(string operation) => medians.Where(m => m.Tool == "kcat" && m.Operation == operation).Select(m => (m.Seconds, m.Cpu)).Single();
         Console.WriteLine();
-        Console.WriteLine($"{"tool",-13} {"operation",-18} {"records",10} {"seconds",8} {"records/s",11} {"MB/s",7}");
-        foreach (var group in results.GroupBy(r => (r.Tool, r.Operation)))
+        Console.WriteLine($"{"tool",-13} {"operation",-20} {"records",10} {"seconds",8} {"records/s",11} {"MB/s",7} {"vs kcat",8} {"CPU s",6} {"CPU vs kcat",11}");
+        foreach (var (tool, operation, seconds, cpu) in medians)
         {
-            var seconds = group.Select(r => r.Seconds).Order().ElementAt(group.Count() / 2);
-            Console.WriteLine($"{group.Key.Tool,-13} {group.Key.Operation,-18} {records,10:N0} {seconds,8:F2} {records / seconds,11:N0} {bytes / 1e6 / seconds,7:F1}");
+            var reference = Kcat(operation.StartsWith("produce", StringComparison.Ordinal) ? "produce" : "consume");
+            Console.WriteLine($"{tool,-13} {operation,-20} {records,10:N0} {seconds,8:F2} {records / seconds,11:N0} {bytes / 1e6 / seconds,7:F1} " +
+                              $"{reference.Seconds / seconds,8:P0} {cpu,6:F2} {reference.Cpu / cpu,11:P0}");
         }
 
         Console.WriteLine();
         Console.WriteLine("produce, consume: the whole operation (client start, connection, idempotent producer id or group join, the records, close;");
-        Console.WriteLine("  for kcat the process). connected / joined: the records only, with a client that already sent or read one record.");
-        Console.WriteLine("kafka.produce / kafka.consume: the activities in the in-process engine — read the jsonl file and send it; read a batch as a new");
-        Console.WriteLine("  group, parse the JSON values, write the batch file durably (fsync, rename), commit.");
+        Console.WriteLine("  for kcat the process, which reads the partitions without a group). client: Confluent.Kafka alone, byte keys and values,");
+        Console.WriteLine("  Produce with a delivery handler; its consumer joins a group, reads every record and commits once.");
+        Console.WriteLine("event stream: the Kafka event stream the activities use. connected / joined: the records only, with a client that already");
+        Console.WriteLine("  sent or read one record.");
+        Console.WriteLine("kafka.produce / kafka.consume: the activities as a workflow task runs them (in-process engine): read the jsonl file and send it;");
+        Console.WriteLine("  read a batch as a new group, check the JSON values, write the batch file durably (fsync, rename), commit.");
+        Console.WriteLine("CPU s: processor time of this process (the mock brokers included, the same for every tool) and of kcat, during the operation;");
+        Console.WriteLine("  less sensitive than seconds to other work on the machine. CPU vs kcat: kcat's CPU time over this one's.");
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+
+    private static async Task<(string Tool, string Operation, double Seconds, double Cpu)> MeasureAsync(string tool, string operation, Func<Task<double>> run)
+    {
+        var before = CpuSeconds();
+        var seconds = await run();
+        return (tool, operation, seconds, CpuSeconds() - before);
+    }
+
+    /// <summary>User and system time of this process and of its children that have ended (kcat), from getrusage.</summary>
+    private static double CpuSeconds()
+    {
+        double Of(int who)
+        {
+            var usage = new long[18]; // struct rusage on 64-bit Linux: ru_utime, ru_stime (timeval each), 14 counters
+            return GetResourceUsage(who, usage) == 0 ? usage[0] + usage[1] / 1e6 + usage[2] + usage[3] / 1e6 : 0;
+        }
+
+        return Of(0) + Of(-1); // RUSAGE_SELF, RUSAGE_CHILDREN
+    }
+
+    [DllImport("libc", EntryPoint = "getrusage")]
+    private static extern int GetResourceUsage(int who, [Out] long[] usage);
+
+    /// <summary>Confluent.Kafka alone, with the settings the activity uses, and nothing else: the bound of the activity.</summary>
+    private static double ProduceWithClient(string bootstraps, string topic, (byte[] Key, byte[] Value)[] records, Dictionary<string, string> extra)
+    {
+        var config = new ProducerConfig(new Dictionary<string, string>(extra))
+        {
+            BootstrapServers = bootstraps,
+            Acks = Acks.All,
+            EnableIdempotence = true,
+            LingerMs = 5,
+            BatchNumMessages = 10_000,
+            DeliveryReportFields = "none",
+        };
+        var delivered = 0;
+        var failed = 0;
+        var watch = Stopwatch.StartNew();
+        using (var producer = new ProducerBuilder<byte[], byte[]>(config).Build())
+        {
+            void OnDelivered(DeliveryReport<byte[], byte[]> report)
+            {
+                if (report.Error.IsError)
+                {
+                    Interlocked.Increment(ref failed);
+                }
+                else
+                {
+                    Interlocked.Increment(ref delivered);
+                }
+            }
+
+            var message = new Message<byte[], byte[]>();
+            foreach (var (key, value) in records)
+            {
+                message.Key = key;
+                message.Value = value;
+                while (true)
+                {
+                    try
+                    {
+                        producer.Produce(topic, message, OnDelivered);
+                        break;
+                    }
+                    catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                    {
+                        producer.Flush(TimeSpan.FromMilliseconds(50));
+                    }
+                }
+            }
+
+            producer.Flush(TimeSpan.FromMinutes(5));
+        }
+
+        var seconds = watch.Elapsed.TotalSeconds;
+        Expect(delivered, records.Length, $"the client delivered ({failed} failed)");
+        return seconds;
+    }
+
+    private static double ConsumeWithClient(string bootstraps, string topic, int records, Dictionary<string, string> extra)
+    {
+        var config = new ConsumerConfig(new Dictionary<string, string>(extra))
+        {
+            BootstrapServers = bootstraps,
+            GroupId = $"bench-{Guid.NewGuid():N}",
+            GroupProtocol = GroupProtocol.Consumer,
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            FetchWaitMaxMs = 100,
+        };
+        var watch = Stopwatch.StartNew();
+        var read = 0;
+        using (var consumer = new ConsumerBuilder<byte[]?, byte[]>(config).Build())
+        {
+            consumer.Subscribe(topic);
+            var next = new Dictionary<TopicPartition, long>();
+            var deadline = Stopwatch.StartNew();
+            while (read < records && deadline.Elapsed < TimeSpan.FromMinutes(5))
+            {
+                if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { } result)
+                {
+                    read++;
+                    next[result.TopicPartition] = result.Offset.Value + 1;
+                }
+            }
+
+            consumer.Commit(next.Select(n => new TopicPartitionOffset(n.Key, n.Value)));
+            consumer.Close();
+        }
+
+        var seconds = watch.Elapsed.TotalSeconds;
+        Expect(read, records, "the client consumed");
+        return seconds;
     }
 
     private static async Task<double> ProduceWithStreamAsync(KafkaEventStream stream, string topic, IReadOnlyList<OutgoingMessage> batch)

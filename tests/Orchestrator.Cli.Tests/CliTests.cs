@@ -118,8 +118,60 @@ public sealed class CliTests : IDisposable
             ["workflow", "runId", "state", "tasks"],
             root.EnumerateObject().Select(p => p.Name));
         Assert.Equal(
-            ["id", "state", "attempts", "startedAt", "endedAt", "outputs", "error"],
+            ["id", "state", "attempts", "startedAt", "endedAt", "outputs", "error", "attemptDetails"],
             flaky.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task Run_ListsEachAttemptWithItsStartEndAndDuration_WhenOutputIsJson()
+    {
+        var result = await CliProcess.RunAsync(_work, "run", Write("wf.json", Retrying(3)), "--output", "json");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var flaky = json.RootElement.GetProperty("tasks").EnumerateArray().Single(t => t.GetProperty("id").GetString() == "flaky");
+        var attempts = flaky.GetProperty("attemptDetails").EnumerateArray().ToArray();
+        Assert.Equal([1, 2, 3], attempts.Select(a => a.GetProperty("attempt").GetInt32()));
+        Assert.Equal(["failed", "failed", "succeeded"], attempts.Select(a => a.GetProperty("outcome").GetString()));
+        Assert.Contains("core.fail failed attempt 1 on purpose", attempts[0].GetProperty("error").GetString());
+        Assert.Equal(JsonValueKind.Null, attempts[2].GetProperty("error").ValueKind);
+        foreach (var attempt in attempts)
+        {
+            var started = attempt.GetProperty("startedAt").GetDateTimeOffset();
+            var ended = attempt.GetProperty("endedAt").GetDateTimeOffset();
+            Assert.Equal(ended - started, Orchestrator.Core.Json.IsoDuration.Parse(attempt.GetProperty("duration").GetString()!));
+        }
+
+        Assert.Equal(flaky.GetProperty("startedAt").GetDateTimeOffset(), attempts[0].GetProperty("startedAt").GetDateTimeOffset());
+        Assert.True(attempts[2].GetProperty("endedAt").GetDateTimeOffset() <= flaky.GetProperty("endedAt").GetDateTimeOffset());
+        Assert.True(attempts[0].GetProperty("endedAt").GetDateTimeOffset() <= attempts[1].GetProperty("startedAt").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task Run_PrintsOnePlainLinePerStateChange_AndASummaryWithDurations_WhenOutputIsNotATerminal()
+    {
+        var result = await CliProcess.RunAsync(_work, "run", Write("wf.json", Retrying(3)));
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.DoesNotContain('\u001b', result.Stdout + result.Stderr);
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var flaky = lines.Where(l => l.StartsWith("[flaky] ", StringComparison.Ordinal) && !l.Contains("on purpose", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(6, flaky.Length);
+        Assert.Equal("[flaky] running (attempt 1)", flaky[0]);
+        Assert.Matches(@"^\[flaky\] up_for_retry: attempt 1 failed after \d+\.\d+s; attempt 2 at \d{4}-\d\d-\d\dT", flaky[1]);
+        Assert.Equal("[flaky] running (attempt 2)", flaky[2]);
+        Assert.Matches(@"^\[flaky\] up_for_retry: attempt 2 failed after \d+\.\d+s; attempt 3 at ", flaky[3]);
+        Assert.Equal("[flaky] running (attempt 3)", flaky[4]);
+        Assert.Matches(@"^\[flaky\] succeeded in \d+\.\d+s \(attempt 3\)$", flaky[5]);
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\[load\] succeeded in \d+\.\d+s \(attempt 1\)$"));
+        Assert.Matches(@"^run [0-9a-f-]{36} succeeded in \d+\.\d+s$", lines[^1]);
+
+        var summary = result.StdoutLines;
+        Assert.Matches(@"^retrying run [0-9a-f-]{36}: succeeded in \d+\.\d+s$", summary[0]);
+        Assert.Matches(@"^task\s+state\s+attempts\s+duration$", summary[1]);
+        Assert.Matches(@"^flaky\s+succeeded\s+3\s+\d+\.\d+s$", summary[2]);
+        Assert.Matches(@"^load\s+succeeded\s+1\s+\d+\.\d+s$", summary[3]);
+        Assert.Matches(@"^cleanup\s+succeeded\s+1\s+\d+\.\d+s$", summary[4]);
     }
 
     [Fact]

@@ -49,40 +49,53 @@ public static class RecordReader
     }
 
     /// <summary>A CSV cell as JSON: empty is null, integers and decimals are numbers, true/false are booleans.</summary>
-    public static JsonNode? CsvValue(string? cell)
+    public static JsonNode? CsvValue(string? cell) => Classify(cell, out var integer, out var number) switch
     {
-        if (string.IsNullOrEmpty(cell))
+        CsvCell.Null => null,
+        CsvCell.Integer => JsonValue.Create(integer),
+        CsvCell.Number => JsonValue.Create(number),
+        CsvCell.True => JsonValue.Create(true),
+        CsvCell.False => JsonValue.Create(false),
+        _ => JsonValue.Create(cell),
+    };
+
+    /// <summary>What a CSV cell holds, read as <see cref="CsvValue"/> reads it, with its integer or number.</summary>
+    public static CsvCell Classify(ReadOnlySpan<char> cell, out long integer, out double number)
+    {
+        integer = 0;
+        number = 0;
+        if (cell.IsEmpty)
         {
-            return null;
+            return CsvCell.Null;
         }
 
         if (HasLeadingZero(cell))
         {
-            return JsonValue.Create(cell);
+            return CsvCell.Text;
         }
 
-        if (long.TryParse(cell, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
+        if (long.TryParse(cell, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out integer))
         {
-            return JsonValue.Create(integer);
+            return CsvCell.Integer;
         }
 
-        if (double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number) && char.IsDigit(cell[^1]))
+        if (double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out number) && double.IsFinite(number) && char.IsDigit(cell[^1]))
         {
-            return JsonValue.Create(number);
+            return CsvCell.Number;
         }
 
         return cell switch
         {
-            "true" or "True" or "TRUE" => JsonValue.Create(true),
-            "false" or "False" or "FALSE" => JsonValue.Create(false),
-            _ => JsonValue.Create(cell),
+            "true" or "True" or "TRUE" => CsvCell.True,
+            "false" or "False" or "FALSE" => CsvCell.False,
+            _ => CsvCell.Text,
         };
     }
 
     // "007" is an identifier, not seven.
-    private static bool HasLeadingZero(string cell)
+    private static bool HasLeadingZero(ReadOnlySpan<char> cell)
     {
-        var digits = cell.AsSpan().TrimStart("+-");
+        var digits = cell.TrimStart("+-");
         return digits.Length > 1 && digits[0] == '0' && char.IsAsciiDigit(digits[1]);
     }
 
@@ -176,4 +189,15 @@ public static class RecordReader
             }
         }
     }
+}
+
+/// <summary>What a CSV cell holds (see <see cref="RecordReader.Classify"/>).</summary>
+public enum CsvCell
+{
+    Null,
+    Text,
+    Integer,
+    Number,
+    True,
+    False,
 }

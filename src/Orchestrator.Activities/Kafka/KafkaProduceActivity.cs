@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
@@ -17,9 +18,6 @@ namespace Orchestrator.Activities.Kafka;
                   "and waits for every delivery report (acks=all and an idempotent producer by default). Returns the count and the offsets per partition.")]
 public sealed partial class KafkaProduceActivity(ConnectionCatalog connections, IEventStreamFactory streams) : Activity<KafkaProduceActivity.Input, KafkaProduceActivity.Output>
 {
-    /// <summary>Records sent per request to the producer: bounds memory on large files.</summary>
-    private const int ChunkSize = 10_000;
-
     public sealed record Input
     {
         [Description("The event-stream connection: a kafka connection, or the local event log. Default events.")]
@@ -140,76 +138,160 @@ public sealed partial class KafkaProduceActivity(ConnectionCatalog connections, 
 
         using var producer = streams.Open(connection).CreateProducer(settings);
         Sending(context.Logger, input.Topic, connection.ToString());
-        var tally = new PartitionTally();
-        var pending = new List<OutgoingMessage>(ChunkSize);
-        long count = 0, bytes = 0;
+        var sent = new SentTally();
 
-        async Task SendAsync()
+        async IAsyncEnumerable<OutgoingMessage> Outgoing()
         {
-            if (pending.Count == 0)
+            var queued = 0L;
+            var stop = false;
+            do
             {
-                return;
-            }
-
-            tally.Add(await producer.ProduceAsync(input.Topic, pending, token).ConfigureAwait(false));
-            count += pending.Count;
-            bytes += pending.Sum(m => (long)m.Value.Length);
-            pending.Clear();
-            Delivered(context.Logger, count, input.Topic);
-        }
-
-        var queued = 0L;
-        var stop = false;
-        do
-        {
-            var passCount = 0L;
-            var source = input.Generate is { } generate
-                ? Generated(generate, i => input.Rate is { } r ? started + TimeSpan.FromSeconds(i / r) : time.GetUtcNow())
-                : Records(path, format, input.Records, token);
-            await foreach (var record in source.ConfigureAwait(false))
-            {
-                if (queued >= limit || (deadline is { } end && time.GetUtcNow() >= end))
+                var passCount = 0L;
+                var source = input.Generate is { } generate
+                    ? Messages(Generated(generate, i => input.Rate is { } r ? started + TimeSpan.FromSeconds(i / r) : time.GetUtcNow()), key, headers)
+                    : path is not null && format is RecordFormat.Jsonl or RecordFormat.Text && File.Exists(path) && Utf8LineReader.Open(path) is { } lines
+                        ? Lines(lines, path, format, key, headers, token)
+                        : Messages(Records(path, format, input.Records, token), key, headers);
+                await foreach (var message in source.ConfigureAwait(false))
                 {
-                    stop = true;
-                    break;
-                }
-
-                if (input.Rate is { } rate)
-                {
-                    // Record k is due k/rate after the start: what is due goes out before the wait.
-                    var due = started + TimeSpan.FromSeconds(queued / rate);
-                    if (deadline is { } last && due >= last)
+                    if (queued >= limit || (deadline is { } end && time.GetUtcNow() >= end))
                     {
                         stop = true;
                         break;
                     }
 
-                    if (due > time.GetUtcNow())
+                    if (input.Rate is { } rate)
                     {
-                        await SendAsync().ConfigureAwait(false);
+                        // Record k is due k/rate after the start: what is due is already on its way during the wait.
+                        var due = started + TimeSpan.FromSeconds(queued / rate);
+                        if (deadline is { } last && due >= last)
+                        {
+                            stop = true;
+                            break;
+                        }
+
                         var wait = due - time.GetUtcNow();
                         if (wait > TimeSpan.Zero)
                         {
                             await Task.Delay(wait, time, token).ConfigureAwait(false);
                         }
                     }
+
+                    queued++;
+                    passCount++;
+                    sent.Bytes += message.Value.Length;
+                    yield return message;
                 }
 
-                pending.Add(ToMessage(record, key, headers));
-                queued++;
-                passCount++;
-                if (pending.Count >= ChunkSize)
-                {
-                    await SendAsync().ConfigureAwait(false);
-                }
+                stop |= passCount == 0;
+            }
+            while (input.Loop == true && !stop);
+
+            sent.Count = queued;
+        }
+
+        // Records stream to the producer, which keeps them in flight while the next are read, and waits for every
+        // delivery report at the end: the outputs count only delivered records.
+        var tally = new PartitionTally();
+        tally.Add(await producer.ProduceAsync(input.Topic, Outgoing(), token).ConfigureAwait(false));
+        Delivered(context.Logger, sent.Count, input.Topic);
+        return new Output { Topic = input.Topic, Count = sent.Count, Bytes = sent.Bytes, Partitions = tally.Summaries };
+    }
+
+    private sealed class SentTally
+    {
+        public long Count { get; set; }
+
+        public long Bytes { get; set; }
+    }
+
+    private static async IAsyncEnumerable<OutgoingMessage> Messages(
+        IAsyncEnumerable<JsonNode?> records, RecordPattern? key, (string Name, RecordPattern Pattern, string Literal)[] headers)
+    {
+        await foreach (var record in records.ConfigureAwait(false))
+        {
+            yield return ToMessage(record, key, headers);
+        }
+    }
+
+    /// <summary>
+    /// A jsonl or text file read as bytes: a plain JSON line (see <see cref="LineFields.IsPlain"/>) is its own value, and
+    /// only the fields that keys and headers name are read from it; other lines are parsed as before. Either way the
+    /// record is the one <see cref="RecordReader"/> and <see cref="ToMessage"/> make of the line.
+    /// </summary>
+    private static async IAsyncEnumerable<OutgoingMessage> Lines(
+        Utf8LineReader lines, string path, RecordFormat format, RecordPattern? key, (string Name, RecordPattern Pattern, string Literal)[] headers,
+        [EnumeratorCancellation] CancellationToken token)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        using var reader = lines;
+        var fields = new LineFields((key?.Fields ?? []).Concat(headers.SelectMany(h => h.Pattern.Fields)));
+        var json = format == RecordFormat.Jsonl;
+        while (Next(reader, path, json, fields, key, headers) is { } message)
+        {
+            if (reader.LineNumber % 10_000 == 0)
+            {
+                token.ThrowIfCancellationRequested();
             }
 
-            stop |= passCount == 0;
+            yield return message;
         }
-        while (input.Loop == true && !stop);
+    }
 
-        await SendAsync().ConfigureAwait(false);
-        return new Output { Topic = input.Topic, Count = count, Bytes = bytes, Partitions = tally.Summaries };
+    /// <summary>The message of the next line that has one (blank jsonl lines have none); null at the end.</summary>
+    private static OutgoingMessage? Next(
+        Utf8LineReader reader, string path, bool json, LineFields fields, RecordPattern? key, (string Name, RecordPattern Pattern, string Literal)[] headers)
+    {
+        while (reader.TryRead(out var line))
+        {
+            if (!json)
+            {
+                fields.Clear();
+                var text = Utf8.IsValid(line) ? line.ToArray() : Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(line));
+                return Message(text, fields, key, headers);
+            }
+
+            if (LineFields.IsPlain(line) && fields.TryRead(line, out var isString, out var content))
+            {
+                return Message(isString ? line[content].ToArray() : line.ToArray(), fields, key, headers);
+            }
+
+            // Not plain: the record as the file reader makes it (same decoding, same blank-line rule, same errors).
+            var decoded = Encoding.UTF8.GetString(line);
+            if (string.IsNullOrWhiteSpace(decoded))
+            {
+                continue;
+            }
+
+            JsonNode? node;
+            try
+            {
+                node = JsonNode.Parse(decoded);
+            }
+            catch (JsonException e)
+            {
+                throw new ActivityFailedException($"{path}:{reader.LineNumber}: not a JSON value: {e.Message}", e);
+            }
+
+            return ToMessage(node, key, headers);
+        }
+
+        return null;
+    }
+
+    private static OutgoingMessage Message(byte[] value, LineFields fields, RecordPattern? key, (string Name, RecordPattern Pattern, string Literal)[] headers)
+    {
+        Dictionary<string, string>? headerValues = null;
+        if (headers.Length > 0)
+        {
+            headerValues = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (name, pattern, literal) in headers)
+            {
+                headerValues[name] = pattern.Render(fields) ?? literal;
+            }
+        }
+
+        return new OutgoingMessage(key?.Render(fields), value, headerValues);
     }
 
     private static async IAsyncEnumerable<JsonNode?> Records(string? path, RecordFormat format, IReadOnlyList<JsonElement>? inline, [EnumeratorCancellation] CancellationToken token)

@@ -57,6 +57,26 @@ public sealed partial class RecordPattern
         return builder.ToString();
     }
 
+    /// <summary>The fields the pattern reads.</summary>
+    public IEnumerable<string> Fields => _field is not null ? [_field] : _parts.Where(p => p.Field is not null).Select(p => p.Field!);
+
+    /// <summary>The value for one record whose fields were read as text by <paramref name="fields"/> (as <see cref="Render(JsonNode?)"/> renders them).</summary>
+    internal string? Render(LineFields fields)
+    {
+        if (_field is not null)
+        {
+            return fields.Get(_field);
+        }
+
+        var builder = new StringBuilder();
+        foreach (var (text, field) in _parts)
+        {
+            builder.Append(field is null ? text : fields.Get(field));
+        }
+
+        return builder.ToString();
+    }
+
     private static JsonNode? Field(JsonNode? record, string name) => record is JsonObject obj ? obj[name] : null;
 
     private static string? Text(JsonNode? value) => value switch

@@ -1,16 +1,22 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Npgsql;
 using NpgsqlTypes;
 using Orchestrator.Core.Activities;
 
 namespace Orchestrator.Activities.Sql;
 
-/// <summary>Writes a file's values into one column of a binary COPY, converted to the column's PostgreSQL type.</summary>
+/// <summary>
+/// Writes a file's values into one column of a binary COPY, converted to the column's PostgreSQL type: read from the
+/// record's JSON value as the CLR type the column takes (no boxed value per field) and written with the generic
+/// <see cref="NpgsqlBinaryImporter.Write{T}(T)"/>.
+/// </summary>
 internal sealed class PostgresColumnWriter
 {
-    private readonly Action<NpgsqlBinaryImporter, object> _write;
+    private readonly Action<NpgsqlBinaryImporter, JsonValue> _write;
 
-    private PostgresColumnWriter(string name, string type, Action<NpgsqlBinaryImporter, object> write)
+    private PostgresColumnWriter(string name, string type, Action<NpgsqlBinaryImporter, JsonValue> write)
     {
         Name = name;
         Type = type;
@@ -29,7 +35,7 @@ internal sealed class PostgresColumnWriter
     public static PostgresColumnWriter For(string name, string type)
     {
         var baseType = type.Split('(')[0].Trim();
-        Action<NpgsqlBinaryImporter, object> write = baseType switch
+        Action<NpgsqlBinaryImporter, JsonValue> write = baseType switch
         {
             "bigint" => (i, v) => i.Write(ToLong(v)),
             "integer" => (i, v) => i.Write(checked((int)ToLong(v))),
@@ -50,10 +56,17 @@ internal sealed class PostgresColumnWriter
         return new PostgresColumnWriter(name, type, write);
     }
 
-    /// <summary>Writes one value (a scalar from <see cref="SqlValues.Scalar"/>); null writes NULL.</summary>
-    public void Write(NpgsqlBinaryImporter importer, object? value, long record)
+    /// <summary>Writes one value of a record; null writes NULL, an object or array its JSON text.</summary>
+    public void Write(NpgsqlBinaryImporter importer, JsonNode? node, long record)
     {
-        if (value is null)
+        if (node is null)
+        {
+            importer.WriteNull();
+            return;
+        }
+
+        var value = node as JsonValue ?? JsonValue.Create(node.ToJsonString());
+        if (value.GetValueKind() == JsonValueKind.Null)
         {
             importer.WriteNull();
             return;
@@ -69,56 +82,110 @@ internal sealed class PostgresColumnWriter
         }
     }
 
-    private static string Shown(object value) => value is string s ? $"'{(s.Length > 50 ? s[..50] + "..." : s)}'" : ToText(value);
+    private static string Shown(JsonValue value)
+        => value.TryGetValue<string>(out var s) ? $"'{(s.Length > 50 ? s[..50] + "..." : s)}'" : ToText(value);
 
-    private static long ToLong(object v) => v switch
+    private static long ToLong(JsonValue v)
     {
-        long l => l,
-        double d when d == Math.Floor(d) => checked((long)d),
-        decimal m when m == decimal.Floor(m) => (long)m,
-        string s => long.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture),
-        _ => throw new InvalidCastException(),
-    };
+        if (v.TryGetValue<long>(out var l))
+        {
+            return l;
+        }
 
-    private static double ToDouble(object v) => v switch
-    {
-        long l => l,
-        double d => d,
-        decimal m => (double)m,
-        string s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture),
-        _ => throw new InvalidCastException(),
-    };
+        if (v.TryGetValue<string>(out var s))
+        {
+            return long.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        }
 
-    private static decimal ToDecimal(object v) => v switch
-    {
-        long l => l,
-        double d => (decimal)d,
-        decimal m => m,
-        string s => decimal.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture),
-        _ => throw new InvalidCastException(),
-    };
+        if (v.TryGetValue<double>(out var d))
+        {
+            return d == Math.Floor(d) ? checked((long)d) : throw new InvalidCastException();
+        }
 
-    private static bool ToBoolean(object v) => v switch
-    {
-        bool b => b,
-        long l and (0 or 1) => l == 1,
-        string s => bool.Parse(s),
-        _ => throw new InvalidCastException(),
-    };
+        return v.TryGetValue<decimal>(out var m) && m == decimal.Floor(m) ? (long)m : throw new InvalidCastException();
+    }
 
-    private static DateTimeOffset ToTimestamp(object v) => v switch
+    private static double ToDouble(JsonValue v)
     {
-        string s => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
-        _ => throw new InvalidCastException(),
-    };
+        if (v.TryGetValue<double>(out var d))
+        {
+            return d;
+        }
 
-    private static string ToText(object v) => v switch
+        if (v.TryGetValue<long>(out var l))
+        {
+            return l;
+        }
+
+        if (v.TryGetValue<string>(out var s))
+        {
+            return double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture);
+        }
+
+        return v.TryGetValue<decimal>(out var m) ? (double)m : throw new InvalidCastException();
+    }
+
+    private static decimal ToDecimal(JsonValue v)
     {
-        string s => s,
-        bool b => b ? "true" : "false",
-        long l => l.ToString(CultureInfo.InvariantCulture),
-        double d => d.ToString("R", CultureInfo.InvariantCulture),
-        decimal m => m.ToString(CultureInfo.InvariantCulture),
-        _ => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "",
-    };
+        if (v.TryGetValue<long>(out var l))
+        {
+            return l;
+        }
+
+        if (v.TryGetValue<string>(out var s))
+        {
+            return decimal.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture);
+        }
+
+        // A number parsed from JSON text keeps its digits as decimal; one built as a double converts from it.
+        if (v.GetValueKind() == JsonValueKind.Number && v.TryGetValue<decimal>(out var m))
+        {
+            return m;
+        }
+
+        return v.TryGetValue<double>(out var d) ? (decimal)d : throw new InvalidCastException();
+    }
+
+    private static bool ToBoolean(JsonValue v)
+    {
+        if (v.TryGetValue<bool>(out var b))
+        {
+            return b;
+        }
+
+        if (v.TryGetValue<long>(out var l) && l is 0 or 1)
+        {
+            return l == 1;
+        }
+
+        return v.TryGetValue<string>(out var s) ? bool.Parse(s) : throw new InvalidCastException();
+    }
+
+    private static DateTimeOffset ToTimestamp(JsonValue v)
+        => v.TryGetValue<string>(out var s) ? DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal) : throw new InvalidCastException();
+
+    private static string ToText(JsonValue v)
+    {
+        if (v.TryGetValue<string>(out var s))
+        {
+            return s;
+        }
+
+        if (v.TryGetValue<long>(out var l))
+        {
+            return l.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (v.TryGetValue<double>(out var d))
+        {
+            return d.ToString("R", CultureInfo.InvariantCulture);
+        }
+
+        if (v.TryGetValue<bool>(out var b))
+        {
+            return b ? "true" : "false";
+        }
+
+        return v.TryGetValue<decimal>(out var m) ? m.ToString(CultureInfo.InvariantCulture) : v.ToJsonString();
+    }
 }

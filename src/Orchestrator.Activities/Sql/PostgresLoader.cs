@@ -1,14 +1,19 @@
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Orchestrator.Activities.Sql;
 
 /// <summary>
-/// sql.load into PostgreSQL: binary COPY straight into the table (append, replace), or into a temporary table that
-/// one INSERT ... ON CONFLICT merges (upsert); all in one transaction.
+/// sql.load into PostgreSQL: COPY straight into the table (append, replace), or into a temporary table that one
+/// INSERT ... ON CONFLICT merges (upsert); all in one transaction. A CSV that <see cref="CsvCopy"/> accepts is streamed
+/// as it is (COPY … FORMAT csv); other files, and a CSV that COPY refuses for its data, are parsed and written through
+/// binary COPY.
 /// </summary>
-internal sealed class PostgresLoader(NpgsqlConnection connection, LoadTarget target, Action<string> running)
+internal sealed partial class PostgresLoader(NpgsqlConnection connection, LoadTarget target, Action<string> running, ILogger logger)
 {
-    public async Task<(long Rows, bool Created)> LoadAsync(SampledRecords records, CancellationToken cancellationToken)
+    private const string CsvSavepoint = "sql_load_csv";
+
+    public async Task<(long Rows, bool Created)> LoadAsync(SampledRecords records, CsvCopy? csv, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var existing = await ColumnTypesAsync(target.QualifiedName, cancellationToken).ConfigureAwait(false);
@@ -35,7 +40,8 @@ internal sealed class PostgresLoader(NpgsqlConnection connection, LoadTarget tar
             await ExecuteAsync($"CREATE TEMPORARY TABLE {into} (LIKE {target.QualifiedName} INCLUDING DEFAULTS) ON COMMIT DROP", cancellationToken).ConfigureAwait(false);
         }
 
-        var rows = await CopyAsync(into, writers, records, cancellationToken).ConfigureAwait(false);
+        var rows = (csv is null ? null : await CopyCsvAsync(csv, into, cancellationToken).ConfigureAwait(false))
+                   ?? await CopyAsync(into, writers, records, cancellationToken).ConfigureAwait(false);
         if (target.Mode == "upsert")
         {
             // The last record of a key wins, as if the rows were upserted one by one: in a table that was only
@@ -50,6 +56,32 @@ internal sealed class PostgresLoader(NpgsqlConnection connection, LoadTarget tar
         return (rows, created);
     }
 
+    /// <summary>
+    /// Streams the CSV into COPY … (FORMAT csv); null when PostgreSQL refuses its data (SQLSTATE class 22: a value its
+    /// input functions do not read, a short or long line), after rolling that COPY back, so that the parsed records
+    /// are written instead: they load what the parser accepts, or fail naming the record and column.
+    /// </summary>
+    private async Task<long?> CopyCsvAsync(CsvCopy csv, string table, CancellationToken cancellationToken)
+    {
+        // Timestamps without an offset are UTC and dates month-first, as the parser reads them.
+        await ExecuteAsync($"SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, MDY'; SAVEPOINT {CsvSavepoint}", cancellationToken).ConfigureAwait(false);
+        var copy = csv.Statement(table, target.ColumnList);
+        running(copy);
+        try
+        {
+            var rows = await csv.CopyAsync(connection, copy, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync($"RELEASE SAVEPOINT {CsvSavepoint}", cancellationToken).ConfigureAwait(false);
+            CsvCopied(logger, rows);
+            return rows;
+        }
+        catch (PostgresException e) when (e.SqlState.StartsWith("22", StringComparison.Ordinal))
+        {
+            CsvRefused(logger, e.SqlState, e.MessageText, e.Where);
+            await ExecuteAsync($"ROLLBACK TO SAVEPOINT {CsvSavepoint}", cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+    }
+
     private async Task<long> CopyAsync(string table, PostgresColumnWriter[] writers, SampledRecords records, CancellationToken cancellationToken)
     {
         var copy = $"COPY {table} ({target.ColumnList}) FROM STDIN (FORMAT BINARY)";
@@ -62,7 +94,7 @@ internal sealed class PostgresLoader(NpgsqlConnection connection, LoadTarget tar
             await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
             foreach (var writer in writers)
             {
-                writer.Write(importer, SqlValues.Scalar(record[writer.Name]), rows);
+                writer.Write(importer, record[writer.Name], rows);
             }
         }
 
@@ -94,4 +126,10 @@ internal sealed class PostgresLoader(NpgsqlConnection connection, LoadTarget tar
         await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Rows} rows streamed from the CSV file through COPY (FORMAT csv)")]
+    private static partial void CsvCopied(ILogger logger, long rows);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "COPY (FORMAT csv) refused the file ({SqlState}: {Message}; {Where}); loading it parsed, through binary COPY")]
+    private static partial void CsvRefused(ILogger logger, string sqlState, string message, string? where);
 }

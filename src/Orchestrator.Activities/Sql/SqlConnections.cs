@@ -119,7 +119,10 @@ public static class SqlConnections
     public static ActivityFailedException Failure(ConnectionCatalog connections, Connection connection, string statement, DbException error, string? ordinal = null)
     {
         var which = ordinal is null ? "statement" : $"statement {ordinal}";
-        var message = error is PostgresException pg ? $"{pg.SqlState}: {pg.MessageText}{(pg.Detail is { Length: > 0 } d ? $" ({d})" : "")}" : error.Message;
+        var message = error is PostgresException pg
+            ? $"{pg.SqlState}: {pg.MessageText}{(pg.Detail is { Length: > 0 } d ? $" ({d})" : "")}" +
+              (pg.Where is { } where && where.StartsWith("COPY ", StringComparison.Ordinal) ? $" at {where}" : "")
+            : error.Message;
         var text = connections.Mask($"{which} '{Excerpt(statement)}' failed on connection '{connection.Name}' ({connection.Type}): {message}");
         return PermanentReason(error) is { } reason ? new PermanentActivityException(text, reason, error) : new ActivityFailedException(text, error);
     }

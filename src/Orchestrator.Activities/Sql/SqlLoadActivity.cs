@@ -12,7 +12,8 @@ using Orchestrator.Core.Connections;
 namespace Orchestrator.Activities.Sql;
 
 [Activity("sql.load", Category = "SQL",
-    Description = "Loads a csv, json, jsonl or parquet file into a table (PostgreSQL through binary COPY, streaming; SQLite through batched inserts), " +
+    Description = "Loads a csv, json, jsonl or parquet file into a table (PostgreSQL through COPY: a CSV streamed as it is when its dialect allows, " +
+                  "other files parsed into binary COPY; SQLite through one prepared insert in write-ahead-log mode), " +
                   "in one transaction: append, replace the rows, or upsert on key columns. Creates the table from the file's columns when it is missing.")]
 public sealed partial class SqlLoadActivity(ConnectionCatalog connections) : Activity<SqlLoadActivity.Input, SqlLoadActivity.Output>
 {
@@ -45,6 +46,10 @@ public sealed partial class SqlLoadActivity(ConnectionCatalog connections) : Act
 
         [Description("The key columns of upsert: a new table gets them as primary key; an existing one needs a unique index on them.")]
         public IReadOnlyList<string>? Keys { get; init; }
+
+        [Description("PostgreSQL: parse a CSV file's records and write them through binary COPY, as for json and parquet, instead of " +
+                     "streaming the file to COPY … (FORMAT csv) when its dialect allows. Default false.")]
+        public bool? ParseCsv { get; init; }
     }
 
     public sealed record Output
@@ -98,8 +103,10 @@ public sealed partial class SqlLoadActivity(ConnectionCatalog connections) : Act
         {
             var (rows, created) = database switch
             {
-                NpgsqlConnection pg => await new PostgresLoader(pg, target, s => statement = s).LoadAsync(records, token).ConfigureAwait(false),
-                SqliteConnection sqlite => await new SqliteLoader(sqlite, target, s => statement = s).LoadAsync(records, token).ConfigureAwait(false),
+                NpgsqlConnection pg => await new PostgresLoader(pg, target, s => statement = s, context.Logger)
+                    .LoadAsync(records, CsvCopyOf(input, path, format, columns, context.Logger), token).ConfigureAwait(false),
+                SqliteConnection sqlite => await new SqliteLoader(sqlite, target, s => statement = s)
+                    .LoadAsync(records, format == RecordFormat.Csv ? path : null, token).ConfigureAwait(false),
                 _ => throw new InvalidOperationException("not a SQL connection"),
             };
             Loaded(context.Logger, rows, table, created);
@@ -110,6 +117,26 @@ public sealed partial class SqlLoadActivity(ConnectionCatalog connections) : Act
             throw SqlConnections.Failure(connections, connection, statement, e);
         }
     }
+
+    /// <summary>The CSV streamed as it is into PostgreSQL, or null (logged) when the file must be parsed.</summary>
+    private static CsvCopy? CsvCopyOf(Input input, string path, RecordFormat format, IReadOnlyList<LoadColumn> columns, ILogger logger)
+    {
+        if (format != RecordFormat.Csv || input.ParseCsv == true)
+        {
+            return null;
+        }
+
+        var copy = CsvCopy.Inspect(path, columns.Select(c => c.Name).ToArray(), out var reason);
+        if (copy is null)
+        {
+            CsvParsed(logger, reason);
+        }
+
+        return copy;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The CSV file is parsed, not streamed to COPY (FORMAT csv): {Reason}")]
+    private static partial void CsvParsed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loading {Path} into {Table} on {Connection} ({Mode})")]
     private static partial void Loading(ILogger logger, string path, string table, string connection, string mode);
@@ -178,6 +205,9 @@ internal sealed class SampledRecords(IAsyncEnumerable<JsonNode?> source, Cancell
 
         return order.Select(n => new LoadColumn(n, kinds[n] ?? LoadColumnKind.Text)).ToArray();
     }
+
+    /// <summary>The records <see cref="SampleAsync"/> read, before <see cref="AllAsync"/> hands them on.</summary>
+    public IReadOnlyList<JsonObject> Sample => _sample;
 
     /// <summary>Every record: the sample, then the rest of the file.</summary>
     public async IAsyncEnumerable<JsonObject> AllAsync()

@@ -99,6 +99,48 @@ public interface IStreamProducer : IDisposable
     /// broker's reason.
     /// </summary>
     Task<IReadOnlyList<PartitionRange>> ProduceAsync(string topic, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sends the records of <paramref name="messages"/> as they come, without holding them all, and waits for every
+    /// delivery report. Returns the offset ranges written (possibly several per partition). This default sends them
+    /// in chunks of <paramref name="chunkSize"/> through the list overload, and sends a partial chunk whenever the
+    /// source has to wait for its next record (a rate-limited source's records go out when they are due); a stream
+    /// that can keep records in flight while the source produces the next ones does so instead.
+    /// </summary>
+    async Task<IReadOnlyList<PartitionRange>> ProduceAsync(
+        string topic, IAsyncEnumerable<OutgoingMessage> messages, CancellationToken cancellationToken, int chunkSize = 10_000)
+    {
+        var ranges = new List<PartitionRange>();
+        var pending = new List<OutgoingMessage>(chunkSize);
+        var source = messages.GetAsyncEnumerator(cancellationToken);
+        await using (source.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                var next = source.MoveNextAsync();
+                if (!next.IsCompleted && pending.Count > 0)
+                {
+                    ranges.AddRange(await ProduceAsync(topic, pending, cancellationToken).ConfigureAwait(false));
+                    pending.Clear();
+                }
+
+                if (!await next.ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                pending.Add(source.Current);
+                if (pending.Count >= chunkSize)
+                {
+                    ranges.AddRange(await ProduceAsync(topic, pending, cancellationToken).ConfigureAwait(false));
+                    pending.Clear();
+                }
+            }
+        }
+
+        ranges.AddRange(await ProduceAsync(topic, pending, cancellationToken).ConfigureAwait(false));
+        return ranges;
+    }
 }
 
 /// <summary>Reads bounded batches of one group; offsets are committed only when the caller says so.</summary>
@@ -106,6 +148,23 @@ public interface IStreamConsumer : IDisposable
 {
     /// <summary>Reads the next records after the consumer's position, within <paramref name="limits"/>; the position moves past them.</summary>
     Task<IReadOnlyList<IncomingMessage>> ReadAsync(BatchLimits limits, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads like <see cref="ReadAsync(BatchLimits, CancellationToken)"/> but hands each record to
+    /// <paramref name="received"/> as it is read, in order, instead of returning them all, and returns the offset ranges
+    /// read, one per partition. A <paramref name="received"/> that throws ends the read with its exception. This default
+    /// reads the batch first; a stream that can hands records over while it reads the next ones.
+    /// </summary>
+    async Task<IReadOnlyList<PartitionRange>> ReadAsync(BatchLimits limits, Action<IncomingMessage> received, CancellationToken cancellationToken)
+    {
+        var messages = await ReadAsync(limits, cancellationToken).ConfigureAwait(false);
+        foreach (var message in messages)
+        {
+            received(message);
+        }
+
+        return PartitionRange.Of(messages);
+    }
 
     /// <summary>Commits, for the group, the offset after the end of each range (Kafka's "next offset to read").</summary>
     Task CommitAsync(IReadOnlyList<PartitionRange> consumed, CancellationToken cancellationToken);

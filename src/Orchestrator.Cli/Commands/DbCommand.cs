@@ -31,12 +31,10 @@ internal static class DbCommand
             }
 
             await using var provider = services.BuildServiceProvider();
-            var migrator = provider.GetRequiredService<DatabaseMigrator>();
-            var pending = await migrator.GetPendingMigrationsAsync(cancellationToken);
-            await migrator.MigrateAsync(cancellationToken);
-            await stdout.WriteLineAsync(pending.Count == 0
+            var applied = await provider.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
+            await stdout.WriteLineAsync(applied.Count == 0
                 ? "The database schema is current."
-                : $"Applied {pending.Count} migration(s): {string.Join(", ", pending)}.");
+                : $"Applied {applied.Count} migration(s): {string.Join(", ", applied)}.");
             return CliApp.Success;
         });
         return new Command("db", "Database maintenance.") { migrate };

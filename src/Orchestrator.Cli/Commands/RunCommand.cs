@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Orchestrator.Cli.Display;
 using Orchestrator.Core.Activities;
 using Orchestrator.Core.Engine;
 using Orchestrator.Core.Json;
@@ -12,8 +13,9 @@ namespace Orchestrator.Cli.Commands;
 
 /// <summary>
 /// <c>orchestrator run &lt;file&gt;</c>: runs a workflow once in this process (like <c>airflow dags test</c>).
-/// Task logs stream to stderr prefixed by task id; the run's alerts go out through the configured channels
-/// before it exits. Exit 0 succeeded, 1 failed, 2 invalid input.
+/// On an interactive terminal the tasks are drawn live (states, a progress line, log lines above) and the run ends
+/// with a summary table; elsewhere task logs and state changes stream to stderr as plain lines prefixed by task id.
+/// The run's alerts go out through the configured channels before it exits. Exit 0 succeeded, 1 failed, 2 invalid input.
 /// </summary>
 internal static class RunCommand
 {
@@ -88,10 +90,14 @@ internal static class RunCommand
             }
 
             RunResult result;
+            var localRun = services.GetRequiredService<LocalRun>();
             try
             {
-                result = await services.GetRequiredService<LocalRun>()
-                    .RunAsync(plan, request, new ConsoleRunObserver(stderr), cancellationToken);
+                // Drawn live on an interactive terminal; plain lines, one per state change, anywhere else.
+                result = ConsoleModes.Terminal(stderr) is { } terminal
+                    ? await new LiveRunDisplay(terminal, new RunBoard(plan.Definition.Id, plan.Definition.Tasks.Select(t => t.Id)), services.GetRequiredService<TimeProvider>())
+                        .RunAsync(observer => localRun.RunAsync(plan, request, observer, cancellationToken))
+                    : await localRun.RunAsync(plan, request, new ConsoleRunObserver(stderr), cancellationToken);
             }
             catch (ParamValidationException e)
             {
@@ -107,6 +113,10 @@ internal static class RunCommand
             if (parse.GetValue(output) == "json")
             {
                 await stdout.WriteLineAsync(RunReport.Json(result));
+            }
+            else if (ConsoleModes.Terminal(stdout) is { } terminal)
+            {
+                terminal.Write(RunView.Summary(result));
             }
             else
             {

@@ -57,13 +57,26 @@ public sealed class CronSchedule
     }
 
     /// <summary>
-    /// An IANA zone (<c>Europe/Paris</c>) or a Windows id (<c>Romance Standard Time</c>): the runtime reads the system's
-    /// time zone data and converts between the two kinds of id through ICU.
+    /// An IANA zone (<c>Europe/Paris</c>) or a Windows id (<c>Romance Standard Time</c>), in any letter case. The
+    /// runtime reads the one zone file asked for and converts between the two kinds of id through ICU; only a name in
+    /// another case than the system's lists the system's zones.
     /// </summary>
     public static bool TryFindZone(string name, out TimeZoneInfo? zone)
     {
         zone = null;
-        return !string.IsNullOrWhiteSpace(name) && TimeZoneInfo.TryFindSystemTimeZoneById(name, out zone);
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return false;
+        }
+
+        if (TimeZoneInfo.TryFindSystemTimeZoneById(name, out zone))
+        {
+            return true;
+        }
+
+        var id = TimeZoneInfo.GetSystemTimeZones(skipSorting: true)
+            .FirstOrDefault(z => string.Equals(z.Id, name, StringComparison.OrdinalIgnoreCase))?.Id;
+        return id is not null && TimeZoneInfo.TryFindSystemTimeZoneById(id, out zone);
     }
 
     /// <summary>

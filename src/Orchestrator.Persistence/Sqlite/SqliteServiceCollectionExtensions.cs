@@ -31,8 +31,10 @@ public static class SqliteServiceCollectionExtensions
 
         services.AddPooledDbContextFactory<SqliteOrchestratorDbContext>(options => options
             .UseSqlite(connectionString)
+            .UseOrchestratorRuntime()
             .AddInterceptors(SqlitePragmas.Instance));
         services.AddSingleton<Queue.IQueueLocking, Queue.SqliteQueueLocking>();
+        services.AddSingleton<Queue.IQueueWriter, Queue.SqliteQueueWriter>();
         return services.AddDatabaseStores<SqliteOrchestratorDbContext>();
     }
 }

@@ -7,9 +7,8 @@ public sealed partial class DatabaseMigrationService(DatabaseMigrator migrator, 
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var pending = await migrator.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false);
-        await migrator.MigrateAsync(cancellationToken).ConfigureAwait(false);
-        LogMigrated(logger, pending.Count);
+        var applied = await migrator.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        LogMigrated(logger, applied.Count);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

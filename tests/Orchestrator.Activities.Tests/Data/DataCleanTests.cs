@@ -155,4 +155,145 @@ public sealed class DataCleanTests
         var lines = await File.ReadAllLinesAsync(harness.PathOf("first.csv"));
         Assert.Equal(Enumerable.Range(0, 1000).Select(i => $"k{i},{i}"), lines.Skip(1));
     }
+
+    [Fact]
+    public async Task Clean_FailsNamingTheColumnAndStep_WhenDeriveTargetsAnExistingColumnWithoutReplace()
+    {
+        await using var harness = new WorkflowHarness();
+        await File.WriteAllTextAsync(harness.PathOf("in.csv"), "id,amount\n1,10\n2,20\n");
+
+        var result = await harness.RunAsync(Workflow(new
+        {
+            input = "in.csv",
+            output = "out.csv",
+            derive = new Dictionary<string, string> { ["Amount"] = "amount * 100" },
+        }));
+
+        Assert.Equal(TaskState.Failed, Assert.Single(result.Tasks).State);
+        var error = Assert.Single(result.Attempts).Error;
+        Assert.Contains("derive.Amount (step 8, derive)", error);
+        Assert.Contains("the column 'Amount' already exists", error);
+        Assert.Contains("\"replace\": true", error);
+        Assert.False(File.Exists(harness.PathOf("out.csv")));
+    }
+
+    [Fact]
+    public async Task Clean_ReplacesTheColumnInPlace_AndCountsTheChangedRows_WhenDeriveHasReplace()
+    {
+        await using var harness = new WorkflowHarness();
+        await File.WriteAllTextAsync(harness.PathOf("in.csv"), "id,amount,city\n1,10,Lyon\n2,-20,Oslo\n3,30,Rome\n");
+
+        var result = await harness.RunAsync(Workflow(new
+        {
+            input = "in.csv",
+            output = "out.csv",
+            replace = true,
+            derive = new Dictionary<string, string> { ["amount"] = "abs(amount)", ["double"] = "amount * 2" },
+        }));
+
+        var outputs = WorkflowHarness.Outputs(result, "clean");
+        var step = Assert.Single(outputs.GetProperty("steps").EnumerateArray());
+        Assert.Equal("derive", step.GetProperty("step").GetString());
+        Assert.Equal(3, step.GetProperty("rowsIn").GetInt64());
+        Assert.Equal(3, step.GetProperty("rowsOut").GetInt64());
+        Assert.Equal(1, step.GetProperty("rowsChanged").GetInt64());
+        Assert.Equal(["id,amount,city,double", "1,10,Lyon,20", "2,20,Oslo,40", "3,30,Rome,60"], await File.ReadAllLinesAsync(harness.PathOf("out.csv")));
+    }
+
+    [Fact]
+    public async Task Clean_NullsAndCountsTheValuesThatDoNotConvert_WhenCastModeIsTry()
+    {
+        await using var harness = new WorkflowHarness();
+        await File.WriteAllTextAsync(harness.PathOf("in.csv"), "id,amount,day\n1,10,2026-03-02\n2,ten,someday\n3,,2026-03-04\n4,12.50,2026-03-05\n");
+
+        var result = await harness.RunAsync(Workflow(new
+        {
+            input = "in.csv",
+            output = "out.jsonl",
+            cast = new { amount = "DOUBLE", day = "DATE" },
+            castMode = "try",
+        }));
+
+        var outputs = WorkflowHarness.Outputs(result, "clean");
+        Assert.Equal(2, outputs.GetProperty("rules").GetProperty("nulled").GetInt64());
+        var step = Assert.Single(outputs.GetProperty("steps").EnumerateArray());
+        Assert.Equal("cast", step.GetProperty("step").GetString());
+        Assert.Equal(2, step.GetProperty("nulled").GetInt64());
+        // Only row 2 changed (it lost both values): '10' and '12.50' are the same numbers as 10 and 12.5.
+        Assert.Equal(1, step.GetProperty("rowsChanged").GetInt64());
+        Assert.Equal(4, step.GetProperty("rowsOut").GetInt64());
+        var rows = await ReadJsonlAsync(harness.PathOf("out.jsonl"));
+        Assert.Equal(JsonValueKind.Null, rows[1].GetProperty("amount").ValueKind);
+        Assert.Equal(JsonValueKind.Null, rows[1].GetProperty("day").ValueKind);
+        Assert.Equal(12.5, rows[3].GetProperty("amount").GetDouble());
+    }
+
+    [Fact]
+    public async Task Clean_FailsNamingTheCastAndStep_WhenAValueDoesNotConvertInTheDefaultMode()
+    {
+        await using var harness = new WorkflowHarness();
+        await File.WriteAllTextAsync(harness.PathOf("in.csv"), "id,amount\n1,10\n2,ten\n");
+
+        var result = await harness.RunAsync(Workflow(new { input = "in.csv", output = "out.csv", cast = new { amount = "INTEGER" }, castMode = "fail" }));
+
+        Assert.Equal(TaskState.Failed, Assert.Single(result.Tasks).State);
+        Assert.Contains("cast.amount (step 3, cast)", result.Attempts.First().Error);
+        Assert.Contains("ten", result.Attempts.First().Error);
+    }
+
+    [Fact]
+    public async Task Clean_DropsColumnsAfterDeriveUsedThem_WhenDropIsGiven()
+    {
+        await using var harness = new WorkflowHarness();
+        await File.WriteAllTextAsync(harness.PathOf("in.csv"), "id,ts,secret\n1,2026-03-02 08:15:00,x\n");
+
+        var result = await harness.RunAsync(Workflow(new
+        {
+            input = "in.csv",
+            output = "out.csv",
+            derive = new Dictionary<string, string> { ["hour"] = "hour(ts)" },
+            drop = new[] { "ts", "secret" },
+        }));
+
+        var outputs = WorkflowHarness.Outputs(result, "clean");
+        Assert.Equal(2, outputs.GetProperty("rules").GetProperty("dropped").GetInt64());
+        Assert.Equal(["derive", "drop"], outputs.GetProperty("steps").EnumerateArray().Select(s => s.GetProperty("step").GetString()));
+        Assert.Equal(["id,hour", "1,8"], await File.ReadAllLinesAsync(harness.PathOf("out.csv")));
+    }
+
+    [Fact]
+    public async Task Clean_FailsNamingTheEntry_WhenDropNamesAMissingColumn()
+    {
+        await using var harness = new WorkflowHarness();
+        await File.WriteAllTextAsync(harness.PathOf("in.csv"), "id,amount\n1,10\n");
+
+        var result = await harness.RunAsync(Workflow(new { input = "in.csv", output = "out.csv", drop = new[] { "amount", "amont" } }));
+
+        Assert.Equal(TaskState.Failed, Assert.Single(result.Tasks).State);
+        Assert.Contains("drop[1] (step 9, drop): there is no column 'amont'", result.Attempts.First().Error);
+    }
+
+    [Fact]
+    public async Task Clean_ReportsRowsInOutAndChangedForEachStep_WhenSeveralRulesRun()
+    {
+        await using var harness = new WorkflowHarness();
+        await File.WriteAllTextAsync(harness.PathOf("in.csv"), "id,city,amount\n1, Lyon ,10\n2,Oslo,\n2,Oslo,5\n3,Rome,-1\n");
+
+        var result = await harness.RunAsync(Workflow(new
+        {
+            input = "in.csv",
+            output = "out.csv",
+            trim = new[] { "city" },
+            fill = new { amount = new { constant = 0 } },
+            filter = "amount >= 0",
+            dedupeOn = new[] { "id" },
+        }));
+
+        var steps = WorkflowHarness.Outputs(result, "clean").GetProperty("steps").EnumerateArray()
+            .Select(s => (s.GetProperty("step").GetString(), s.GetProperty("rowsIn").GetInt64(), s.GetProperty("rowsOut").GetInt64(), s.GetProperty("rowsChanged").GetInt64()))
+            .ToArray();
+        Assert.Equal(
+            [("trim", 4L, 4L, 1L), ("fill", 4L, 4L, 1L), ("filter", 4L, 3L, 0L), ("dedupeOn", 3L, 2L, 0L)],
+            steps);
+    }
 }

@@ -109,15 +109,20 @@ public sealed class PostgresSqlActivitiesTests
         await SqlTasks.RunAsync(harness, "sql.execute", new
         {
             sql = "CREATE SCHEMA mart; CREATE TABLE mart.\"Tx\" (transaction_id integer PRIMARY KEY, customer varchar(20), amount numeric(10,2), " +
-                  "approved boolean, created_at timestamp, note text, loaded_at timestamptz DEFAULT now())",
+                  "approved boolean, created_at timestamp, note text, loaded_at timestamptz DEFAULT now()); CREATE TABLE mart.parsed (LIKE mart.\"Tx\" INCLUDING ALL)",
         });
 
         var outputs = await SqlTasks.RunAsync(harness, "sql.load", new { path = "tx.csv", schema = "mart", table = "Tx" });
+        var parsed = await SqlTasks.RunAsync(harness, "sql.load", new { path = "tx.csv", schema = "mart", table = "parsed", parseCsv = true });
 
         Assert.False(outputs.GetProperty("created").GetBoolean());
         Assert.Equal("mart.Tx", outputs.GetProperty("table").GetString());
+        Assert.Equal(3, parsed.GetProperty("rowsLoaded").GetInt64());
         Assert.Equal(100.25m, await SqlTasks.ScalarAsync(database, "SELECT amount FROM mart.\"Tx\" WHERE transaction_id = 3"));
         Assert.Equal(3L, await SqlTasks.ScalarAsync(database, "SELECT count(loaded_at) FROM mart.\"Tx\""));
+        const string rows = "SELECT json_agg(json_build_array(transaction_id, customer, amount, approved, created_at, note) ORDER BY transaction_id)::text FROM ";
+        Assert.Equal(await SqlTasks.ScalarAsync(database, rows + "mart.\"Tx\""), await SqlTasks.ScalarAsync(database, rows + "mart.parsed"));
+        Assert.Equal(new DateTime(2026, 1, 2, 9, 15, 0), await SqlTasks.ScalarAsync(database, "SELECT created_at FROM mart.parsed WHERE transaction_id = 3"));
     }
 
     [Fact]

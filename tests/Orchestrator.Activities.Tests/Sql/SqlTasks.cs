@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
 using Orchestrator.Activities.Tests.Support;
+using Orchestrator.Core.Engine;
 using Orchestrator.Core.Model;
 using Orchestrator.Testing;
 
@@ -30,6 +31,14 @@ internal static class SqlTasks
     /// <summary>Runs the task; its outputs, which it must have succeeded to have.</summary>
     public static async Task<JsonElement> RunAsync(WorkflowHarness harness, string activity, object with)
         => WorkflowHarness.Outputs(await harness.RunAsync(Workflow(activity, with, null)), "t");
+
+    /// <summary>Runs the task; its outputs, which it must have succeeded to have, and the lines of its log.</summary>
+    public static async Task<(JsonElement Outputs, string Log)> RunLoggedAsync(WorkflowHarness harness, string activity, object with)
+    {
+        var events = new WorkflowHarness.Events();
+        var outputs = WorkflowHarness.Outputs(await harness.RunAsync(Workflow(activity, with, null), events), "t");
+        return (outputs, string.Join(Environment.NewLine, events.Seen.OfType<TaskLogWritten>().Select(e => e.Line.Message)));
+    }
 
     /// <summary>Runs the task, which must fail; its error.</summary>
     /// <param name="parameters">Workflow params (name to default), for inputs that templates fill at run time.</param>

@@ -118,4 +118,91 @@ public sealed class SqliteSqlActivitiesTests
 
         Assert.Contains("has no column \"amount\", \"approved\", \"created_at\" of the file", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Load_WritesQuotedEmptyAndMultilineValuesInWalMode_WhenCsvIntoSqlite()
+    {
+        await using var harness = new WorkflowHarness();
+        await File.WriteAllTextAsync(harness.PathOf("notes.csv"), "id,note,amount\n1,\"say \"\"hi\"\"\",1.5\n2,\"two\nlines\",\n3,\"\",7\n");
+
+        var loaded = await SqlTasks.RunAsync(harness, "sql.load", new { path = "notes.csv", table = "notes" });
+        var queried = await SqlTasks.RunAsync(harness, "sql.query", new
+        {
+            sql = "SELECT (SELECT note FROM notes WHERE id = 1) AS quoted, (SELECT note FROM notes WHERE id = 2) AS multiline, " +
+                  "(SELECT count(*) FROM notes WHERE note IS NULL OR amount IS NULL) AS nulls, (SELECT sum(amount) FROM notes) AS total",
+        });
+
+        Assert.Equal(3, loaded.GetProperty("rowsLoaded").GetInt64());
+        var row = queried.GetProperty("rows")[0];
+        Assert.Equal("say \"hi\"", row.GetProperty("quoted").GetString());
+        Assert.Equal("two\nlines", row.GetProperty("multiline").GetString());
+        Assert.Equal(2, row.GetProperty("nulls").GetInt64());
+        Assert.Equal(8.5, row.GetProperty("total").GetDouble());
+        await using var connection = new SqliteConnection($"Data Source={harness.PathOf("warehouse.db")};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task Load_FailsNamingInsertAndSqliteError_WhenRecordBreaksConstraint()
+    {
+        await using var harness = new WorkflowHarness();
+        await File.WriteAllTextAsync(harness.PathOf("keyed.csv"), "id,name,tags\n1,a,x\n2,,y\n");
+        await SqlTasks.RunAsync(harness, "sql.execute", new { sql = "CREATE TABLE keyed (id INTEGER PRIMARY KEY, name TEXT NOT NULL, tags TEXT)" });
+
+        var error = await SqlTasks.FailAsync(harness, "sql.load", new { path = "keyed.csv", table = "keyed" });
+        var count = await SqlTasks.RunAsync(harness, "sql.query", new { sql = "SELECT count(*) AS n FROM keyed" });
+
+        Assert.Contains("NOT NULL constraint failed: keyed.name", error, StringComparison.Ordinal);
+        Assert.Contains("INSERT INTO \"keyed\"", error, StringComparison.Ordinal);
+        Assert.Equal(0, count.GetProperty("rows")[0].GetProperty("n").GetInt64());
+    }
+
+    [Fact]
+    public async Task Load_BindsCellsPastSampleAsRecordsInSample_WhenLargeCsvIntoSqlite()
+    {
+        await using var harness = new WorkflowHarness();
+        // The same awkward records inside the 10,000-record sample (read as records) and after it (bound as cells).
+        string[] awkward = ["\"say \"\"hi\"\"\",1.5,TRUE,007", "\"two\nlines\",,false,-12", "\"\",7,true,abc", "plain,1e3,,+5", "\"a,b\",NaN,x"];
+        var csv = new System.Text.StringBuilder("id,note,amount,flag,code\n");
+        for (var i = 0; i < awkward.Length; i++)
+        {
+            csv.Append(i + 1).Append(',').Append(awkward[i]).Append('\n');
+        }
+
+        for (var i = 6; i <= 10_005; i++)
+        {
+            csv.Append(i).Append(",filler,").Append(i % 100).Append(".25,true,").Append(i).Append('\n');
+        }
+
+        for (var i = 0; i < awkward.Length; i++)
+        {
+            csv.Append(10_006 + i).Append(',').Append(awkward[i]).Append('\n');
+        }
+
+        await File.WriteAllTextAsync(harness.PathOf("big.csv"), csv.ToString());
+
+        var loaded = await SqlTasks.RunAsync(harness, "sql.load", new { path = "big.csv", table = "big" });
+        var same = await SqlTasks.RunAsync(harness, "sql.query", new
+        {
+            sql = "SELECT count(*) AS n FROM big a JOIN big b ON b.id = a.id + 10005 WHERE a.id <= 5 " +
+                  "AND a.note IS b.note AND typeof(a.note) = typeof(b.note) AND a.amount IS b.amount AND typeof(a.amount) = typeof(b.amount) " +
+                  "AND a.flag IS b.flag AND typeof(a.flag) = typeof(b.flag) AND a.code IS b.code AND typeof(a.code) = typeof(b.code)",
+        });
+        var tail = await SqlTasks.RunAsync(harness, "sql.query", new
+        {
+            sql = "SELECT (SELECT note FROM big WHERE id = 10006) AS quoted, (SELECT note FROM big WHERE id = 10007) AS multiline, " +
+                  "(SELECT count(*) FROM big WHERE id > 10005 AND note IS NULL) AS nulls, (SELECT code FROM big WHERE id = 10006) AS code",
+        });
+
+        Assert.Equal(10_010, loaded.GetProperty("rowsLoaded").GetInt64());
+        Assert.Equal(5, same.GetProperty("rows")[0].GetProperty("n").GetInt64());
+        var row = tail.GetProperty("rows")[0];
+        Assert.Equal("say \"hi\"", row.GetProperty("quoted").GetString());
+        Assert.Equal("two\nlines", row.GetProperty("multiline").GetString());
+        Assert.Equal(1, row.GetProperty("nulls").GetInt64());
+        Assert.Equal("007", row.GetProperty("code").GetString());
+    }
 }

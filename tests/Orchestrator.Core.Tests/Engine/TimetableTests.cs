@@ -17,24 +17,6 @@ public sealed class TimetableTests
 
     private static DateTimeOffset Utc(int month, int day, int hour, int minute = 0, int second = 0) => new(2026, month, day, hour, minute, second, TimeSpan.Zero);
 
-    [Theory]
-    [InlineData("Europe/Paris", 1)]
-    [InlineData("Romance Standard Time", 1)]
-    [InlineData("America/New_York", -5)]
-    [InlineData("UTC", 0)]
-    public void TryFindZone_FindsTheZone_ByIanaOrWindowsId(string name, int januaryOffsetHours)
-    {
-        Assert.True(CronSchedule.TryFindZone(name, out var zone));
-        Assert.Equal(TimeSpan.FromHours(januaryOffsetHours), zone!.GetUtcOffset(new DateTime(2026, 1, 15, 12, 0, 0, DateTimeKind.Utc)));
-    }
-
-    [Theory]
-    [InlineData("Mars/Olympus")]
-    [InlineData("")]
-    [InlineData("../../etc/passwd")]
-    public void TryFindZone_Fails_ForAnUnknownName(string name)
-        => Assert.False(CronSchedule.TryFindZone(name, out _));
-
     [Fact]
     public void HourlyInParis_FiresEveryUtcHour_AcrossBothDstChanges()
     {

@@ -26,19 +26,23 @@ internal sealed class KafkaStreamProducer : IStreamProducer
             .Build();
     }
 
-    public async Task<IReadOnlyList<PartitionRange>> ProduceAsync(string topic, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<PartitionRange>> ProduceAsync(string topic, IReadOnlyList<OutgoingMessage> messages, CancellationToken cancellationToken)
+        => messages.Count == 0 && !cancellationToken.IsCancellationRequested && !string.IsNullOrWhiteSpace(topic)
+            ? Task.FromResult<IReadOnlyList<PartitionRange>>([])
+            : ProduceAsync(topic, Each(messages), cancellationToken);
+
+    /// <summary>Hands each record to librdkafka as it comes (the source's next record is read while these are in flight).</summary>
+    public async Task<IReadOnlyList<PartitionRange>> ProduceAsync(
+        string topic, IAsyncEnumerable<OutgoingMessage> messages, CancellationToken cancellationToken, int chunkSize = 10_000)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
         cancellationToken.ThrowIfCancellationRequested();
-        if (messages.Count == 0)
-        {
-            return [];
-        }
-
-        var delivery = new DeliveryTally(messages.Count, _window);
+        var delivery = new DeliveryTally(_window);
         void OnDelivered(DeliveryReport<string?, byte[]> report) => delivery.Report(report.Error, report.Partition.Value, report.Offset.Value);
 
-        foreach (var message in messages)
+        // librdkafka copies a record when it is produced, so one message object serves them all.
+        var record = new Message<string?, byte[]> { Value = [] };
+        await foreach (var message in messages.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             if (delivery.WindowIsFull)
             {
@@ -46,7 +50,7 @@ internal sealed class KafkaStreamProducer : IStreamProducer
             }
 
             delivery.Sending();
-            var record = ToRecord(message);
+            Fill(record, message);
             while (true)
             {
                 try
@@ -70,26 +74,39 @@ internal sealed class KafkaStreamProducer : IStreamProducer
             }
         }
 
+        delivery.SendingEnded();
+        if (delivery.Sent == 0)
+        {
+            return [];
+        }
+
         // Flush sends what linger.ms still holds back; it polls in short steps and stops when cancelled.
         await Task.Run(() => _producer.Flush(cancellationToken), cancellationToken).ConfigureAwait(false);
         await delivery.Completed.WaitAsync(cancellationToken).ConfigureAwait(false);
         return delivery.Failed > 0
             ? throw new StreamException(
-                $"{delivery.Failed} of {messages.Count} records were not delivered to topic '{topic}' on {_connection}: " +
+                $"{delivery.Failed} of {delivery.Sent} records were not delivered to topic '{topic}' on {_connection}: " +
                 $"{delivery.FirstError!.Reason} ({delivery.FirstError.Code})")
             : delivery.Ranges(topic);
     }
 
     public void Dispose() => _producer.Dispose();
 
-    private static Message<string?, byte[]> ToRecord(OutgoingMessage message)
+    private static async IAsyncEnumerable<OutgoingMessage> Each(IReadOnlyList<OutgoingMessage> messages)
     {
-        var record = new Message<string?, byte[]>
+        await Task.CompletedTask.ConfigureAwait(false);
+        foreach (var message in messages)
         {
-            Key = message.Key,
-            Value = message.Value,
-            Timestamp = message.Timestamp is { } timestamp ? new Timestamp(timestamp) : Timestamp.Default,
-        };
+            yield return message;
+        }
+    }
+
+    private static void Fill(Message<string?, byte[]> record, OutgoingMessage message)
+    {
+        record.Key = message.Key;
+        record.Value = message.Value;
+        record.Timestamp = message.Timestamp is { } timestamp ? new Timestamp(timestamp) : Timestamp.Default;
+        record.Headers = null;
         if (message.Headers is { Count: > 0 } headers)
         {
             record.Headers = [];
@@ -98,8 +115,6 @@ internal sealed class KafkaStreamProducer : IStreamProducer
                 record.Headers.Add(name, Encoding.UTF8.GetBytes(value));
             }
         }
-
-        return record;
     }
 
     /// <summary>
@@ -107,12 +122,14 @@ internal sealed class KafkaStreamProducer : IStreamProducer
     /// window of records in flight (the reports of one producer arrive on one thread; the window is lock-free so that
     /// thread and the sending one do not contend for every record).
     /// </summary>
-    private sealed class DeliveryTally(int expected, int window)
+    private sealed class DeliveryTally(int window)
     {
         private readonly Lock _gate = new();
         private readonly Dictionary<int, (long First, long Last)> _ranges = [];
         private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _reported;
+        private int _sent;
+        private bool _sendingEnded;
         private int _inFlight;
         private TaskCompletionSource? _room;
 
@@ -124,7 +141,27 @@ internal sealed class KafkaStreamProducer : IStreamProducer
 
         public bool WindowIsFull => Volatile.Read(ref _inFlight) >= window;
 
-        public void Sending() => Interlocked.Increment(ref _inFlight);
+        /// <summary>Records handed to librdkafka so far (read by the sending thread).</summary>
+        public int Sent => _sent;
+
+        public void Sending()
+        {
+            _sent++;
+            Interlocked.Increment(ref _inFlight);
+        }
+
+        /// <summary>No record follows: the tally completes once every record sent is reported.</summary>
+        public void SendingEnded()
+        {
+            lock (_gate)
+            {
+                _sendingEnded = true;
+                if (_reported == _sent)
+                {
+                    _completed.TrySetResult();
+                }
+            }
+        }
 
         /// <summary>Completes when half the window has been reported.</summary>
         public async Task RoomAsync(CancellationToken cancellationToken)
@@ -157,7 +194,7 @@ internal sealed class KafkaStreamProducer : IStreamProducer
                         : (offset, offset);
                 }
 
-                if (++_reported == expected)
+                if (++_reported == Volatile.Read(ref _sent) && _sendingEnded)
                 {
                     _completed.TrySetResult();
                 }

@@ -40,7 +40,6 @@ export default function DesignerPage() {
     },
   });
   const activities = useQuery({ queryKey: ["activities"], staleTime: Infinity, queryFn: async () => unwrap(await api.GET("/api/v1/activities")) });
-  const connections = useQuery({ queryKey: ["connections"], staleTime: Infinity, queryFn: async () => unwrap(await api.GET("/api/v1/connections")) });
 
   const initial = useMemo<WorkflowJson | null>(() => {
     if (source == null) return blank;
@@ -56,13 +55,13 @@ export default function DesignerPage() {
   return (
     <ReactFlowProvider>
       <Designer key={source ?? "new"} initial={initial} isNew={id == null} etag={detail.data?.etag ?? null}
-        activities={activities.data} connections={connections.data?.map((c) => c.name) ?? []} />
+        activities={activities.data} />
     </ReactFlowProvider>
   );
 }
 
-function Designer({ initial, isNew, etag, activities, connections }: {
-  initial: WorkflowJson; isNew: boolean; etag: string | null; activities: Activity[]; connections: string[];
+function Designer({ initial, isNew, etag, activities }: {
+  initial: WorkflowJson; isNew: boolean; etag: string | null; activities: Activity[];
 }) {
   const state = useDesignerState(initial);
   const { definition, selected, panel, edit, select, openPanel } = state;
@@ -218,7 +217,7 @@ function Designer({ initial, isNew, etag, activities, connections }: {
           </section>
         )}
         {panel?.kind === "task" && (
-          <TaskPanel definition={definition} taskId={panel.id} activities={activities} connections={connections}
+          <TaskPanel definition={definition} taskId={panel.id} activities={activities}
             errors={validation.errors.byTask.get(panel.id) ?? []} onEdit={(d, key, sel) => edit(d, key, sel)}
             onClose={() => openPanel(null)}>
             <TestRunTask testRun={testRun} taskId={panel.id} />

@@ -28,9 +28,9 @@ function outputNames(activity: Activity | undefined): string[] {
 
 /** A task: id, inputs (from the activity's schema, templates completed), trigger rule, retries, timeout, pool, outputs. */
 export function TaskPanel({
-  definition, taskId, activities, connections, errors, onEdit, onClose, children,
+  definition, taskId, activities, errors, onEdit, onClose, children,
 }: {
-  definition: WorkflowJson; taskId: string; activities: readonly Activity[]; connections: readonly string[]; errors: readonly string[];
+  definition: WorkflowJson; taskId: string; activities: readonly Activity[]; errors: readonly string[];
   onEdit(definition: WorkflowJson, key: string | null, select?: string[]): void; onClose(): void; children?: React.ReactNode;
 }) {
   const task = definition.tasks.find((t) => t.id === taskId);
@@ -38,9 +38,10 @@ export function TaskPanel({
   const [idText, setIdText] = useState(taskId);
   useEffect(() => setIdText(taskId), [taskId]);
   const suggestions = useMemo(
-    () => templateSuggestions(Object.keys((definition["params"] as Record<string, unknown> | undefined) ?? {}), connections,
-      upstreamOf(definition, taskId).map((u) => ({ id: u.id, outputs: outputNames(activities.find((a) => a.type === u.activity)) }))),
-    [definition, taskId, connections, activities],
+    () => templateSuggestions(Object.keys((definition["params"] as Record<string, unknown> | undefined) ?? {}),
+      upstreamOf(definition, taskId).map((u) => ({ id: u.id, outputs: outputNames(activities.find((a) => a.type === u.activity)) })),
+      Array.isArray(definition["triggers"]) && definition["triggers"].length > 0),
+    [definition, taskId, activities],
   );
   if (!task) return null;
   const idError = idText !== taskId && (!isValidId(idText) ? "lower-case letters, digits, _ . - (starting with a letter or digit)" : definition.tasks.some((t) => t.id === idText) ? "another task has this id" : null);

@@ -3,7 +3,7 @@ import { openExpression } from "./schemaFields";
 
 /**
  * A text input that also takes Liquid templates: inside "{{ " it offers the template variables (params, run,
- * connections, upstream outputs); ↑/↓ choose, Enter or Tab completes, Escape closes the list.
+ * workflow, vars, upstream outputs, trigger); ↑/↓ choose, Enter or Tab completes, Escape closes the list.
  */
 export function TemplateInput({
   id, value, onChange, suggestions, multiline, label, required,

@@ -44,12 +44,20 @@ describe("schemaFields", () => {
 });
 
 describe("template completion", () => {
-  it("offers params, run, connections and the upstream outputs", () => {
-    const s = templateSuggestions(["rows"], ["warehouse"], [{ id: "download", outputs: ["path", "bytes"] }]);
+  it("offers params, run, workflow, vars and the upstream outputs, and only variables templates have", () => {
+    const s = templateSuggestions(["rows"], [{ id: "download", outputs: ["path", "bytes"] }], false);
     expect(s).toContain("params.rows");
-    expect(s).toContain("conn.warehouse");
     expect(s).toContain("tasks.download.outputs.path");
     expect(s).toContain("run.logical_date");
+    expect(s).toContain("workflow.version");
+    expect(s).toContain("vars.");
+    // Templates have no connections (a task names its connection as a plain input) and no trigger without triggers.
+    expect(s.filter((v) => !/^(params|run|workflow|vars|tasks)\./.test(v))).toEqual([]);
+  });
+
+  it("offers the trigger's fields when the workflow has triggers", () => {
+    const s = templateSuggestions([], [], true);
+    expect(s).toEqual(expect.arrayContaining(["trigger.topic", "trigger.count", "trigger.offsets"]));
   });
 
   it("knows when the cursor is inside an open expression", () => {

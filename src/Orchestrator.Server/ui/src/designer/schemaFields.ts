@@ -99,19 +99,25 @@ export function fieldText(field: SchemaField, value: unknown): string {
   return String(value);
 }
 
-/** Template variables offered in completion: params, run, workflow, vars, conn, and the upstream tasks' outputs. */
+/** The fields of `trigger`, which templates of event runs read (the server's TemplateScope.TriggerFields). */
+const triggerFields = ["type", "connection", "group", "path", "count", "topic", "topics", "offsets"];
+
+/**
+ * Template variables offered in completion: params, run, workflow, vars, the upstream tasks' outputs and, when the
+ * workflow has triggers, trigger. Exactly the roots templates have (a connection is named by a plain input).
+ */
 export function templateSuggestions(
   params: readonly string[],
-  connections: readonly string[],
   upstream: readonly { id: string; outputs: readonly string[] }[],
+  hasTriggers: boolean,
 ): string[] {
   return [
     ...params.map((p) => `params.${p}`),
     "run.id", "run.logical_date", "run.data_interval_start", "run.data_interval_end", "run.kind", "run.attempt",
     "workflow.id", "workflow.version",
-    ...connections.map((c) => `conn.${c}`),
     "vars.",
     ...upstream.flatMap((u) => u.outputs.map((o) => `tasks.${u.id}.outputs.${o}`)),
+    ...(hasTriggers ? triggerFields.map((f) => `trigger.${f}`) : []),
   ];
 }
 
