@@ -8,6 +8,7 @@ using Orchestrator.Core;
 using Orchestrator.Core.Alerts;
 using Orchestrator.Core.Connections;
 using Orchestrator.Core.Engine;
+using Orchestrator.Server.Hosting;
 
 namespace Orchestrator.Cli;
 
@@ -20,12 +21,20 @@ internal static class CliServices
 
         // Connections and alert channels come from the same places as on the server: Orchestrator__Connections__<name>__...
         // and ORCHESTRATOR_CONN_<NAME>, Orchestrator__Alerts__Channels__<name>__... and ORCHESTRATOR_CHANNEL_<NAME> in the environment.
-        services.AddSingleton(Environment());
+        var configuration = Environment();
+        services.AddSingleton(configuration);
+
+        // Warnings and errors on stderr, each line with its UTC timestamp and scopes (the workflow, run, task and attempt
+        // of the lines of an attempt); Logging__LogLevel__*, Logging__Console__FormatterName=json and the other logging
+        // settings of the server apply.
         services.AddLogging(logging => logging
-            .AddSimpleConsole(o => o.SingleLine = true)
-            .AddFilter(level => level >= LogLevel.Warning)
+            .AddConfiguration(configuration.GetSection("Logging"))
+            .AddConsole()
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter(Core.Engine.AttemptRunner.TaskLogCategory, LogLevel.None) // `run` streams the task logs itself
             .AddFilter(typeof(Server.Alerts.AlertDispatcher).FullName, LogLevel.None) // `run` reports undelivered alerts itself
             .Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+        services.AddConsoleLogDefaults();
         services.AddOrchestratorCore(dataDirectory);
         services.AddOrchestratorActivities();
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -60,7 +61,7 @@ internal static class KafkaBenchmark
 
         var file = Path.Combine(Path.GetTempPath(), $"orchestrator-kcat-{Guid.NewGuid():N}.tsv");
         await File.WriteAllLinesAsync(file, batch.Select(r => $"{r.Key}\t{Encoding.UTF8.GetString(r.Value)}"));
-        var results = new List<(string Tool, string Operation, double Seconds)>();
+        var results = new List<(string Tool, string Operation, double Seconds, double Cpu)>();
         try
         {
             await using var activities = new KafkaActivityBenchmark(cluster.BootstrapServers, extra);
@@ -70,24 +71,24 @@ internal static class KafkaBenchmark
             for (var run = 0; run < runs; run++)
             {
                 var topic = cluster.CreateUniqueTopic(partitions, "kcat");
-                results.Add(("kcat", "produce", await ProduceWithKcatAsync(kcat, cluster.BootstrapServers, topic, file, extra)));
-                results.Add(("kcat", "consume", await ConsumeWithKcatAsync(kcat, cluster.BootstrapServers, topic, records, extra)));
+                results.Add(await MeasureAsync("kcat", "produce", () => ProduceWithKcatAsync(kcat, cluster.BootstrapServers, topic, file, extra)));
+                results.Add(await MeasureAsync("kcat", "consume", () => ConsumeWithKcatAsync(kcat, cluster.BootstrapServers, topic, records, extra)));
 
                 topic = cluster.CreateUniqueTopic(partitions, "client");
-                results.Add(("client", "produce", ProduceWithClient(cluster.BootstrapServers, topic, raw, extra)));
-                results.Add(("client", "consume", ConsumeWithClient(cluster.BootstrapServers, topic, records, extra)));
+                results.Add(await MeasureAsync("client", "produce", () => Task.FromResult(ProduceWithClient(cluster.BootstrapServers, topic, raw, extra))));
+                results.Add(await MeasureAsync("client", "consume", () => Task.FromResult(ConsumeWithClient(cluster.BootstrapServers, topic, records, extra))));
 
                 topic = cluster.CreateUniqueTopic(partitions, "stream");
-                results.Add(("event stream", "produce", await ProduceWithStreamAsync(stream, topic, batch)));
-                results.Add(("event stream", "consume", await ConsumeWithStreamAsync(stream, topic, records)));
+                results.Add(await MeasureAsync("event stream", "produce", () => ProduceWithStreamAsync(stream, topic, batch)));
+                results.Add(await MeasureAsync("event stream", "consume", () => ConsumeWithStreamAsync(stream, topic, records)));
                 var warm = cluster.CreateUniqueTopic(partitions, "connected");
-                results.Add(("event stream", "produce, connected", await ProduceConnectedAsync(stream, warm, batch)));
-                results.Add(("event stream", "consume, joined", await ConsumeJoinedAsync(stream, warm, records)));
+                results.Add(await MeasureAsync("event stream", "produce, connected", () => ProduceConnectedAsync(stream, warm, batch)));
+                results.Add(await MeasureAsync("event stream", "consume, joined", () => ConsumeJoinedAsync(stream, warm, records)));
 
                 topic = cluster.CreateUniqueTopic(partitions, "activity");
-                results.Add(("kafka.produce", "produce jsonl file", await activities.ProduceAsync(topic, records)));
-                results.Add(("kafka.consume", "consume to jsonl", await activities.ConsumeAsync(topic, $"batch-{run}.jsonl", records)));
-                results.Add(("kafka.consume", "consume to parquet", await activities.ConsumeAsync(topic, $"batch-{run}.parquet", records)));
+                results.Add(await MeasureAsync("kafka.produce", "produce jsonl file", () => activities.ProduceAsync(topic, records)));
+                results.Add(await MeasureAsync("kafka.consume", "consume to jsonl", () => activities.ConsumeAsync(topic, $"batch-{run}.jsonl", records)));
+                results.Add(await MeasureAsync("kafka.consume", "consume to parquet", () => activities.ConsumeAsync(topic, $"batch-{run}.parquet", records)));
             }
         }
         finally
@@ -96,15 +97,16 @@ internal static class KafkaBenchmark
         }
 
         var medians = results.GroupBy(r => (r.Tool, r.Operation))
-            .Select(g => (g.Key.Tool, g.Key.Operation, Seconds: g.Select(r => r.Seconds).Order().ElementAt(g.Count() / 2)))
+            .Select(g => (g.Key.Tool, g.Key.Operation, Seconds: Median(g.Select(r => r.Seconds)), Cpu: Median(g.Select(r => r.Cpu))))
             .ToList();
-        double Kcat(string operation) => medians.Single(m => m.Tool == "kcat" && m.Operation == operation).Seconds;
+        (double Seconds, double Cpu) Kcat(string operation) => medians.Where(m => m.Tool == "kcat" && m.Operation == operation).Select(m => (m.Seconds, m.Cpu)).Single();
         Console.WriteLine();
-        Console.WriteLine($"{"tool",-13} {"operation",-20} {"records",10} {"seconds",8} {"records/s",11} {"MB/s",7} {"vs kcat",8}");
-        foreach (var (tool, operation, seconds) in medians)
+        Console.WriteLine($"{"tool",-13} {"operation",-20} {"records",10} {"seconds",8} {"records/s",11} {"MB/s",7} {"vs kcat",8} {"CPU s",6} {"CPU vs kcat",11}");
+        foreach (var (tool, operation, seconds, cpu) in medians)
         {
-            var kcatSeconds = Kcat(operation.StartsWith("produce", StringComparison.Ordinal) ? "produce" : "consume");
-            Console.WriteLine($"{tool,-13} {operation,-20} {records,10:N0} {seconds,8:F2} {records / seconds,11:N0} {bytes / 1e6 / seconds,7:F1} {kcatSeconds / seconds,8:P0}");
+            var reference = Kcat(operation.StartsWith("produce", StringComparison.Ordinal) ? "produce" : "consume");
+            Console.WriteLine($"{tool,-13} {operation,-20} {records,10:N0} {seconds,8:F2} {records / seconds,11:N0} {bytes / 1e6 / seconds,7:F1} " +
+                              $"{reference.Seconds / seconds,8:P0} {cpu,6:F2} {reference.Cpu / cpu,11:P0}");
         }
 
         Console.WriteLine();
@@ -115,7 +117,37 @@ internal static class KafkaBenchmark
         Console.WriteLine("  sent or read one record.");
         Console.WriteLine("kafka.produce / kafka.consume: the activities as a workflow task runs them (in-process engine): read the jsonl file and send it;");
         Console.WriteLine("  read a batch as a new group, check the JSON values, write the batch file durably (fsync, rename), commit.");
+        Console.WriteLine("CPU s: processor time of this process (the mock brokers included, the same for every tool) and of kcat, during the operation;");
+        Console.WriteLine("  less sensitive than seconds to other work on the machine. CPU vs kcat: kcat's CPU time over this one's.");
     }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[sorted.Length / 2];
+    }
+
+    private static async Task<(string Tool, string Operation, double Seconds, double Cpu)> MeasureAsync(string tool, string operation, Func<Task<double>> run)
+    {
+        var before = CpuSeconds();
+        var seconds = await run();
+        return (tool, operation, seconds, CpuSeconds() - before);
+    }
+
+    /// <summary>User and system time of this process and of its children that have ended (kcat), from getrusage.</summary>
+    private static double CpuSeconds()
+    {
+        double Of(int who)
+        {
+            var usage = new long[18]; // struct rusage on 64-bit Linux: ru_utime, ru_stime (timeval each), 14 counters
+            return GetResourceUsage(who, usage) == 0 ? usage[0] + usage[1] / 1e6 + usage[2] + usage[3] / 1e6 : 0;
+        }
+
+        return Of(0) + Of(-1); // RUSAGE_SELF, RUSAGE_CHILDREN
+    }
+
+    [DllImport("libc", EntryPoint = "getrusage")]
+    private static extern int GetResourceUsage(int who, [Out] long[] usage);
 
     /// <summary>Confluent.Kafka alone, with the settings the activity uses, and nothing else: the bound of the activity.</summary>
     private static double ProduceWithClient(string bootstraps, string topic, (byte[] Key, byte[] Value)[] records, Dictionary<string, string> extra)

@@ -120,22 +120,33 @@ public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, 
             Start = input.StartFrom switch { "earliest" => StartPosition.Earliest, "latest" => StartPosition.Latest, _ => StartPosition.Committed },
         });
         Reading(context.Logger, string.Join(", ", topics), input.Group, connection.ToString());
-        var messages = await consumer.ReadAsync(new BatchLimits
+        var limits = new BatchLimits
         {
             MaxMessages = input.MaxMessages ?? 10_000,
             MaxWait = input.MaxDuration ?? TimeSpan.FromSeconds(30),
             StopAtEnd = input.StopAtEnd ?? true,
-        }, token).ConfigureAwait(false);
+        };
 
         // Durable first, committed after: a crash in between re-reads the batch on the next attempt.
         int count;
+        IReadOnlyList<PartitionRange> ranges = [];
         var dead = new List<(IncomingMessage Message, string Error)>();
         if (format == RecordFormat.Jsonl)
         {
-            count = await WriteJsonLinesAsync(path, messages, asJson, dead, token).ConfigureAwait(false);
+            // Rows are written as the records arrive, none is kept: the file grows while the next records are fetched.
+            var written = 0;
+            await DurableFile.WriteAsync(path, async file =>
+            {
+                var batch = new JsonLinesBatch(file, asJson, dead);
+                ranges = await consumer.ReadAsync(limits, batch.Add, token).ConfigureAwait(false);
+                await batch.CompleteAsync(token).ConfigureAwait(false);
+                written = batch.Count;
+            }, token).ConfigureAwait(false);
+            count = written;
         }
         else
         {
+            var messages = await consumer.ReadAsync(limits, token).ConfigureAwait(false);
             var rows = new List<JsonObject>(messages.Count);
             var flatten = format == RecordFormat.Parquet && (input.Flatten ?? true);
             foreach (var message in messages)
@@ -151,6 +162,7 @@ public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, 
 
             await RecordWriter.WriteAsync(path, format, rows, MetadataColumns, token).ConfigureAwait(false);
             count = rows.Count;
+            ranges = PartitionRange.Of(messages);
         }
 
         string? deadLetterPath = null;
@@ -159,7 +171,6 @@ public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, 
             deadLetterPath = await WriteDeadLettersAsync(input, context, stream, path, dead, token).ConfigureAwait(false);
         }
 
-        var ranges = PartitionRange.Of(messages);
         if (ranges.Count > 0)
         {
             await consumer.CommitAsync(ranges, token).ConfigureAwait(false);
@@ -188,96 +199,125 @@ public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, 
     private static readonly JsonEncodedText ValueName = JsonEncodedText.Encode("value");
 
     /// <summary>
-    /// Writes the batch as jsonl durably, straight from the message bytes through one writer and one buffer: a plain
-    /// JSON value (see <see cref="LineFields.IsPlain"/>) is copied as it is, other values are parsed and written as
-    /// before, so every line is the one <see cref="Row"/> and <see cref="RecordWriter"/> would write. Values that are
-    /// not UTF-8 text (or not JSON) go to <paramref name="dead"/>. Returns the rows written.
+    /// A jsonl batch written from the message bytes through one writer and one buffer: a plain JSON value (see
+    /// <see cref="LineFields.IsPlain"/>) is copied as it is, other values are parsed and written as before, so every
+    /// line is the one <see cref="Row"/> and <see cref="RecordWriter"/> would write. Values that are not UTF-8 text (or
+    /// not JSON) go to the dead letters.
     /// </summary>
-    private static async Task<int> WriteJsonLinesAsync(
-        string path, IReadOnlyList<IncomingMessage> messages, bool asJson, List<(IncomingMessage Message, string Error)> dead, CancellationToken token)
+    private sealed class JsonLinesBatch(Stream file, bool asJson, List<(IncomingMessage Message, string Error)> dead)
     {
-        const int FlushAt = 1 << 20;
-        var count = 0;
-        await DurableFile.WriteAsync(path, async stream =>
+        private const int FlushAt = 1 << 20;
+        private readonly ArrayBufferWriter<byte> _buffer = new(FlushAt + (1 << 16));
+        private readonly RowStart _start = new();
+        private Utf8JsonWriter? _writer;
+
+        /// <summary>Rows written.</summary>
+        public int Count { get; private set; }
+
+        /// <summary>Writes one record's row (on the reading thread; the file is written when the buffer is full).</summary>
+        public void Add(IncomingMessage message)
         {
-            var buffer = new ArrayBufferWriter<byte>(FlushAt + (1 << 16));
-            using var writer = new Utf8JsonWriter(buffer, Compact);
-            for (var i = 0; i < messages.Count; i++)
+            var value = message.Value;
+            JsonNode? parsed = null;
+            var plain = asJson ? LineFields.IsPlain(value) && LineFields.IsOneValue(value) : Utf8.IsValid(value);
+            if (!plain && !TryValue(value, asJson, out parsed, out var error))
             {
-                var message = messages[i];
-                var value = message.Value;
-                JsonNode? parsed = null;
-                var plain = asJson ? LineFields.IsPlain(value) && LineFields.IsOneValue(value) : Utf8.IsValid(value);
-                if (!plain && !TryValue(value, asJson, out parsed, out var error))
-                {
-                    dead.Add((message, error));
-                    continue;
-                }
-
-                WriteMetadata(writer, message);
-                writer.WritePropertyName(ValueName);
-                if (plain && asJson)
-                {
-                    writer.WriteRawValue(value, skipInputValidation: true);
-                }
-                else if (plain)
-                {
-                    writer.WriteStringValue(value);
-                }
-                else if (parsed is null)
-                {
-                    writer.WriteNullValue();
-                }
-                else
-                {
-                    parsed.WriteTo(writer);
-                }
-
-                writer.WriteEndObject();
-                writer.Flush();
-                writer.Reset();
-                buffer.Write("\n"u8);
-                count++;
-                if (buffer.WrittenCount >= FlushAt)
-                {
-                    await stream.WriteAsync(buffer.WrittenMemory, token).ConfigureAwait(false);
-                    buffer.ResetWrittenCount();
-                }
+                dead.Add((message, error));
+                return;
             }
 
-            await stream.WriteAsync(buffer.WrittenMemory, token).ConfigureAwait(false);
-        }, token).ConfigureAwait(false);
-        return count;
-    }
-
-    /// <summary>A row's start: the <see cref="MetadataColumns"/> and the headers, as <see cref="Row"/> has them.</summary>
-    private static void WriteMetadata(Utf8JsonWriter writer, IncomingMessage message)
-    {
-        writer.WriteStartObject();
-        writer.WriteString(TopicName, message.Topic);
-        writer.WriteNumber(PartitionName, message.Partition);
-        writer.WriteNumber(OffsetName, message.Offset);
-        Span<char> timestamp = stackalloc char[32];
-        message.Timestamp.UtcDateTime.TryFormat(timestamp, out var length, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-        writer.WriteString(TimestampName, timestamp[..length]);
-        if (message.Key is null)
-        {
-            writer.WriteNull(KeyName);
-        }
-        else
-        {
-            writer.WriteString(KeyName, message.Key);
-        }
-
-        if (message.Headers.Count > 0)
-        {
-            writer.WriteStartObject(HeadersName);
-            foreach (var (name, text) in message.Headers)
+            var writer = _writer ??= new Utf8JsonWriter(_buffer, Compact);
+            _start.Write(writer, message);
+            writer.WritePropertyName(ValueName);
+            if (plain && asJson)
             {
-                writer.WriteString(name, text);
+                writer.WriteRawValue(value, skipInputValidation: true);
+            }
+            else if (plain)
+            {
+                writer.WriteStringValue(value);
+            }
+            else if (parsed is null)
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                parsed.WriteTo(writer);
             }
 
             writer.WriteEndObject();
+            writer.Flush();
+            writer.Reset();
+            _buffer.Write("\n"u8);
+            Count++;
+            if (_buffer.WrittenCount >= FlushAt)
+            {
+                file.Write(_buffer.WrittenSpan);
+                _buffer.ResetWrittenCount();
+            }
+        }
+
+        public async Task CompleteAsync(CancellationToken token)
+        {
+            await file.WriteAsync(_buffer.WrittenMemory, token).ConfigureAwait(false);
+            _buffer.ResetWrittenCount();
+            _writer?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Writes a row's start, the <see cref="MetadataColumns"/> and the headers as <see cref="Row"/> has them; the topic and
+    /// the timestamp are encoded once for the records that share them (a batch is mostly of one topic, and records
+    /// sent together share their millisecond).
+    /// </summary>
+    private sealed class RowStart
+    {
+        private string? _topic;
+        private JsonEncodedText _topicText;
+        private DateTimeOffset? _timestamp;
+        private JsonEncodedText _timestampText;
+
+        public void Write(Utf8JsonWriter writer, IncomingMessage message)
+        {
+            if (!string.Equals(message.Topic, _topic, StringComparison.Ordinal))
+            {
+                _topic = message.Topic;
+                _topicText = JsonEncodedText.Encode(message.Topic);
+            }
+
+            if (message.Timestamp != _timestamp)
+            {
+                _timestamp = message.Timestamp;
+                Span<byte> text = stackalloc byte[32];
+                message.Timestamp.UtcDateTime.TryFormat(text, out var length, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+                _timestampText = JsonEncodedText.Encode(text[..length]);
+            }
+
+            writer.WriteStartObject();
+            writer.WriteString(TopicName, _topicText);
+            writer.WriteNumber(PartitionName, message.Partition);
+            writer.WriteNumber(OffsetName, message.Offset);
+            writer.WriteString(TimestampName, _timestampText);
+            if (message.Key is null)
+            {
+                writer.WriteNull(KeyName);
+            }
+            else
+            {
+                writer.WriteString(KeyName, message.Key);
+            }
+
+            if (message.Headers.Count > 0)
+            {
+                writer.WriteStartObject(HeadersName);
+                foreach (var (name, text) in message.Headers)
+                {
+                    writer.WriteString(name, text);
+                }
+
+                writer.WriteEndObject();
+            }
         }
     }
 

@@ -149,6 +149,23 @@ public interface IStreamConsumer : IDisposable
     /// <summary>Reads the next records after the consumer's position, within <paramref name="limits"/>; the position moves past them.</summary>
     Task<IReadOnlyList<IncomingMessage>> ReadAsync(BatchLimits limits, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Reads like <see cref="ReadAsync(BatchLimits, CancellationToken)"/> but hands each record to
+    /// <paramref name="received"/> as it is read, in order, instead of returning them all, and returns the offset ranges
+    /// read, one per partition. A <paramref name="received"/> that throws ends the read with its exception. This default
+    /// reads the batch first; a stream that can hands records over while it reads the next ones.
+    /// </summary>
+    async Task<IReadOnlyList<PartitionRange>> ReadAsync(BatchLimits limits, Action<IncomingMessage> received, CancellationToken cancellationToken)
+    {
+        var messages = await ReadAsync(limits, cancellationToken).ConfigureAwait(false);
+        foreach (var message in messages)
+        {
+            received(message);
+        }
+
+        return PartitionRange.Of(messages);
+    }
+
     /// <summary>Commits, for the group, the offset after the end of each range (Kafka's "next offset to read").</summary>
     Task CommitAsync(IReadOnlyList<PartitionRange> consumed, CancellationToken cancellationToken);
 

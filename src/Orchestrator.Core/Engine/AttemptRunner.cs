@@ -37,8 +37,18 @@ public sealed partial class AttemptRunner(
     TimeProvider time,
     DataDirectory data,
     ITaskLogStore logs,
+    ILoggerFactory loggers,
     ILogger<AttemptRunner> logger)
 {
+    /// <summary>The category under which a task's own log lines also reach the host's log (besides the task log).</summary>
+    public const string TaskLogCategory = "Orchestrator.Tasks";
+
+    // Every line logged during an attempt (ours, the activity's, its libraries') carries these fields.
+    private static readonly Func<ILogger, string, Guid, string, int, IDisposable?> AttemptScope =
+        LoggerMessage.DefineScope<string, Guid, string, int>("Workflow {WorkflowId} run {RunId} task {TaskId} attempt {Attempt}");
+
+    private readonly ILogger _taskLines = loggers.CreateLogger(TaskLogCategory);
+
     public async Task<AttemptResult> RunAsync(
         WorkflowPlan plan,
         TaskPlan task,
@@ -55,16 +65,14 @@ public sealed partial class AttemptRunner(
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(runCancellation, timeout.Token);
         // Secrets of connections never reach a task's log or error, whatever an activity or a client library writes.
         var connections = services.GetService(typeof(Connections.ConnectionCatalog)) as Connections.ConnectionCatalog;
-        var taskLog = new TaskLogger(run.RunId, task.Id, attempt, time, logs, observer, connections is null ? null : connections.Mask);
+        var taskLog = new TaskLogger(run.RunId, task.Id, attempt, time, logs, observer, connections is null ? null : connections.Mask)
+        {
+            Forward = _taskLines,
+        };
         observer?.OnEvent(new AttemptStarted(run.RunId, startedAt, task.Id, attempt, task.Timeout));
 
-        using var scope = logger.BeginScope(new Dictionary<string, object>
-        {
-            ["RunId"] = run.RunId,
-            ["WorkflowId"] = run.WorkflowId,
-            ["TaskId"] = task.Id,
-            ["Attempt"] = attempt,
-        });
+        using var scope = AttemptScope(logger, run.WorkflowId, run.RunId, task.Id, attempt);
+        LogAttemptStarted(logger, task.Id, attempt, task.Activity.Type);
         AttemptResult result;
         var anomalies = new AnomalyReport();
         JsonElement? rendered = null;
@@ -137,13 +145,17 @@ public sealed partial class AttemptRunner(
 
         if (result.Outcome != AttemptOutcome.Succeeded)
         {
-            taskLog.Log(LogLevel.Error, default, result.Error ?? "", null, static (s, _) => s);
+            taskLog.WriteOwn(LogLevel.Error, result.Error ?? "");
             if (result.Permanent is { } reason && !task.Retry.Covers(permanent: true))
             {
-                taskLog.Log(LogLevel.Error, default, $"not retried: {reason}", null, static (s, _) => s);
+                taskLog.WriteOwn(LogLevel.Error, $"not retried: {reason}");
             }
 
-            LogAttemptFailed(logger, task.Id, attempt, result.Outcome, result.Error);
+            LogAttemptFailed(logger, task.Id, attempt, result.Outcome, (result.EndedAt - result.StartedAt).TotalSeconds, result.Error);
+        }
+        else
+        {
+            LogAttemptSucceeded(logger, task.Id, attempt, (result.EndedAt - result.StartedAt).TotalSeconds);
         }
 
         if (anomalies.Found is { Count: > 0 } found)
@@ -182,6 +194,12 @@ public sealed partial class AttemptRunner(
     private AttemptResult Failed(DateTimeOffset startedAt, string error)
         => new(AttemptOutcome.Failed, startedAt, time.GetUtcNow(), Error: error);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Task {TaskId} attempt {Attempt} ended {Outcome}: {Error}")]
-    private static partial void LogAttemptFailed(ILogger logger, string taskId, int attempt, AttemptOutcome outcome, string? error);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Task {TaskId} attempt {Attempt} started ({Activity})")]
+    private static partial void LogAttemptStarted(ILogger logger, string taskId, int attempt, string activity);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Task {TaskId} attempt {Attempt} succeeded in {Seconds:0.###} s")]
+    private static partial void LogAttemptSucceeded(ILogger logger, string taskId, int attempt, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Task {TaskId} attempt {Attempt} ended {Outcome} after {Seconds:0.###} s: {Error}")]
+    private static partial void LogAttemptFailed(ILogger logger, string taskId, int attempt, AttemptOutcome outcome, double seconds, string? error);
 }

@@ -25,6 +25,9 @@ internal sealed class TaskLogger(
 
     public int TailSize { get; init; } = 50;
 
+    /// <summary>The host's logger that also receives every line, masked, inside the attempt's logging scope.</summary>
+    public ILogger? Forward { get; init; }
+
     public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
     public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
@@ -37,6 +40,14 @@ internal sealed class TaskLogger(
             message = $"{message} {exception.GetType().Name}: {exception.Message}";
         }
 
+        Write(logLevel, eventId, message, forward: true);
+    }
+
+    /// <summary>A line of the engine's own (the attempt's error): in the task's log only, the host logs it itself.</summary>
+    public void WriteOwn(LogLevel logLevel, string message) => Write(logLevel, default, message, forward: false);
+
+    private void Write(LogLevel logLevel, EventId eventId, string message, bool forward)
+    {
         if (mask is not null)
         {
             message = mask(message);
@@ -62,6 +73,11 @@ internal sealed class TaskLogger(
         }
 
         observer?.OnEvent(new TaskLogWritten(runId, line.Timestamp, line));
+        if (forward && Forward is { } host && host.IsEnabled(logLevel))
+        {
+            host.Log(logLevel, eventId, message, null, static (m, _) => m);
+        }
+
         if (batch is not null)
         {
             store.AppendAsync(batch, CancellationToken.None).GetAwaiter().GetResult();

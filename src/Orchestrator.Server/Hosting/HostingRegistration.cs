@@ -17,7 +17,11 @@ public static class HostingRegistration
         return builder;
     }
 
-    /// <summary>Our lines at information, the frameworks' at warning; one JSON object per line with <c>Orchestrator:LogFormat=json</c>.</summary>
+    /// <summary>
+    /// Our lines at information, the frameworks' at warning; every line with its UTC timestamp and scopes
+    /// (<see cref="ConsoleLogDefaults"/>); one JSON object a line with <c>Logging:Console:FormatterName=json</c>
+    /// (or its shorthand <c>Orchestrator:LogFormat=json</c>).
+    /// </summary>
     public static WebApplicationBuilder UseOrchestratorLogging(this WebApplicationBuilder builder)
     {
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
@@ -28,15 +32,15 @@ public static class HostingRegistration
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore.Update", LogLevel.None);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Quartz", LogLevel.Warning);
+
+        // An unready server answers /health/ready 503, which is what a probe asks; the framework would log each such
+        // answer as an error (every probe while the server starts). The readiness check logs what needs an operator.
+        builder.Logging.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical);
+        builder.Services.AddConsoleLogDefaults();
         if (builder.Configuration[$"{OrchestratorOptions.SectionName}:LogFormat"] == "json")
         {
-            builder.Logging.ClearProviders();
-            builder.Logging.AddJsonConsole(o =>
-            {
-                o.IncludeScopes = true;
-                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffzzz";
-                o.UseUtcTimestamp = true;
-            });
+            builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(
+                o => o.FormatterName = Microsoft.Extensions.Logging.Console.ConsoleFormatterNames.Json);
         }
 
         return builder;

@@ -3,8 +3,11 @@ using Orchestrator.Core.Storage;
 
 namespace Orchestrator.Server.Scheduling;
 
-/// <summary>Ready when the workflows are scheduled (and, through the store, the database answers).</summary>
-public sealed class SchedulerHealthCheck(WorkflowScheduler scheduler, IRunStore runs) : IHealthCheck
+/// <summary>
+/// Ready when the workflows are scheduled (and, through the store, the database answers). A server that is still
+/// starting is simply not ready yet; a database that does not answer is logged as a warning.
+/// </summary>
+public sealed partial class SchedulerHealthCheck(WorkflowScheduler scheduler, IRunStore runs, ILogger<SchedulerHealthCheck> logger) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -14,6 +17,7 @@ public sealed class SchedulerHealthCheck(WorkflowScheduler scheduler, IRunStore 
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            LogDatabaseUnanswered(logger, e.Message);
             return HealthCheckResult.Unhealthy("the database does not answer", e);
         }
 
@@ -21,4 +25,7 @@ public sealed class SchedulerHealthCheck(WorkflowScheduler scheduler, IRunStore 
             ? HealthCheckResult.Healthy()
             : HealthCheckResult.Unhealthy("the scheduler has not scheduled the workflows yet");
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not ready: the database does not answer ({Reason})")]
+    private static partial void LogDatabaseUnanswered(ILogger logger, string reason);
 }

@@ -16,6 +16,7 @@ public sealed partial class ServerNode : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly List<string> _errorLines = [];
+    private readonly List<string> _outputLines = [];
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private HttpClient? _client;
 
@@ -50,6 +51,18 @@ public sealed partial class ServerNode : IAsyncDisposable
             lock (_output)
             {
                 return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>The lines the node wrote to stdout so far, as written.</summary>
+    public IReadOnlyList<string> OutputLines
+    {
+        get
+        {
+            lock (_output)
+            {
+                return [.. _outputLines];
             }
         }
     }
@@ -98,10 +111,15 @@ public sealed partial class ServerNode : IAsyncDisposable
         }
 
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        start.Environment["Logging__Console__FormatterName"] = "simple";
-        start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
-        start.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ";
-        start.Environment["Logging__Console__FormatterOptions__UseUtcTimestamp"] = "true";
+        if (!settings.ContainsKey("Logging__Console__FormatterName"))
+        {
+            // Short lines for failure messages; a test of the log format chooses its own formatter.
+            start.Environment["Logging__Console__FormatterName"] = "simple";
+            start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+            start.Environment["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ";
+            start.Environment["Logging__Console__FormatterOptions__UseUtcTimestamp"] = "true";
+        }
+
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         foreach (var (key, value) in settings)
         {
@@ -234,10 +252,7 @@ public sealed partial class ServerNode : IAsyncDisposable
         lock (_output)
         {
             _output.Append(Name).Append("| ").AppendLine(line);
-            if (error)
-            {
-                _errorLines.Add(line);
-            }
+            (error ? _errorLines : _outputLines).Add(line);
         }
 
         // A node listening on every interface is reached through loopback.

@@ -66,13 +66,21 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
 
     public async Task<IReadOnlyList<IncomingMessage>> ReadAsync(BatchLimits limits, CancellationToken cancellationToken)
     {
+        var messages = new List<IncomingMessage>(Math.Min(limits.MaxMessages, 10_000));
+        await ReadAsync(limits, messages.Add, cancellationToken).ConfigureAwait(false);
+        return messages;
+    }
+
+    /// <summary>Reads on a thread of its own, handing each record to <paramref name="received"/> there, and keeps none.</summary>
+    public async Task<IReadOnlyList<PartitionRange>> ReadAsync(BatchLimits limits, Action<IncomingMessage> received, CancellationToken cancellationToken)
+    {
         ArgumentOutOfRangeException.ThrowIfNegative(limits.MaxMessages);
         ArgumentOutOfRangeException.ThrowIfLessThan(limits.MaxWait, TimeSpan.Zero);
         ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
         var started = _time.GetTimestamp(); // before the caller gets the task back, so MaxWait counts from the call
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
-        Task<IReadOnlyList<IncomingMessage>> read;
+        Task<IReadOnlyList<PartitionRange>> read;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this); // again: Dispose may have begun meanwhile
@@ -81,7 +89,7 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
                 throw new InvalidOperationException("this consumer is already reading: one read at a time");
             }
 
-            read = Task.Factory.StartNew(() => Read(limits, started, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            read = Task.Factory.StartNew(() => Read(limits, started, received, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             _reading = read;
         }
 
@@ -207,9 +215,10 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
         _closing.Dispose();
     }
 
-    private IReadOnlyList<IncomingMessage> Read(BatchLimits limits, long started, CancellationToken cancellationToken)
+    private IReadOnlyList<PartitionRange> Read(BatchLimits limits, long started, Action<IncomingMessage> received, CancellationToken cancellationToken)
     {
-        var messages = new List<IncomingMessage>(Math.Min(limits.MaxMessages, 10_000));
+        var ranges = new Dictionary<TopicPartition, (long First, long Last)>();
+        var count = 0;
         try
         {
             if (limits.StopAtEnd)
@@ -218,7 +227,7 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
                 ForgetPassedEnds();
             }
 
-            while (messages.Count < limits.MaxMessages)
+            while (count < limits.MaxMessages)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var remaining = limits.MaxWait - _time.GetElapsedTime(started);
@@ -248,19 +257,28 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
                     _endsReported.Remove(result.TopicPartition);
                 }
 
-                messages.Add(ToMessage(result));
+                var offset = result.Offset.Value;
+                ranges[result.TopicPartition] = ranges.TryGetValue(result.TopicPartition, out var range)
+                    ? (Math.Min(range.First, offset), Math.Max(range.Last, offset))
+                    : (offset, offset);
+                count++;
+                received(ToMessage(result));
             }
 
-            return messages;
+            return ranges
+                .Select(r => new PartitionRange(r.Key.Topic, r.Key.Partition.Value, r.Value.First, r.Value.Last))
+                .OrderBy(r => r.Topic, StringComparer.Ordinal).ThenBy(r => r.Partition)
+                .ToArray();
         }
         catch (KafkaException e)
         {
-            Rewind(messages);
+            Rewind(ranges);
             throw new StreamException($"reading {string.Join(", ", _settings.Topics)} for group '{_settings.Group}' on {_connection} failed: {e.Error.Reason} ({e.Error.Code})", e);
         }
-        catch (OperationCanceledException)
+        catch
         {
-            Rewind(messages);
+            // Cancelled, or the receiver failed: nothing of this read counts as consumed.
+            Rewind(ranges);
             throw;
         }
     }
@@ -274,7 +292,9 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
     {
         lock (_gate)
         {
-            return _assigned.Count > 0 && _assigned.Count >= _topicPartitions && _assigned.All(_endsReported.ContainsKey);
+            // Checked before every record: the counts first, so a read in full flow does not walk the partitions.
+            return _assigned.Count > 0 && _assigned.Count >= _topicPartitions && _endsReported.Count >= _assigned.Count
+                && _assigned.All(_endsReported.ContainsKey);
         }
     }
 
@@ -331,17 +351,17 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
     }
 
     /// <summary>A read that fails hands nothing to its caller, so the records it took are read again next time.</summary>
-    private void Rewind(List<IncomingMessage> taken)
+    private void Rewind(Dictionary<TopicPartition, (long First, long Last)> taken)
     {
-        foreach (var first in taken.GroupBy(m => (m.Topic, m.Partition)).Select(g => g.MinBy(m => m.Offset)!))
+        foreach (var (partition, (first, _)) in taken)
         {
             try
             {
-                _consumer.Seek(new TopicPartitionOffset(first.Topic, first.Partition, first.Offset));
+                _consumer.Seek(new TopicPartitionOffset(partition, first));
             }
             catch (KafkaException e)
             {
-                KafkaLog.RewindFailed(_logger, _settings.Group, $"{first.Topic} [{first.Partition}]", first.Offset, e.Error.Reason);
+                KafkaLog.RewindFailed(_logger, _settings.Group, $"{partition.Topic} [{partition.Partition.Value}]", first, e.Error.Reason);
             }
         }
     }
