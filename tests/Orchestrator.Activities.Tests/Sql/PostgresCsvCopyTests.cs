@@ -122,4 +122,65 @@ public sealed class PostgresCsvCopyTests
         Assert.Contains("COPY keyed, line 3", error, StringComparison.Ordinal);
         Assert.Equal(0L, await SqlTasks.ScalarAsync(database, "SELECT count(*) FROM keyed"));
     }
+
+    [Fact]
+    public async Task Load_LoadsSameRowsStreamedOrParsed_WhenAwkwardRecordsFollowSample()
+    {
+        var (harness, database) = await SqlTasks.PostgresAsync("sqlcsvlarge");
+        await using var _ = harness;
+        var csv = new System.Text.StringBuilder(Awkward[..Awkward.IndexOf('\n', StringComparison.Ordinal)]).Append('\n');
+        for (var i = 1; i <= 10_000; i++)
+        {
+            csv.Append(i).Append(",filler,").Append(i % 100).Append(".25,true,2026-02-01T00:00:00Z,n").Append(i).Append('\n');
+        }
+
+        // The awkward records again, past the 10,000-record sample, with ids from 10,001.
+        foreach (var line in Awkward.Split('\n').Skip(1).Aggregate(new List<string>(), (lines, part) =>
+                 {
+                     if (lines.Count > 0 && lines[^1].Count(c => c == '"') % 2 == 1)
+                     {
+                         lines[^1] += "\n" + part;
+                     }
+                     else
+                     {
+                         lines.Add(part);
+                     }
+
+                     return lines;
+                 }))
+        {
+            csv.Append("1000").Append(line).Append('\n');
+        }
+
+        await File.WriteAllTextAsync(harness.PathOf("large.csv"), csv.ToString());
+
+        var streamed = await SqlTasks.RunAsync(harness, "sql.load", new { path = "large.csv", table = "streamed" });
+        var parsed = await SqlTasks.RunAsync(harness, "sql.load", new { path = "large.csv", table = "parsed", parseCsv = true });
+
+        Assert.Equal(10_006, streamed.GetProperty("rowsLoaded").GetInt64());
+        Assert.Equal(10_006, parsed.GetProperty("rowsLoaded").GetInt64());
+        var rows = await SqlTasks.ScalarAsync(database, "SELECT json_agg(t ORDER BY id)::text FROM streamed t");
+        Assert.Equal(await SqlTasks.ScalarAsync(database, "SELECT json_agg(t ORDER BY id)::text FROM parsed t"), rows);
+        Assert.Equal("crlf\r\ninside", await SqlTasks.ScalarAsync(database, "SELECT note FROM parsed WHERE id = 10005"));
+        Assert.Equal(DBNull.Value, await SqlTasks.ScalarAsync(database, "SELECT name FROM parsed WHERE id = 10006"));
+    }
+
+    [Fact]
+    public async Task Load_FailsNamingRecordPastSample_WhenParsedValueDoesNotConvert()
+    {
+        var (harness, database) = await SqlTasks.PostgresAsync("sqlcsvlate");
+        await using var _ = harness;
+        var csv = new System.Text.StringBuilder("id,qty\n");
+        for (var i = 1; i <= 10_002; i++)
+        {
+            csv.Append(i).Append(',').Append(i == 10_002 ? "many" : "2").Append('\n');
+        }
+
+        await File.WriteAllTextAsync(harness.PathOf("late.csv"), csv.ToString());
+
+        var error = await SqlTasks.FailAsync(harness, "sql.load", new { path = "late.csv", table = "late" });
+
+        Assert.Contains("record 10002: column \"qty\" (bigint) cannot hold 'many'", error, StringComparison.Ordinal);
+        Assert.Equal(DBNull.Value, await SqlTasks.ScalarAsync(database, "SELECT to_regclass('late')::text"));
+    }
 }
