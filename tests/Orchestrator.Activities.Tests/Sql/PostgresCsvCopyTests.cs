@@ -183,4 +183,35 @@ public sealed class PostgresCsvCopyTests
         Assert.Contains("record 10002: column \"qty\" (bigint) cannot hold 'many'", error, StringComparison.Ordinal);
         Assert.Equal(DBNull.Value, await SqlTasks.ScalarAsync(database, "SELECT to_regclass('late')::text"));
     }
+
+    [Fact]
+    public async Task Load_CountsRowsStreamed_WhenQuotedLineFeedCrossesReadBlock()
+    {
+        var (harness, database) = await SqlTasks.PostgresAsync("sqlcsvblocks");
+        await using var _ = harness;
+        // The file is sent in 1 MiB blocks; the padding moves the first block's end inside a quoted line feed.
+        string Csv(int padding)
+        {
+            var csv = new System.Text.StringBuilder("id,note\n");
+            for (var i = 1; csv.Length < 1_300_000; i++)
+            {
+                csv.Append(i).Append(",\"").Append(i == 1 ? new string('p', padding) : "").Append("first \"\"line\"\"\nsecond line, same field\"\n");
+            }
+
+            return csv.ToString();
+        }
+
+        static bool InsideQuotes(string text, int at) => text.AsSpan(0, at).Count('"') % 2 == 1 && text[at - 1] == '\n';
+        var padding = Enumerable.Range(0, 64).First(p => InsideQuotes(Csv(p), 1 << 20));
+        var file = Csv(padding);
+        await File.WriteAllTextAsync(harness.PathOf("blocks.csv"), file);
+
+        var (outputs, log) = await SqlTasks.RunLoggedAsync(harness, "sql.load", new { path = "blocks.csv", table = "blocks" });
+
+        Assert.Contains("streamed", log, StringComparison.Ordinal);
+        var rows = (long)(await SqlTasks.ScalarAsync(database, "SELECT count(*) FROM blocks"))!;
+        Assert.Equal(file.Split("same field\"\n").Length - 1, rows);
+        Assert.Equal(rows, outputs.GetProperty("rowsLoaded").GetInt64());
+        Assert.Equal(0L, await SqlTasks.ScalarAsync(database, "SELECT count(*) FROM blocks WHERE note NOT LIKE '%\"line\"' || chr(10) || 'second line, same field'"));
+    }
 }
