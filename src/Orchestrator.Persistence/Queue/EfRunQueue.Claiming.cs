@@ -10,7 +10,7 @@ using Orchestrator.Persistence.Stores;
 namespace Orchestrator.Persistence.Queue;
 
 /// <summary>Claiming queued task instances with a lease, renewing and expiring leases, and what a worker reads to start an attempt.</summary>
-public sealed partial class EfRunQueue
+internal sealed partial class EfRunQueue
 {
     /// <summary>
     /// Claims in a bounded number of statements, whatever the size of the runs and the number of attempts running
@@ -81,6 +81,7 @@ public sealed partial class EfRunQueue
                 pools.Add(pool.Key, pool.Slots);
             }
 
+            var writes = new QueueWrites();
             foreach (var candidate in candidates)
             {
                 if (claimed.Count >= request.Max)
@@ -102,9 +103,7 @@ public sealed partial class EfRunQueue
                     pools.Add(taskPlan);
                 }
 
-                // RunStateMachine.AttemptStarted: one more attempt, leased to this worker. Attached as read, so the
-                // update writes only the columns set here.
-                db.TaskInstances.Attach(task);
+                // RunStateMachine.AttemptStarted: one more attempt, leased to this worker.
                 task.State = start.To;
                 task.Attempts++;
                 task.StartedAt ??= now;
@@ -112,7 +111,8 @@ public sealed partial class EfRunQueue
                 task.LeaseExpiresAt = request.LeaseUntil;
                 task.Pool = taskPlan?.Pool;
                 task.PoolSlots = taskPlan?.Pool is null ? 0 : taskPlan.PoolSlots;
-                db.Attempts.Add(RecordMapping.ToEntity(new AttemptRecord
+                writes.ClaimedTasks.Add(task);
+                writes.NewAttempts.Add(RecordMapping.ToEntity(new AttemptRecord
                 {
                     RunId = task.RunId, TaskId = task.TaskId, Number = task.Attempts, StartedAt = now, QueuedAt = task.QueuedAt, Worker = request.Worker,
                 }));
@@ -120,6 +120,7 @@ public sealed partial class EfRunQueue
                     RecordMapping.ToRecord(task), task.QueuedAt));
             }
 
+            await writer.WriteAsync(db, writes, cancellationToken).ConfigureAwait(false);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -264,9 +265,12 @@ public sealed partial class EfRunQueue
     /// <c>EXISTS</c> into a join that, with a run just started (statistics say it has one queued row), reads every
     /// queued instance of the run and sorts them, so each claim cost time in proportion to the run's size. As a
     /// subquery it is checked per row while the queue index is read in claim order, and the read stops at the limit.
+    /// The columns are named, not <c>t.*</c>: a prepared statement whose result shape a migration changes would fail.
     /// </summary>
     private static string CandidatesSql(string rowLock) => $$"""
-        SELECT t.* FROM task_instances AS t
+        SELECT t.run_id, t.task_id, t.ordinal, t.state, t.attempts, t.max_attempts, t.next_attempt_at, t.started_at, t.ended_at,
+               t.outputs_json, t.error, t.queued_at, t.lease_owner, t.lease_expires_at, t.pool, t.pool_slots, t.revision
+        FROM task_instances AS t
         WHERE t.state = {0}
           AND (SELECT r.state = 'running' AND r.cancel_requested_at IS NULL FROM runs AS r WHERE r.id = t.run_id)
         ORDER BY t.queued_at, t.run_id, t.ordinal

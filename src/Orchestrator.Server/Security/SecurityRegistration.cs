@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Authentication;
+
 namespace Orchestrator.Server.Security;
 
 public static class SecurityRegistration
@@ -11,8 +13,13 @@ public static class SecurityRegistration
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ApiKeyPolicy>();
         services.AddHostedService<ListenAddressCheck>();
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+
+        // Authentication's core without AddAuthentication's data protection: API keys need no key ring, and data
+        // protection's hosted service reads (or creates and writes) one at every start.
+        services.AddWebEncoders();
+        services.AddAuthenticationCore(o => o.DefaultScheme = ApiKeyAuthenticationHandler.SchemeName);
+        new AuthenticationBuilder(services)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorization(ApiPolicies.Add);
         return services;
     }
