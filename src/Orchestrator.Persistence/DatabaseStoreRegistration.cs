@@ -40,6 +40,7 @@ internal static class DatabaseStoreRegistration
         services.AddSingleton(sp => new Queue.EfRunQueue(
             sp.GetRequiredService<IDbContextFactory<OrchestratorDbContext>>(),
             sp.GetRequiredService<Queue.IQueueLocking>(),
+            sp.GetRequiredService<Queue.IQueueWriter>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<Core.Engine.IRunObserver>(),
             sp.GetServices<Core.Engine.IRunChangeParticipant>()));

@@ -81,6 +81,7 @@ internal static class KafkaBenchmark
                 topic = cluster.CreateUniqueTopic(partitions, "stream");
                 results.Add(await MeasureAsync("event stream", "produce", () => ProduceWithStreamAsync(stream, topic, batch)));
                 results.Add(await MeasureAsync("event stream", "consume", () => ConsumeWithStreamAsync(stream, topic, records)));
+                results.Add(await MeasureAsync("event stream", "consume, none kept", () => ConsumeStreamedAsync(stream, topic, records)));
                 var warm = cluster.CreateUniqueTopic(partitions, "connected");
                 results.Add(await MeasureAsync("event stream", "produce, connected", () => ProduceConnectedAsync(stream, warm, batch)));
                 results.Add(await MeasureAsync("event stream", "consume, joined", () => ConsumeJoinedAsync(stream, warm, records)));
@@ -113,8 +114,8 @@ internal static class KafkaBenchmark
         Console.WriteLine("produce, consume: the whole operation (client start, connection, idempotent producer id or group join, the records, close;");
         Console.WriteLine("  for kcat the process, which reads the partitions without a group). client: Confluent.Kafka alone, byte keys and values,");
         Console.WriteLine("  Produce with a delivery handler; its consumer joins a group, reads every record and commits once.");
-        Console.WriteLine("event stream: the Kafka event stream the activities use. connected / joined: the records only, with a client that already");
-        Console.WriteLine("  sent or read one record.");
+        Console.WriteLine("event stream: the Kafka event stream the activities use. none kept: each record handed over as it arrives, as");
+        Console.WriteLine("  kafka.consume to jsonl reads. connected / joined: the records only, with a client that already sent or read one record.");
         Console.WriteLine("kafka.produce / kafka.consume: the activities as a workflow task runs them (in-process engine): read the jsonl file and send it;");
         Console.WriteLine("  read a batch as a new group, check the JSON values, write the batch file durably (fsync, rename), commit.");
         Console.WriteLine("CPU s: processor time of this process (the mock brokers included, the same for every tool) and of kcat, during the operation;");
@@ -286,6 +287,21 @@ internal static class KafkaBenchmark
         {
             var limits = new BatchLimits { MaxMessages = records, MaxWait = TimeSpan.FromMinutes(5) };
             read = (await consumer.ReadAsync(limits, CancellationToken.None)).Count;
+        }
+
+        Expect(read, records, "consumed");
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Reads every record as the consume activity does, handing each over as it arrives and keeping none.</summary>
+    private static async Task<double> ConsumeStreamedAsync(KafkaEventStream stream, string topic, int records)
+    {
+        var watch = Stopwatch.StartNew();
+        var read = 0;
+        using (var consumer = stream.CreateConsumer(new ConsumerSettings { Group = $"bench-{Guid.NewGuid():N}", Topics = [topic] }))
+        {
+            var limits = new BatchLimits { MaxMessages = records, MaxWait = TimeSpan.FromMinutes(5) };
+            await consumer.ReadAsync(limits, _ => read++, CancellationToken.None);
         }
 
         Expect(read, records, "consumed");

@@ -149,6 +149,7 @@ public abstract class AlertOutboxTests(QueueKind kind) : IAsyncDisposable
 
         Assert.Empty(await Outbox.ClaimAsync(new AlertClaim("node-1", 10, now, now + TimeSpan.FromMinutes(2), Window), CancellationToken.None));
         Assert.Equal(retryAt, await Outbox.NextDueAsync(CancellationToken.None));
+        Assert.Equal(1, await Outbox.PendingCountAsync(CancellationToken.None)); // the one to retry; the other gave up
         var due = await Outbox.ClaimAsync(new AlertClaim("node-1", 10, retryAt, retryAt + TimeSpan.FromMinutes(2), Window), CancellationToken.None);
         Assert.Equal(claimed[0].Id, Assert.Single(due).Id);
         var givenUp = (await Outbox.FindAsync(claimed[1].Id, CancellationToken.None))!.Alert;

@@ -476,3 +476,46 @@ public sealed class InMemoryQueueShutdownTests() : QueueShutdownTests(QueueKind.
 public sealed class SqliteQueueShutdownTests() : QueueShutdownTests(QueueKind.Sqlite);
 
 public sealed class PostgresQueueShutdownTests() : QueueShutdownTests(QueueKind.Postgres);
+
+public abstract class QueueGaugesTests(QueueKind kind) : IAsyncDisposable
+{
+    private readonly QueueWorkerFixture _f = new(kind);
+
+    public ValueTask DisposeAsync() => _f.DisposeAsync();
+
+    [Fact]
+    public async Task Gauges_CountRunsAndTaskInstancesByState_AndTheQueue()
+    {
+        var plan = _f.Plan("""
+            { "id": "gauged", "defaults": { "pool": "warehouse" }, "tasks": [
+              { "id": "first", "activity": "core.sleep", "with": { "duration": "PT1M" } },
+              { "id": "waiting", "activity": "core.sleep", "with": { "duration": "PT1M" } },
+              { "id": "after", "activity": "core.noop", "dependsOn": ["first"] } ] }
+            """);
+        await _f.CreateRunAsync(plan, _f.Clock.GetUtcNow());
+        var queuedAt = _f.Clock.GetUtcNow();
+
+        // One pool slot: "first" runs, "waiting" waits in the queue, "after" waits for "first".
+        await _f.Worker("node-1", slots: 10, new Dictionary<string, int> { ["warehouse"] = 1 }).StepAsync();
+        _f.Clock.Advance(TimeSpan.FromSeconds(5));
+        var gauges = await _f.Queue.GaugesAsync(_f.Clock.GetUtcNow(), CancellationToken.None);
+
+        Assert.Equal(1, gauges.Runs.GetValueOrDefault(RunState.Running));
+        Assert.Equal(0, gauges.Runs.GetValueOrDefault(RunState.Queued));
+        Assert.Equal(1, gauges.TaskInstances.GetValueOrDefault(TaskState.Running));
+        Assert.Equal(1, gauges.TaskInstances.GetValueOrDefault(TaskState.Queued));
+        Assert.Equal(1, gauges.TaskInstances.GetValueOrDefault(TaskState.Pending));
+        Assert.Equal(1, gauges.QueueDepth);
+        if (kind != QueueKind.InMemory)
+        {
+            Assert.NotNull(gauges.OldestQueuedAt);
+            Assert.True((gauges.OldestQueuedAt.Value - queuedAt).Duration() < TimeSpan.FromMilliseconds(1), $"oldest queued at {gauges.OldestQueuedAt}, expected {queuedAt}");
+        }
+    }
+}
+
+public sealed class InMemoryQueueGaugesTests() : QueueGaugesTests(QueueKind.InMemory);
+
+public sealed class SqliteQueueGaugesTests() : QueueGaugesTests(QueueKind.Sqlite);
+
+public sealed class PostgresQueueGaugesTests() : QueueGaugesTests(QueueKind.Postgres);

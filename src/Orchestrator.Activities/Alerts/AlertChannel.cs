@@ -1,4 +1,5 @@
 using Orchestrator.Core.Connections;
+using Orchestrator.Core.Json;
 
 namespace Orchestrator.Activities.Alerts;
 
@@ -60,7 +61,7 @@ public sealed record EmailChannel(string Name, string Host, int Port, SmtpTls Tl
                 ["tls"] = Tls.ToString().ToLowerInvariant(),
                 ["from"] = From,
                 ["to"] = string.Join(",", To),
-                ["timeout"] = System.Xml.XmlConvert.ToString(Timeout),
+                ["timeout"] = IsoDuration.Format(Timeout),
             };
             if (User is not null)
             {
@@ -102,7 +103,7 @@ public sealed record SlackChannel(string Name, Uri WebhookUrl) : AlertChannel(Na
             var settings = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["webhookUrl"] = MaskedWebhookUrl,
-                ["timeout"] = System.Xml.XmlConvert.ToString(Timeout),
+                ["timeout"] = IsoDuration.Format(Timeout),
             };
             if (Username is not null)
             {

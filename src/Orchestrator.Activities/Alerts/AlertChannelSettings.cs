@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Net.Mail;
-using System.Xml;
+using Orchestrator.Core.Json;
 
 namespace Orchestrator.Activities.Alerts;
 
@@ -127,22 +127,11 @@ internal static class AlertChannelSettings
             return TimeSpan.FromSeconds(30);
         }
 
-        TimeSpan timeout;
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds))
-        {
-            timeout = TimeSpan.FromSeconds(seconds);
-        }
-        else
-        {
-            try
-            {
-                timeout = XmlConvert.ToTimeSpan(text);
-            }
-            catch (FormatException)
-            {
-                throw new FormatException($"{where}: timeout '{text}' is not a duration (PT30S) or a number of seconds");
-            }
-        }
+        var timeout = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : IsoDuration.TryParse(text, out var duration)
+                ? duration
+                : throw new FormatException($"{where}: timeout '{text}' is not an ISO 8601 duration such as PT30S or a number of seconds");
 
         return timeout > TimeSpan.Zero ? timeout : throw new FormatException($"{where}: timeout '{text}' must be positive");
     }

@@ -13,7 +13,9 @@ internal sealed partial class PostgresLoader(NpgsqlConnection connection, LoadTa
 {
     private const string CsvSavepoint = "sql_load_csv";
 
-    public async Task<(long Rows, bool Created)> LoadAsync(SampledRecords records, CsvCopy? csv, CancellationToken cancellationToken)
+    /// <param name="csv">The CSV streamed as it is, when its dialect allows.</param>
+    /// <param name="csvPath">The file when it is a CSV: when it is parsed, the cells past the sample are written without JSON records.</param>
+    public async Task<(long Rows, bool Created)> LoadAsync(SampledRecords records, CsvCopy? csv, string? csvPath, CancellationToken cancellationToken)
     {
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var existing = await ColumnTypesAsync(target.QualifiedName, cancellationToken).ConfigureAwait(false);
@@ -41,7 +43,7 @@ internal sealed partial class PostgresLoader(NpgsqlConnection connection, LoadTa
         }
 
         var rows = (csv is null ? null : await CopyCsvAsync(csv, into, cancellationToken).ConfigureAwait(false))
-                   ?? await CopyAsync(into, writers, records, cancellationToken).ConfigureAwait(false);
+                   ?? await CopyAsync(into, writers, records, csvPath, cancellationToken).ConfigureAwait(false);
         if (target.Mode == "upsert")
         {
             // The last record of a key wins, as if the rows were upserted one by one: in a table that was only
@@ -82,24 +84,53 @@ internal sealed partial class PostgresLoader(NpgsqlConnection connection, LoadTa
         }
     }
 
-    private async Task<long> CopyAsync(string table, PostgresColumnWriter[] writers, SampledRecords records, CancellationToken cancellationToken)
+    private async Task<long> CopyAsync(string table, PostgresColumnWriter[] writers, SampledRecords records, string? csvPath, CancellationToken cancellationToken)
     {
         var copy = $"COPY {table} ({target.ColumnList}) FROM STDIN (FORMAT BINARY)";
         running(copy);
         long rows = 0;
         await using var importer = await connection.BeginBinaryImportAsync(copy, cancellationToken).ConfigureAwait(false);
-        await foreach (var record in records.AllAsync().ConfigureAwait(false))
+        var names = target.Columns.Select(c => c.Name).ToArray();
+        var cells = csvPath is null ? null : await CsvCells.OpenPastSampleAsync(csvPath, names, records.Sample.Count, cancellationToken).ConfigureAwait(false);
+        if (cells is null)
         {
-            rows++;
-            await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var writer in writers)
+            await foreach (var record in records.AllAsync().ConfigureAwait(false))
             {
-                writer.Write(importer, record[writer.Name], rows);
+                await WriteAsync(importer, writers, record, ++rows, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            await using (cells.ConfigureAwait(false))
+            {
+                foreach (var record in records.Sample)
+                {
+                    await WriteAsync(importer, writers, record, ++rows, cancellationToken).ConfigureAwait(false);
+                }
+
+                while (await cells.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    rows++;
+                    await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                    for (var i = 0; i < writers.Length; i++)
+                    {
+                        writers[i].Write(importer, cells.Cell(i), rows);
+                    }
+                }
             }
         }
 
         await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         return rows;
+    }
+
+    private static async Task WriteAsync(NpgsqlBinaryImporter importer, PostgresColumnWriter[] writers, System.Text.Json.Nodes.JsonObject record, long row, CancellationToken cancellationToken)
+    {
+        await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var writer in writers)
+        {
+            writer.Write(importer, record[writer.Name], row);
+        }
     }
 
     /// <summary>The table's columns and their types, or null when there is no such table.</summary>

@@ -104,7 +104,8 @@ public sealed partial class SqlLoadActivity(ConnectionCatalog connections) : Act
             var (rows, created) = database switch
             {
                 NpgsqlConnection pg => await new PostgresLoader(pg, target, s => statement = s, context.Logger)
-                    .LoadAsync(records, CsvCopyOf(input, path, format, columns, context.Logger), token).ConfigureAwait(false),
+                    .LoadAsync(records, CsvCopyOf(input, path, format, columns, context.Logger), format == RecordFormat.Csv ? path : null, token)
+                    .ConfigureAwait(false),
                 SqliteConnection sqlite => await new SqliteLoader(sqlite, target, s => statement = s)
                     .LoadAsync(records, format == RecordFormat.Csv ? path : null, token).ConfigureAwait(false),
                 _ => throw new InvalidOperationException("not a SQL connection"),

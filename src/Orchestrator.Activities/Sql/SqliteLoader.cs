@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
-using Sylvan.Data.Csv;
 
 namespace Orchestrator.Activities.Sql;
 
@@ -49,7 +48,7 @@ internal sealed class SqliteLoader(SqliteConnection connection, LoadTarget targe
         using (var insert = new SqliteInsert(connection, sql))
         {
             var names = target.Columns.Select(c => c.Name).ToArray();
-            var cells = csv is null ? null : await CsvCellsAsync(csv, names, cancellationToken).ConfigureAwait(false);
+            var cells = csv is null ? null : await CsvCells.OpenPastSampleAsync(csv, names, records.Sample.Count, cancellationToken).ConfigureAwait(false);
             if (cells is not null)
             {
                 await using (cells.ConfigureAwait(false))
@@ -60,16 +59,11 @@ internal sealed class SqliteLoader(SqliteConnection connection, LoadTarget targe
                         Insert(insert, names, record);
                     }
 
-                    // The sample's records again, skipped; then the rest of the file.
-                    for (var skip = records.Sample.Count; skip > 0 && await cells.ReadAsync(cancellationToken).ConfigureAwait(false); skip--)
-                    {
-                    }
-
                     while (await cells.ReadAsync(cancellationToken).ConfigureAwait(false))
                     {
                         for (var i = 0; i < names.Length; i++)
                         {
-                            insert.Bind(i + 1, i < cells.RowFieldCount ? cells.GetFieldSpan(i) : default);
+                            insert.Bind(i + 1, cells.Cell(i));
                         }
 
                         insert.Run();
@@ -99,22 +93,6 @@ internal sealed class SqliteLoader(SqliteConnection connection, LoadTarget targe
         }
 
         insert.Run();
-    }
-
-    /// <summary>
-    /// A second reader of the CSV, as <see cref="DataFiles.RecordReader"/> opens it, when its header is exactly the
-    /// columns loaded (else null: the records are inserted as read).
-    /// </summary>
-    private static async Task<CsvDataReader?> CsvCellsAsync(string path, string[] names, CancellationToken cancellationToken)
-    {
-        var reader = await CsvDataReader.CreateAsync(path, null, cancellationToken).ConfigureAwait(false);
-        if (Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).SequenceEqual(names, StringComparer.Ordinal))
-        {
-            return reader;
-        }
-
-        await reader.DisposeAsync().ConfigureAwait(false);
-        return null;
     }
 
     private async Task<List<string>> ColumnsAsync(SqliteTransaction transaction, CancellationToken cancellationToken)

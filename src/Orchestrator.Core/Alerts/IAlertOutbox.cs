@@ -20,6 +20,9 @@ public interface IAlertOutbox
     /// <summary>When the next pending alert falls due (null: none pending).</summary>
     Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken);
 
+    /// <summary>Alerts waiting for their first or next delivery attempt (a count, for metrics).</summary>
+    Task<int> PendingCountAsync(CancellationToken cancellationToken);
+
     /// <summary>Alerts, newest first.</summary>
     Task<IReadOnlyList<AlertRecord>> ListAsync(AlertFilter filter, Page page, CancellationToken cancellationToken);
 

@@ -109,6 +109,14 @@ public sealed class InMemoryAlertOutbox(AlertSignal? signal = null) : IAlertOutb
         }
     }
 
+    public Task<int> PendingCountAsync(CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_alerts.Count(e => e.Alert.State == AlertState.Pending));
+        }
+    }
+
     public Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
     {
         lock (_gate)

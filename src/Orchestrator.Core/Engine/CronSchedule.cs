@@ -1,5 +1,4 @@
 using Cronos;
-using TimeZoneConverter;
 
 namespace Orchestrator.Core.Engine;
 
@@ -58,12 +57,27 @@ public sealed class CronSchedule
     }
 
     /// <summary>
-    /// An IANA or Windows zone name. The system's own lookup reads one zone file; TimeZoneConverter's first lookup
-    /// loads every zone of the system (and their display names), so it only serves names the system does not know as
-    /// given (another letter case, a Windows name where the system has no ICU).
+    /// An IANA zone (<c>Europe/Paris</c>) or a Windows id (<c>Romance Standard Time</c>), in any letter case. The
+    /// runtime reads the one zone file asked for and converts between the two kinds of id through ICU; only a name in
+    /// another case than the system's lists the system's zones.
     /// </summary>
     public static bool TryFindZone(string name, out TimeZoneInfo? zone)
-        => TimeZoneInfo.TryFindSystemTimeZoneById(name, out zone) || TZConvert.TryGetTimeZoneInfo(name, out zone);
+    {
+        zone = null;
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return false;
+        }
+
+        if (TimeZoneInfo.TryFindSystemTimeZoneById(name, out zone))
+        {
+            return true;
+        }
+
+        var id = TimeZoneInfo.GetSystemTimeZones(skipSorting: true)
+            .FirstOrDefault(z => string.Equals(z.Id, name, StringComparison.OrdinalIgnoreCase))?.Id;
+        return id is not null && TimeZoneInfo.TryFindSystemTimeZoneById(id, out zone);
+    }
 
     /// <summary>
     /// The last occurrence at or before <paramref name="at"/>, not earlier than <paramref name="floor"/> (an occurrence).

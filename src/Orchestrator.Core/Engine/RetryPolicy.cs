@@ -31,8 +31,9 @@ public sealed record RetryPolicy(int Retries, TimeSpan Delay, RetryBackoff Backo
     }
 
     /// <summary>
-    /// <paramref name="delay"/> × 2^(n−1) after failed attempt n, capped by <paramref name="maxDelay"/>: the exponential
-    /// back-off of tasks (before jitter) and of alert deliveries.
+    /// <paramref name="delay"/> × 2^(n−1) after failed attempt n (n ≤ 1: <paramref name="delay"/>), capped by
+    /// <paramref name="maxDelay"/>: the one exponential back-off, of tasks (before jitter), alert deliveries, event
+    /// trigger reconnects, workflow files that failed to load, and waits for a local stream's file lock.
     /// </summary>
     public static TimeSpan Exponential(TimeSpan delay, int failedAttempt, TimeSpan maxDelay)
     {

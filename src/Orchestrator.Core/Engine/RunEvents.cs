@@ -18,7 +18,12 @@ public abstract record RunEvent(Guid RunId, DateTimeOffset At);
 public sealed record RunStateChanged(Guid RunId, DateTimeOffset At, string WorkflowId, RunState State, string? Error) : RunEvent(RunId, At);
 
 public sealed record TaskStateChanged(Guid RunId, DateTimeOffset At, string TaskId, TaskState State, int Attempts, DateTimeOffset? NextAttemptAt, string? Error, string? WorkflowId = null)
-    : RunEvent(RunId, At);
+    : RunEvent(RunId, At)
+{
+    /// <summary>On a claim (the task starts running): when the task instance was queued, for the queue wait metric.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public DateTimeOffset? QueuedAt { get; init; }
+}
 
 /// <summary>An attempt began; its timeout clock is already running.</summary>
 public sealed record AttemptStarted(Guid RunId, DateTimeOffset At, string TaskId, int Attempt, TimeSpan? Timeout) : RunEvent(RunId, At);

@@ -144,6 +144,20 @@ public sealed partial class InMemoryRunQueue
         }
     }
 
+    public Task<QueueGauges> GaugesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            var runs = _active.Values.Select(a => a.Progress.Run.State).Concat(_pending.Values.Select(p => p.Run.State))
+                .Where(s => !s.IsFinal()).GroupBy(s => s).ToDictionary(g => g.Key, g => g.Count());
+            var tasks = _active.Values.SelectMany(a => a.Progress.Tasks).Concat(_pending.Values.SelectMany(p => p.Tasks))
+                .Where(t => !t.State.IsFinal()).GroupBy(t => t.State).ToDictionary(g => g.Key, g => g.Count());
+            var depth = _active.Values.SelectMany(a => a.Progress.Tasks)
+                .Count(t => t.State == TaskState.Queued || (t.State == TaskState.UpForRetry && t.NextAttemptAt <= now));
+            return Task.FromResult(new QueueGauges(runs, tasks, depth, OldestQueuedAt: null));
+        }
+    }
+
     public Task<IReadOnlyDictionary<string, JsonElement>> OutputsAsync(Guid runId, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken)
     {
         lock (_gate)

@@ -100,8 +100,28 @@ public interface IRunQueue
     /// <summary>Task instances waiting for a worker (queued, and retries that are due), for metrics.</summary>
     Task<int> QueueDepthAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// What the metrics gauges show, counted (never listed) by a few indexed queries: runs and task instances in each
+    /// state that is not final, the queue depth and when the oldest queued task instance was queued.
+    /// </summary>
+    Task<QueueGauges> GaugesAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
     /// <summary>Outputs of a run's succeeded tasks, for rendering templates.</summary>
     Task<IReadOnlyDictionary<string, System.Text.Json.JsonElement>> OutputsAsync(Guid runId, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken);
+}
+
+/// <summary>Counts of the work in the store now, for metrics; states absent from a dictionary count 0.</summary>
+public sealed record QueueGauges(
+    IReadOnlyDictionary<Model.RunState, int> Runs,
+    IReadOnlyDictionary<Model.TaskState, int> TaskInstances,
+    int QueueDepth,
+    DateTimeOffset? OldestQueuedAt)
+{
+    /// <summary>The run states counted: those a run leaves (final states only grow, counted by the run counters).</summary>
+    public static readonly Model.RunState[] RunStates = [Model.RunState.Queued, Model.RunState.Running];
+
+    /// <summary>The task instance states counted, likewise.</summary>
+    public static readonly Model.TaskState[] TaskStates = [Model.TaskState.Pending, Model.TaskState.Queued, Model.TaskState.Running, Model.TaskState.UpForRetry];
 }
 
 /// <summary>

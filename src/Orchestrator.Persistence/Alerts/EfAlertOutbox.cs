@@ -203,6 +203,12 @@ public sealed class EfAlertOutbox(IDbContextFactory<OrchestratorDbContext> conte
         return held;
     }
 
+    public async Task<int> PendingCountAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await db.Alerts.CountAsync(a => a.State == AlertState.Pending, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);

@@ -10,7 +10,7 @@ using Orchestrator.Persistence.Stores;
 namespace Orchestrator.Persistence.Queue;
 
 /// <summary>Claiming queued task instances with a lease, renewing and expiring leases, and what a worker reads to start an attempt.</summary>
-public sealed partial class EfRunQueue
+internal sealed partial class EfRunQueue
 {
     /// <summary>
     /// Claims in a bounded number of statements, whatever the size of the runs and the number of attempts running
@@ -23,7 +23,7 @@ public sealed partial class EfRunQueue
         var start = RunStateMachine.StartAttempt;
         var retry = RunStateMachine.QueueDueRetry;
         var now = request.Now;
-        var claimed = new List<(ClaimedTask Claim, TaskInstanceRecord Task)>();
+        var claimed = new List<(ClaimedTask Claim, TaskInstanceRecord Task, DateTimeOffset? QueuedAt)>();
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
             var anyWork = await db.TaskInstances.AnyAsync(
@@ -81,6 +81,7 @@ public sealed partial class EfRunQueue
                 pools.Add(pool.Key, pool.Slots);
             }
 
+            var writes = new QueueWrites();
             foreach (var candidate in candidates)
             {
                 if (claimed.Count >= request.Max)
@@ -102,9 +103,7 @@ public sealed partial class EfRunQueue
                     pools.Add(taskPlan);
                 }
 
-                // RunStateMachine.AttemptStarted: one more attempt, leased to this worker. Attached as read, so the
-                // update writes only the columns set here.
-                db.TaskInstances.Attach(task);
+                // RunStateMachine.AttemptStarted: one more attempt, leased to this worker.
                 task.State = start.To;
                 task.Attempts++;
                 task.StartedAt ??= now;
@@ -112,21 +111,23 @@ public sealed partial class EfRunQueue
                 task.LeaseExpiresAt = request.LeaseUntil;
                 task.Pool = taskPlan?.Pool;
                 task.PoolSlots = taskPlan?.Pool is null ? 0 : taskPlan.PoolSlots;
-                db.Attempts.Add(RecordMapping.ToEntity(new AttemptRecord
+                writes.ClaimedTasks.Add(task);
+                writes.NewAttempts.Add(RecordMapping.ToEntity(new AttemptRecord
                 {
                     RunId = task.RunId, TaskId = task.TaskId, Number = task.Attempts, StartedAt = now, QueuedAt = task.QueuedAt, Worker = request.Worker,
                 }));
                 claimed.Add((new ClaimedTask(task.RunId, workflowId, version, task.TaskId, task.Attempts, request.Worker, request.LeaseUntil),
-                    RecordMapping.ToRecord(task)));
+                    RecordMapping.ToRecord(task), task.QueuedAt));
             }
 
+            await writer.WriteAsync(db, writes, cancellationToken).ConfigureAwait(false);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        foreach (var (claim, task) in claimed)
+        foreach (var (claim, task, queuedAt) in claimed)
         {
-            observer?.OnEvent(new TaskStateChanged(claim.RunId, request.Now, task.TaskId, task.State, task.Attempts, null, null, claim.WorkflowId));
+            observer?.OnEvent(new TaskStateChanged(claim.RunId, request.Now, task.TaskId, task.State, task.Attempts, null, null, claim.WorkflowId) { QueuedAt = queuedAt });
         }
 
         return claimed.ConvertAll(c => c.Claim);
@@ -194,6 +195,23 @@ public sealed partial class EfRunQueue
             t => t.State == TaskState.Queued || (t.State == TaskState.UpForRetry && t.NextAttemptAt <= now), cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<QueueGauges> GaugesAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        // Each a count over the (state, …) indexes of the states that are not final (QueueGauges.RunStates and
+        // TaskStates): the cost does not grow with the history kept.
+        var runs = await db.Runs.AsNoTracking().Where(r => r.State == RunState.Queued || r.State == RunState.Running).GroupBy(r => r.State)
+            .Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var tasks = await db.TaskInstances.AsNoTracking()
+            .Where(t => t.State == TaskState.Pending || t.State == TaskState.Queued || t.State == TaskState.Running || t.State == TaskState.UpForRetry)
+            .GroupBy(t => t.State)
+            .Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var depth = await QueueDepthAsync(now, cancellationToken).ConfigureAwait(false);
+        var oldest = await db.TaskInstances.AsNoTracking().Where(t => t.State == TaskState.Queued && t.QueuedAt != null)
+            .OrderBy(t => t.QueuedAt).Select(t => t.QueuedAt).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return new QueueGauges(runs.ToDictionary(r => r.Key, r => r.Count), tasks.ToDictionary(t => t.Key, t => t.Count), depth, oldest);
+    }
+
     public async Task<IReadOnlyDictionary<string, JsonElement>> OutputsAsync(Guid runId, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
@@ -247,9 +265,12 @@ public sealed partial class EfRunQueue
     /// <c>EXISTS</c> into a join that, with a run just started (statistics say it has one queued row), reads every
     /// queued instance of the run and sorts them, so each claim cost time in proportion to the run's size. As a
     /// subquery it is checked per row while the queue index is read in claim order, and the read stops at the limit.
+    /// The columns are named, not <c>t.*</c>: a prepared statement whose result shape a migration changes would fail.
     /// </summary>
     private static string CandidatesSql(string rowLock) => $$"""
-        SELECT t.* FROM task_instances AS t
+        SELECT t.run_id, t.task_id, t.ordinal, t.state, t.attempts, t.max_attempts, t.next_attempt_at, t.started_at, t.ended_at,
+               t.outputs_json, t.error, t.queued_at, t.lease_owner, t.lease_expires_at, t.pool, t.pool_slots, t.revision
+        FROM task_instances AS t
         WHERE t.state = {0}
           AND (SELECT r.state = 'running' AND r.cancel_requested_at IS NULL FROM runs AS r WHERE r.id = t.run_id)
         ORDER BY t.queued_at, t.run_id, t.ordinal

@@ -7,7 +7,7 @@ using Orchestrator.Persistence.Stores;
 namespace Orchestrator.Persistence.Queue;
 
 /// <summary>Recording the ends of attempts and what follows from them, in one transaction per batch.</summary>
-public sealed partial class EfRunQueue
+internal sealed partial class EfRunQueue
 {
     public Task<IReadOnlyList<bool>> CompleteAsync(IReadOnlyList<AttemptCompletion> completions, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
         => EndAttemptsAsync(completions, plans, now, expiring: false, cancellationToken);
@@ -28,6 +28,7 @@ public sealed partial class EfRunQueue
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             participation = new EfRunChangeTransaction(db);
+            var writes = new QueueWrites();
             var groups = completions.Select((c, i) => (Completion: c, Index: i)).GroupBy(x => x.Completion.Task.RunId)
                 .Select(g => (Items: g, Plan: plans.Find(g.First().Completion.Task.WorkflowId, g.First().Completion.Task.WorkflowVersion)))
                 .Where(g => g.Plan is not null).OrderBy(g => g.Items.Key).ToList();
@@ -99,7 +100,7 @@ public sealed partial class EfRunQueue
                     changes = Combine(changes, progress.Finish(now, stopping));
                 }
 
-                Write(db, run, plan, changes, now, attempts);
+                Write(writes, run, plan, changes, now, attempts);
                 await JoinAsync(participation, plan, progress, changes, anomalies, now, cancellationToken).ConfigureAwait(false);
                 published.Add((progress.Run, changes));
                 kept.Add((plan, progress, run.Revision));
@@ -111,6 +112,7 @@ public sealed partial class EfRunQueue
                 await locking.AnnounceAsync(db, cancellationToken).ConfigureAwait(false);
             }
 
+            await writer.WriteAsync(db, writes, cancellationToken).ConfigureAwait(false);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }

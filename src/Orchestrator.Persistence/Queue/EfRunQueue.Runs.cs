@@ -9,7 +9,7 @@ using Orchestrator.Persistence.Stores;
 namespace Orchestrator.Persistence.Queue;
 
 /// <summary>Creating runs (with their trigger batches), starting queued runs within <c>maxActiveRuns</c>, and clearing tasks of a run.</summary>
-public sealed partial class EfRunQueue
+internal sealed partial class EfRunQueue
 {
     public async Task<bool> TryCreateRunAsync(RunRecord run, IReadOnlyList<TaskInstanceRecord> tasks, CancellationToken cancellationToken)
         => await CreateAsync(run, tasks, withBatches: false, cancellationToken).ConfigureAwait(false) == BatchRunCreation.Created;
@@ -64,15 +64,20 @@ public sealed partial class EfRunQueue
             }
 
             db.Runs.Add(RecordMapping.ToEntity(run));
+            db.TriggerBatches.AddRange(batches);
+            var writes = new QueueWrites();
             for (var i = 0; i < tasks.Count; i++)
             {
-                db.TaskInstances.Add(RecordMapping.ToEntity(tasks[i], i));
+                writes.NewTasks.Add(RecordMapping.ToEntity(tasks[i], i));
             }
 
-            db.TriggerBatches.AddRange(batches);
             try
             {
                 await locking.AnnounceAsync(db, cancellationToken).ConfigureAwait(false);
+
+                // The run first (its task instances refer to it), then its task instances in one write.
+                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                await writer.WriteAsync(db, writes, cancellationToken).ConfigureAwait(false);
                 await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -131,6 +136,7 @@ public sealed partial class EfRunQueue
 
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             participation = new EfRunChangeTransaction(db);
+            var writes = new QueueWrites();
             // One node starts runs for all: while another holds the lock, this pass leaves it to that node (which
             // announces what it started) instead of queueing every worker pass of the cluster behind it.
             if (!await locking.TryLockAsync(db, QueueLock.StartRuns, cancellationToken).ConfigureAwait(false))
@@ -169,7 +175,7 @@ public sealed partial class EfRunQueue
                     changes = Combine(changes, progress.Finish(now));
                 }
 
-                Write(db, entity, plan, changes, now);
+                Write(writes, entity, plan, changes, now);
                 await JoinAsync(participation, plan, progress, changes, [], now, cancellationToken).ConfigureAwait(false);
                 started.Add((plan, progress, changes, entity.Revision));
             }
@@ -179,6 +185,7 @@ public sealed partial class EfRunQueue
                 await locking.AnnounceAsync(db, cancellationToken).ConfigureAwait(false);
             }
 
+            await writer.WriteAsync(db, writes, cancellationToken).ConfigureAwait(false);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -223,9 +230,11 @@ public sealed partial class EfRunQueue
 
             changes = wasRunning ? Combine(cleared, progress.Reevaluate(now)) : cleared;
             entity.CancelRequestedAt = null;
-            Write(db, entity, plan, changes, now);
+            var writes = new QueueWrites();
+            Write(writes, entity, plan, changes, now);
             await JoinAsync(participation, plan, progress, changes, [], now, cancellationToken).ConfigureAwait(false);
             await locking.AnnounceAsync(db, cancellationToken).ConfigureAwait(false);
+            await writer.WriteAsync(db, writes, cancellationToken).ConfigureAwait(false);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -6,7 +6,7 @@ using Orchestrator.Core.Storage;
 namespace Orchestrator.Persistence.Queue;
 
 /// <summary>Stopping runs early: a user's cancellation, and the run timeout enforced by every node's watchdog.</summary>
-public sealed partial class EfRunQueue
+internal sealed partial class EfRunQueue
 {
     public Task<bool> CancelRunAsync(Guid runId, IWorkflowPlans plans, DateTimeOffset now, CancellationToken cancellationToken)
         => StopRunAsync(runId, plans, now, overdueOnly: false, cancellationToken);
@@ -67,8 +67,10 @@ public sealed partial class EfRunQueue
             if (!progress.Tasks.Any(t => t.State == TaskState.Running))
             {
                 changes = progress.Finish(now, progress.StopOf(entity.CancelRequestedAt.Value));
-                Write(db, entity, plan, changes, now);
+                var writes = new QueueWrites();
+                Write(writes, entity, plan, changes, now);
                 await JoinAsync(participation, plan, progress, changes, [], now, cancellationToken).ConfigureAwait(false);
+                await writer.WriteAsync(db, writes, cancellationToken).ConfigureAwait(false);
             }
 
             run = progress.Run;

@@ -12,14 +12,16 @@ namespace Orchestrator.Persistence.Queue;
 /// <see cref="IRunQueue"/> in the database (SQLite or PostgreSQL). Each operation is one transaction; the
 /// provider's <see cref="IQueueLocking"/> serializes what must not interleave across nodes (claims, run starts,
 /// the events of one run). What an event changes is decided by <see cref="RunProgress"/> — the same code as in
-/// memory — and only persisted here: the changed rows by key, with the run's revision. Each node keeps the
+/// memory — and only persisted here: the changed rows by key, with the run's revision, collected in
+/// <see cref="QueueWrites"/> and written together by the provider's <see cref="IQueueWriter"/>. Each node keeps the
 /// progress of the active runs it has seen and refreshes it from the rows written since its revision, so an
 /// event costs the same few statements whatever the size of its run. Side effects (the alert outbox) join the
 /// transaction as <see cref="IRunChangeParticipant"/>s.
 /// </summary>
-public sealed partial class EfRunQueue(
+internal sealed partial class EfRunQueue(
     IDbContextFactory<OrchestratorDbContext> contexts,
     IQueueLocking locking,
+    IQueueWriter writer,
     TimeProvider time,
     IRunObserver? observer = null,
     IEnumerable<IRunChangeParticipant>? participants = null) : IRunQueue, ITriggerBatchStore
@@ -34,15 +36,6 @@ public sealed partial class EfRunQueue(
     private readonly ConcurrentDictionary<Guid, KeptProgress> _kept = new();
 
     private readonly IRunChangeParticipant[] _participants = participants?.ToArray() ?? [];
-
-    /// <summary>Columns an event writes on a task row (the lease only when the task is not running).</summary>
-    private static readonly string[] TaskColumns =
-    [
-        nameof(TaskInstanceEntity.State), nameof(TaskInstanceEntity.Attempts), nameof(TaskInstanceEntity.MaxAttempts),
-        nameof(TaskInstanceEntity.NextAttemptAt), nameof(TaskInstanceEntity.StartedAt), nameof(TaskInstanceEntity.EndedAt),
-        nameof(TaskInstanceEntity.OutputsJson), nameof(TaskInstanceEntity.Error), nameof(TaskInstanceEntity.QueuedAt),
-        nameof(TaskInstanceEntity.Revision),
-    ];
 
     private sealed record KeptProgress(WorkflowPlan Plan, long Revision, RunProgress Progress);
 
@@ -96,21 +89,27 @@ public sealed partial class EfRunQueue(
     /// <summary>
     /// Persists what the progress decided for a tracked run row: the run's revision goes up, and each changed task
     /// row is written by key with it (no read); queue bookkeeping (queued time, lease) follows the new states.
-    /// Attempts are updated from <paramref name="attempts"/> (rows read in this transaction) or added.
+    /// Attempts are updated when <paramref name="attempts"/> holds them (rows read in this transaction) or added.
+    /// The rows are collected in <paramref name="writes"/>, written together before the transaction commits.
     /// </summary>
     private static void Write(
-        OrchestratorDbContext db, RunEntity run, WorkflowPlan plan, RunChanges changes, DateTimeOffset now,
+        QueueWrites writes, RunEntity run, WorkflowPlan plan, RunChanges changes, DateTimeOffset now,
         IReadOnlyDictionary<(Guid, string, int), AttemptEntity>? attempts = null)
     {
         var revision = run.Revision + 1;
         if (changes.Run is { } changed)
         {
             var cancelRequested = run.CancelRequestedAt;
-            db.Entry(run).CurrentValues.SetValues(RecordMapping.ToEntity(changed));
+            var values = RecordMapping.ToEntity(changed);
+            run.State = values.State;
+            run.StartedAt = values.StartedAt;
+            run.EndedAt = values.EndedAt;
+            run.Error = values.Error;
             run.CancelRequestedAt = changed.State.IsFinal() ? cancelRequested : null;
         }
 
         run.Revision = revision;
+        writes.ChangedRuns.Add(run);
         var latest = new Dictionary<string, TaskInstanceRecord>(StringComparer.Ordinal);
         foreach (var task in changes.Tasks)
         {
@@ -122,30 +121,13 @@ public sealed partial class EfRunQueue(
             var row = RecordMapping.ToEntity(task, plan.IndexOf[task.TaskId]);
             row.Revision = revision;
             row.QueuedAt = task.State == TaskState.Queued ? now : null;
-            var entry = db.TaskInstances.Attach(row);
-            foreach (var column in TaskColumns)
-            {
-                entry.Property(column).IsModified = true;
-            }
-
-            if (task.State != TaskState.Running)
-            {
-                entry.Property(t => t.LeaseOwner).IsModified = true;
-                entry.Property(t => t.LeaseExpiresAt).IsModified = true;
-            }
+            writes.ChangedTasks.Add(row);
         }
 
         foreach (var attempt in changes.Attempts)
         {
-            if (attempts?.GetValueOrDefault((attempt.RunId, attempt.TaskId, attempt.Number)) is { } row)
-            {
-                Track(db, row);
-                db.Entry(row).CurrentValues.SetValues(RecordMapping.ToEntity(attempt));
-            }
-            else
-            {
-                db.Attempts.Add(RecordMapping.ToEntity(attempt));
-            }
+            var row = RecordMapping.ToEntity(attempt);
+            (attempts?.ContainsKey((attempt.RunId, attempt.TaskId, attempt.Number)) == true ? writes.ChangedAttempts : writes.NewAttempts).Add(row);
         }
     }
 
@@ -163,15 +145,6 @@ public sealed partial class EfRunQueue(
         foreach (var participant in _participants)
         {
             await participant.OnChangeAsync(change, transaction, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Attaches a row read without tracking, as unchanged, so that only the values set next are written.</summary>
-    private static void Track(OrchestratorDbContext db, object row)
-    {
-        if (db.Entry(row).State == EntityState.Detached)
-        {
-            db.Attach(row);
         }
     }
 

@@ -34,6 +34,7 @@ public static class SqliteServiceCollectionExtensions
             .UseOrchestratorRuntime()
             .AddInterceptors(SqlitePragmas.Instance));
         services.AddSingleton<Queue.IQueueLocking, Queue.SqliteQueueLocking>();
+        services.AddSingleton<Queue.IQueueWriter, Queue.SqliteQueueWriter>();
         return services.AddDatabaseStores<SqliteOrchestratorDbContext>();
     }
 }

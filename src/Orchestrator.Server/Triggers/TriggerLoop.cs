@@ -50,7 +50,7 @@ public sealed partial class TriggerLoop(TriggerServices services, string workflo
 
     public async Task RunAsync(CancellationToken stoppingToken)
     {
-        var delay = services.Options.RetryDelay;
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -63,7 +63,7 @@ public sealed partial class TriggerLoop(TriggerServices services, string workflo
 
                 await ConsumeAsync(() =>
                 {
-                    delay = services.Options.RetryDelay;
+                    failures = 0;
                     _lastError = null;
                 }, stoppingToken).ConfigureAwait(false);
             }
@@ -75,6 +75,7 @@ public sealed partial class TriggerLoop(TriggerServices services, string workflo
             {
                 services.Metrics.RecordTriggerError(workflowId);
                 _lastError = services.Connections.Mask(e.Message);
+                var delay = RetryPolicy.Exponential(services.Options.RetryDelay, ++failures, services.Options.MaxRetryDelay);
                 LogFailed(services.Logger, workflowId, _stream.Group, trigger.Connection, delay.TotalSeconds, _lastError, e);
                 try
                 {
@@ -84,8 +85,6 @@ public sealed partial class TriggerLoop(TriggerServices services, string workflo
                 {
                     return;
                 }
-
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, services.Options.MaxRetryDelay.Ticks));
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Orchestrator.Core.Engine;
 using Orchestrator.Server.Hosting;
 
 namespace Orchestrator.Server.Workflows;
@@ -16,7 +17,7 @@ public sealed partial class WorkflowFolderWatcher(WorkflowCatalog catalog, TimeP
     private static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(30);
     private readonly Channel<string> _changes = Channel.CreateUnbounded<string>();
     private readonly HashSet<string> _failed = new(StringComparer.Ordinal);
-    private TimeSpan _retry = FirstRetry;
+    private int _failedRounds;
 
     private FileSystemWatcher? _watcher;
 
@@ -57,7 +58,7 @@ public sealed partial class WorkflowFolderWatcher(WorkflowCatalog catalog, TimeP
         while (!stoppingToken.IsCancellationRequested)
         {
             // Wait for a change; files that failed to load are tried again after a while even without one.
-            if (await NextChangeAsync(_failed.Count > 0 ? _retry : Timeout.InfiniteTimeSpan, stoppingToken).ConfigureAwait(false) is { } first)
+            if (await NextChangeAsync(_failed.Count > 0 ? RetryPolicy.Exponential(FirstRetry, _failedRounds, LongestRetry) : Timeout.InfiniteTimeSpan, stoppingToken).ConfigureAwait(false) is { } first)
             {
                 pending.Add(first);
 
@@ -105,7 +106,7 @@ public sealed partial class WorkflowFolderWatcher(WorkflowCatalog catalog, TimeP
             }
         }
 
-        _retry = _failed.Count == 0 ? FirstRetry : TimeSpan.FromTicks(Math.Min(_retry.Ticks * 2, LongestRetry.Ticks));
+        _failedRounds = _failed.Count == 0 ? 0 : _failedRounds + 1;
     }
 
     private static bool IsWorkflowFile(string path)

@@ -122,4 +122,96 @@ public sealed class PostgresCsvCopyTests
         Assert.Contains("COPY keyed, line 3", error, StringComparison.Ordinal);
         Assert.Equal(0L, await SqlTasks.ScalarAsync(database, "SELECT count(*) FROM keyed"));
     }
+
+    [Fact]
+    public async Task Load_LoadsSameRowsStreamedOrParsed_WhenAwkwardRecordsFollowSample()
+    {
+        var (harness, database) = await SqlTasks.PostgresAsync("sqlcsvlarge");
+        await using var _ = harness;
+        var csv = new System.Text.StringBuilder(Awkward[..Awkward.IndexOf('\n', StringComparison.Ordinal)]).Append('\n');
+        for (var i = 1; i <= 10_000; i++)
+        {
+            csv.Append(i).Append(",filler,").Append(i % 100).Append(".25,true,2026-02-01T00:00:00Z,n").Append(i).Append('\n');
+        }
+
+        // The awkward records again, past the 10,000-record sample, with ids from 10,001.
+        foreach (var line in Awkward.Split('\n').Skip(1).Aggregate(new List<string>(), (lines, part) =>
+                 {
+                     if (lines.Count > 0 && lines[^1].Count(c => c == '"') % 2 == 1)
+                     {
+                         lines[^1] += "\n" + part;
+                     }
+                     else
+                     {
+                         lines.Add(part);
+                     }
+
+                     return lines;
+                 }))
+        {
+            csv.Append("1000").Append(line).Append('\n');
+        }
+
+        await File.WriteAllTextAsync(harness.PathOf("large.csv"), csv.ToString());
+
+        var streamed = await SqlTasks.RunAsync(harness, "sql.load", new { path = "large.csv", table = "streamed" });
+        var parsed = await SqlTasks.RunAsync(harness, "sql.load", new { path = "large.csv", table = "parsed", parseCsv = true });
+
+        Assert.Equal(10_006, streamed.GetProperty("rowsLoaded").GetInt64());
+        Assert.Equal(10_006, parsed.GetProperty("rowsLoaded").GetInt64());
+        var rows = await SqlTasks.ScalarAsync(database, "SELECT json_agg(t ORDER BY id)::text FROM streamed t");
+        Assert.Equal(await SqlTasks.ScalarAsync(database, "SELECT json_agg(t ORDER BY id)::text FROM parsed t"), rows);
+        Assert.Equal("crlf\r\ninside", await SqlTasks.ScalarAsync(database, "SELECT note FROM parsed WHERE id = 10005"));
+        Assert.Equal(DBNull.Value, await SqlTasks.ScalarAsync(database, "SELECT name FROM parsed WHERE id = 10006"));
+    }
+
+    [Fact]
+    public async Task Load_FailsNamingRecordPastSample_WhenParsedValueDoesNotConvert()
+    {
+        var (harness, database) = await SqlTasks.PostgresAsync("sqlcsvlate");
+        await using var _ = harness;
+        var csv = new System.Text.StringBuilder("id,qty\n");
+        for (var i = 1; i <= 10_002; i++)
+        {
+            csv.Append(i).Append(',').Append(i == 10_002 ? "many" : "2").Append('\n');
+        }
+
+        await File.WriteAllTextAsync(harness.PathOf("late.csv"), csv.ToString());
+
+        var error = await SqlTasks.FailAsync(harness, "sql.load", new { path = "late.csv", table = "late" });
+
+        Assert.Contains("record 10002: column \"qty\" (bigint) cannot hold 'many'", error, StringComparison.Ordinal);
+        Assert.Equal(DBNull.Value, await SqlTasks.ScalarAsync(database, "SELECT to_regclass('late')::text"));
+    }
+
+    [Fact]
+    public async Task Load_CountsRowsStreamed_WhenQuotedLineFeedCrossesReadBlock()
+    {
+        var (harness, database) = await SqlTasks.PostgresAsync("sqlcsvblocks");
+        await using var _ = harness;
+        // The file is sent in 1 MiB blocks; the padding moves the first block's end inside a quoted line feed.
+        string Csv(int padding)
+        {
+            var csv = new System.Text.StringBuilder("id,note\n");
+            for (var i = 1; csv.Length < 1_300_000; i++)
+            {
+                csv.Append(i).Append(",\"").Append(i == 1 ? new string('p', padding) : "").Append("first \"\"line\"\"\nsecond line, same field\"\n");
+            }
+
+            return csv.ToString();
+        }
+
+        static bool InsideQuotes(string text, int at) => text.AsSpan(0, at).Count('"') % 2 == 1 && text[at - 1] == '\n';
+        var padding = Enumerable.Range(0, 64).First(p => InsideQuotes(Csv(p), 1 << 20));
+        var file = Csv(padding);
+        await File.WriteAllTextAsync(harness.PathOf("blocks.csv"), file);
+
+        var (outputs, log) = await SqlTasks.RunLoggedAsync(harness, "sql.load", new { path = "blocks.csv", table = "blocks" });
+
+        Assert.Contains("streamed", log, StringComparison.Ordinal);
+        var rows = (long)(await SqlTasks.ScalarAsync(database, "SELECT count(*) FROM blocks"))!;
+        Assert.Equal(file.Split("same field\"\n").Length - 1, rows);
+        Assert.Equal(rows, outputs.GetProperty("rowsLoaded").GetInt64());
+        Assert.Equal(0L, await SqlTasks.ScalarAsync(database, "SELECT count(*) FROM blocks WHERE note NOT LIKE '%\"line\"' || chr(10) || 'second line, same field'"));
+    }
 }

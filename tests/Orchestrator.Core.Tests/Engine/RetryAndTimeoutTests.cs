@@ -94,6 +94,16 @@ public sealed class RetryAndTimeoutTests
         Assert.All(Enumerable.Range(1, 5), n => Assert.Equal(TimeSpan.FromSeconds(30), policy.DelayAfter(n, $"k{n}")));
     }
 
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(5, 16)]
+    [InlineData(6, 30)]
+    [InlineData(1000, 30)]
+    public void Exponential_DoublesFromTheFirstDelay_UpToTheCap(int failedAttempt, int expectedSeconds)
+        => Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), RetryPolicy.Exponential(TimeSpan.FromSeconds(1), failedAttempt, TimeSpan.FromSeconds(30)));
+
     [Fact]
     public async Task AttemptTimeout_FailsTheAttempt_AndIsRetried()
     {

@@ -170,7 +170,7 @@ public sealed class AlertDeliveryTests : IAsyncLifetime
             Assert.Contains("slack:data-alerts is not configured", await missing.Content.ReadAsStringAsync());
         }
 
-        // The metrics registry is the process's, shared with the other tests: the series exist, their counts add up.
+        // The series exist (the server may be shared with other tests, whose deliveries add up).
         var metrics = await server.Client.GetStringAsync("/metrics");
         Assert.Contains("orchestrator_alert_deliveries_total{channel=\"email:data-team\",outcome=\"sent\"} ", metrics);
         Assert.Contains("orchestrator_alert_deliveries_total{channel=\"slack:data-alerts\",outcome=\"failed\"} ", metrics);

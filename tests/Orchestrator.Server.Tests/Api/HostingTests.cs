@@ -36,7 +36,7 @@ public abstract class HostingTests<TFixture>(TFixture server) : IClassFixture<TF
     [Fact]
     public async Task Metrics_CountTheSucceededRun_WhenARunOfTheWorkflowSucceeded()
     {
-        // Metrics live in one process-wide registry shared by every test server: a fresh id keeps other runs out.
+        // The fixture's server is shared by the tests of this class: a fresh id keeps their runs out.
         var id = "metrics-" + Guid.NewGuid().ToString("N")[..12];
         using (var save = await server.Client.PutAsync($"/api/v1/workflows/{id}", ServerFixture.Json($$"""
             { "id": "{{id}}", "tasks": [ { "id": "nothing", "activity": "core.noop" } ] }

@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using Orchestrator.Core.Engine;
 
 namespace Orchestrator.Activities.Streams.Local;
 
@@ -32,16 +33,14 @@ internal sealed class FileLock : IDisposable
     /// <summary>Waits for the lock, retrying with a growing back-off on <paramref name="time"/> until cancelled.</summary>
     public static async Task<FileLock> AcquireAsync(string path, TimeProvider time, CancellationToken cancellationToken)
     {
-        var backoff = FirstBackoff;
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
             if (TryAcquire(path) is { } acquired)
             {
                 return acquired;
             }
 
-            await Task.Delay(backoff, time, cancellationToken).ConfigureAwait(false);
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+            await Task.Delay(RetryPolicy.Exponential(FirstBackoff, attempt, MaxBackoff), time, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Orchestrator.Activities.DataFiles;
 
 namespace Orchestrator.Activities.Streams.Local;
 
@@ -31,24 +32,7 @@ internal static class GroupOffsetsFile
         }
     }
 
-    /// <summary>Writes a temporary file next to the target, flushes it to disk, and renames it over the target.</summary>
+    /// <summary>Replaces the file durably: a commit survives a crash once it returned, and is never half written.</summary>
     public static void Write(string path, GroupOffsets offsets)
-    {
-        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                JsonSerializer.Serialize(stream, offsets, LocalStreamJsonContext.Default.GroupOffsets);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
-    }
+        => DurableFile.Write(path, stream => JsonSerializer.Serialize(stream, offsets, LocalStreamJsonContext.Default.GroupOffsets));
 }
