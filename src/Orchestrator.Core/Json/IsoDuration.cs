@@ -31,13 +31,20 @@ public static partial class IsoDuration
 
         try
         {
-            double Part(string name) => match.Groups[name].Success
-                ? double.Parse(match.Groups[name].Value.Replace(',', '.'), CultureInfo.InvariantCulture)
-                : 0;
-            value = TimeSpan.FromDays((Part("w") * 7) + Part("d"))
-                + TimeSpan.FromHours(Part("h"))
-                + TimeSpan.FromMinutes(Part("m"))
-                + TimeSpan.FromSeconds(Part("s"));
+            // Decimal, not double: "PT0.0013543S" is 13,543 ticks exactly, as Format wrote it.
+            decimal Part(string name) => match.Groups[name].Success
+                ? decimal.Parse(match.Groups[name].Value.Replace(',', '.'), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture)
+                : 0m;
+            var ticks = (((Part("w") * 7) + Part("d")) * TimeSpan.TicksPerDay)
+                + (Part("h") * TimeSpan.TicksPerHour)
+                + (Part("m") * TimeSpan.TicksPerMinute)
+                + (Part("s") * TimeSpan.TicksPerSecond);
+            if (ticks > TimeSpan.MaxValue.Ticks)
+            {
+                return false;
+            }
+
+            value = TimeSpan.FromTicks((long)decimal.Round(ticks, MidpointRounding.AwayFromZero));
             return true;
         }
         catch (OverflowException)
@@ -77,7 +84,7 @@ public static partial class IsoDuration
                 text.Append(value.Minutes).Append('M');
             }
 
-            var seconds = value.Ticks % TimeSpan.TicksPerMinute / (double)TimeSpan.TicksPerSecond;
+            var seconds = value.Ticks % TimeSpan.TicksPerMinute / (decimal)TimeSpan.TicksPerSecond;
             if (seconds > 0)
             {
                 text.Append(seconds.ToString("0.#######", CultureInfo.InvariantCulture)).Append('S');

@@ -20,6 +20,23 @@ public sealed class IsoDurationTests
     }
 
     [Theory]
+    [InlineData(13_543)]
+    [InlineData(1)]
+    [InlineData(9_999_999)]
+    [InlineData(12_345_678_901)]
+    [InlineData(864_000_000_001)]
+    public void Parse_ReadsBackWhatFormatWrote_ToTheTick(long ticks)
+    {
+        var value = TimeSpan.FromTicks(ticks);
+
+        Assert.Equal(value, IsoDuration.Parse(IsoDuration.Format(value)));
+    }
+
+    [Fact]
+    public void Parse_ReadsFractionsExactly_NotThroughBinaryFloatingPoint()
+        => Assert.Equal(TimeSpan.FromTicks(13_543), IsoDuration.Parse("PT0.0013543S"));
+
+    [Theory]
     [InlineData("30s")]
     [InlineData("P")]
     [InlineData("PT")]
