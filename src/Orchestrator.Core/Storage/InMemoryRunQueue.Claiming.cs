@@ -135,15 +135,6 @@ public sealed partial class InMemoryRunQueue
         }
     }
 
-    public Task<int> QueueDepthAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            return Task.FromResult(_active.Values.SelectMany(a => a.Progress.Tasks)
-                .Count(t => t.State == TaskState.Queued || (t.State == TaskState.UpForRetry && t.NextAttemptAt <= now)));
-        }
-    }
-
     public Task<QueueGauges> GaugesAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         lock (_gate)

@@ -97,9 +97,6 @@ public interface IRunQueue
     /// <summary>The earliest time a retry falls due, to wake workers without polling.</summary>
     Task<DateTimeOffset?> NextRetryAtAsync(CancellationToken cancellationToken);
 
-    /// <summary>Task instances waiting for a worker (queued, and retries that are due), for metrics.</summary>
-    Task<int> QueueDepthAsync(DateTimeOffset now, CancellationToken cancellationToken);
-
     /// <summary>
     /// What the metrics gauges show, counted (never listed) by a few indexed queries: runs and task instances in each
     /// state that is not final, the queue depth and when the oldest queued task instance was queued.

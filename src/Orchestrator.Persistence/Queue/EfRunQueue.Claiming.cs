@@ -188,13 +188,6 @@ internal sealed partial class EfRunQueue
         return next;
     }
 
-    public async Task<int> QueueDepthAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        return await db.TaskInstances.CountAsync(
-            t => t.State == TaskState.Queued || (t.State == TaskState.UpForRetry && t.NextAttemptAt <= now), cancellationToken).ConfigureAwait(false);
-    }
-
     public async Task<QueueGauges> GaugesAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
@@ -206,7 +199,8 @@ internal sealed partial class EfRunQueue
             .Where(t => t.State == TaskState.Pending || t.State == TaskState.Queued || t.State == TaskState.Running || t.State == TaskState.UpForRetry)
             .GroupBy(t => t.State)
             .Select(g => new { g.Key, Count = g.Count() }).ToListAsync(cancellationToken).ConfigureAwait(false);
-        var depth = await QueueDepthAsync(now, cancellationToken).ConfigureAwait(false);
+        var depth = await db.TaskInstances.CountAsync(
+            t => t.State == TaskState.Queued || (t.State == TaskState.UpForRetry && t.NextAttemptAt <= now), cancellationToken).ConfigureAwait(false);
         var oldest = await db.TaskInstances.AsNoTracking().Where(t => t.State == TaskState.Queued && t.QueuedAt != null)
             .OrderBy(t => t.QueuedAt).Select(t => t.QueuedAt).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         return new QueueGauges(runs.ToDictionary(r => r.Key, r => r.Count), tasks.ToDictionary(t => t.Key, t => t.Count), depth, oldest);

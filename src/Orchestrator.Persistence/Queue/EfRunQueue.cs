@@ -100,11 +100,10 @@ internal sealed partial class EfRunQueue(
         if (changes.Run is { } changed)
         {
             var cancelRequested = run.CancelRequestedAt;
-            var values = RecordMapping.ToEntity(changed);
-            run.State = values.State;
-            run.StartedAt = values.StartedAt;
-            run.EndedAt = values.EndedAt;
-            run.Error = values.Error;
+            run.State = changed.State;
+            run.StartedAt = changed.StartedAt;
+            run.EndedAt = changed.EndedAt;
+            run.Error = changed.Error;
             run.CancelRequestedAt = changed.State.IsFinal() ? cancelRequested : null;
         }
 
