@@ -43,14 +43,7 @@ internal static class RunReport
                     writer.WriteNullValue();
                 }
 
-                if (task.Error is { } error)
-                {
-                    writer.WriteString("error", error);
-                }
-                else
-                {
-                    writer.WriteNull("error");
-                }
+                writer.WriteString("error", task.Error); // null writes JSON null
 
                 writer.WriteStartArray("attemptDetails");
                 foreach (var attempt in result.Attempts.Where(a => a.TaskId == task.TaskId).OrderBy(a => a.Number))
@@ -59,32 +52,9 @@ internal static class RunReport
                     writer.WriteNumber("attempt", attempt.Number);
                     WriteDate(writer, "startedAt", attempt.StartedAt);
                     WriteDate(writer, "endedAt", attempt.EndedAt);
-                    if (attempt.EndedAt is { } ended)
-                    {
-                        writer.WriteString("duration", IsoDuration.Format(ended - attempt.StartedAt));
-                    }
-                    else
-                    {
-                        writer.WriteNull("duration");
-                    }
-
-                    if (attempt.Outcome is { } outcome)
-                    {
-                        writer.WriteString("outcome", WireNames.Of(outcome));
-                    }
-                    else
-                    {
-                        writer.WriteNull("outcome");
-                    }
-
-                    if (attempt.Error is { } attemptError)
-                    {
-                        writer.WriteString("error", attemptError);
-                    }
-                    else
-                    {
-                        writer.WriteNull("error");
-                    }
+                    writer.WriteString("duration", attempt.EndedAt is { } ended ? IsoDuration.Format(ended - attempt.StartedAt) : null);
+                    writer.WriteString("outcome", attempt.Outcome is { } outcome ? WireNames.Of(outcome) : null);
+                    writer.WriteString("error", attempt.Error);
 
                     writer.WriteEndObject();
                 }

@@ -284,28 +284,8 @@ internal static class LogLineFormat
     /// the embedding would not keep).
     /// </summary>
     private static bool IsOneLineJson(ReadOnlySpan<byte> value)
-    {
-        if (value.IsEmpty || IsWhiteSpace(value[0]) || IsWhiteSpace(value[^1]) || value.IndexOfAny((byte)'\n', (byte)'\r') >= 0)
-        {
-            return false;
-        }
-
-        try
-        {
-            var reader = new Utf8JsonReader(value, EmbeddedValueOptions);
-            if (!reader.Read())
-            {
-                return false;
-            }
-
-            reader.Skip();
-            return !reader.Read();
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
+        => !value.IsEmpty && !IsWhiteSpace(value[0]) && !IsWhiteSpace(value[^1]) && value.IndexOfAny((byte)'\n', (byte)'\r') < 0
+            && Orchestrator.Activities.Kafka.LineFields.IsOneValue(value);
 
     private static bool IsWhiteSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r';
 }
