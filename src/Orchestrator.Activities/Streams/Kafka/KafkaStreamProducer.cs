@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
@@ -12,14 +13,19 @@ internal sealed class KafkaStreamProducer : IStreamProducer
 {
     private const int DefaultQueueSize = 100_000; // librdkafka's queue.buffering.max.messages
     private static readonly TimeSpan QueueFullWait = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan ProducerIdTimer = TimeSpan.FromMilliseconds(500);
     private readonly IProducer<string?, byte[]> _producer;
     private readonly string _connection;
     private readonly int _window;
+    private readonly bool _idempotent;
+    private Task? _producerIdRequest;
+    private volatile bool _reported;
 
     public KafkaStreamProducer(ProducerConfig config, string connection, ILogger logger)
     {
         _connection = connection;
         _window = Math.Max(1, config.QueueBufferingMaxMessages ?? DefaultQueueSize);
+        _idempotent = config.EnableIdempotence == true;
         _producer = new ProducerBuilder<string?, byte[]>(config)
             .SetLogHandler((_, message) => KafkaLog.Native(logger, message))
             .SetErrorHandler((_, error) => KafkaLog.Error(logger, connection, error))
@@ -38,7 +44,11 @@ internal sealed class KafkaStreamProducer : IStreamProducer
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
         cancellationToken.ThrowIfCancellationRequested();
         var delivery = new DeliveryTally(_window);
-        void OnDelivered(DeliveryReport<string?, byte[]> report) => delivery.Report(report.Error, report.Partition.Value, report.Offset.Value);
+        void OnDelivered(DeliveryReport<string?, byte[]> report)
+        {
+            _reported = true;
+            delivery.Report(report.Error, report.Partition.Value, report.Offset.Value);
+        }
 
         // librdkafka copies a record when it is produced, so one message object serves them all.
         var record = new Message<string?, byte[]> { Value = [] };
@@ -51,6 +61,9 @@ internal sealed class KafkaStreamProducer : IStreamProducer
 
             delivery.Sending();
             Fill(record, message);
+            _producerIdRequest ??= _idempotent
+                ? Task.Factory.StartNew(() => AskForProducerId(topic), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                : Task.CompletedTask;
             while (true)
             {
                 try
@@ -90,7 +103,42 @@ internal sealed class KafkaStreamProducer : IStreamProducer
             : delivery.Ranges(topic);
     }
 
-    public void Dispose() => _producer.Dispose();
+    public void Dispose()
+    {
+        // The request below uses the producer's handle: it ends (within its 500 ms) before the handle is destroyed.
+        _producerIdRequest?.Wait();
+        _producer.Dispose();
+    }
+
+    /// <summary>
+    /// librdkafka (since 2.10) drops its bootstrap connections once it has learned the brokers. An idempotent producer
+    /// that asks for its producer id in that moment finds no broker up, and asks again only after a 500 ms timer or
+    /// with the next metadata response, so every record waits. This asks for the topic's metadata until the first
+    /// report arrives, at most for those 500 ms: the answer, from a learned broker, makes it ask for its id at once.
+    /// Best effort: a failure here changes nothing (the timer still runs).
+    /// </summary>
+    private void AskForProducerId(string topic)
+    {
+        // librdkafka's timer runs on the real clock, so this does too.
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var metadata = new DependentAdminClientBuilder(_producer.Handle).Build();
+            for (var attempt = 0; attempt < 3 && !_reported; attempt++)
+            {
+                var left = ProducerIdTimer - Stopwatch.GetElapsedTime(started);
+                if (left < TimeSpan.FromMilliseconds(1))
+                {
+                    break;
+                }
+
+                metadata.GetMetadata(topic, left);
+            }
+        }
+        catch (KafkaException)
+        {
+        }
+    }
 
     private static async IAsyncEnumerable<OutgoingMessage> Each(IReadOnlyList<OutgoingMessage> messages)
     {
