@@ -401,13 +401,12 @@ internal sealed class KafkaStreamProducer : IStreamProducer
                 break;
             }
 
+            // An answer that did not come (the bootstrap connection it went to was dropped) is asked again.
             nint metadata;
-            if (Native.rd_kafka_metadata(_client, 0, topic, &metadata, (int)left.TotalMilliseconds) != 0)
+            if (Native.rd_kafka_metadata(_client, 0, topic, &metadata, (int)left.TotalMilliseconds) == 0)
             {
-                break;
+                Native.rd_kafka_metadata_destroy(metadata);
             }
-
-            Native.rd_kafka_metadata_destroy(metadata);
         }
     }
 
