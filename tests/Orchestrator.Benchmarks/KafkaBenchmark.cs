@@ -131,7 +131,8 @@ internal static class KafkaBenchmark
         Console.WriteLine("produce, consume: the whole operation (client start, connection, idempotent producer id or group join, the records, close;");
         Console.WriteLine("  for kcat the process, which reads the partitions without a group). client: Confluent.Kafka alone, byte keys and values,");
         Console.WriteLine("  Produce with a delivery handler; its consumer joins a group, reads every record and commits once.");
-        Console.WriteLine("event stream: the Kafka event stream the activities use. none kept: each record handed over as it arrives, as");
+        Console.WriteLine("event stream: the Kafka event stream the activities use (its producer calls librdkafka's C API, reports read in batches;");
+        Console.WriteLine("  its consumer is Confluent.Kafka's). none kept: each record handed over as it arrives, as");
         Console.WriteLine("  kafka.consume to jsonl reads. connected / joined: the records only, with a client that already sent or read one record.");
         Console.WriteLine("kafka.produce / kafka.consume: the activities as a workflow task runs them (in-process engine): read the jsonl file and send it;");
         Console.WriteLine("  read a batch as a new group, check the JSON values, write the batch file durably (fsync, rename), commit.");
