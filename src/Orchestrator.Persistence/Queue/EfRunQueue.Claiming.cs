@@ -21,26 +21,14 @@ internal sealed partial class EfRunQueue
     public async Task<IReadOnlyList<ClaimedTask>> ClaimAsync(ClaimRequest request, IWorkflowPlans plans, CancellationToken cancellationToken)
     {
         var start = RunStateMachine.StartAttempt;
-        var retry = RunStateMachine.QueueDueRetry;
         var now = request.Now;
         var claimed = new List<(ClaimedTask Claim, TaskInstanceRecord Task, DateTimeOffset? QueuedAt)>();
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
-            var anyWork = await db.TaskInstances.AnyAsync(
-                t => t.State == start.From || (t.State == retry.From && t.NextAttemptAt <= now), cancellationToken).ConfigureAwait(false);
-            if (!anyWork)
+            if (!await writer.QueueDueRetriesAsync(db, now, cancellationToken).ConfigureAwait(false))
             {
                 return [];
             }
-
-            // Due retries go back to the queue in a statement of their own, before the claim holds any row: two nodes
-            // doing it at once merely find the rows already queued.
-            await db.TaskInstances
-                .Where(t => t.State == retry.From && t.NextAttemptAt <= now)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(t => t.State, retry.To)
-                    .SetProperty(t => t.NextAttemptAt, (DateTimeOffset?)null)
-                    .SetProperty(t => t.QueuedAt, now), cancellationToken).ConfigureAwait(false);
 
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
@@ -142,10 +130,13 @@ internal sealed partial class EfRunQueue
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var task in tasks)
+        // One statement per run and worker (a node holds a few runs' attempts at a time), not one per attempt.
+        foreach (var held in tasks.GroupBy(t => (t.RunId, t.Worker)))
         {
+            var (runId, worker) = held.Key;
+            var taskIds = held.Select(t => t.TaskId).ToList();
             await db.TaskInstances
-                .Where(t => t.RunId == task.RunId && t.TaskId == task.TaskId && t.LeaseOwner == task.Worker && t.State == TaskState.Running)
+                .Where(t => t.RunId == runId && taskIds.Contains(t.TaskId) && t.LeaseOwner == worker && t.State == TaskState.Running)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.LeaseExpiresAt, until), cancellationToken).ConfigureAwait(false);
         }
 
