@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Kafka throughput: records produced and consumed back through the Kafka event stream and through kcat, against one
 # in-process librdkafka mock cluster (README "Benchmarks"). Installs kcat (Debian package) when it is missing.
-#   tests/bench-kafka.sh [--records 200000] [--value-bytes 200] [--partitions 12] [--runs 3]
+#   tests/bench-kafka.sh [--records 200000] [--value-bytes 200] [--partitions 12] [--runs 3] [--produce-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Orchestrator.Cli.Display;
 using Orchestrator.Core.Engine;
 using Orchestrator.Core.Json;
@@ -8,32 +7,16 @@ namespace Orchestrator.Cli;
 
 /// <summary>
 /// A run as plain lines on stderr (output that is not an interactive terminal): task log lines and one line per
-/// state change, each prefixed by its task id; ended attempts and tasks carry their duration.
+/// state change, each prefixed by its task id; ended attempts and tasks carry their duration, from the start times
+/// the <see cref="RunBoard"/> keeps.
 /// </summary>
-internal sealed class ConsoleRunObserver(TextWriter stderr) : IRunObserver
+internal sealed class ConsoleRunObserver(TextWriter stderr, RunBoard board) : IRunObserver
 {
     private readonly Lock _gate = new();
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _attemptStarted = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _taskStarted = new(StringComparer.Ordinal);
-    private DateTimeOffset? _runStarted;
 
     public void OnEvent(RunEvent runEvent)
     {
-        lock (_gate)
-        {
-            _runStarted ??= runEvent.At;
-        }
-
-        if (runEvent is AttemptStarted started)
-        {
-            _attemptStarted[started.TaskId] = started.At;
-            _taskStarted.AddOrUpdate(started.TaskId, started.At, (_, known) => known < started.At ? known : started.At);
-        }
-        else if (runEvent is TaskStateChanged { State: TaskState.Running } running)
-        {
-            _taskStarted.AddOrUpdate(running.TaskId, running.At, (_, known) => known < running.At ? known : running.At);
-        }
-
+        board.Apply(runEvent);
         var line = LogLine(runEvent) ?? runEvent switch
         {
             TaskStateChanged { State: TaskState.Running } t => $"[{t.TaskId}] running (attempt {t.Attempts})",
@@ -65,13 +48,13 @@ internal sealed class ConsoleRunObserver(TextWriter stderr) : IRunObserver
     };
 
     private string? RunLine(RunStateChanged run)
-        => run.State.IsFinal() ? $"run {run.RunId} {WireNames.Of(run.State)} in {Durations.Human(run.At - (_runStarted ?? run.At))}" : null;
+        => run.State.IsFinal() ? $"run {run.RunId} {WireNames.Of(run.State)} in {Durations.Human(run.At - (board.StartedAt ?? run.At))}" : null;
 
-    private string AttemptTime(TaskStateChanged task)
-        => _attemptStarted.TryGetValue(task.TaskId, out var started) ? Durations.Human(task.At - started) : "?";
+    private string AttemptTime(TaskStateChanged task) => Since(board.Line(task.TaskId)?.AttemptStartedAt, task.At);
 
-    private string TaskTime(TaskStateChanged task)
-        => _taskStarted.TryGetValue(task.TaskId, out var started) ? Durations.Human(task.At - started) : "?";
+    private string TaskTime(TaskStateChanged task) => Since(board.Line(task.TaskId)?.StartedAt, task.At);
+
+    private static string Since(DateTimeOffset? start, DateTimeOffset end) => start is { } known ? Durations.Human(end - known) : "?";
 
     private static string Iso(DateTimeOffset value) => Core.Templates.TemplateScope.Iso(value);
 }

@@ -13,12 +13,23 @@ public sealed class DatabaseMigrator(IDbContextFactory<OrchestratorDbContext> co
 
     /// <summary>
     /// Applies the migrations the database lacks and returns their names (none, when it is current: then nothing but
-    /// the history is read). Creates the database if needed.
+    /// the history is read). Creates the database if needed. A new or current SQLite database is handled without EF's
+    /// migrator (<see cref="Sqlite.SqliteSchemaScript"/>).
     /// </summary>
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+
         // By name: IsNpgsql() would load the PostgreSQL provider's assemblies into a SQLite server.
+        if (db.Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite")
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            if (await Sqlite.SqliteSchemaScript.TryMigrateAsync(db.Database.GetDbConnection(), cancellationToken).ConfigureAwait(false) is { } applied)
+            {
+                return applied;
+            }
+        }
+
         if (db.Database.ProviderName != "Npgsql.EntityFrameworkCore.PostgreSQL" || !await db.GetService<IRelationalDatabaseCreator>().ExistsAsync(cancellationToken).ConfigureAwait(false))
         {
             return await ApplyPendingAsync(db, cancellationToken).ConfigureAwait(false);

@@ -14,7 +14,11 @@ internal sealed class CleanSteps(DuckSession session, string table, string rowNu
 
     public IReadOnlyList<DataCleanActivity.StepCounts> Reports => _reports;
 
-    public long Rows() => session.Count($"SELECT count(*) FROM {table}");
+    /// <summary>The rows before the first step, counted once: each step carries the count on to the next.</summary>
+    public long RowsIn { get; } = CountRows(session, table);
+
+    /// <summary>The rows in the table now: the last step's rows out.</summary>
+    private long Rows => _reports.Count == 0 ? RowsIn : _reports[^1].RowsOut;
 
     /// <summary>The table's columns and their DuckDB types, without the row number.</summary>
     public IReadOnlyList<(string Name, string Type)> Columns()
@@ -27,11 +31,13 @@ internal sealed class CleanSteps(DuckSession session, string table, string rowNu
     /// Runs one step and records its counts. A row counts as changed when one of the <paramref name="compared"/>
     /// columns holds another value after the step than before it: a value became NULL or stopped being NULL, or it
     /// differs in the column's type before the step (10.7 cast to 11), text being read in the new type instead
-    /// (' 10', '10' and '10.0' cast to 10 are no change; 'ten' cast to NULL is one).
+    /// (' 10', '10' and '10.0' cast to 10 are no change; 'ten' cast to NULL is one). The step keeps every row, unless
+    /// <paramref name="countRows"/> says it may not (a derived expression may unnest a list): then they are counted.
     /// </summary>
-    public DataCleanActivity.StepCounts Run(int number, string step, IReadOnlyList<string>? columns, IReadOnlyList<string> compared, Action run)
+    public DataCleanActivity.StepCounts Run(
+        int number, string step, IReadOnlyList<string>? columns, IReadOnlyList<string> compared, Action run, bool countRows = false)
     {
-        var rowsIn = Rows();
+        var rowsIn = Rows;
         var types = compared.Count == 0
             ? []
             : Located(number, step, step, () => session.Columns($"SELECT {DuckSql.Identifiers(compared)} FROM {table}"));
@@ -57,7 +63,7 @@ internal sealed class CleanSteps(DuckSession session, string table, string rowNu
                 Step = step,
                 Columns = columns is { Count: > 0 } ? columns : null,
                 RowsIn = rowsIn,
-                RowsOut = Rows(),
+                RowsOut = countRows ? CountRows(session, table) : rowsIn,
                 RowsChanged = changed,
             };
             _reports.Add(report);
@@ -72,13 +78,27 @@ internal sealed class CleanSteps(DuckSession session, string table, string rowNu
         }
     }
 
+    private static long CountRows(DuckSession session, string table) => session.Count($"SELECT count(*) FROM {table}");
+
     private static string Differs(string now, string nowType, string before, string beforeType)
         => $"(({now}) IS NULL) <> (({before}) IS NULL) OR " + (beforeType == "VARCHAR"
             ? $"TRY_CAST({before} AS {nowType}) IS DISTINCT FROM {now}"
             : $"TRY_CAST({now} AS {beforeType}) IS DISTINCT FROM {before}");
 
-    /// <summary>Replaces the last step's counts (with what only the step itself knew, such as the values a cast nulled).</summary>
+    /// <summary>
+    /// Replaces the last step's counts with what only the step itself knew: the values a cast nulled, the rows an
+    /// UPDATE changed or a DELETE removed (the rows out are what the next step receives).
+    /// </summary>
     public void Amend(DataCleanActivity.StepCounts report) => _reports[^1] = report;
+
+    /// <summary>Runs a step that deletes rows with one statement, whose count is the rows it removed; returns that count.</summary>
+    public long Delete(int number, string step, IReadOnlyList<string>? columns, string sql)
+    {
+        long deleted = 0;
+        var report = Run(number, step, columns, compared: [], () => deleted = Located(number, step, step, () => session.Execute(sql)));
+        Amend(report with { RowsOut = report.RowsIn - deleted });
+        return deleted;
+    }
 
     public void Located(int number, string step, string path, Action run) => Located(number, step, path, () =>
     {

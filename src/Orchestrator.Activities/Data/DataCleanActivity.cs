@@ -155,7 +155,7 @@ public sealed partial class DataCleanActivity : Activity<DataCleanActivity.Clean
         session.CreateView("__input", input.Input, input.InputFormat);
         session.Execute($"CREATE TABLE {Table} AS SELECT *, row_number() OVER () AS {RowNumber} FROM \"__input\"");
         var steps = new CleanSteps(session, Table, RowNumber);
-        var rowsIn = steps.Rows();
+        var rowsIn = steps.RowsIn;
         var rules = new RuleCounts();
 
         if (input.Rename is { Count: > 0 } rename)
@@ -176,8 +176,10 @@ public sealed partial class DataCleanActivity : Activity<DataCleanActivity.Clean
             var sets = string.Join(", ", trim.Select(c => $"{DuckSql.Identifier(c)} = trim({DuckSql.Identifier(c)})"));
             var changed = string.Join(" OR ", trim.Select(c => $"{DuckSql.Identifier(c)} IS DISTINCT FROM trim({DuckSql.Identifier(c)})"));
             long trimmed = 0;
-            steps.Run(2, "trim", trim, compared: trim, () =>
+            var step = steps.Run(2, "trim", trim, compared: [], () =>
                 trimmed = steps.Located(2, "trim", "trim", () => session.Execute($"UPDATE {Table} SET {sets} WHERE {changed}")));
+            // The UPDATE touches exactly the rows in which trimming changed a value.
+            steps.Amend(step with { RowsChanged = trimmed });
             rules = rules with { Trimmed = trimmed };
         }
 
@@ -218,10 +220,7 @@ public sealed partial class DataCleanActivity : Activity<DataCleanActivity.Clean
         if (input.DropNullsIn is { Count: > 0 } dropNulls)
         {
             var anyNull = string.Join(" OR ", dropNulls.Select(c => $"{DuckSql.Identifier(c)} IS NULL"));
-            long dropped = 0;
-            steps.Run(4, "dropNullsIn", dropNulls, compared: [], () =>
-                dropped = steps.Located(4, "dropNullsIn", "dropNullsIn", () => session.Execute($"DELETE FROM {Table} WHERE {anyNull}")));
-            rules = rules with { DroppedNulls = dropped };
+            rules = rules with { DroppedNulls = steps.Delete(4, "dropNullsIn", dropNulls, $"DELETE FROM {Table} WHERE {anyNull}") };
         }
 
         if (input.Fill is { Count: > 0 } fill)
@@ -240,18 +239,13 @@ public sealed partial class DataCleanActivity : Activity<DataCleanActivity.Clean
 
         if (!string.IsNullOrWhiteSpace(input.Filter))
         {
-            long filtered = 0;
-            steps.Run(6, "filter", null, compared: [], () =>
-                filtered = steps.Located(6, "filter", "filter", () => session.Execute($"DELETE FROM {Table} WHERE NOT coalesce(({input.Filter}), false)")));
-            rules = rules with { Filtered = filtered };
+            rules = rules with { Filtered = steps.Delete(6, "filter", null, $"DELETE FROM {Table} WHERE NOT coalesce(({input.Filter}), false)") };
         }
 
         if (input.DedupeOn is { Count: > 0 } keys)
         {
-            long deduplicated = 0;
-            steps.Run(7, "dedupeOn", keys, compared: [], () =>
-                deduplicated = steps.Located(7, "dedupeOn", "dedupeOn", () => session.Execute(
-                    $"DELETE FROM {Table} WHERE {RowNumber} NOT IN (SELECT min({RowNumber}) FROM {Table} GROUP BY {DuckSql.Identifiers(keys)})")));
+            var deduplicated = steps.Delete(7, "dedupeOn", keys,
+                $"DELETE FROM {Table} WHERE {RowNumber} NOT IN (SELECT min({RowNumber}) FROM {Table} GROUP BY {DuckSql.Identifiers(keys)})");
             rules = rules with { Deduplicated = deduplicated };
         }
 
@@ -270,11 +264,12 @@ public sealed partial class DataCleanActivity : Activity<DataCleanActivity.Clean
             {
                 foreach (var (column, expression) in derive)
                 {
-                    steps.Located(8, "derive", $"derive.{column}", () => session.Execute(steps.ColumnNames().Contains(column)
+                    steps.Located(8, "derive", $"derive.{column}", () => session.Execute(existing.Contains(column)
                         ? $"CREATE OR REPLACE TABLE {Table} AS SELECT * REPLACE (({expression}) AS {DuckSql.Identifier(column)}) FROM {Table}"
                         : $"CREATE OR REPLACE TABLE {Table} AS SELECT *, ({expression}) AS {DuckSql.Identifier(column)} FROM {Table}"));
+                    existing.Add(column);
                 }
-            });
+            }, countRows: true);
             rules = rules with { Derived = derive.Count };
         }
 

@@ -9,42 +9,41 @@ namespace Orchestrator.Activities.DataFiles;
 /// </summary>
 public static partial class DurableFile
 {
-    public static async Task WriteAsync(string path, Func<Stream, Task> write, CancellationToken cancellationToken)
+    // Records are streamed through a large buffer with asynchronous I/O; a small file written at once needs neither.
+    private static readonly FileStreamOptions Streamed = new()
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-            await using (stream.ConfigureAwait(false))
-            {
-                await write(stream).ConfigureAwait(false);
-                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
-            }
+        Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 1 << 16, Options = FileOptions.Asynchronous,
+    };
 
-            File.Move(temporary, path, overwrite: true);
-            FlushDirectory(directory);
-        }
-        catch
+    private static readonly FileStreamOptions Small = new() { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+
+    public static Task WriteAsync(string path, Func<Stream, Task> write, CancellationToken cancellationToken)
+        => ReplaceAsync(path, Streamed, async stream =>
         {
-            File.Delete(temporary);
-            throw;
-        }
-    }
+            await write(stream).ConfigureAwait(false);
+            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        });
 
     /// <summary>The same for a small file written at once (a consumer group's committed offsets).</summary>
     public static void Write(string path, Action<Stream> write)
+        // Nothing is awaited on this path: the write and the file are synchronous, so the task has completed here.
+        => ReplaceAsync(path, Small, stream =>
+        {
+            write(stream);
+            return Task.CompletedTask;
+        }).GetAwaiter().GetResult();
+
+    private static async Task ReplaceAsync(string path, FileStreamOptions file, Func<Stream, Task> write)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
         var temporary = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            var stream = new FileStream(temporary, file);
+            await using (stream.ConfigureAwait(false))
             {
-                write(stream);
+                await write(stream).ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
             }
 

@@ -49,14 +49,19 @@ public static class RecordReader
     }
 
     /// <summary>A CSV cell as JSON: empty is null, integers and decimals are numbers, true/false are booleans.</summary>
-    public static JsonNode? CsvValue(string? cell) => Classify(cell, out var integer, out var number) switch
+    public static JsonNode? CsvValue(string? cell) => CsvValue(cell, cell);
+
+    /// <summary>The same for a cell read as characters; they are copied to a string only when the cell is text.</summary>
+    public static JsonNode? CsvValue(ReadOnlySpan<char> cell) => CsvValue(cell, null);
+
+    private static JsonNode? CsvValue(ReadOnlySpan<char> cell, string? text) => Classify(cell, out var integer, out var number) switch
     {
         CsvCell.Null => null,
         CsvCell.Integer => JsonValue.Create(integer),
         CsvCell.Number => JsonValue.Create(number),
         CsvCell.True => JsonValue.Create(true),
         CsvCell.False => JsonValue.Create(false),
-        _ => JsonValue.Create(cell),
+        _ => JsonValue.Create(text ?? cell.ToString()),
     };
 
     /// <summary>What a CSV cell holds, read as <see cref="CsvValue"/> reads it, with its integer or number.</summary>

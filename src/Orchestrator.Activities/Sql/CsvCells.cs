@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Sylvan.Data.Csv;
 
 namespace Orchestrator.Activities.Sql;
@@ -9,10 +10,51 @@ namespace Orchestrator.Activities.Sql;
 internal static class CsvCells
 {
     /// <summary>
+    /// Hands every record of the file to a loader, each with its number (from 1), and returns how many there were: the
+    /// sample's records, then the cells of the lines past it when <paramref name="csvPath"/> is a CSV whose header is
+    /// exactly <paramref name="columns"/>; otherwise the rest of the records.
+    /// </summary>
+    public static async Task<long> ForEachAsync(
+        SampledRecords records,
+        string? csvPath,
+        IReadOnlyList<string> columns,
+        Func<JsonObject, long, Task> record,
+        Func<CsvDataReader, long, Task> line,
+        CancellationToken cancellationToken)
+    {
+        long rows = 0;
+        var cells = csvPath is null ? null : await OpenPastSampleAsync(csvPath, columns, records.Sample.Count, cancellationToken).ConfigureAwait(false);
+        if (cells is null)
+        {
+            await foreach (var each in records.AllAsync().ConfigureAwait(false))
+            {
+                await record(each, ++rows).ConfigureAwait(false);
+            }
+
+            return rows;
+        }
+
+        await using (cells.ConfigureAwait(false))
+        {
+            foreach (var each in records.Sample)
+            {
+                await record(each, ++rows).ConfigureAwait(false);
+            }
+
+            while (await cells.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await line(cells, ++rows).ConfigureAwait(false);
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>
     /// A second reader of the file, opened as the record reader opens it and moved past the <paramref name="sampled"/>
     /// records, when its header is exactly <paramref name="columns"/>; null otherwise (the records are written as read).
     /// </summary>
-    public static async Task<CsvDataReader?> OpenPastSampleAsync(string path, IReadOnlyList<string> columns, int sampled, CancellationToken cancellationToken)
+    private static async Task<CsvDataReader?> OpenPastSampleAsync(string path, IReadOnlyList<string> columns, int sampled, CancellationToken cancellationToken)
     {
         var reader = await CsvDataReader.CreateAsync(path, null, cancellationToken).ConfigureAwait(false);
         if (!Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).SequenceEqual(columns, StringComparer.Ordinal))

@@ -84,15 +84,7 @@ internal sealed class PostgresColumnWriter
 
     /// <summary>Writes one CSV cell, read as <see cref="DataFiles.RecordReader.CsvValue"/> reads it; empty writes NULL.</summary>
     public void Write(NpgsqlBinaryImporter importer, ReadOnlySpan<char> cell, long record)
-        => Write(importer, DataFiles.RecordReader.Classify(cell, out var integer, out var number) switch
-        {
-            DataFiles.CsvCell.Null => null,
-            DataFiles.CsvCell.Integer => JsonValue.Create(integer),
-            DataFiles.CsvCell.Number => JsonValue.Create(number),
-            DataFiles.CsvCell.True => JsonValue.Create(true),
-            DataFiles.CsvCell.False => JsonValue.Create(false),
-            _ => JsonValue.Create(cell.ToString()),
-        }, record);
+        => Write(importer, DataFiles.RecordReader.CsvValue(cell), record);
 
     private static string Shown(JsonValue value)
         => value.TryGetValue<string>(out var s) ? $"'{(s.Length > 50 ? s[..50] + "..." : s)}'" : ToText(value);

@@ -88,37 +88,21 @@ internal sealed partial class PostgresLoader(NpgsqlConnection connection, LoadTa
     {
         var copy = $"COPY {table} ({target.ColumnList}) FROM STDIN (FORMAT BINARY)";
         running(copy);
-        long rows = 0;
         await using var importer = await connection.BeginBinaryImportAsync(copy, cancellationToken).ConfigureAwait(false);
-        var names = target.Columns.Select(c => c.Name).ToArray();
-        var cells = csvPath is null ? null : await CsvCells.OpenPastSampleAsync(csvPath, names, records.Sample.Count, cancellationToken).ConfigureAwait(false);
-        if (cells is null)
-        {
-            await foreach (var record in records.AllAsync().ConfigureAwait(false))
+        var rows = await CsvCells.ForEachAsync(
+            records,
+            csvPath,
+            [.. target.Columns.Select(c => c.Name)],
+            (record, row) => WriteAsync(importer, writers, record, row, cancellationToken),
+            async (cells, row) =>
             {
-                await WriteAsync(importer, writers, record, ++rows, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        else
-        {
-            await using (cells.ConfigureAwait(false))
-            {
-                foreach (var record in records.Sample)
+                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                for (var i = 0; i < writers.Length; i++)
                 {
-                    await WriteAsync(importer, writers, record, ++rows, cancellationToken).ConfigureAwait(false);
+                    writers[i].Write(importer, cells.Cell(i), row);
                 }
-
-                while (await cells.ReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    rows++;
-                    await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                    for (var i = 0; i < writers.Length; i++)
-                    {
-                        writers[i].Write(importer, cells.Cell(i), rows);
-                    }
-                }
-            }
-        }
+            },
+            cancellationToken).ConfigureAwait(false);
 
         await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         return rows;

@@ -44,41 +44,30 @@ internal sealed class SqliteLoader(SqliteConnection connection, LoadTarget targe
         var sql = $"INSERT INTO {target.QualifiedName} ({target.ColumnList}) VALUES ({string.Join(", ", target.Columns.Select((_, i) => $"?{i + 1}"))})" +
                   (target.Mode == "upsert" ? target.OnConflict() : "");
         running(sql);
-        long rows = 0;
+        long rows;
         using (var insert = new SqliteInsert(connection, sql))
         {
             var names = target.Columns.Select(c => c.Name).ToArray();
-            var cells = csv is null ? null : await CsvCells.OpenPastSampleAsync(csv, names, records.Sample.Count, cancellationToken).ConfigureAwait(false);
-            if (cells is not null)
-            {
-                await using (cells.ConfigureAwait(false))
+            rows = await CsvCells.ForEachAsync(
+                records,
+                csv,
+                names,
+                (record, _) =>
                 {
-                    foreach (var record in records.Sample)
-                    {
-                        rows++;
-                        Insert(insert, names, record);
-                    }
-
-                    while (await cells.ReadAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        for (var i = 0; i < names.Length; i++)
-                        {
-                            insert.Bind(i + 1, cells.Cell(i));
-                        }
-
-                        insert.Run();
-                        rows++;
-                    }
-                }
-            }
-            else
-            {
-                await foreach (var record in records.AllAsync().ConfigureAwait(false))
-                {
-                    rows++;
                     Insert(insert, names, record);
-                }
-            }
+                    return Task.CompletedTask;
+                },
+                (cells, _) =>
+                {
+                    for (var i = 0; i < names.Length; i++)
+                    {
+                        insert.Bind(i + 1, cells.Cell(i));
+                    }
+
+                    insert.Run();
+                    return Task.CompletedTask;
+                },
+                cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -94,10 +94,11 @@ internal static class RunCommand
             try
             {
                 // Drawn live on an interactive terminal; plain lines, one per state change, anywhere else.
+                var board = new RunBoard(plan.Definition.Id, plan.Definition.Tasks.Select(t => t.Id));
                 result = ConsoleModes.Terminal(stderr) is { } terminal
-                    ? await new LiveRunDisplay(terminal, new RunBoard(plan.Definition.Id, plan.Definition.Tasks.Select(t => t.Id)), services.GetRequiredService<TimeProvider>())
+                    ? await new LiveRunDisplay(terminal, board, services.GetRequiredService<TimeProvider>())
                         .RunAsync(observer => localRun.RunAsync(plan, request, observer, cancellationToken))
-                    : await localRun.RunAsync(plan, request, new ConsoleRunObserver(stderr), cancellationToken);
+                    : await localRun.RunAsync(plan, request, new ConsoleRunObserver(stderr, board), cancellationToken);
             }
             catch (ParamValidationException e)
             {

@@ -87,6 +87,27 @@ internal sealed class RunBoard
         }
     }
 
+    /// <summary>When the run started: its first state change or attempt, whichever came first.</summary>
+    public DateTimeOffset? StartedAt
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _startedAt;
+            }
+        }
+    }
+
+    /// <summary>One task as it is now; null for a task no event named and the workflow does not have.</summary>
+    public TaskLine? Line(string taskId)
+    {
+        lock (_gate)
+        {
+            return _tasks.Find(t => t.Id == taskId);
+        }
+    }
+
     public BoardSnapshot Take()
     {
         lock (_gate)

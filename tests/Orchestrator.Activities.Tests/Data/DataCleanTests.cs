@@ -296,4 +296,31 @@ public sealed class DataCleanTests
             [("trim", 4L, 4L, 1L), ("fill", 4L, 4L, 1L), ("filter", 4L, 3L, 0L), ("dedupeOn", 3L, 2L, 0L)],
             steps);
     }
+    [Fact]
+    public async Task Clean_CountsTheRowsEachStepKeeps_WhenStepsDropRowsAndADerivedExpressionUnnestsAList()
+    {
+        await using var harness = new WorkflowHarness();
+        await File.WriteAllTextAsync(harness.PathOf("in.csv"), "id,city,note\n1, Lyon ,a\n2,,b\n3,Oslo ,c\n");
+
+        var result = await harness.RunAsync(Workflow(new
+        {
+            input = "in.csv",
+            output = "out.csv",
+            trim = new[] { "city" },
+            dropNullsIn = new[] { "city" },
+            derive = new Dictionary<string, string> { ["part"] = "unnest([1, 2])" },
+            drop = new[] { "note" },
+        }));
+
+        var outputs = WorkflowHarness.Outputs(result, "clean");
+        var steps = outputs.GetProperty("steps").EnumerateArray()
+            .Select(s => (s.GetProperty("step").GetString(), s.GetProperty("rowsIn").GetInt64(), s.GetProperty("rowsOut").GetInt64(), s.GetProperty("rowsChanged").GetInt64()))
+            .ToArray();
+        Assert.Equal(
+            [("trim", 3L, 3L, 2L), ("dropNullsIn", 3L, 2L, 0L), ("derive", 2L, 4L, 0L), ("drop", 4L, 4L, 0L)],
+            steps);
+        Assert.Equal(2, outputs.GetProperty("rules").GetProperty("trimmed").GetInt64());
+        Assert.Equal(4, outputs.GetProperty("rowsOut").GetInt64());
+        Assert.Equal(["id,city,part", "1,Lyon,1", "1,Lyon,2", "3,Oslo,1", "3,Oslo,2"], await File.ReadAllLinesAsync(harness.PathOf("out.csv")));
+    }
 }

@@ -30,6 +30,9 @@ public sealed partial class ServerNode : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The node's process id (its <c>/proc/&lt;id&gt;</c> on Linux).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>The node's resident memory now, in bytes.</summary>
     public long ResidentBytes
     {

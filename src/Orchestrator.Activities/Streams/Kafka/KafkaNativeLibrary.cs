@@ -25,11 +25,12 @@ public static class KafkaNativeLibrary
     /// <summary>The file the library was loaded from.</summary>
     public static string LoadedFrom => Loaded.Value.Path;
 
-    /// <summary>Loads the library and routes Confluent.Kafka's imports to it. Cheap after the first call.</summary>
+    /// <summary>Loads the library and routes Confluent.Kafka's imports and this assembly's to it. Cheap after the first call.</summary>
     public static void EnsureLoaded()
     {
         _ = Handle;
         ResolveFor(typeof(Confluent.Kafka.Library).Assembly);
+        ResolveFor(typeof(KafkaNativeLibrary).Assembly);
     }
 
     /// <summary>Makes <paramref name="assembly"/>'s imports of <see cref="Name"/> resolve to <see cref="Handle"/>.</summary>
