@@ -84,7 +84,7 @@ internal static partial class PostgresBenchmark
             Console.WriteLine($"{row.Tool,-12} {row.Setup,-22} {row.PerSecond,16:N0} {Times(row.PerSecond, hangfireDefault),18} " +
                               $"{Times(row.PerSecond, hangfireSame),15} {Ms(row.LagP50),9} {Ms(row.LagP99),9} " +
                               $"{(row.StatementsPerTask is { } n ? n.ToString("F1", CultureInfo.InvariantCulture) : "—"),15} " +
-                              $"{(row.CommitsPerTask is { } c ? c.ToString("F2", CultureInfo.InvariantCulture) : "—"),12} {Ms(row.CpuMsPerTask),12} {Ms(row.DbCpuMsPerTask),11}");
+                              $"{(row.CommitsPerTask is { } c ? c.ToString("F2", CultureInfo.InvariantCulture) : "—"),12} {Ms2(row.CpuMsPerTask),12} {Ms2(row.DbCpuMsPerTask),11}");
         }
 
         var ours = rows.Where(r => r.Tool == "Orchestrator").ToList();
@@ -111,6 +111,8 @@ internal static partial class PostgresBenchmark
         => Console.WriteLine($"  {goal,-58} {measured,-20} {(met ? "met" : "NOT met")}");
 
     private static string Ms(double? ms) => ms is { } value ? $"{value:F1} ms" : "—";
+
+    private static string Ms2(double? ms) => ms is { } value ? $"{value:F2} ms" : "—";
 
     private sealed record Row(
         string Tool, string Setup, double PerSecond, double? LagP50, double? LagP99, double? StatementsPerTask, double CpuMsPerTask,
