@@ -67,6 +67,15 @@ internal static class KafkaBenchmark
         {
             await using var activities = new KafkaActivityBenchmark(cluster.BootstrapServers, extra);
             await activities.WriteInputAsync(batch.Select(r => Encoding.UTF8.GetString(r.Value)));
+            // Warm-up of the activities too (the engine's and the activities' code is compiled on first use).
+            var warmup = cluster.CreateUniqueTopic(partitions, "warmup");
+            await activities.ProduceAsync(warmup, records);
+            if (!produceOnly)
+            {
+                await activities.ConsumeAsync(warmup, "warmup.jsonl", records);
+                await activities.ConsumeAsync(warmup, "warmup.parquet", records);
+            }
+
 
             // The tools take turns within each run, so a change in the machine's load falls on all of them alike.
             for (var run = 0; run < runs; run++)
