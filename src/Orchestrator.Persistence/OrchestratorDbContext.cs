@@ -48,6 +48,19 @@ public abstract class OrchestratorDbContext : DbContext
         configurationBuilder.Properties<LogLevel>().HaveConversion<LogLevelConverter>();
     }
 
+    /// <summary>
+    /// The indexes of task instances by state. Claims read queued instances in claim order straight off the queue
+    /// index (no sort of the whole queue, and FOR UPDATE SKIP LOCKED stops at the limit); lease expiry reads running
+    /// ones by expiry; slots in use per pool count only the running attempts of the pools a claim needs. Queries
+    /// that these indexes serve name their states as literals, so that a provider may make them partial.
+    /// </summary>
+    private protected virtual void ConfigureQueueIndexes(Microsoft.EntityFrameworkCore.Metadata.Builders.EntityTypeBuilder<TaskInstanceEntity> e)
+    {
+        e.HasIndex(t => new { t.State, t.QueuedAt, t.RunId, t.Ordinal });
+        e.HasIndex(t => new { t.State, t.LeaseExpiresAt });
+        e.HasIndex(t => new { t.Pool, t.State });
+    }
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<WorkflowVersionEntity>(e =>
@@ -77,13 +90,7 @@ public abstract class OrchestratorDbContext : DbContext
             e.HasKey(t => new { t.RunId, t.TaskId });
             e.HasOne<RunEntity>().WithMany().HasForeignKey(t => t.RunId).OnDelete(DeleteBehavior.Cascade);
 
-            // Claims read queued instances in claim order straight off this index (no sort of the whole queue, and
-            // FOR UPDATE SKIP LOCKED stops at the limit); lease expiry reads running ones by expiry.
-            e.HasIndex(t => new { t.State, t.QueuedAt, t.RunId, t.Ordinal });
-            e.HasIndex(t => new { t.State, t.LeaseExpiresAt });
-
-            // Slots in use per pool: only the running attempts of the pools a claim needs.
-            e.HasIndex(t => new { t.Pool, t.State });
+            ConfigureQueueIndexes(e);
 
             // A node refreshing the progress it keeps of a run reads the rows changed since its revision.
             e.HasIndex(t => new { t.RunId, t.Revision });

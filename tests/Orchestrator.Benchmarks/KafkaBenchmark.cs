@@ -207,7 +207,14 @@ internal static class KafkaBenchmark
                 using var metadata = new DependentAdminClientBuilder(producer.Handle).Build();
                 for (var attempt = 0; attempt < 3 && Volatile.Read(ref delivered) == 0 && watch.ElapsedMilliseconds < 450; attempt++)
                 {
-                    metadata.GetMetadata(topic, TimeSpan.FromMilliseconds(500 - watch.ElapsedMilliseconds));
+                    try
+                    {
+                        metadata.GetMetadata(topic, TimeSpan.FromMilliseconds(500 - watch.ElapsedMilliseconds));
+                    }
+                    catch (KafkaException)
+                    {
+                        // The bootstrap connection it went to was dropped: ask again.
+                    }
                 }
             }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             var message = new Message<byte[], byte[]>();

@@ -46,53 +46,83 @@ internal static partial class PostgresBenchmark
                           $"on the same machine, fsync off): {tasks:N0} no-op task instances ({runs} runs of {tasks / runs:N0} for the server), " +
                           $"a chain of {chain:N0} for lag; load average before: {loadBefore}");
 
+        // --baseline DIR: the same measurements also with the Orchestrator.Server.dll of another build (e.g. the
+        // previous commit's), alternated with this build's, so both meet the same machine load; --repeat K does each K
+        // times; --nodes 1 and --no-hangfire narrow the section to what is being compared.
+        var baseline = OptionText(args, "--baseline");
+        var repeat = Option(args, "--repeat", 1);
+        var nodeCounts = OptionText(args, "--nodes") is { } list ? list.Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToArray() : [1, 2];
+        var withHangfire = !args.Contains("--no-hangfire");
         var rows = new List<Row>();
-        foreach (var nodes in new[] { 1, 2 })
+        for (var r = 0; r < repeat; r++)
         {
-            rows.Add(await OursAsync(cluster, nodes, tasks, runs, chain, statements));
+            foreach (var nodes in nodeCounts)
+            {
+                if (baseline is not null)
+                {
+                    rows.Add(await OursAsync(cluster, nodes, tasks, runs, chain, statements, Path.Combine(Path.GetFullPath(baseline), "Orchestrator.Server.dll")));
+                }
+
+                rows.Add(await OursAsync(cluster, nodes, tasks, runs, chain, statements));
+            }
         }
 
-        var hangfireDefault = await HangfireAsync(cluster, defaultWorkers, tasks, hangfireChain, statements);
-        var hangfireSame = await HangfireAsync(cluster, Slots, tasks, chain: 0, statements);
-        rows.Add(hangfireDefault);
-        rows.Add(hangfireSame);
+        Row? hangfireDefault = null, hangfireSame = null;
+        if (withHangfire)
+        {
+            hangfireDefault = await HangfireAsync(cluster, defaultWorkers, tasks, hangfireChain, statements);
+            hangfireSame = await HangfireAsync(cluster, Slots, tasks, chain: 0, statements);
+            rows.Add(hangfireDefault);
+            rows.Add(hangfireSame);
+        }
 
         Console.WriteLine();
         Console.WriteLine($"{"tool",-12} {"nodes/workers",-22} {"task instances/s",16} {"× Hangfire default",18} {"× Hangfire same",15} " +
-                          $"{"lag p50",9} {"lag p99",9} {"statements/task",15} {"app CPU/task",12}");
+                          $"{"lag p50",9} {"lag p99",9} {"statements/task",15} {"commits/task",12} {"app CPU/task",12} {"db CPU/task",11}");
         foreach (var row in rows)
         {
-            Console.WriteLine($"{row.Tool,-12} {row.Setup,-22} {row.PerSecond,16:N0} {row.PerSecond / hangfireDefault.PerSecond,17:F1}× " +
-                              $"{row.PerSecond / hangfireSame.PerSecond,14:F1}× {Ms(row.LagP50),9} {Ms(row.LagP99),9} " +
-                              $"{(row.StatementsPerTask is { } n ? n.ToString("F1", CultureInfo.InvariantCulture) : "—"),15} {Ms(row.CpuMsPerTask),12}");
+            Console.WriteLine($"{row.Tool,-12} {row.Setup,-22} {row.PerSecond,16:N0} {Times(row.PerSecond, hangfireDefault),18} " +
+                              $"{Times(row.PerSecond, hangfireSame),15} {Ms(row.LagP50),9} {Ms(row.LagP99),9} " +
+                              $"{(row.StatementsPerTask is { } n ? n.ToString("F1", CultureInfo.InvariantCulture) : "—"),15} " +
+                              $"{(row.CommitsPerTask is { } c ? c.ToString("F2", CultureInfo.InvariantCulture) : "—"),12} {Ms2(row.CpuMsPerTask),12} {Ms2(row.DbCpuMsPerTask),11}");
         }
 
-        var one = rows[0];
-        var two = rows[1];
-        var worstP50 = Math.Max(one.LagP50 ?? double.MaxValue, two.LagP50 ?? double.MaxValue);
-        var worstP99 = Math.Max(one.LagP99 ?? double.MaxValue, two.LagP99 ?? double.MaxValue);
-        var ratio = one.PerSecond / Math.Max(hangfireDefault.PerSecond, hangfireSame.PerSecond);
-        Console.WriteLine();
-        Console.WriteLine("goals");
-        Goal("≥ 2,000 task instances/s on one node", $"{one.PerSecond:N0}/s", one.PerSecond >= 2_000);
-        Goal("≥ 10× Hangfire (one node against Hangfire's better setup)", $"{ratio:F1}×", ratio >= 10);
-        Goal("lag p50 ≤ 10 ms (1 and 2 nodes)", $"{Ms(one.LagP50)}, {Ms(two.LagP50)}", worstP50 <= 10);
-        Goal("lag p99 ≤ 50 ms (1 and 2 nodes)", $"{Ms(one.LagP99)}, {Ms(two.LagP99)}", worstP99 <= 50);
-        Goal("2 nodes ≥ 1.6× one node", $"{two.PerSecond / one.PerSecond:F2}×", two.PerSecond >= 1.6 * one.PerSecond);
+        var ours = rows.Where(r => r.Tool == "Orchestrator").ToList();
+        if (ours.FirstOrDefault(r => r.Nodes == 1) is { } one && ours.FirstOrDefault(r => r.Nodes == 2) is { } two && hangfireDefault is not null && hangfireSame is not null)
+        {
+            var worstP50 = Math.Max(one.LagP50 ?? double.MaxValue, two.LagP50 ?? double.MaxValue);
+            var worstP99 = Math.Max(one.LagP99 ?? double.MaxValue, two.LagP99 ?? double.MaxValue);
+            var ratio = one.PerSecond / Math.Max(hangfireDefault.PerSecond, hangfireSame.PerSecond);
+            Console.WriteLine();
+            Console.WriteLine("goals");
+            Goal("≥ 2,000 task instances/s on one node", $"{one.PerSecond:N0}/s", one.PerSecond >= 2_000);
+            Goal("≥ 10× Hangfire (one node against Hangfire's better setup)", $"{ratio:F1}×", ratio >= 10);
+            Goal("lag p50 ≤ 10 ms (1 and 2 nodes)", $"{Ms(one.LagP50)}, {Ms(two.LagP50)}", worstP50 <= 10);
+            Goal("lag p99 ≤ 50 ms (1 and 2 nodes)", $"{Ms(one.LagP99)}, {Ms(two.LagP99)}", worstP99 <= 50);
+            Goal("2 nodes ≥ 1.6× one node", $"{two.PerSecond / one.PerSecond:F2}×", two.PerSecond >= 1.6 * one.PerSecond);
+        }
+
         Console.WriteLine($"load average after: {LoadAverage()}; the section took {section.Elapsed.TotalSeconds:F0} s");
     }
+
+    private static string Times(double perSecond, Row? peer) => peer is null ? "—" : $"{perSecond / peer.PerSecond:F1}×";
 
     private static void Goal(string goal, string measured, bool met)
         => Console.WriteLine($"  {goal,-58} {measured,-20} {(met ? "met" : "NOT met")}");
 
     private static string Ms(double? ms) => ms is { } value ? $"{value:F1} ms" : "—";
 
-    private sealed record Row(string Tool, string Setup, double PerSecond, double? LagP50, double? LagP99, double? StatementsPerTask, double CpuMsPerTask);
+    private static string Ms2(double? ms) => ms is { } value ? $"{value:F2} ms" : "—";
+
+    private sealed record Row(
+        string Tool, string Setup, double PerSecond, double? LagP50, double? LagP99, double? StatementsPerTask, double CpuMsPerTask,
+        double? DbCpuMsPerTask, double? CommitsPerTask, int Nodes = 0);
 
     // ---------------------------------------------------------------- the workflow server
 
-    private static async Task<Row> OursAsync(PostgresCluster cluster, int nodes, int tasks, int runs, int chain, bool statements)
+    private static async Task<Row> OursAsync(PostgresCluster cluster, int nodes, int tasks, int runs, int chain, bool statements, string? serverDll = null)
     {
+        var tool = serverDll is null ? "Orchestrator" : "baseline";
         var connection = await cluster.CreateDatabaseAsync("server");
         var root = Directory.CreateTempSubdirectory("orchestrator-pg-bench-").FullName;
         var workflows = Directory.CreateDirectory(Path.Combine(root, "workflows")).FullName;
@@ -105,7 +135,7 @@ internal static partial class PostgresBenchmark
         {
             for (var n = 0; n < nodes; n++)
             {
-                servers.Add(ServerProcess.Start($"node{n + 1}", root, new Dictionary<string, string>
+                servers.Add(ServerProcess.Start($"node{n + 1}", serverDll, root, new Dictionary<string, string>
                 {
                     ["Orchestrator__Database__Provider"] = "postgresql",
                     ["Orchestrator__Database__ConnectionString"] = connection,
@@ -134,17 +164,25 @@ internal static partial class PostgresBenchmark
             }
 
             var workers = await ScalarAsync<long>(connection, "SELECT count(DISTINCT worker) FROM attempts WHERE run_id = ANY(@ids)", ids);
-            Console.WriteLine($"  server, {nodes} node(s) × {Slots} slots: {tasks:N0} task instances in {seconds:F2} s from the trigger to the " +
-                              $"last run's end ({wall:F2} s by the harness's clock), attempts ran on {workers} node(s), " +
+            // The pace once started: attempt ends per second between the 10th and the 90th percentile of their times
+            // (what the window from the trigger adds: creating the runs, the first claims, the last run's end).
+            var steady = await ScalarAsync<double>(connection,
+                """
+                SELECT 0.8 * count(*) / extract(epoch FROM percentile_disc(0.9) WITHIN GROUP (ORDER BY ended_at)
+                                                         - percentile_disc(0.1) WITHIN GROUP (ORDER BY ended_at))::float8
+                FROM attempts WHERE run_id = ANY(@ids)
+                """, ids);
+            Console.WriteLine($"  {(serverDll is null ? "server" : "baseline server")}, {nodes} node(s) × {Slots} slots: {tasks:N0} task instances in {seconds:F2} s from the trigger to the " +
+                              $"last run's end ({wall:F2} s by the harness's clock; {steady:N0}/s between the 10th and 90th percentile of attempt ends), attempts ran on {workers} node(s), " +
                               $"{cpuPerTask:F2} ms of server CPU per task instance");
-            var perTask = await probe.ReportAsync(tasks);
+            var measured = await probe.ReportAsync(tasks);
 
             var chainIds = await RunAndWaitAsync(servers, connection, "chain", 1);
             var lags = await ChainLagsAsync(connection, chainIds[0]);
             Console.WriteLine($"  server, {nodes} node(s): chain of {chain:N0}, lag p50 {Percentile(lags, 0.5):F1} ms, p99 {Percentile(lags, 0.99):F1} ms, " +
                               $"max {lags[^1]:F1} ms");
-            return new Row("Orchestrator", $"{nodes} node{(nodes > 1 ? "s" : "")} × {Slots} slots", count / seconds,
-                Percentile(lags, 0.5), Percentile(lags, 0.99), perTask, cpuPerTask);
+            return new Row(tool, $"{nodes} node{(nodes > 1 ? "s" : "")} × {Slots} slots", count / seconds,
+                Percentile(lags, 0.5), Percentile(lags, 0.99), measured.Statements, cpuPerTask, measured.CpuMs, measured.Commits, nodes);
         }
         finally
         {
@@ -280,7 +318,7 @@ internal static partial class PostgresBenchmark
         var cpuPerTask = (Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds - cpu) / jobs;
         Console.WriteLine($"  Hangfire, {workers} workers: {jobs:N0} jobs in {seconds:F2} s from the first job's processing to the last one's success, " +
                           $"{cpuPerTask:F2} ms of CPU per job (enqueue included)");
-        var perTask = await probe.ReportAsync(jobs);
+        var measured = await probe.ReportAsync(jobs);
 
         double? p50 = null, p99 = null;
         if (chain > 0)
@@ -302,7 +340,8 @@ internal static partial class PostgresBenchmark
         }
 
         return new Row("Hangfire",
-            $"{workers} workers{(workers == new BackgroundJobServerOptions().WorkerCount ? " (default)" : "")}", jobs / seconds, p50, p99, perTask, cpuPerTask);
+            $"{workers} workers{(workers == new BackgroundJobServerOptions().WorkerCount ? " (default)" : "")}", jobs / seconds, p50, p99,
+            measured.Statements, cpuPerTask, measured.CpuMs, measured.Commits);
     }
 
     /// <summary>Runs a Hangfire server until <paramref name="jobs"/> jobs succeeded; seconds from the first Processing to the last Succeeded state.</summary>
@@ -363,6 +402,12 @@ internal static partial class PostgresBenchmark
         return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
     }
 
+    private static string? OptionText(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+    }
+
     private static async Task<T> ScalarAsync<T>(string connection, string sql, Guid[]? ids = null)
     {
         await using var db = new NpgsqlConnection(connection);
@@ -413,9 +458,9 @@ internal static partial class PostgresBenchmark
             }
         }
 
-        public static ServerProcess Start(string name, string workingDirectory, IReadOnlyDictionary<string, string> settings)
+        public static ServerProcess Start(string name, string? serverDll, string workingDirectory, IReadOnlyDictionary<string, string> settings)
         {
-            var server = Path.Combine(AppContext.BaseDirectory, "Orchestrator.Server.dll");
+            var server = serverDll ?? Path.Combine(AppContext.BaseDirectory, "Orchestrator.Server.dll");
             var start = new ProcessStartInfo("dotnet")
             {
                 WorkingDirectory = workingDirectory,
@@ -579,16 +624,40 @@ internal sealed class DatabaseProbe : IAsyncDisposable
             await ExecuteAsync(connection, $"{Mark} SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)");
         }
 
-        return new DatabaseProbe(connection) { Statements = statements };
+        // A backend reports its counters (commits, table rows) when it goes idle, at most once a second, else within 10 s.
+        await Task.Delay(StatisticsDelay);
+        var before = await Counters.ReadAsync(connection);
+        return new DatabaseProbe(connection) { Statements = statements, _before = before, _cpuBefore = ClusterCpu(before.Postmaster) };
     }
+
+    private static readonly TimeSpan StatisticsDelay = TimeSpan.FromSeconds(11);
 
     private bool Statements { get; init; }
 
-    /// <summary>Stops sampling and prints what was measured for <paramref name="tasks"/> task instances; returns statements per task.</summary>
-    public async Task<double?> ReportAsync(int tasks, string indent = "    ")
+    private Counters? _before;
+    private double _cpuBefore;
+
+    /// <summary>What one measurement found per task instance.</summary>
+    public sealed record Measured(double? Statements, double? CpuMs, double? Commits);
+
+    /// <summary>Stops sampling and prints what was measured for <paramref name="tasks"/> task instances.</summary>
+    public async Task<Measured> ReportAsync(int tasks, string indent = "    ")
     {
         await _stop.CancelAsync();
         await _sampler;
+        var before = _before!;
+        var cpuMs = (ClusterCpu(before.Postmaster) - _cpuBefore) / tasks;
+        await Task.Delay(StatisticsDelay);
+        var after = await Counters.ReadAsync(_connection);
+        var commits = (after.Commits - before.Commits) / (double)tasks;
+        Console.WriteLine($"{indent}database: {cpuMs:F2} ms of CPU per task instance (every process of the cluster), {commits:F2} commits and " +
+                          $"{(after.WalBytes - before.WalBytes) / (double)tasks / 1024:F1} KiB of WAL per task instance; rows per task instance " +
+                          string.Join(", ", after.Tables.Select(t =>
+                          {
+                              var (ins, upd, hot) = before.Tables.GetValueOrDefault(t.Key);
+                              return $"{t.Key} {(t.Value.Inserted - ins) / (double)tasks:F2} inserted, {(t.Value.Updated - upd) / (double)tasks:F2} updated " +
+                                     $"({(t.Value.Hot - hot) / (double)tasks:F2} HOT)";
+                          })));
         double? perTask = null;
         if (Statements)
         {
@@ -611,8 +680,9 @@ internal sealed class DatabaseProbe : IAsyncDisposable
             }
 
             perTask = rows.Sum(r => r.Calls) / (double)tasks;
+            var shown = Environment.GetEnvironmentVariable("BENCH_STATEMENTS") is { } n ? int.Parse(n, CultureInfo.InvariantCulture) : 4;
             Console.WriteLine($"{indent}database: {perTask:F1} statements per task instance, {rows.Sum(r => r.Ms) / tasks:F2} ms of statement execution per task instance; most time in:");
-            foreach (var (calls, ms, query) in rows.Take(4))
+            foreach (var (calls, ms, query) in rows.Take(shown))
             {
                 Console.WriteLine($"{indent}  {ms / tasks,6:F3} ms/task {calls / (double)tasks,6:F2} calls/task  {(query.Length > 110 ? query[..110] + "…" : query)}");
             }
@@ -625,7 +695,73 @@ internal sealed class DatabaseProbe : IAsyncDisposable
                               string.Join(", ", _waits.OrderByDescending(w => w.Value).Take(5).Select(w => $"{w.Key} {100.0 * w.Value / total:F0} %")));
         }
 
-        return perTask;
+        return new Measured(perTask, cpuMs, commits);
+    }
+
+    /// <summary>
+    /// Milliseconds of CPU the cluster's processes have used (the postmaster and its children: backends, WAL writer,
+    /// checkpointer, autovacuum), from <c>/proc</c>; the probe's own sampling backend is left out.
+    /// </summary>
+    private static double ClusterCpu(int postmaster)
+    {
+        var ticks = 0L;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == SamplerPid)
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                // After the name: state (0), ppid (1), … utime (11), stime (12).
+                if (pid == postmaster || int.Parse(fields[1], CultureInfo.InvariantCulture) == postmaster)
+                {
+                    ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                }
+            }
+            catch (IOException)
+            {
+                // Exited meanwhile.
+            }
+        }
+
+        return ticks * 10.0; // USER_HZ is 100 on Linux.
+    }
+
+    private static int SamplerPid { get; set; }
+
+    private sealed record Counters(int Postmaster, long Commits, long WalBytes, Dictionary<string, (long Inserted, long Updated, long Hot)> Tables)
+    {
+        public static async Task<Counters> ReadAsync(string connection)
+        {
+            await using var db = new NpgsqlConnection(connection);
+            await db.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                $"""
+                {Mark} SELECT pg_backend_pid(), (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()),
+                       pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint;
+                {Mark} SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables
+                WHERE relname IN ('task_instances', 'attempts', 'runs', 'job', 'state', 'jobqueue') ORDER BY relname
+                """, db);
+            await using var reader = await command.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            var backend = reader.GetInt32(0);
+            var commits = reader.GetInt64(1);
+            var wal = reader.GetInt64(2);
+            await reader.NextResultAsync();
+            var tables = new Dictionary<string, (long, long, long)>();
+            while (await reader.ReadAsync())
+            {
+                tables[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
+            }
+
+            var stat = await File.ReadAllTextAsync($"/proc/{backend}/stat");
+            var postmaster = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+            return new Counters(postmaster, commits, wal, tables);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -639,8 +775,10 @@ internal sealed class DatabaseProbe : IAsyncDisposable
     {
         try
         {
-            await using var db = new NpgsqlConnection(_connection);
+            // Not pooled: its backend ends with it, so the cluster's CPU after the measurement does not include it.
+            await using var db = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_connection) { Pooling = false }.ConnectionString);
             await db.OpenAsync(_stop.Token);
+            SamplerPid = db.ProcessID;
             await using var command = new NpgsqlCommand(
                 $"""
                 {Mark} SELECT coalesce(wait_event_type || ':' || wait_event, 'on CPU'), count(*)

@@ -213,6 +213,29 @@ public abstract class QueueWorkerTests(QueueKind kind) : IAsyncDisposable
     }
 
     [Fact]
+    public async Task RenewLeases_ExtendsTheLeasesItIsGiven_AndNoOther()
+    {
+        var plan = _f.Plan("""{ "id": "renew", "tasks": [ { "id": "a", "activity": "core.noop" }, { "id": "b", "activity": "core.noop" }, { "id": "c", "activity": "core.noop" } ] }""");
+        await _f.CreateRunAsync(plan);
+        var now = _f.Clock.GetUtcNow();
+        await _f.Queue.StartRunsAsync(_f.Plans, now, CancellationToken.None);
+        var first = await _f.Queue.ClaimAsync(new ClaimRequest("node-1", 2, now, now.AddSeconds(30)), _f.Plans, CancellationToken.None);
+        var second = await _f.Queue.ClaimAsync(new ClaimRequest("node-2", 1, now, now.AddSeconds(30)), _f.Plans, CancellationToken.None);
+        Assert.Equal(2, first.Count);
+        Assert.Single(second);
+
+        // One of node-1's two leases is renewed; its other one (same run, same worker) and node-2's are not.
+        await _f.Queue.RenewLeasesAsync([first[0], second[0] with { Worker = "node-1" }], now.AddSeconds(60), CancellationToken.None);
+        _f.Clock.Advance(TimeSpan.FromSeconds(45));
+
+        Assert.Equal(2, await _f.Queue.ExpireLeasesAsync(_f.Plans, _f.Clock.GetUtcNow(), CancellationToken.None));
+        var tasks = (await _f.Store.GetDetailsAsync(first[0].RunId, CancellationToken.None))!.Tasks.ToDictionary(t => t.TaskId);
+        Assert.Equal(TaskState.Running, tasks[first[0].TaskId].State);
+        Assert.Equal(TaskState.Failed, tasks[first[1].TaskId].State);
+        Assert.Equal(TaskState.Failed, tasks[second[0].TaskId].State);
+    }
+
+    [Fact]
     public async Task ExpiredLease_BecomesAFailedAttempt_AndAnotherWorkerRetriesIt()
     {
         var plan = _f.Plan("""{ "id": "crash", "tasks": [ { "id": "a", "activity": "core.noop", "retries": 1, "retryDelay": "PT0S" } ] }""");

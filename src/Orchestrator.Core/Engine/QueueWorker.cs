@@ -51,6 +51,9 @@ public sealed partial class QueueWorker(
 {
     private readonly Dictionary<(Guid Run, string Task), Running> _running = [];
     private readonly Dictionary<Guid, RunContext> _contexts = [];
+
+    /// <summary>Run contexts kept at most (see <see cref="ContextAsync"/>).</summary>
+    private const int MaxContexts = 256;
     private DateTimeOffset _nextExpiryCheck = DateTimeOffset.MinValue;
 
     /// <summary>The <c>runTimeout</c> deadlines of runs this worker started, to stop them on time (others by the watchdog's cadence).</summary>
@@ -261,6 +264,13 @@ public sealed partial class QueueWorker(
             Trigger = run.Trigger,
             Vars = settings.Vars,
         };
+        // A run's context never changes, and a run's next claim often comes after all its running attempts ended
+        // (short tasks): the contexts of recent runs are kept, not read again per claim; past the bound, all go.
+        if (_contexts.Count >= MaxContexts)
+        {
+            _contexts.Clear();
+        }
+
         _contexts[claim.RunId] = context;
         return context;
     }
@@ -293,22 +303,12 @@ public sealed partial class QueueWorker(
         // to run again.
         var completions = _unrecorded;
         var recorded = await queue.CompleteAsync(completions, plans, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
-        var previous = Guid.Empty;
         for (var i = 0; i < completions.Count; i++)
         {
             var task = completions[i].Task;
             if (!recorded[i])
             {
                 LogLeaseLost(logger, settings.Name, task.TaskId, task.RunId);
-            }
-
-            if (task.RunId != previous)
-            {
-                previous = task.RunId;
-                if (_contexts.ContainsKey(task.RunId) && !_running.Keys.Any(k => k.Run == task.RunId))
-                {
-                    _contexts.Remove(task.RunId);
-                }
             }
         }
 
@@ -336,6 +336,14 @@ public sealed partial class QueueWorker(
 
     private async Task WaitAsync(DateTimeOffset nextHeartbeat, CancellationToken stopping)
     {
+        // A pulse already pending (an attempt ended, work was announced) means another pass now, whatever the next
+        // retry or deadline: the database is not asked for the next retry then (a busy worker's common case).
+        var pulse = signal.NextAsync();
+        if (pulse.IsCompleted)
+        {
+            return;
+        }
+
         var now = time.GetUtcNow();
         DateTimeOffset? wakeAt = settings.InProcess ? null : now + settings.PollInterval;
         if (!settings.InProcess && _running.Count + _unrecorded.Count > 0 && nextHeartbeat < wakeAt)
@@ -354,12 +362,6 @@ public sealed partial class QueueWorker(
         }
 
         if (wakeAt <= now)
-        {
-            return;
-        }
-
-        var pulse = signal.NextAsync();
-        if (pulse.IsCompleted)
         {
             return;
         }

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
+using Orchestrator.Core.Engine;
 using Orchestrator.Core.Json;
 using Orchestrator.Core.Model;
 using Orchestrator.Persistence.Entities;
@@ -72,6 +73,26 @@ internal sealed class PostgresQueueWriter : IQueueWriter
              AS v(id, state, started_at, ended_at, error, cancel_requested_at, revision)
         WHERE r.id = v.id
         """;
+
+    // One statement where SQLite takes two: the due retries are queued by the CTE, whose rows the outer query sees
+    // only through its RETURNING (it reads the snapshot from before the update).
+    private static readonly string QueueDueRetriesSql = $"""
+        WITH due AS (
+            UPDATE task_instances SET state = '{WireNames.Of(RunStateMachine.QueueDueRetry.To)}', next_attempt_at = NULL, queued_at = $1
+            WHERE state = '{WireNames.Of(RunStateMachine.QueueDueRetry.From)}' AND next_attempt_at <= $1
+            RETURNING 1)
+        SELECT EXISTS (SELECT 1 FROM due) OR EXISTS (SELECT 1 FROM task_instances WHERE state = '{WireNames.Of(RunStateMachine.StartAttempt.From)}')
+        """;
+
+    public async Task<bool> QueueDueRetriesAsync(OrchestratorDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(QueueDueRetriesSql, (NpgsqlConnection)db.Database.GetDbConnection())
+        {
+            Parameters = { new() { Value = now.ToUniversalTime(), NpgsqlDbType = NpgsqlDbType.TimestampTz } },
+        };
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
 
     public async Task WriteAsync(OrchestratorDbContext db, QueueWrites writes, CancellationToken cancellationToken)
     {

@@ -21,26 +21,14 @@ internal sealed partial class EfRunQueue
     public async Task<IReadOnlyList<ClaimedTask>> ClaimAsync(ClaimRequest request, IWorkflowPlans plans, CancellationToken cancellationToken)
     {
         var start = RunStateMachine.StartAttempt;
-        var retry = RunStateMachine.QueueDueRetry;
         var now = request.Now;
         var claimed = new List<(ClaimedTask Claim, TaskInstanceRecord Task, DateTimeOffset? QueuedAt)>();
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false))
         {
-            var anyWork = await db.TaskInstances.AnyAsync(
-                t => t.State == start.From || (t.State == retry.From && t.NextAttemptAt <= now), cancellationToken).ConfigureAwait(false);
-            if (!anyWork)
+            if (!await writer.QueueDueRetriesAsync(db, now, cancellationToken).ConfigureAwait(false))
             {
                 return [];
             }
-
-            // Due retries go back to the queue in a statement of their own, before the claim holds any row: two nodes
-            // doing it at once merely find the rows already queued.
-            await db.TaskInstances
-                .Where(t => t.State == retry.From && t.NextAttemptAt <= now)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(t => t.State, retry.To)
-                    .SetProperty(t => t.NextAttemptAt, (DateTimeOffset?)null)
-                    .SetProperty(t => t.QueuedAt, now), cancellationToken).ConfigureAwait(false);
 
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
@@ -48,7 +36,7 @@ internal sealed partial class EfRunQueue
             var take = Math.Max(request.Max * 4, 64);
             // Read without tracking: most candidates are not claimed (a run's limit, a pool, fewer free slots), and
             // tracking every one would snapshot and compare them all on save. Claimed rows are attached below.
-            var rows = await db.TaskInstances.FromSqlRaw(CandidatesSql(locking.CandidateRowLock), WireNames.Of(start.From), take)
+            var rows = await db.TaskInstances.FromSqlRaw(CandidatesSql(locking.CandidateRowLock), take)
                 .AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
             var versions = await VersionsAsync(db, rows.Select(t => t.RunId).Distinct(), cancellationToken).ConfigureAwait(false);
             var candidates = rows.ConvertAll(t =>
@@ -64,7 +52,7 @@ internal sealed partial class EfRunQueue
                 .ConfigureAwait(false)).ToHashSet();
             var running = runIds.Count == 0
                 ? []
-                : (await db.TaskInstances.Where(t => runIds.Contains(t.RunId) && t.State == start.To)
+                : (await db.TaskInstances.Where(t => runIds.Contains(t.RunId) && t.State == TaskState.Running)
                         .GroupBy(t => t.RunId).Select(g => new { g.Key, Count = g.Count() })
                         .ToListAsync(cancellationToken).ConfigureAwait(false))
                     .ToDictionary(x => x.Key, x => x.Count);
@@ -73,7 +61,7 @@ internal sealed partial class EfRunQueue
             var pools = new PoolUsage(request.Pools);
             var inUse = poolNames.Count == 0
                 ? []
-                : await db.TaskInstances.Where(t => t.Pool != null && poolNames.Contains(t.Pool) && t.State == start.To)
+                : await db.TaskInstances.Where(t => t.Pool != null && poolNames.Contains(t.Pool) && t.State == TaskState.Running)
                     .GroupBy(t => t.Pool!).Select(g => new { g.Key, Slots = g.Sum(t => t.PoolSlots) })
                     .ToListAsync(cancellationToken).ConfigureAwait(false);
             foreach (var pool in inUse)
@@ -142,10 +130,13 @@ internal sealed partial class EfRunQueue
 
         await using var db = await contexts.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var task in tasks)
+        // One statement per run and worker (a node holds a few runs' attempts at a time), not one per attempt.
+        foreach (var held in tasks.GroupBy(t => (t.RunId, t.Worker)))
         {
+            var (runId, worker) = held.Key;
+            var taskIds = held.Select(t => t.TaskId).ToList();
             await db.TaskInstances
-                .Where(t => t.RunId == task.RunId && t.TaskId == task.TaskId && t.LeaseOwner == task.Worker && t.State == TaskState.Running)
+                .Where(t => t.RunId == runId && taskIds.Contains(t.TaskId) && t.LeaseOwner == worker && t.State == TaskState.Running)
                 .ExecuteUpdateAsync(s => s.SetProperty(t => t.LeaseExpiresAt, until), cancellationToken).ConfigureAwait(false);
         }
 
@@ -254,8 +245,9 @@ internal sealed partial class EfRunQueue
     }
 
     /// <summary>
-    /// Queued instances of running, not cancelling runs, in claim order; <c>{0}</c> is the queued state, <c>{1}</c> the
-    /// row count. The run's condition is a correlated scalar subquery, not <c>EXISTS</c>: PostgreSQL turns an
+    /// Queued instances of running, not cancelling runs, in claim order; <c>{0}</c> is the row count. The state is a
+    /// literal, as in every query of task instances by state: PostgreSQL uses a partial index only where the query's
+    /// condition implies the index's when it is planned, which a parameter does not. The run's condition is a correlated scalar subquery, not <c>EXISTS</c>: PostgreSQL turns an
     /// <c>EXISTS</c> into a join that, with a run just started (statistics say it has one queued row), reads every
     /// queued instance of the run and sorts them, so each claim cost time in proportion to the run's size. As a
     /// subquery it is checked per row while the queue index is read in claim order, and the read stops at the limit.
@@ -265,9 +257,9 @@ internal sealed partial class EfRunQueue
         SELECT t.run_id, t.task_id, t.ordinal, t.state, t.attempts, t.max_attempts, t.next_attempt_at, t.started_at, t.ended_at,
                t.outputs_json, t.error, t.queued_at, t.lease_owner, t.lease_expires_at, t.pool, t.pool_slots, t.revision
         FROM task_instances AS t
-        WHERE t.state = {0}
+        WHERE t.state = '{{WireNames.Of(TaskState.Queued)}}'
           AND (SELECT r.state = 'running' AND r.cancel_requested_at IS NULL FROM runs AS r WHERE r.id = t.run_id)
         ORDER BY t.queued_at, t.run_id, t.ordinal
-        LIMIT {1} {{rowLock}}
+        LIMIT {0} {{rowLock}}
         """;
 }

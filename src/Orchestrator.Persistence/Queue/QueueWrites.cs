@@ -36,6 +36,13 @@ internal sealed class QueueWrites
 internal interface IQueueWriter
 {
     Task WriteAsync(OrchestratorDbContext db, QueueWrites writes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Before a claim, outside its transaction: puts the retries due at <paramref name="now"/> back in the queue
+    /// (<see cref="Core.Engine.RunStateMachine.QueueDueRetry"/>) and tells whether any task instance is queued
+    /// (false: nothing to claim). Two nodes doing it at once merely find the rows already queued.
+    /// </summary>
+    Task<bool> QueueDueRetriesAsync(OrchestratorDbContext db, DateTimeOffset now, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -64,6 +71,24 @@ internal sealed class SqliteQueueWriter : IQueueWriter
         nameof(AttemptEntity.StartedAt), nameof(AttemptEntity.EndedAt), nameof(AttemptEntity.Outcome), nameof(AttemptEntity.Error),
         nameof(AttemptEntity.QueuedAt), nameof(AttemptEntity.Worker), nameof(AttemptEntity.InputsJson),
     ];
+
+    public async Task<bool> QueueDueRetriesAsync(OrchestratorDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var retry = Core.Engine.RunStateMachine.QueueDueRetry;
+        var queued = Core.Engine.RunStateMachine.StartAttempt.From;
+        if (!await db.TaskInstances.AnyAsync(t => t.State == queued || (t.State == retry.From && t.NextAttemptAt <= now), cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        await db.TaskInstances
+            .Where(t => t.State == retry.From && t.NextAttemptAt <= now)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(t => t.State, retry.To)
+                .SetProperty(t => t.NextAttemptAt, (DateTimeOffset?)null)
+                .SetProperty(t => t.QueuedAt, now), cancellationToken).ConfigureAwait(false);
+        return true;
+    }
 
     public Task WriteAsync(OrchestratorDbContext db, QueueWrites writes, CancellationToken cancellationToken)
     {

@@ -98,6 +98,17 @@ public sealed class KafkaConfigurationTests
     }
 
     [Fact]
+    public void CreateProducer_Fails_WhenTheConnectionAsksForReportsOfFailuresOnly()
+    {
+        var stream = new KafkaEventStream(
+            Kafka(("bootstrap.servers", "127.0.0.1:1"), ("delivery.report.only.error", "true")), TimeProvider.System, NullLogger<KafkaEventStream>.Instance);
+
+        var failure = Assert.Throws<StreamException>(() => stream.CreateProducer(new ProducerSettings()));
+
+        Assert.Contains("delivery.report.only.error is not supported", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CreateConsumer_Fails_WhenTheConnectionHasNoBootstrapServers()
     {
         var stream = new KafkaEventStream(Kafka(("security.protocol", "SSL")), TimeProvider.System, NullLogger<KafkaEventStream>.Instance);

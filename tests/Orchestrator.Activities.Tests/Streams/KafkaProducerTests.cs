@@ -1,7 +1,11 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 using Orchestrator.Activities.Streams;
+using Orchestrator.Activities.Streams.Kafka;
+using Orchestrator.Core.Connections;
 using Orchestrator.Activities.Tests.Support;
 using Orchestrator.Testing;
 using Xunit.Abstractions;
@@ -106,5 +110,68 @@ public sealed class KafkaProducerTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(await producer.ProduceAsync(topic, [], _kafka.Token));
     }
 
+    [Fact]
+    public async Task ReadAsync_ReturnsAnEmptyKeyAndValue_WhenTheyWereSentEmptyRatherThanNull()
+    {
+        var topic = _kafka.Cluster.CreateUniqueTopic(partitions: 1);
+        var stream = _kafka.Stream();
+
+        await _kafka.ProduceAsync(topic, [new OutgoingMessage("", []), new OutgoingMessage(null, [1])], stream);
+        using var consumer = stream.CreateConsumer(new ConsumerSettings { Group = "empties", Topics = [topic] });
+        var read = await consumer.ReadAsync(ToEnd, _kafka.Token);
+
+        Assert.Equal(2, read.Count);
+        Assert.Equal("", read[0].Key);
+        Assert.Empty(read[0].Value);
+        Assert.Null(read[1].Key);
+        Assert.Equal([1], read[1].Value);
+    }
+
+    [Fact]
+    public async Task ProduceAsync_FailsAsTimedOutAndLogsTheBrokerError_WhenNoBrokerAnswers()
+    {
+        var logger = new LinesLogger();
+        var connection = new Connection("events", ConnectionTypes.Kafka, new Dictionary<string, string>
+        {
+            ["bootstrap.servers"] = "127.0.0.1:1", // nothing listens on port 1
+            ["message.timeout.ms"] = "1000",
+        });
+        using var producer = new KafkaEventStream(connection, TimeProvider.System, logger).CreateProducer(new ProducerSettings());
+
+        var failure = await Assert.ThrowsAsync<StreamException>(() => producer.ProduceAsync("nowhere", Records(3), _kafka.Token));
+
+        Assert.Equal($"3 of 3 records were not delivered to topic 'nowhere' on {connection}: Local: Message timed out (Local_MsgTimedOut)", failure.Message);
+        Assert.Contains(logger.Lines, l => l.Level == LogLevel.Warning && l.Text.StartsWith($"Kafka client of {connection}: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ProduceAsync_LogsLibrdkafkasDebugLines_WhenTheConnectionAsksForThem()
+    {
+        var logger = new LinesLogger();
+        var topic = _kafka.Cluster.CreateUniqueTopic(partitions: 1);
+        var stream = new KafkaEventStream(_kafka.Connection(new Dictionary<string, string> { ["debug"] = "eos" }), TimeProvider.System, logger);
+        using var producer = stream.CreateProducer(new ProducerSettings());
+
+        await producer.ProduceAsync(topic, Records(1), _kafka.Token);
+
+        // The producer id is acquired before the record can be sent, so its line is logged before the record's report.
+        Assert.Contains(logger.Lines, l => l.Level == LogLevel.Debug && l.Text.StartsWith("librdkafka ", StringComparison.Ordinal) && l.Text.Contains("Acquired PID", StringComparison.Ordinal));
+    }
+
     public void Dispose() => _kafka.Dispose();
+
+    /// <summary>Keeps what is logged.</summary>
+    private sealed class LinesLogger : ILogger<KafkaEventStream>
+    {
+        private readonly ConcurrentQueue<(LogLevel Level, string Text)> _lines = new();
+
+        public IReadOnlyCollection<(LogLevel Level, string Text)> Lines => _lines.ToArray();
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            => _lines.Enqueue((logLevel, formatter(state, exception)));
+    }
 }

@@ -42,6 +42,18 @@ internal sealed class KafkaStreamProducer : IStreamProducer
 
     public unsafe KafkaStreamProducer(ProducerConfig config, string connection, ILogger logger)
     {
+        // rd_kafka_vu_t and rd_kafka_message_t are laid out below as a 64-bit process sees them.
+        if (!Environment.Is64BitProcess)
+        {
+            throw new InvalidOperationException("the Kafka producer needs a 64-bit process");
+        }
+
+        // Every record's report is awaited: a producer that reports failures only would never finish.
+        if (config.Any(c => c.Key == "delivery.report.only.error" && c.Value.Trim().ToLowerInvariant() is "true" or "t" or "1"))
+        {
+            throw new ArgumentException("delivery.report.only.error is not supported: every record's delivery report is awaited");
+        }
+
         _connection = connection;
         _logger = logger;
         _window = Math.Max(1, config.QueueBufferingMaxMessages ?? DefaultQueueSize);
@@ -360,7 +372,7 @@ internal sealed class KafkaStreamProducer : IStreamProducer
                     case Native.EventError:
                         var error = Native.rd_kafka_event_error(item);
                         var reason = Marshal.PtrToStringUTF8(Native.rd_kafka_event_error_string(item)) ?? "";
-                        KafkaLog.Error(_logger, _connection, new Error((ErrorCode)error, reason, Native.rd_kafka_event_error_is_fatal(item) != 0));
+                        Log(() => KafkaLog.Error(_logger, _connection, new Error((ErrorCode)error, reason, Native.rd_kafka_event_error_is_fatal(item) != 0)));
                         break;
                     case Native.EventLog:
                         byte* facility;
@@ -368,8 +380,9 @@ internal sealed class KafkaStreamProducer : IStreamProducer
                         int level;
                         if (Native.rd_kafka_event_log(item, &facility, &text, &level) == 0)
                         {
-                            KafkaLog.Native(_logger, new LogMessage(
-                                _name, (SyslogLevel)level, Marshal.PtrToStringUTF8((nint)facility) ?? "", Marshal.PtrToStringUTF8((nint)text) ?? ""));
+                            var line = new LogMessage(
+                                _name, (SyslogLevel)level, Marshal.PtrToStringUTF8((nint)facility) ?? "", Marshal.PtrToStringUTF8((nint)text) ?? "");
+                            Log(() => KafkaLog.Native(_logger, line));
                         }
 
                         break;
@@ -379,6 +392,18 @@ internal sealed class KafkaStreamProducer : IStreamProducer
             {
                 Native.rd_kafka_event_destroy(item);
             }
+        }
+    }
+
+    /// <summary>A log provider that fails (one being disposed at shutdown) must not end the thread that reads the reports.</summary>
+    private static void Log(Action write)
+    {
+        try
+        {
+            write();
+        }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or IOException)
+        {
         }
     }
 
@@ -401,13 +426,12 @@ internal sealed class KafkaStreamProducer : IStreamProducer
                 break;
             }
 
+            // An answer that did not come (the bootstrap connection it went to was dropped) is asked again.
             nint metadata;
-            if (Native.rd_kafka_metadata(_client, 0, topic, &metadata, (int)left.TotalMilliseconds) != 0)
+            if (Native.rd_kafka_metadata(_client, 0, topic, &metadata, (int)left.TotalMilliseconds) == 0)
             {
-                break;
+                Native.rd_kafka_metadata_destroy(metadata);
             }
-
-            Native.rd_kafka_metadata_destroy(metadata);
         }
     }
 

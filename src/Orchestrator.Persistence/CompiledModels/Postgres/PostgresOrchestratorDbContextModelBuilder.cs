@@ -12,7 +12,7 @@ namespace Orchestrator.Persistence.CompiledModels.Postgres
     public partial class PostgresOrchestratorDbContextModel
     {
         private PostgresOrchestratorDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("fbbc6fdf-d7ab-4e70-8243-f4c9303504ad"), entityTypeCount: 9)
+            : base(skipDetectChanges: false, modelId: new Guid("307e798e-e8cb-438f-93b6-a50720376df9"), entityTypeCount: 9)
         {
         }
 

@@ -194,15 +194,18 @@ namespace Orchestrator.Persistence.CompiledModels.Postgres
 
             var index = runtimeEntityType.AddIndex(
                 new[] { pool, state });
+            index.AddAnnotation("Relational:Filter", "pool IS NOT NULL");
 
             var index0 = runtimeEntityType.AddIndex(
                 new[] { runId, revision });
 
             var index1 = runtimeEntityType.AddIndex(
                 new[] { state, leaseExpiresAt });
+            index1.AddAnnotation("Relational:Filter", "state IN ('pending', 'queued', 'running', 'up_for_retry')");
 
             var index2 = runtimeEntityType.AddIndex(
-                new[] { state, queuedAt, runId, ordinal });
+                new[] { queuedAt, runId, ordinal });
+            index2.AddAnnotation("Relational:Filter", "state = 'queued'");
 
             return runtimeEntityType;
         }

@@ -218,6 +218,8 @@ namespace Orchestrator.Persistence.Migrations.Postgres
                     b.HasKey("RunId", "TaskId", "Number");
 
                     b.ToTable("attempts", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 80);
                 });
 
             modelBuilder.Entity("Orchestrator.Persistence.Entities.RunEntity", b =>
@@ -378,13 +380,16 @@ namespace Orchestrator.Persistence.Migrations.Postgres
 
                     b.HasKey("RunId", "TaskId");
 
-                    b.HasIndex("Pool", "State");
+                    b.HasIndex("Pool", "State")
+                        .HasFilter("pool IS NOT NULL");
 
                     b.HasIndex("RunId", "Revision");
 
-                    b.HasIndex("State", "LeaseExpiresAt");
+                    b.HasIndex("State", "LeaseExpiresAt")
+                        .HasFilter("state IN ('pending', 'queued', 'running', 'up_for_retry')");
 
-                    b.HasIndex("State", "QueuedAt", "RunId", "Ordinal");
+                    b.HasIndex("QueuedAt", "RunId", "Ordinal")
+                        .HasFilter("state = 'queued'");
 
                     b.ToTable("task_instances", (string)null);
                 });
