@@ -33,7 +33,7 @@ internal sealed class KafkaStreamProducer : IStreamProducer
     private readonly Thread _reader;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, nint> _topics = new(StringComparer.Ordinal);
-    private readonly Dictionary<int, DeliveryTally> _tallies = [];
+    private readonly Dictionary<int, KafkaDeliveryTally> _tallies = [];
     private int _lastTally;
     private Task? _producerIdRequest;
     private volatile bool _reported;
@@ -58,7 +58,7 @@ internal sealed class KafkaStreamProducer : IStreamProducer
         _logger = logger;
         _window = Math.Max(1, config.QueueBufferingMaxMessages ?? DefaultQueueSize);
         _idempotent = config.EnableIdempotence == true;
-        var conf = Native.rd_kafka_conf_new();
+        var conf = LibrdkafkaProducerApi.rd_kafka_conf_new();
         var error = stackalloc byte[512];
         try
         {
@@ -66,7 +66,7 @@ internal sealed class KafkaStreamProducer : IStreamProducer
             foreach (var (name, value) in config.Where(c => !c.Key.StartsWith("dotnet.", StringComparison.Ordinal)).Append(new("log.queue", "true")))
             {
                 ArgumentNullException.ThrowIfNull(value, name);
-                if (Native.rd_kafka_conf_set(conf, Utf8(name), Utf8(value), error, 512) != 0)
+                if (LibrdkafkaProducerApi.rd_kafka_conf_set(conf, Utf8(name), Utf8(value), error, 512) != 0)
                 {
                     throw new ArgumentException(Text(error));
                 }
@@ -74,21 +74,21 @@ internal sealed class KafkaStreamProducer : IStreamProducer
         }
         catch
         {
-            Native.rd_kafka_conf_destroy(conf);
+            LibrdkafkaProducerApi.rd_kafka_conf_destroy(conf);
             throw;
         }
 
-        Native.rd_kafka_conf_set_events(conf, Native.EventDeliveryReport | Native.EventError | Native.EventLog);
-        _client = Native.rd_kafka_new(Native.Producer, conf, error, 512);
+        LibrdkafkaProducerApi.rd_kafka_conf_set_events(conf, LibrdkafkaProducerApi.EventDeliveryReport | LibrdkafkaProducerApi.EventError | LibrdkafkaProducerApi.EventLog);
+        _client = LibrdkafkaProducerApi.rd_kafka_new(LibrdkafkaProducerApi.Producer, conf, error, 512);
         if (_client == 0)
         {
-            Native.rd_kafka_conf_destroy(conf); // not taken over on failure
+            LibrdkafkaProducerApi.rd_kafka_conf_destroy(conf); // not taken over on failure
             throw new InvalidOperationException(Text(error));
         }
 
-        _name = Marshal.PtrToStringUTF8(Native.rd_kafka_name(_client)) ?? "producer";
-        _events = Native.rd_kafka_queue_get_main(_client);
-        Native.rd_kafka_set_log_queue(_client, 0);
+        _name = Marshal.PtrToStringUTF8(LibrdkafkaProducerApi.rd_kafka_name(_client)) ?? "producer";
+        _events = LibrdkafkaProducerApi.rd_kafka_queue_get_main(_client);
+        LibrdkafkaProducerApi.rd_kafka_set_log_queue(_client, 0);
         _reader = new Thread(ReadEvents) { IsBackground = true, Name = "Kafka delivery reports" };
         _reader.Start();
     }
@@ -105,7 +105,7 @@ internal sealed class KafkaStreamProducer : IStreamProducer
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
         ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
-        var delivery = new DeliveryTally(_window);
+        var delivery = new KafkaDeliveryTally(_window);
         var (handle, topicError) = Topic(topic);
         int id;
         lock (_gate)
@@ -134,12 +134,12 @@ internal sealed class KafkaStreamProducer : IStreamProducer
                     ? Task.Factory.StartNew(() => AskForProducerId(handle), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
                     : Task.CompletedTask;
                 int refused;
-                while ((refused = Send(handle, message, id)) == Native.QueueFull)
+                while ((refused = Send(handle, message, id)) == LibrdkafkaProducerApi.QueueFull)
                 {
                     // librdkafka's queue is full (other calls on this producer, or its byte limit): wait for it to drain a
                     // little, bounded, rather than for a fixed time.
                     cancellationToken.ThrowIfCancellationRequested();
-                    await Task.Run(() => Native.rd_kafka_flush(_client, (int)QueueFullWait.TotalMilliseconds), cancellationToken).ConfigureAwait(false);
+                    await Task.Run(() => LibrdkafkaProducerApi.rd_kafka_flush(_client, (int)QueueFullWait.TotalMilliseconds), cancellationToken).ConfigureAwait(false);
                 }
 
                 if (refused != 0)
@@ -159,7 +159,7 @@ internal sealed class KafkaStreamProducer : IStreamProducer
             await Task.Run(
                 () =>
                 {
-                    while (Native.rd_kafka_flush(_client, 100) == Native.TimedOut)
+                    while (LibrdkafkaProducerApi.rd_kafka_flush(_client, 100) == LibrdkafkaProducerApi.TimedOut)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                     }
@@ -196,15 +196,15 @@ internal sealed class KafkaStreamProducer : IStreamProducer
         // The request below uses the producer's handle: it ends (within its 500 ms) before the handle is destroyed.
         _producerIdRequest?.Wait();
         _closing = true;
-        Native.rd_kafka_queue_yield(_events);
+        LibrdkafkaProducerApi.rd_kafka_queue_yield(_events);
         _reader.Join();
         foreach (var topic in _topics.Values)
         {
-            Native.rd_kafka_topic_destroy(topic);
+            LibrdkafkaProducerApi.rd_kafka_topic_destroy(topic);
         }
 
-        Native.rd_kafka_queue_destroy(_events);
-        Native.rd_kafka_destroy(_client);
+        LibrdkafkaProducerApi.rd_kafka_queue_destroy(_events);
+        LibrdkafkaProducerApi.rd_kafka_destroy(_client);
     }
 
     /// <summary>librdkafka's handle of a topic, made once per producer; 0 and the error when librdkafka refuses the name.</summary>
@@ -217,10 +217,10 @@ internal sealed class KafkaStreamProducer : IStreamProducer
                 return (handle, 0);
             }
 
-            handle = Native.rd_kafka_topic_new(_client, Utf8(topic), 0);
+            handle = LibrdkafkaProducerApi.rd_kafka_topic_new(_client, Utf8(topic), 0);
             if (handle == 0)
             {
-                return (0, Native.rd_kafka_last_error());
+                return (0, LibrdkafkaProducerApi.rd_kafka_last_error());
             }
 
             _topics[topic] = handle;
@@ -254,36 +254,36 @@ internal sealed class KafkaStreamProducer : IStreamProducer
             fixed (byte* keyBytes = &MemoryMarshal.GetReference(key))
             fixed (byte* value = &MemoryMarshal.GetArrayDataReference(message.Value))
             {
-                var arguments = stackalloc Native.Argument[8];
+                var arguments = stackalloc LibrdkafkaProducerApi.Argument[8];
                 var count = 0;
-                arguments[count++] = new Native.Argument { Type = Native.ArgumentTopicHandle, Pointer = topic };
-                arguments[count++] = new Native.Argument { Type = Native.ArgumentPartition, Int32 = Partition.Any.Value };
-                arguments[count++] = new Native.Argument { Type = Native.ArgumentFlags, Int32 = Native.CopyPayload };
-                arguments[count++] = new Native.Argument { Type = Native.ArgumentValue, Pointer = (nint)value, Size = (nuint)message.Value.Length };
-                arguments[count++] = new Native.Argument
+                arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentTopicHandle, Pointer = topic };
+                arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentPartition, Int32 = Partition.Any.Value };
+                arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentFlags, Int32 = LibrdkafkaProducerApi.CopyPayload };
+                arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentValue, Pointer = (nint)value, Size = (nuint)message.Value.Length };
+                arguments[count++] = new LibrdkafkaProducerApi.Argument
                 {
-                    Type = Native.ArgumentKey, Pointer = message.Key is null ? 0 : (nint)keyBytes, Size = (nuint)key.Length,
+                    Type = LibrdkafkaProducerApi.ArgumentKey, Pointer = message.Key is null ? 0 : (nint)keyBytes, Size = (nuint)key.Length,
                 };
-                arguments[count++] = new Native.Argument { Type = Native.ArgumentOpaque, Pointer = tally };
+                arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentOpaque, Pointer = tally };
                 if (message.Timestamp is { } timestamp)
                 {
-                    arguments[count++] = new Native.Argument { Type = Native.ArgumentTimestamp, Int64 = timestamp.ToUnixTimeMilliseconds() };
+                    arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentTimestamp, Int64 = timestamp.ToUnixTimeMilliseconds() };
                 }
 
                 if (headers != 0)
                 {
-                    arguments[count++] = new Native.Argument { Type = Native.ArgumentHeaders, Pointer = headers };
+                    arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentHeaders, Pointer = headers };
                 }
 
-                var error = Native.rd_kafka_produceva(_client, arguments, (nuint)count);
+                var error = LibrdkafkaProducerApi.rd_kafka_produceva(_client, arguments, (nuint)count);
                 if (error == 0)
                 {
                     headers = 0; // librdkafka owns them now
                     return 0;
                 }
 
-                var code = Native.rd_kafka_error_code(error);
-                Native.rd_kafka_error_destroy(error);
+                var code = LibrdkafkaProducerApi.rd_kafka_error_code(error);
+                LibrdkafkaProducerApi.rd_kafka_error_destroy(error);
                 return code;
             }
         }
@@ -291,7 +291,7 @@ internal sealed class KafkaStreamProducer : IStreamProducer
         {
             if (headers != 0)
             {
-                Native.rd_kafka_headers_destroy(headers);
+                LibrdkafkaProducerApi.rd_kafka_headers_destroy(headers);
             }
 
             if (rented is not null)
@@ -304,7 +304,7 @@ internal sealed class KafkaStreamProducer : IStreamProducer
     /// <summary>A record's headers as librdkafka's list, values in UTF-8 (as Confluent.Kafka's string serializer writes them).</summary>
     private static unsafe nint Headers(IReadOnlyDictionary<string, string> headers)
     {
-        var list = Native.rd_kafka_headers_new((nuint)headers.Count);
+        var list = LibrdkafkaProducerApi.rd_kafka_headers_new((nuint)headers.Count);
         foreach (var (name, value) in headers)
         {
             var nameBytes = Encoding.UTF8.GetBytes(name);
@@ -312,7 +312,7 @@ internal sealed class KafkaStreamProducer : IStreamProducer
             fixed (byte* n = &MemoryMarshal.GetArrayDataReference(nameBytes))
             fixed (byte* v = &MemoryMarshal.GetArrayDataReference(valueBytes))
             {
-                Native.rd_kafka_header_add(list, n, nameBytes.Length, v, valueBytes.Length);
+                LibrdkafkaProducerApi.rd_kafka_header_add(list, n, nameBytes.Length, v, valueBytes.Length);
             }
         }
 
@@ -326,12 +326,12 @@ internal sealed class KafkaStreamProducer : IStreamProducer
     private unsafe void ReadEvents()
     {
         const int Batch = 1024;
-        var messages = stackalloc Native.Message*[Batch];
+        var messages = stackalloc LibrdkafkaProducerApi.Message*[Batch];
         var tallyId = 0;
-        DeliveryTally? tally = null;
+        KafkaDeliveryTally? tally = null;
         while (!_closing)
         {
-            var item = Native.rd_kafka_queue_poll(_events, 100);
+            var item = LibrdkafkaProducerApi.rd_kafka_queue_poll(_events, 100);
             if (item == 0)
             {
                 continue;
@@ -339,12 +339,12 @@ internal sealed class KafkaStreamProducer : IStreamProducer
 
             try
             {
-                switch (Native.rd_kafka_event_type(item))
+                switch (LibrdkafkaProducerApi.rd_kafka_event_type(item))
                 {
-                    case Native.EventDeliveryReport:
+                    case LibrdkafkaProducerApi.EventDeliveryReport:
                         _reported = true;
                         nuint read;
-                        while ((read = Native.rd_kafka_event_message_array(item, messages, Batch)) > 0)
+                        while ((read = LibrdkafkaProducerApi.rd_kafka_event_message_array(item, messages, Batch)) > 0)
                         {
                             for (nuint i = 0; i < read; i++)
                             {
@@ -369,16 +369,16 @@ internal sealed class KafkaStreamProducer : IStreamProducer
                         }
 
                         break;
-                    case Native.EventError:
-                        var error = Native.rd_kafka_event_error(item);
-                        var reason = Marshal.PtrToStringUTF8(Native.rd_kafka_event_error_string(item)) ?? "";
-                        Log(() => KafkaLog.Error(_logger, _connection, new Error((ErrorCode)error, reason, Native.rd_kafka_event_error_is_fatal(item) != 0)));
+                    case LibrdkafkaProducerApi.EventError:
+                        var error = LibrdkafkaProducerApi.rd_kafka_event_error(item);
+                        var reason = Marshal.PtrToStringUTF8(LibrdkafkaProducerApi.rd_kafka_event_error_string(item)) ?? "";
+                        Log(() => KafkaLog.Error(_logger, _connection, new Error((ErrorCode)error, reason, LibrdkafkaProducerApi.rd_kafka_event_error_is_fatal(item) != 0)));
                         break;
-                    case Native.EventLog:
+                    case LibrdkafkaProducerApi.EventLog:
                         byte* facility;
                         byte* text;
                         int level;
-                        if (Native.rd_kafka_event_log(item, &facility, &text, &level) == 0)
+                        if (LibrdkafkaProducerApi.rd_kafka_event_log(item, &facility, &text, &level) == 0)
                         {
                             var line = new LogMessage(
                                 _name, (SyslogLevel)level, Marshal.PtrToStringUTF8((nint)facility) ?? "", Marshal.PtrToStringUTF8((nint)text) ?? "");
@@ -390,7 +390,7 @@ internal sealed class KafkaStreamProducer : IStreamProducer
             }
             finally
             {
-                Native.rd_kafka_event_destroy(item);
+                LibrdkafkaProducerApi.rd_kafka_event_destroy(item);
             }
         }
     }
@@ -428,9 +428,9 @@ internal sealed class KafkaStreamProducer : IStreamProducer
 
             // An answer that did not come (the bootstrap connection it went to was dropped) is asked again.
             nint metadata;
-            if (Native.rd_kafka_metadata(_client, 0, topic, &metadata, (int)left.TotalMilliseconds) == 0)
+            if (LibrdkafkaProducerApi.rd_kafka_metadata(_client, 0, topic, &metadata, (int)left.TotalMilliseconds) == 0)
             {
-                Native.rd_kafka_metadata_destroy(metadata);
+                LibrdkafkaProducerApi.rd_kafka_metadata_destroy(metadata);
             }
         }
     }
@@ -441,14 +441,14 @@ internal sealed class KafkaStreamProducer : IStreamProducer
         if (code == (int)ErrorCode.Local_Fatal)
         {
             var buffer = stackalloc byte[512];
-            var fatal = Native.rd_kafka_fatal_error(_client, buffer, 512);
+            var fatal = LibrdkafkaProducerApi.rd_kafka_fatal_error(_client, buffer, 512);
             if (fatal != 0)
             {
                 return ((ErrorCode)fatal, Text(buffer));
             }
         }
 
-        return ((ErrorCode)code, Marshal.PtrToStringUTF8(Native.rd_kafka_err2str(code)) ?? code.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return ((ErrorCode)code, Marshal.PtrToStringUTF8(LibrdkafkaProducerApi.rd_kafka_err2str(code)) ?? code.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text + "\0");
@@ -462,254 +462,5 @@ internal sealed class KafkaStreamProducer : IStreamProducer
         {
             yield return message;
         }
-    }
-
-    /// <summary>
-    /// Counts the delivery reports of one batch and the offsets they landed at, per partition, and keeps at most a
-    /// window of records in flight (the reports of one producer arrive on one thread; the window is lock-free so that
-    /// thread and the sending one do not contend for every record).
-    /// </summary>
-    private sealed class DeliveryTally(int window)
-    {
-        private readonly Lock _gate = new();
-        private readonly Dictionary<int, (long First, long Last)> _ranges = [];
-        private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _reported;
-        private int _sent;
-        private bool _sendingEnded;
-        private int _inFlight;
-        private TaskCompletionSource? _room;
-
-        public Task Completed => _completed.Task;
-
-        public int Failed { get; private set; }
-
-        /// <summary>librdkafka's code of the first failed delivery.</summary>
-        public int FirstError { get; private set; }
-
-        public bool WindowIsFull => Volatile.Read(ref _inFlight) >= window;
-
-        /// <summary>Records handed to librdkafka so far (read by the sending thread).</summary>
-        public int Sent => _sent;
-
-        public void Sending()
-        {
-            _sent++;
-            Interlocked.Increment(ref _inFlight);
-        }
-
-        /// <summary>No record follows: the tally completes once every record sent is reported.</summary>
-        public void SendingEnded()
-        {
-            lock (_gate)
-            {
-                _sendingEnded = true;
-                if (_reported == _sent)
-                {
-                    _completed.TrySetResult();
-                }
-            }
-        }
-
-        /// <summary>Completes when half the window has been reported.</summary>
-        public async Task RoomAsync(CancellationToken cancellationToken)
-        {
-            var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Interlocked.Exchange(ref _room, room);
-            // A report between the check and publishing the waiter would not have seen it: look again.
-            if (Volatile.Read(ref _inFlight) <= window / 2)
-            {
-                Interlocked.CompareExchange(ref _room, null, room);
-                return;
-            }
-
-            await room.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        public void Report(int error, int partition, long offset)
-        {
-            lock (_gate)
-            {
-                if (error != 0)
-                {
-                    if (Failed++ == 0)
-                    {
-                        FirstError = error;
-                    }
-                }
-                else
-                {
-                    _ranges[partition] = _ranges.TryGetValue(partition, out var range)
-                        ? (Math.Min(range.First, offset), Math.Max(range.Last, offset))
-                        : (offset, offset);
-                }
-
-                if (++_reported == Volatile.Read(ref _sent) && _sendingEnded)
-                {
-                    _completed.TrySetResult();
-                }
-            }
-
-            if (Interlocked.Decrement(ref _inFlight) <= window / 2 && Volatile.Read(ref _room) is { } room
-                && Interlocked.CompareExchange(ref _room, null, room) == room)
-            {
-                room.TrySetResult();
-            }
-        }
-
-        public IReadOnlyList<PartitionRange> Ranges(string topic)
-        {
-            lock (_gate)
-            {
-                return _ranges.OrderBy(r => r.Key).Select(r => new PartitionRange(topic, r.Key, r.Value.First, r.Value.Last)).ToArray();
-            }
-        }
-    }
-
-    /// <summary>The part of librdkafka's C API the producer uses (rdkafka.h); resolved to the library <see cref="KafkaNativeLibrary"/> loaded.</summary>
-    private static unsafe class Native
-    {
-        public const int Producer = 0; // RD_KAFKA_PRODUCER
-        public const int EventDeliveryReport = 0x1; // RD_KAFKA_EVENT_DR
-        public const int EventLog = 0x4;
-        public const int EventError = 0x8;
-        public const int CopyPayload = 0x2; // RD_KAFKA_MSG_F_COPY
-        public const int QueueFull = -184; // RD_KAFKA_RESP_ERR__QUEUE_FULL
-        public const int TimedOut = -185; // RD_KAFKA_RESP_ERR__TIMED_OUT
-
-        // rd_kafka_vtype_t
-        public const int ArgumentTopicHandle = 2;
-        public const int ArgumentPartition = 3;
-        public const int ArgumentValue = 4;
-        public const int ArgumentKey = 5;
-        public const int ArgumentOpaque = 6;
-        public const int ArgumentFlags = 7;
-        public const int ArgumentTimestamp = 8;
-        public const int ArgumentHeaders = 10;
-
-        /// <summary>rd_kafka_vu_t: a type and a union padded to 64 bytes.</summary>
-        [StructLayout(LayoutKind.Explicit, Size = 72)]
-        public struct Argument
-        {
-            [FieldOffset(0)] public int Type;
-            [FieldOffset(8)] public nint Pointer;
-            [FieldOffset(8)] public int Int32;
-            [FieldOffset(8)] public long Int64;
-            [FieldOffset(16)] public nuint Size;
-        }
-
-        /// <summary>rd_kafka_message_t.</summary>
-        [StructLayout(LayoutKind.Sequential)]
-        public struct Message
-        {
-            public int Error;
-            public nint Topic;
-            public int Partition;
-            public nint Payload;
-            public nuint Length;
-            public nint Key;
-            public nuint KeyLength;
-            public long Offset;
-            public nint Opaque;
-        }
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern nint rd_kafka_conf_new();
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern void rd_kafka_conf_destroy(nint conf);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern int rd_kafka_conf_set(nint conf, byte[] name, byte[] value, byte* error, nuint errorSize);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern void rd_kafka_conf_set_events(nint conf, int events);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern nint rd_kafka_new(int type, nint conf, byte* error, nuint errorSize);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern void rd_kafka_destroy(nint client);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern nint rd_kafka_name(nint client);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern nint rd_kafka_topic_new(nint client, byte[] topic, nint conf);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern void rd_kafka_topic_destroy(nint topic);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern int rd_kafka_last_error();
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern nint rd_kafka_produceva(nint client, Argument* arguments, nuint count);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern int rd_kafka_error_code(nint error);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern void rd_kafka_error_destroy(nint error);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern nint rd_kafka_err2str(int code);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern int rd_kafka_fatal_error(nint client, byte* reason, nuint reasonSize);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern nint rd_kafka_headers_new(nuint initialCount);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern void rd_kafka_headers_destroy(nint headers);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern int rd_kafka_header_add(nint headers, byte* name, nint nameSize, byte* value, nint valueSize);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern int rd_kafka_flush(nint client, int timeoutMs);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern int rd_kafka_metadata(nint client, int allTopics, nint topic, nint* metadata, int timeoutMs);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern void rd_kafka_metadata_destroy(nint metadata);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern nint rd_kafka_queue_get_main(nint client);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern int rd_kafka_set_log_queue(nint client, nint queue);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern void rd_kafka_queue_destroy(nint queue);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern void rd_kafka_queue_yield(nint queue);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern nint rd_kafka_queue_poll(nint queue, int timeoutMs);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern int rd_kafka_event_type(nint item);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern nuint rd_kafka_event_message_array(nint item, Message** messages, nuint size);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern int rd_kafka_event_error(nint item);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern nint rd_kafka_event_error_string(nint item);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern int rd_kafka_event_error_is_fatal(nint item);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern int rd_kafka_event_log(nint item, byte** facility, byte** text, int* level);
-
-        [DllImport(KafkaNativeLibrary.Name, ExactSpelling = true)]
-        public static extern void rd_kafka_event_destroy(nint item);
     }
 }
