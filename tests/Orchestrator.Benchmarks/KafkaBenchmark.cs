@@ -265,6 +265,7 @@ internal static class KafkaBenchmark
             EnableAutoOffsetStore = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
             FetchWaitMaxMs = 100,
+            FetchQueueBackoffMs = 50, // as the event stream's consumer
         };
         var watch = Stopwatch.StartNew();
         var read = 0;

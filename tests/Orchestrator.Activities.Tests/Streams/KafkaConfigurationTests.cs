@@ -68,17 +68,20 @@ public sealed class KafkaConfigurationTests
         Assert.Equal(GroupProtocol.Consumer, config.GroupProtocol);
         Assert.Equal(AutoOffsetReset.Earliest, config.AutoOffsetReset);
         Assert.Equal(100, config.FetchWaitMaxMs);
+        Assert.Equal(50, config.FetchQueueBackoffMs);
     }
 
     [Fact]
-    public void ConsumerConfigOf_KeepsTheConnectionsGroupProtocolAndFetchWait_WhenTheConnectionSetsThem()
+    public void ConsumerConfigOf_KeepsTheConnectionsGroupProtocolAndFetchWaits_WhenTheConnectionSetsThem()
     {
-        var connection = Kafka(("bootstrap.servers", "b1:9092"), ("group.protocol", "classic"), ("fetch.wait.max.ms", "500"));
+        var connection = Kafka(
+            ("bootstrap.servers", "b1:9092"), ("group.protocol", "classic"), ("fetch.wait.max.ms", "500"), ("fetch.queue.backoff.ms", "1000"));
 
         var config = KafkaEventStream.ConsumerConfigOf(connection, new ConsumerSettings { Group = "etl", Topics = ["events"], Start = StartPosition.Latest });
 
         Assert.Equal(GroupProtocol.Classic, config.GroupProtocol);
         Assert.Equal(500, config.FetchWaitMaxMs);
+        Assert.Equal(1000, config.FetchQueueBackoffMs);
         Assert.Equal(AutoOffsetReset.Latest, config.AutoOffsetReset);
     }
 

@@ -102,6 +102,14 @@ public sealed class KafkaEventStream(Connection connection, TimeProvider time, I
             config.FetchWaitMaxMs = 100;
         }
 
+        // Once a partition's prefetched records pass librdkafka's queue thresholds, its next fetch waits this long;
+        // librdkafka's 1 s left a batch read of a busy topic idle for most of its time (about 1.4 s against 0.5 s
+        // for 200,000 records), while 50 ms costs no measurable processor time.
+        if (!connection.Settings.ContainsKey("fetch.queue.backoff.ms"))
+        {
+            config.FetchQueueBackoffMs = 50;
+        }
+
         return config;
     }
 
