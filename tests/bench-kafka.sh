@@ -2,6 +2,7 @@
 # Kafka throughput: records produced and consumed back through the Kafka event stream and through kcat, against one
 # in-process librdkafka mock cluster (README "Benchmarks"). Installs kcat (Debian package) when it is missing.
 #   tests/bench-kafka.sh [--records 200000] [--value-bytes 200] [--partitions 12] [--runs 3] [--produce-only]
+#     [--only kcat,client,stream,kafka.produce,kafka.consume,parquet] [--each (every measurement, not only medians)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

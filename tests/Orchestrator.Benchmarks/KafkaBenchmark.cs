@@ -31,6 +31,12 @@ internal static class KafkaBenchmark
         var partitions = Option(args, "--partitions", 12);
         var runs = Option(args, "--runs", 3);
         var produceOnly = args.Contains("--produce-only");
+        EachRun = args.Contains("--each");
+        // --only "kcat,kafka.consume": only these tools (a consume row also runs the produce that fills its topic).
+        var only = Array.IndexOf(args, "--only") is var o and >= 0 && o + 1 < args.Length
+            ? args[o + 1].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : null;
+        bool Runs(string tool) => only is null || only.Contains(tool, StringComparer.Ordinal);
         var kcat = Environment.GetEnvironmentVariable("KCAT") ?? "kcat";
         // --set key=value (repeatable): a librdkafka setting for both tools, e.g. --set compression.type=lz4.
         var extra = args.Select((a, i) => (a, i)).Where(p => p.a == "--set" && p.i + 1 < args.Length)
@@ -73,7 +79,10 @@ internal static class KafkaBenchmark
             if (!produceOnly)
             {
                 await activities.ConsumeAsync(warmup, "warmup.jsonl", records);
-                await activities.ConsumeAsync(warmup, "warmup.parquet", records);
+                if (only is null || Runs("parquet"))
+                {
+                    await activities.ConsumeAsync(warmup, "warmup.parquet", records);
+                }
             }
 
 
@@ -81,39 +90,56 @@ internal static class KafkaBenchmark
             for (var run = 0; run < runs; run++)
             {
                 var topic = cluster.CreateUniqueTopic(partitions, "kcat");
-                results.Add(await MeasureAsync("kcat", "produce", () => ProduceWithKcatAsync(kcat, cluster.BootstrapServers, topic, file, extra)));
-                if (!produceOnly)
+                if (Runs("kcat"))
                 {
-                    results.Add(await MeasureAsync("kcat", "consume", () => ConsumeWithKcatAsync(kcat, cluster.BootstrapServers, topic, records, extra)));
+                    results.Add(await MeasureAsync("kcat", "produce", () => ProduceWithKcatAsync(kcat, cluster.BootstrapServers, topic, file, extra)));
+                    if (!produceOnly)
+                    {
+                        results.Add(await MeasureAsync("kcat", "consume", () => ConsumeWithKcatAsync(kcat, cluster.BootstrapServers, topic, records, extra)));
+                    }
                 }
 
                 topic = cluster.CreateUniqueTopic(partitions, "client");
-                results.Add(await MeasureAsync("client", "produce", () => Task.FromResult(ProduceWithClient(cluster.BootstrapServers, topic, raw, extra))));
-                if (!produceOnly)
+                if (Runs("client"))
                 {
-                    results.Add(await MeasureAsync("client", "consume", () => Task.FromResult(ConsumeWithClient(cluster.BootstrapServers, topic, records, extra))));
+                    results.Add(await MeasureAsync("client", "produce", () => Task.FromResult(ProduceWithClient(cluster.BootstrapServers, topic, raw, extra))));
+                    if (!produceOnly)
+                    {
+                        results.Add(await MeasureAsync("client", "consume", () => Task.FromResult(ConsumeWithClient(cluster.BootstrapServers, topic, records, extra))));
+                    }
                 }
 
                 topic = cluster.CreateUniqueTopic(partitions, "stream");
-                results.Add(await MeasureAsync("event stream", "produce", () => ProduceWithStreamAsync(stream, topic, batch)));
-                if (!produceOnly)
+                if (Runs("stream"))
                 {
-                    results.Add(await MeasureAsync("event stream", "consume", () => ConsumeWithStreamAsync(stream, topic, records)));
-                    results.Add(await MeasureAsync("event stream", "consume, none kept", () => ConsumeStreamedAsync(stream, topic, records)));
-                }
+                    results.Add(await MeasureAsync("event stream", "produce", () => ProduceWithStreamAsync(stream, topic, batch)));
+                    if (!produceOnly)
+                    {
+                        results.Add(await MeasureAsync("event stream", "consume", () => ConsumeWithStreamAsync(stream, topic, records)));
+                        results.Add(await MeasureAsync("event stream", "consume, none kept", () => ConsumeStreamedAsync(stream, topic, records)));
+                    }
 
-                var warm = cluster.CreateUniqueTopic(partitions, "connected");
-                results.Add(await MeasureAsync("event stream", "produce, connected", () => ProduceConnectedAsync(stream, warm, batch)));
-                if (!produceOnly)
-                {
-                    results.Add(await MeasureAsync("event stream", "consume, joined", () => ConsumeJoinedAsync(stream, warm, records)));
+                    var warm = cluster.CreateUniqueTopic(partitions, "connected");
+                    results.Add(await MeasureAsync("event stream", "produce, connected", () => ProduceConnectedAsync(stream, warm, batch)));
+                    if (!produceOnly)
+                    {
+                        results.Add(await MeasureAsync("event stream", "consume, joined", () => ConsumeJoinedAsync(stream, warm, records)));
+                    }
                 }
 
                 topic = cluster.CreateUniqueTopic(partitions, "activity");
-                results.Add(await MeasureAsync("kafka.produce", "produce jsonl file", () => activities.ProduceAsync(topic, records)));
-                if (!produceOnly)
+                if (Runs("kafka.produce") || Runs("kafka.consume") || Runs("parquet"))
+                {
+                    results.Add(await MeasureAsync("kafka.produce", "produce jsonl file", () => activities.ProduceAsync(topic, records)));
+                }
+
+                if (!produceOnly && Runs("kafka.consume"))
                 {
                     results.Add(await MeasureAsync("kafka.consume", "consume to jsonl", () => activities.ConsumeAsync(topic, $"batch-{run}.jsonl", records)));
+                }
+
+                if (!produceOnly && (only is null || Runs("parquet")))
+                {
                     results.Add(await MeasureAsync("kafka.consume", "consume to parquet", () => activities.ConsumeAsync(topic, $"batch-{run}.parquet", records)));
                 }
             }
@@ -126,7 +152,7 @@ internal static class KafkaBenchmark
         var medians = results.GroupBy(r => (r.Tool, r.Operation))
             .Select(g => (g.Key.Tool, g.Key.Operation, Seconds: Median(g.Select(r => r.Seconds)), Cpu: Median(g.Select(r => r.Cpu))))
             .ToList();
-        (double Seconds, double Cpu) Kcat(string operation) => medians.Where(m => m.Tool == "kcat" && m.Operation == operation).Select(m => (m.Seconds, m.Cpu)).Single();
+        (double Seconds, double Cpu) Kcat(string operation) => medians.Where(m => m.Tool == "kcat" && m.Operation == operation).Select(m => (m.Seconds, m.Cpu)).DefaultIfEmpty((double.NaN, double.NaN)).Single();
         Console.WriteLine();
         Console.WriteLine($"{"tool",-13} {"operation",-20} {"records",10} {"seconds",8} {"records/s",11} {"MB/s",7} {"vs kcat",8} {"CPU s",6} {"CPU vs kcat",11}");
         foreach (var (tool, operation, seconds, cpu) in medians)
@@ -159,8 +185,17 @@ internal static class KafkaBenchmark
     {
         var before = CpuSeconds();
         var seconds = await run();
-        return (tool, operation, seconds, CpuSeconds() - before);
+        var cpu = CpuSeconds() - before;
+        if (EachRun)
+        {
+            Console.WriteLine($"  {tool,-13} {operation,-20} {seconds,8:F2} s {cpu,6:F2} CPU s");
+        }
+
+        return (tool, operation, seconds, cpu);
     }
+
+    /// <summary>--each: print every measurement as it is taken, not only the medians.</summary>
+    private static bool EachRun { get; set; }
 
     /// <summary>User and system time of this process and of its children that have ended (kcat), from getrusage.</summary>
     private static double CpuSeconds()

@@ -110,6 +110,12 @@ public sealed class KafkaEventStream(Connection connection, TimeProvider time, I
             config.FetchQueueBackoffMs = 50;
         }
 
+        // Confluent.Kafka decodes the topic's name into a new string for every record; with one topic it is known.
+        if (settings.Topics.Count == 1 && !connection.Settings.ContainsKey("dotnet.consumer.consume.result.fields"))
+        {
+            config.ConsumeResultFields = "headers,timestamp";
+        }
+
         return config;
     }
 

@@ -25,13 +25,17 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
     private readonly Dictionary<TopicPartition, long> _endsReported = []; // partition -> offset of its last EOF
     private readonly HashSet<TopicPartition> _started = [];
     private readonly CancellationTokenSource _closing = new();
+    private readonly string? _onlyTopic; // the topic, when there is one: records then come without their topic's name
     private Task? _reading;
     private volatile bool _disposed;
-    private int? _topicPartitions;
+    private Task<int>? _topicPartitions;
+    private volatile int _ends; // _endsReported.Count, read by the reading thread without the lock
+    private volatile int _endsVersion; // moves whenever the assignment or the reported ends change
 
     public KafkaStreamConsumer(ConsumerConfig config, ConsumerSettings settings, string connection, TimeProvider time, ILogger logger)
     {
         _settings = settings;
+        _onlyTopic = settings.Topics.Count == 1 ? settings.Topics[0] : null;
         _connection = connection;
         _time = time;
         _logger = logger;
@@ -144,6 +148,7 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
         lock (_gate)
         {
             _endsReported.Remove(topicPartition);
+            EndsChanged();
         }
     }
 
@@ -204,6 +209,15 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
 
         try
         {
+            _topicPartitions?.Wait(RequestTimeout); // it uses this consumer's handle
+        }
+        catch (AggregateException)
+        {
+            // Only a read that stopped at the end needed it, and it reported the failure.
+        }
+
+        try
+        {
             _consumer.Close();
         }
         catch (KafkaException e)
@@ -217,13 +231,15 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
 
     private IReadOnlyList<PartitionRange> Read(BatchLimits limits, long started, Action<IncomingMessage> received, CancellationToken cancellationToken)
     {
-        var ranges = new Dictionary<TopicPartition, (long First, long Last)>();
+        var ranges = new ReadRanges();
         var count = 0;
+        var endsChecked = -1; // the _endsVersion AllAtEnd last answered false for
         try
         {
             if (limits.StopAtEnd)
             {
-                _topicPartitions ??= CountTopicPartitions();
+                // Asked beside the group join rather than before it: only needed once every assigned partition is at its end.
+                _topicPartitions ??= Task.Run(CountTopicPartitions, CancellationToken.None);
                 ForgetPassedEnds();
             }
 
@@ -231,9 +247,19 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var remaining = limits.MaxWait - _time.GetElapsedTime(started);
-                if (remaining <= TimeSpan.Zero || (limits.StopAtEnd && AllAtEnd()))
+                if (remaining <= TimeSpan.Zero)
                 {
                     break;
+                }
+
+                if (limits.StopAtEnd && _endsVersion is var version && version != endsChecked)
+                {
+                    if (AllAtEnd())
+                    {
+                        break;
+                    }
+
+                    endsChecked = version;
                 }
 
                 var result = _consumer.Consume(remaining < PollInterval ? remaining : PollInterval);
@@ -242,33 +268,42 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
                     continue;
                 }
 
-                lock (_gate)
+                var topic = result.Topic ?? _onlyTopic
+                    ?? throw new StreamException("records come without their topic's name: with several topics, dotnet.consumer.consume.result.fields must include topic");
+                var partition = result.Partition.Value;
+                var offset = result.Offset.Value;
+                if (result.IsPartitionEOF)
                 {
-                    if (result.IsPartitionEOF)
+                    var ended = new TopicPartition(topic, partition);
+                    lock (_gate)
                     {
-                        if (_assigned.Contains(result.TopicPartition))
+                        if (_assigned.Contains(ended))
                         {
-                            _endsReported[result.TopicPartition] = result.Offset.Value;
+                            _endsReported[ended] = offset;
+                            EndsChanged();
                         }
-
-                        continue;
                     }
 
-                    _endsReported.Remove(result.TopicPartition);
+                    continue;
                 }
 
-                var offset = result.Offset.Value;
-                ranges[result.TopicPartition] = ranges.TryGetValue(result.TopicPartition, out var range)
-                    ? (Math.Min(range.First, offset), Math.Max(range.Last, offset))
-                    : (offset, offset);
+                if (_ends > 0)
+                {
+                    lock (_gate)
+                    {
+                        if (_endsReported.Remove(new TopicPartition(topic, partition)))
+                        {
+                            EndsChanged();
+                        }
+                    }
+                }
+
+                ranges.Add(topic, partition, offset);
                 count++;
-                received(ToMessage(result));
+                received(ToMessage(result, topic));
             }
 
-            return ranges
-                .Select(r => new PartitionRange(r.Key.Topic, r.Key.Partition.Value, r.Value.First, r.Value.Last))
-                .OrderBy(r => r.Topic, StringComparer.Ordinal).ThenBy(r => r.Partition)
-                .ToArray();
+            return ranges.ToPartitionRanges();
         }
         catch (KafkaException e)
         {
@@ -283,6 +318,13 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
         }
     }
 
+    /// <summary>Call with the lock held, after each change of the assignment or of the reported ends.</summary>
+    private void EndsChanged()
+    {
+        _ends = _endsReported.Count;
+        _endsVersion++;
+    }
+
     /// <summary>
     /// The end of the topics, not of whatever the group handed this member: a member that crashed keeps its partitions
     /// until the broker's session timeout, and a batch that stopped at the end of the rest would leave them for later
@@ -292,10 +334,14 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
     {
         lock (_gate)
         {
-            // Checked before every record: the counts first, so a read in full flow does not walk the partitions.
-            return _assigned.Count > 0 && _assigned.Count >= _topicPartitions && _endsReported.Count >= _assigned.Count
-                && _assigned.All(_endsReported.ContainsKey);
+            if (_assigned.Count == 0 || _endsReported.Count < _assigned.Count || !_assigned.All(_endsReported.ContainsKey))
+            {
+                return false;
+            }
         }
+
+        // Every partition this member owns is at its end: whether it owns all of them needs the topics' partition count.
+        return _assigned.Count >= _topicPartitions!.GetAwaiter().GetResult();
     }
 
     /// <summary>Partitions of the subscribed topics, from the broker's metadata; 0 when it cannot tell (then the assignment counts).</summary>
@@ -345,15 +391,16 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
                 lock (_gate)
                 {
                     _endsReported.Remove(partition);
+                    EndsChanged();
                 }
             }
         }
     }
 
     /// <summary>A read that fails hands nothing to its caller, so the records it took are read again next time.</summary>
-    private void Rewind(Dictionary<TopicPartition, (long First, long Last)> taken)
+    private void Rewind(ReadRanges taken)
     {
-        foreach (var (partition, (first, _)) in taken)
+        foreach (var (partition, first) in taken.Firsts())
         {
             try
             {
@@ -376,6 +423,7 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
             {
                 _assigned.Add(partition);
                 _endsReported.Remove(partition);
+                EndsChanged();
                 // Earliest and Latest are where this consumer starts: applied the first time it gets a partition,
                 // the group's commits after that.
                 var firstTime = _started.Add(partition);
@@ -401,11 +449,12 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
             {
                 _assigned.Remove(partition);
                 _endsReported.Remove(partition);
+                EndsChanged();
             }
         }
     }
 
-    private static IncomingMessage ToMessage(ConsumeResult<string?, byte[]> result)
+    private static IncomingMessage ToMessage(ConsumeResult<string?, byte[]> result, string topic)
     {
         var message = result.Message;
         IReadOnlyDictionary<string, string> headers = ReadOnlyDictionary<string, string>.Empty;
@@ -422,12 +471,48 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
         }
 
         return new IncomingMessage(
-            result.Topic,
+            topic,
             result.Partition.Value,
             result.Offset.Value,
             DateTimeOffset.FromUnixTimeMilliseconds(message.Timestamp.UnixTimestampMs),
             message.Key,
             message.Value ?? [],
             headers);
+    }
+
+    /// <summary>
+    /// The offsets a read took, per partition. Records come in runs from one partition, so the partition of the last
+    /// record is looked at first and the others (a few dozen at most) are searched only when the run changes.
+    /// </summary>
+    private sealed class ReadRanges
+    {
+        private readonly List<(string Topic, int Partition, long First, long Last)> _ranges = [];
+        private int _last = -1;
+
+        public void Add(string topic, int partition, long offset)
+        {
+            if (_last < 0 || _ranges[_last].Partition != partition || !string.Equals(_ranges[_last].Topic, topic, StringComparison.Ordinal))
+            {
+                _last = _ranges.FindIndex(r => r.Partition == partition && string.Equals(r.Topic, topic, StringComparison.Ordinal));
+                if (_last < 0)
+                {
+                    _ranges.Add((topic, partition, offset, offset));
+                    _last = _ranges.Count - 1;
+                    return;
+                }
+            }
+
+            var range = _ranges[_last];
+            _ranges[_last] = (range.Topic, partition, Math.Min(range.First, offset), Math.Max(range.Last, offset));
+        }
+
+        public IEnumerable<(TopicPartition Partition, long First)> Firsts()
+            => _ranges.Select(r => (new TopicPartition(r.Topic, r.Partition), r.First));
+
+        public PartitionRange[] ToPartitionRanges()
+            => _ranges
+                .Select(r => new PartitionRange(r.Topic, r.Partition, r.First, r.Last))
+                .OrderBy(r => r.Topic, StringComparer.Ordinal).ThenBy(r => r.Partition)
+                .ToArray();
     }
 }
