@@ -255,6 +255,8 @@ public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, 
             {
                 file.Write(_buffer.WrittenSpan);
                 _buffer.ResetWrittenCount();
+                // The disk writes while the next records are read, rather than all at once in the final fsync.
+                DurableFile.StartWriteback(file);
             }
         }
 
