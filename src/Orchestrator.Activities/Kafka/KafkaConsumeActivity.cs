@@ -219,7 +219,7 @@ public sealed partial class KafkaConsumeActivity(ConnectionCatalog connections, 
         {
             var value = message.Value;
             JsonNode? parsed = null;
-            var plain = asJson ? LineFields.IsPlain(value) && LineFields.IsOneValue(value) : Utf8.IsValid(value);
+            var plain = asJson ? LineFields.IsPlain(value) && LineFields.IsOnePlainValue(value) : Utf8.IsValid(value);
             if (!plain && !TryValue(value, asJson, out parsed, out var error))
             {
                 dead.Add((message, error));

@@ -74,6 +74,190 @@ internal sealed class LineFields
         return true;
     }
 
+    /// <summary>
+    /// Whether a plain line (<see cref="IsPlain"/> holds: no white space outside strings, no backslash, no control or
+    /// non-ASCII byte) is exactly one JSON value, as <see cref="IsOneValue"/> would answer, without a JSON reader. It
+    /// answers false for nesting deeper than 32 (the reader allows 64): a false answer only sends the line the slow way.
+    /// </summary>
+    public static bool IsOnePlainValue(ReadOnlySpan<byte> json)
+    {
+        const int MaxDepth = 32;
+        var i = 0;
+        var depth = 0;
+        var objects = 0u; // bit d: the container at depth d is an object
+        while (true)
+        {
+            // A value starts at i.
+            if (i >= json.Length)
+            {
+                return false;
+            }
+
+            var b = json[i];
+            if (b is (byte)'{' or (byte)'[')
+            {
+                if (depth == MaxDepth)
+                {
+                    return false;
+                }
+
+                var isObject = b == (byte)'{';
+                objects = isObject ? objects | (1u << depth) : objects & ~(1u << depth);
+                depth++;
+                i++;
+                if (i < json.Length && json[i] == (isObject ? (byte)'}' : (byte)']'))
+                {
+                    i++;
+                    depth--;
+                }
+                else
+                {
+                    if (isObject && !Member(json, ref i))
+                    {
+                        return false;
+                    }
+
+                    continue;
+                }
+            }
+            else if (!Scalar(json, ref i))
+            {
+                return false;
+            }
+
+            // After a value: the end, or a separator, or the end of containers.
+            while (true)
+            {
+                if (depth == 0)
+                {
+                    return i == json.Length;
+                }
+
+                if (i >= json.Length)
+                {
+                    return false;
+                }
+
+                var inObject = (objects & (1u << (depth - 1))) != 0;
+                if (json[i] == (byte)',')
+                {
+                    i++;
+                    if (inObject && !Member(json, ref i))
+                    {
+                        return false;
+                    }
+
+                    break;
+                }
+
+                if (json[i] != (inObject ? (byte)'}' : (byte)']'))
+                {
+                    return false;
+                }
+
+                i++;
+                depth--;
+            }
+        }
+
+        static bool Member(ReadOnlySpan<byte> json, ref int i)
+        {
+            if (i >= json.Length || json[i] != (byte)'"' || !Text(json, ref i) || i >= json.Length || json[i] != (byte)':')
+            {
+                return false;
+            }
+
+            i++;
+            return true;
+        }
+
+        static bool Text(ReadOnlySpan<byte> json, ref int i)
+        {
+            // No backslash in a plain line: the next quote closes the string.
+            var length = json[(i + 1)..].IndexOf((byte)'"');
+            if (length < 0)
+            {
+                return false;
+            }
+
+            i += length + 2;
+            return true;
+        }
+
+        static bool Scalar(ReadOnlySpan<byte> json, ref int i)
+        {
+            var rest = json[i..];
+            if (rest[0] == (byte)'"')
+            {
+                return Text(json, ref i);
+            }
+
+            if (rest.StartsWith("true"u8) || rest.StartsWith("null"u8))
+            {
+                i += 4;
+                return true;
+            }
+
+            if (rest.StartsWith("false"u8))
+            {
+                i += 5;
+                return true;
+            }
+
+            // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+            var at = 0;
+            if (rest[at] == (byte)'-')
+            {
+                at++;
+            }
+
+            if (at >= rest.Length || !char.IsAsciiDigit((char)rest[at]))
+            {
+                return false;
+            }
+
+            at = rest[at] == (byte)'0' ? at + 1 : Digits(rest, at);
+            if (at < rest.Length && rest[at] == (byte)'.')
+            {
+                if (at + 1 >= rest.Length || !char.IsAsciiDigit((char)rest[at + 1]))
+                {
+                    return false;
+                }
+
+                at = Digits(rest, at + 1);
+            }
+
+            if (at < rest.Length && rest[at] is (byte)'e' or (byte)'E')
+            {
+                at++;
+                if (at < rest.Length && rest[at] is (byte)'+' or (byte)'-')
+                {
+                    at++;
+                }
+
+                if (at >= rest.Length || !char.IsAsciiDigit((char)rest[at]))
+                {
+                    return false;
+                }
+
+                at = Digits(rest, at);
+            }
+
+            i += at;
+            return true;
+        }
+
+        static int Digits(ReadOnlySpan<byte> json, int at)
+        {
+            while (at < json.Length && char.IsAsciiDigit((char)json[at]))
+            {
+                at++;
+            }
+
+            return at;
+        }
+    }
+
     /// <summary>Whether <paramref name="json"/> is exactly one JSON value.</summary>
     public static bool IsOneValue(ReadOnlySpan<byte> json)
     {
