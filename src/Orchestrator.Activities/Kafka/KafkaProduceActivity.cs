@@ -251,7 +251,8 @@ public sealed partial class KafkaProduceActivity(ConnectionCatalog connections, 
                 return Message(text, fields, key, headers);
             }
 
-            if (LineFields.IsPlain(line) && fields.TryRead(line, out var isString, out var content))
+            if (LineFields.IsPlain(line)
+                && (fields.TryReadPlain(line, out var isString, out var content) || fields.TryRead(line, out isString, out content)))
             {
                 return Message(isString ? line[content].ToArray() : line.ToArray(), fields, key, headers);
             }

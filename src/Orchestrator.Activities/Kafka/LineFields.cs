@@ -79,12 +79,44 @@ internal sealed class LineFields
     /// non-ASCII byte) is exactly one JSON value, as <see cref="IsOneValue"/> would answer, without a JSON reader. It
     /// answers false for nesting deeper than 32 (the reader allows 64): a false answer only sends the line the slow way.
     /// </summary>
-    public static bool IsOnePlainValue(ReadOnlySpan<byte> json)
+    public static bool IsOnePlainValue(ReadOnlySpan<byte> json) => Scan(json, null);
+
+    /// <summary>
+    /// <see cref="TryRead"/> for a plain line (<see cref="IsPlain"/> holds) without a JSON reader: one scan checks the
+    /// line as <see cref="IsOnePlainValue"/> does and takes the wanted fields of a top-level object on the way. False
+    /// wherever that scan answers false or a wanted field comes twice; <see cref="TryRead"/> then decides.
+    /// </summary>
+    public bool TryReadPlain(ReadOnlySpan<byte> line, out bool isString, out Range text)
+    {
+        Clear();
+        isString = false;
+        text = default;
+        if (!Scan(line, this))
+        {
+            return false;
+        }
+
+        if (line[0] == (byte)'"')
+        {
+            isString = true;
+            text = new Range(1, line.Length - 1);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The scan behind <see cref="IsOnePlainValue"/> and <see cref="TryReadPlain"/>: with <paramref name="fields"/>, the
+    /// values of the top-level object's members it wants are taken as <see cref="ReadFields"/> takes them.
+    /// </summary>
+    private static bool Scan(ReadOnlySpan<byte> json, LineFields? fields)
     {
         const int MaxDepth = 32;
         var i = 0;
         var depth = 0;
         var objects = 0u; // bit d: the container at depth d is an object
+        var field = -1; // the wanted field whose value starts at valueStart (top-level members only)
+        var valueStart = 0;
         while (true)
         {
             // A value starts at i.
@@ -109,10 +141,14 @@ internal sealed class LineFields
                 {
                     i++;
                     depth--;
+                    if (depth == 1 && field >= 0 && !fields!.Take(json, ref field, valueStart, i))
+                    {
+                        return false;
+                    }
                 }
                 else
                 {
-                    if (isObject && !Member(json, ref i))
+                    if (isObject && !Member(json, ref i, depth == 1 ? fields : null, ref field, ref valueStart))
                     {
                         return false;
                     }
@@ -121,6 +157,10 @@ internal sealed class LineFields
                 }
             }
             else if (!Scalar(json, ref i))
+            {
+                return false;
+            }
+            else if (depth == 1 && field >= 0 && !fields!.Take(json, ref field, valueStart, i))
             {
                 return false;
             }
@@ -142,7 +182,7 @@ internal sealed class LineFields
                 if (json[i] == (byte)',')
                 {
                     i++;
-                    if (inObject && !Member(json, ref i))
+                    if (inObject && !Member(json, ref i, depth == 1 ? fields : null, ref field, ref valueStart))
                     {
                         return false;
                     }
@@ -157,14 +197,26 @@ internal sealed class LineFields
 
                 i++;
                 depth--;
+                if (depth == 1 && field >= 0 && !fields!.Take(json, ref field, valueStart, i))
+                {
+                    return false;
+                }
             }
         }
 
-        static bool Member(ReadOnlySpan<byte> json, ref int i)
+        // A member's name and colon; with fields (a top-level member), which wanted field its value is, if any.
+        static bool Member(ReadOnlySpan<byte> json, ref int i, LineFields? fields, ref int field, ref int valueStart)
         {
+            var name = i + 1;
             if (i >= json.Length || json[i] != (byte)'"' || !Text(json, ref i) || i >= json.Length || json[i] != (byte)':')
             {
                 return false;
+            }
+
+            if (fields is not null)
+            {
+                field = fields.IndexOf(json[name..(i - 1)]);
+                valueStart = i + 1;
             }
 
             i++;
@@ -256,6 +308,27 @@ internal sealed class LineFields
 
             return at;
         }
+    }
+
+    /// <summary>
+    /// Keeps the value <c>json[start..end]</c> of a wanted top-level field as <see cref="ReadFields"/> renders it:
+    /// false when the field came before.
+    /// </summary>
+    private bool Take(ReadOnlySpan<byte> json, ref int field, int start, int end)
+    {
+        var at = field;
+        field = -1;
+        if (_seen[at])
+        {
+            return false;
+        }
+
+        _seen[at] = true;
+        var value = json[start..end];
+        _values[at] = value[0] == (byte)'"' ? Encoding.UTF8.GetString(value[1..^1])
+            : value.SequenceEqual("null"u8) ? null
+            : Encoding.UTF8.GetString(value);
+        return true;
     }
 
     /// <summary>Whether <paramref name="json"/> is exactly one JSON value.</summary>

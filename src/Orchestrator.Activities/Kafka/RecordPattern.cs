@@ -13,11 +13,13 @@ public sealed partial class RecordPattern
 {
     private readonly string? _field;
     private readonly (string Text, string? Field)[] _parts;
+    private readonly string? _only; // the field of a pattern that is one placeholder and nothing else (${customer})
 
     private RecordPattern(string? field, (string, string?)[] parts)
     {
         _field = field;
         _parts = parts;
+        _only = parts is [("", null), ("", { } only), ("", null)] ? only : null;
     }
 
     public static RecordPattern Parse(string pattern)
@@ -48,6 +50,11 @@ public sealed partial class RecordPattern
             return Text(Field(record, _field));
         }
 
+        if (_only is not null)
+        {
+            return Text(Field(record, _only)) ?? "";
+        }
+
         var builder = new StringBuilder();
         foreach (var (text, field) in _parts)
         {
@@ -66,6 +73,11 @@ public sealed partial class RecordPattern
         if (_field is not null)
         {
             return fields.Get(_field);
+        }
+
+        if (_only is not null)
+        {
+            return fields.Get(_only) ?? "";
         }
 
         var builder = new StringBuilder();

@@ -60,6 +60,7 @@ public sealed class RecordBytesTests
     [Theory]
     [InlineData("city")]
     [InlineData("${city}-${id}")]
+    [InlineData("${city}")]
     public async Task ProduceFromJsonl_SendsTheRecordsOfTheParsedFile_WithABomCrLfAndBlankLines(string key)
     {
         await using var harness = new WorkflowHarness();

@@ -346,12 +346,19 @@ internal sealed class KafkaStreamProducer : IStreamProducer
                         nuint read;
                         while ((read = LibrdkafkaProducerApi.rd_kafka_event_message_array(item, messages, Batch)) > 0)
                         {
-                            for (nuint i = 0; i < read; i++)
+                            // Runs of reports of one call (they come in the order they were sent) are counted together.
+                            for (var start = 0; start < (int)read;)
                             {
-                                var message = messages[i];
-                                if ((int)message->Opaque != tallyId || tally is null)
+                                var id = (int)messages[start]->Opaque;
+                                var end = start + 1;
+                                while (end < (int)read && (int)messages[end]->Opaque == id)
                                 {
-                                    tallyId = (int)message->Opaque;
+                                    end++;
+                                }
+
+                                if (id != tallyId || tally is null)
+                                {
+                                    tallyId = id;
                                     lock (_gate)
                                     {
                                         tally = _tallies.GetValueOrDefault(tallyId);
@@ -359,10 +366,11 @@ internal sealed class KafkaStreamProducer : IStreamProducer
                                 }
 
                                 // A call that was cancelled no longer waits for its reports.
-                                tally?.Report(message->Error, message->Partition, message->Offset);
+                                tally?.Report(messages + start, end - start);
+                                start = end;
                             }
 
-                            if (read < Batch)
+                            if (read < (nuint)Batch)
                             {
                                 break;
                             }
