@@ -19,13 +19,39 @@ internal sealed class LineFields
     private readonly byte[][] _utf8Names;
     private readonly string?[] _values;
     private readonly bool[] _seen;
+    private readonly Range[] _bytes; // what TryReadPlain took: the text of each field in the line (a string without quotes)
+    private readonly bool _keepText;
 
-    public LineFields(IEnumerable<string> names)
+    /// <param name="names">The fields wanted.</param>
+    /// <param name="keepText">
+    /// False when the caller reads what <see cref="TryReadPlain"/> takes as bytes (<see cref="TryGetBytes"/>) only: no
+    /// string is then made of them.
+    /// </param>
+    public LineFields(IEnumerable<string> names, bool keepText = true)
     {
         _names = names.Distinct(StringComparer.Ordinal).ToArray();
         _utf8Names = _names.Select(Encoding.UTF8.GetBytes).ToArray();
         _values = new string?[_names.Length];
         _seen = new bool[_names.Length];
+        _bytes = new Range[_names.Length];
+        _keepText = keepText;
+    }
+
+    /// <summary>
+    /// The bytes of a field's text in the line <see cref="TryReadPlain"/> read (what <see cref="Get"/> gives, as UTF-8);
+    /// false when the line has no such field or it is JSON null.
+    /// </summary>
+    public bool TryGetBytes(string name, ReadOnlySpan<byte> line, out ReadOnlySpan<byte> bytes)
+    {
+        var at = Array.IndexOf(_names, name);
+        if (at < 0 || _bytes[at].Equals(default(Range))) // a field's text never starts a line
+        {
+            bytes = default;
+            return false;
+        }
+
+        bytes = line[_bytes[at]];
+        return true;
     }
 
     /// <summary>The field's text; null when the record has no such field, it is JSON null, or the record is no object.</summary>
@@ -39,6 +65,7 @@ internal sealed class LineFields
     {
         Array.Clear(_values);
         Array.Clear(_seen);
+        Array.Clear(_bytes);
     }
 
     /// <summary>
@@ -325,9 +352,17 @@ internal sealed class LineFields
 
         _seen[at] = true;
         var value = json[start..end];
-        _values[at] = value[0] == (byte)'"' ? Encoding.UTF8.GetString(value[1..^1])
-            : value.SequenceEqual("null"u8) ? null
-            : Encoding.UTF8.GetString(value);
+        if (value.SequenceEqual("null"u8))
+        {
+            return true;
+        }
+
+        _bytes[at] = value[0] == (byte)'"' ? new Range(start + 1, end - 1) : new Range(start, end);
+        if (_keepText)
+        {
+            _values[at] = Encoding.UTF8.GetString(json[_bytes[at]]);
+        }
+
         return true;
     }
 

@@ -64,6 +64,12 @@ public sealed partial class RecordPattern
         return builder.ToString();
     }
 
+    /// <summary>The field of a pattern that renders one field's text and nothing else (<c>customer</c>, <c>${customer}</c>); null for other patterns.</summary>
+    internal string? OneField => _field ?? _only;
+
+    /// <summary>For <see cref="OneField"/>: a missing or null field renders as an empty text (<c>${customer}</c>), not as null (<c>customer</c>).</summary>
+    internal bool EmptyWhenMissing => _only is not null;
+
     /// <summary>The fields the pattern reads.</summary>
     public IEnumerable<string> Fields => _field is not null ? [_field] : _parts.Where(p => p.Field is not null).Select(p => p.Field!);
 
