@@ -105,12 +105,13 @@ public sealed class QueueWorkerFixture : IAsyncDisposable
         return plan;
     }
 
-    public async Task<Guid> CreateRunAsync(WorkflowPlan plan, DateTimeOffset? logicalDate = null)
+    /// <summary>Creates a run queued now (the fake clock's instant), with a new version-7 id unless <paramref name="runId"/> is given.</summary>
+    public async Task<Guid> CreateRunAsync(WorkflowPlan plan, DateTimeOffset? logicalDate = null, Guid? runId = null)
     {
         var at = logicalDate ?? Clock.GetUtcNow();
         var context = new RunContext
         {
-            RunId = Guid.CreateVersion7(),
+            RunId = runId ?? Guid.CreateVersion7(),
             WorkflowId = plan.WorkflowId,
             WorkflowVersion = plan.Version,
             Kind = RunKind.Manual,
@@ -266,8 +267,16 @@ public abstract class QueueWorkerTests(QueueKind kind) : IAsyncDisposable
     public async Task MaxActiveRuns_KeepsLaterRunsQueued_UntilEarlierOnesEnd()
     {
         var plan = _f.Plan("""{ "id": "serial", "concurrency": { "maxActiveRuns": 1 }, "tasks": [ { "id": "a", "activity": "core.noop" } ] }""");
-        var first = await _f.CreateRunAsync(plan, _f.Clock.GetUtcNow());
-        var second = await _f.CreateRunAsync(plan, _f.Clock.GetUtcNow().AddHours(1));
+        var t0 = _f.Clock.GetUtcNow();
+
+        // Queued runs start oldest first by creation time. Two runs created at the same instant have no defined
+        // order (the database queues then go by run id, and a version-7 id is random within its millisecond), so
+        // the second run is created a second later; and its id sorts before the first's, so that only the
+        // creation time can start the first run first.
+        var first = await _f.CreateRunAsync(plan, t0, Guid.CreateVersion7(t0.AddMinutes(1)));
+        _f.Clock.Advance(TimeSpan.FromSeconds(1));
+        var second = await _f.CreateRunAsync(plan, t0.AddHours(1), Guid.CreateVersion7(t0.AddMinutes(-1)));
+        Assert.True(second.CompareTo(first) < 0 && string.CompareOrdinal(second.ToString(), first.ToString()) < 0);
         var worker = _f.Worker("node-1");
 
         await worker.StepAsync();

@@ -193,7 +193,20 @@ public sealed partial class KafkaProduceActivity(ConnectionCatalog connections, 
         // Records stream to the producer, which keeps them in flight while the next are read, and waits for every
         // delivery report at the end: the outputs count only delivered records.
         var tally = new PartitionTally();
-        tally.Add(await producer.ProduceAsync(input.Topic, Outgoing(), token).ConfigureAwait(false));
+        if (producer is IRecordProducer bytes && input.Rate is null && input.Loop != true && headers.Length == 0
+            && path is not null && format is RecordFormat.Jsonl or RecordFormat.Text && File.Exists(path) && Utf8LineReader.Open(path) is { } lineReader)
+        {
+            // The same records as Lines below, handed over as bytes of the file's buffer: no object per record.
+            using var source = new LineSource(lineReader, path, format == RecordFormat.Jsonl, key, limit, deadline, time, token);
+            tally.Add(await bytes.ProduceAsync(input.Topic, source, token).ConfigureAwait(false));
+            sent.Count = source.Count;
+            sent.Bytes = source.Bytes;
+        }
+        else
+        {
+            tally.Add(await producer.ProduceAsync(input.Topic, Outgoing(), token).ConfigureAwait(false));
+        }
+
         Delivered(context.Logger, sent.Count, input.Topic);
         return new Output { Topic = input.Topic, Count = sent.Count, Bytes = sent.Bytes, Partitions = tally.Summaries };
     }
@@ -244,39 +257,141 @@ public sealed partial class KafkaProduceActivity(ConnectionCatalog connections, 
     {
         while (reader.TryRead(out var line))
         {
-            if (!json)
+            if (LineMessage(line, reader.LineNumber, path, json, fields, key, headers) is { } message)
             {
-                fields.Clear();
-                var text = Utf8.IsValid(line) ? line.ToArray() : Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(line));
-                return Message(text, fields, key, headers);
+                return message;
             }
-
-            if (LineFields.IsPlain(line) && fields.TryRead(line, out var isString, out var content))
-            {
-                return Message(isString ? line[content].ToArray() : line.ToArray(), fields, key, headers);
-            }
-
-            // Not plain: the record as the file reader makes it (same decoding, same blank-line rule, same errors).
-            var decoded = Encoding.UTF8.GetString(line);
-            if (string.IsNullOrWhiteSpace(decoded))
-            {
-                continue;
-            }
-
-            JsonNode? node;
-            try
-            {
-                node = JsonNode.Parse(decoded);
-            }
-            catch (JsonException e)
-            {
-                throw new ActivityFailedException($"{path}:{reader.LineNumber}: not a JSON value: {e.Message}", e);
-            }
-
-            return ToMessage(node, key, headers);
         }
 
         return null;
+    }
+
+    /// <summary>The message of one line of a jsonl or text file; null for a blank jsonl line.</summary>
+    private static OutgoingMessage? LineMessage(
+        ReadOnlySpan<byte> line, long lineNumber, string path, bool json, LineFields fields, RecordPattern? key,
+        (string Name, RecordPattern Pattern, string Literal)[] headers)
+    {
+        if (!json)
+        {
+            fields.Clear();
+            var text = Utf8.IsValid(line) ? line.ToArray() : Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(line));
+            return Message(text, fields, key, headers);
+        }
+
+        if (LineFields.IsPlain(line)
+            && (fields.TryReadPlain(line, out var isString, out var content) || fields.TryRead(line, out isString, out content)))
+        {
+            return Message(isString ? line[content].ToArray() : line.ToArray(), fields, key, headers);
+        }
+
+        // Not plain: the record as the file reader makes it (same decoding, same blank-line rule, same errors).
+        var decoded = Encoding.UTF8.GetString(line);
+        if (string.IsNullOrWhiteSpace(decoded))
+        {
+            return null;
+        }
+
+        JsonNode? node;
+        try
+        {
+            node = JsonNode.Parse(decoded);
+        }
+        catch (JsonException e)
+        {
+            throw new ActivityFailedException($"{path}:{lineNumber}: not a JSON value: {e.Message}", e);
+        }
+
+        return ToMessage(node, key, headers);
+    }
+
+    /// <summary>
+    /// The records <see cref="Lines"/> makes of a jsonl or text file, in the same order with the same keys, values and
+    /// errors, as spans: a plain JSON line's value is its bytes in the reader's buffer and a one-field key the field's
+    /// bytes in it; other lines are made as <see cref="Next"/> makes them. Stops where the activity's loop stops
+    /// (limit, duration), after reading the record it stops at, as that loop does.
+    /// </summary>
+    private sealed class LineSource(
+        Utf8LineReader reader, string path, bool json, RecordPattern? key, long limit, DateTimeOffset? deadline, TimeProvider time, CancellationToken token)
+        : IRecordSource, IDisposable
+    {
+        private readonly LineFields _fields = new(key?.Fields ?? [], keepText: key?.OneField is null);
+        private readonly string? _oneField = key?.OneField;
+        private byte[] _keyBuffer = new byte[256];
+
+        public long Count { get; private set; }
+
+        public long Bytes { get; private set; }
+
+        public bool TryNext(out ReadOnlySpan<byte> keyBytes, out bool hasKey, out ReadOnlySpan<byte> value)
+        {
+            keyBytes = default;
+            hasKey = false;
+            value = default;
+            while (reader.TryRead(out var line))
+            {
+                string? keyText = null;
+                var keyTaken = false;
+                if (!json)
+                {
+                    _fields.Clear();
+                    value = Utf8.IsValid(line) ? line : Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(line));
+                    keyText = key?.Render(_fields);
+                }
+                else if (LineFields.IsPlain(line) && _fields.TryReadPlain(line, out var isString, out var content))
+                {
+                    value = isString ? line[content] : line;
+                    if (_oneField is not null)
+                    {
+                        // The field's text as Render gives it, as bytes: absent or null is no key (an empty one for ${field}).
+                        keyTaken = true;
+                        hasKey = _fields.TryGetBytes(_oneField, line, out keyBytes) || key!.EmptyWhenMissing;
+                    }
+                    else
+                    {
+                        keyText = key?.Render(_fields);
+                    }
+                }
+                else if (LineMessage(line, reader.LineNumber, path, json: true, _fields, key, []) is { } message)
+                {
+                    value = message.Value;
+                    keyText = message.Key;
+                }
+                else
+                {
+                    continue; // a blank line
+                }
+
+                if (Count >= limit || (deadline is { } end && time.GetUtcNow() >= end))
+                {
+                    return false;
+                }
+
+                if (reader.LineNumber % 10_000 == 0)
+                {
+                    token.ThrowIfCancellationRequested();
+                }
+
+                if (!keyTaken && keyText is not null)
+                {
+                    var most = Encoding.UTF8.GetMaxByteCount(keyText.Length);
+                    if (most > _keyBuffer.Length)
+                    {
+                        _keyBuffer = new byte[most];
+                    }
+
+                    keyBytes = _keyBuffer.AsSpan(0, Encoding.UTF8.GetBytes(keyText, _keyBuffer));
+                    hasKey = true;
+                }
+
+                Count++;
+                Bytes += value.Length;
+                return true;
+            }
+
+            return false;
+        }
+
+        public void Dispose() => reader.Dispose();
     }
 
     private static OutgoingMessage Message(byte[] value, LineFields fields, RecordPattern? key, (string Name, RecordPattern Pattern, string Literal)[] headers)

@@ -19,13 +19,39 @@ internal sealed class LineFields
     private readonly byte[][] _utf8Names;
     private readonly string?[] _values;
     private readonly bool[] _seen;
+    private readonly Range[] _bytes; // what TryReadPlain took: the text of each field in the line (a string without quotes)
+    private readonly bool _keepText;
 
-    public LineFields(IEnumerable<string> names)
+    /// <param name="names">The fields wanted.</param>
+    /// <param name="keepText">
+    /// False when the caller reads what <see cref="TryReadPlain"/> takes as bytes (<see cref="TryGetBytes"/>) only: no
+    /// string is then made of them.
+    /// </param>
+    public LineFields(IEnumerable<string> names, bool keepText = true)
     {
         _names = names.Distinct(StringComparer.Ordinal).ToArray();
         _utf8Names = _names.Select(Encoding.UTF8.GetBytes).ToArray();
         _values = new string?[_names.Length];
         _seen = new bool[_names.Length];
+        _bytes = new Range[_names.Length];
+        _keepText = keepText;
+    }
+
+    /// <summary>
+    /// The bytes of a field's text in the line <see cref="TryReadPlain"/> read (what <see cref="Get"/> gives, as UTF-8);
+    /// false when the line has no such field or it is JSON null.
+    /// </summary>
+    public bool TryGetBytes(string name, ReadOnlySpan<byte> line, out ReadOnlySpan<byte> bytes)
+    {
+        var at = Array.IndexOf(_names, name);
+        if (at < 0 || _bytes[at].Equals(default(Range))) // a field's text never starts a line
+        {
+            bytes = default;
+            return false;
+        }
+
+        bytes = line[_bytes[at]];
+        return true;
     }
 
     /// <summary>The field's text; null when the record has no such field, it is JSON null, or the record is no object.</summary>
@@ -39,6 +65,7 @@ internal sealed class LineFields
     {
         Array.Clear(_values);
         Array.Clear(_seen);
+        Array.Clear(_bytes);
     }
 
     /// <summary>
@@ -79,12 +106,44 @@ internal sealed class LineFields
     /// non-ASCII byte) is exactly one JSON value, as <see cref="IsOneValue"/> would answer, without a JSON reader. It
     /// answers false for nesting deeper than 32 (the reader allows 64): a false answer only sends the line the slow way.
     /// </summary>
-    public static bool IsOnePlainValue(ReadOnlySpan<byte> json)
+    public static bool IsOnePlainValue(ReadOnlySpan<byte> json) => Scan(json, null);
+
+    /// <summary>
+    /// <see cref="TryRead"/> for a plain line (<see cref="IsPlain"/> holds) without a JSON reader: one scan checks the
+    /// line as <see cref="IsOnePlainValue"/> does and takes the wanted fields of a top-level object on the way. False
+    /// wherever that scan answers false or a wanted field comes twice; <see cref="TryRead"/> then decides.
+    /// </summary>
+    public bool TryReadPlain(ReadOnlySpan<byte> line, out bool isString, out Range text)
+    {
+        Clear();
+        isString = false;
+        text = default;
+        if (!Scan(line, this))
+        {
+            return false;
+        }
+
+        if (line[0] == (byte)'"')
+        {
+            isString = true;
+            text = new Range(1, line.Length - 1);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The scan behind <see cref="IsOnePlainValue"/> and <see cref="TryReadPlain"/>: with <paramref name="fields"/>, the
+    /// values of the top-level object's members it wants are taken as <see cref="ReadFields"/> takes them.
+    /// </summary>
+    private static bool Scan(ReadOnlySpan<byte> json, LineFields? fields)
     {
         const int MaxDepth = 32;
         var i = 0;
         var depth = 0;
         var objects = 0u; // bit d: the container at depth d is an object
+        var field = -1; // the wanted field whose value starts at valueStart (top-level members only)
+        var valueStart = 0;
         while (true)
         {
             // A value starts at i.
@@ -109,10 +168,14 @@ internal sealed class LineFields
                 {
                     i++;
                     depth--;
+                    if (depth == 1 && field >= 0 && !fields!.Take(json, ref field, valueStart, i))
+                    {
+                        return false;
+                    }
                 }
                 else
                 {
-                    if (isObject && !Member(json, ref i))
+                    if (isObject && !Member(json, ref i, depth == 1 ? fields : null, ref field, ref valueStart))
                     {
                         return false;
                     }
@@ -121,6 +184,10 @@ internal sealed class LineFields
                 }
             }
             else if (!Scalar(json, ref i))
+            {
+                return false;
+            }
+            else if (depth == 1 && field >= 0 && !fields!.Take(json, ref field, valueStart, i))
             {
                 return false;
             }
@@ -142,7 +209,7 @@ internal sealed class LineFields
                 if (json[i] == (byte)',')
                 {
                     i++;
-                    if (inObject && !Member(json, ref i))
+                    if (inObject && !Member(json, ref i, depth == 1 ? fields : null, ref field, ref valueStart))
                     {
                         return false;
                     }
@@ -157,14 +224,26 @@ internal sealed class LineFields
 
                 i++;
                 depth--;
+                if (depth == 1 && field >= 0 && !fields!.Take(json, ref field, valueStart, i))
+                {
+                    return false;
+                }
             }
         }
 
-        static bool Member(ReadOnlySpan<byte> json, ref int i)
+        // A member's name and colon; with fields (a top-level member), which wanted field its value is, if any.
+        static bool Member(ReadOnlySpan<byte> json, ref int i, LineFields? fields, ref int field, ref int valueStart)
         {
+            var name = i + 1;
             if (i >= json.Length || json[i] != (byte)'"' || !Text(json, ref i) || i >= json.Length || json[i] != (byte)':')
             {
                 return false;
+            }
+
+            if (fields is not null)
+            {
+                field = fields.IndexOf(json[name..(i - 1)]);
+                valueStart = i + 1;
             }
 
             i++;
@@ -256,6 +335,35 @@ internal sealed class LineFields
 
             return at;
         }
+    }
+
+    /// <summary>
+    /// Keeps the value <c>json[start..end]</c> of a wanted top-level field as <see cref="ReadFields"/> renders it:
+    /// false when the field came before.
+    /// </summary>
+    private bool Take(ReadOnlySpan<byte> json, ref int field, int start, int end)
+    {
+        var at = field;
+        field = -1;
+        if (_seen[at])
+        {
+            return false;
+        }
+
+        _seen[at] = true;
+        var value = json[start..end];
+        if (value.SequenceEqual("null"u8))
+        {
+            return true;
+        }
+
+        _bytes[at] = value[0] == (byte)'"' ? new Range(start + 1, end - 1) : new Range(start, end);
+        if (_keepText)
+        {
+            _values[at] = Encoding.UTF8.GetString(json[_bytes[at]]);
+        }
+
+        return true;
     }
 
     /// <summary>Whether <paramref name="json"/> is exactly one JSON value.</summary>

@@ -13,11 +13,13 @@ public sealed partial class RecordPattern
 {
     private readonly string? _field;
     private readonly (string Text, string? Field)[] _parts;
+    private readonly string? _only; // the field of a pattern that is one placeholder and nothing else (${customer})
 
     private RecordPattern(string? field, (string, string?)[] parts)
     {
         _field = field;
         _parts = parts;
+        _only = parts is [("", null), ("", { } only), ("", null)] ? only : null;
     }
 
     public static RecordPattern Parse(string pattern)
@@ -48,6 +50,11 @@ public sealed partial class RecordPattern
             return Text(Field(record, _field));
         }
 
+        if (_only is not null)
+        {
+            return Text(Field(record, _only)) ?? "";
+        }
+
         var builder = new StringBuilder();
         foreach (var (text, field) in _parts)
         {
@@ -56,6 +63,12 @@ public sealed partial class RecordPattern
 
         return builder.ToString();
     }
+
+    /// <summary>The field of a pattern that renders one field's text and nothing else (<c>customer</c>, <c>${customer}</c>); null for other patterns.</summary>
+    internal string? OneField => _field ?? _only;
+
+    /// <summary>For <see cref="OneField"/>: a missing or null field renders as an empty text (<c>${customer}</c>), not as null (<c>customer</c>).</summary>
+    internal bool EmptyWhenMissing => _only is not null;
 
     /// <summary>The fields the pattern reads.</summary>
     public IEnumerable<string> Fields => _field is not null ? [_field] : _parts.Where(p => p.Field is not null).Select(p => p.Field!);
@@ -66,6 +79,11 @@ public sealed partial class RecordPattern
         if (_field is not null)
         {
             return fields.Get(_field);
+        }
+
+        if (_only is not null)
+        {
+            return fields.Get(_only) ?? "";
         }
 
         var builder = new StringBuilder();

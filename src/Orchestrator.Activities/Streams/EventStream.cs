@@ -190,3 +190,23 @@ public interface IEventStreamFactory
 {
     IEventStream Open(Connection connection);
 }
+
+/// <summary>
+/// Records handed over one at a time as bytes of the source's own buffers (<see cref="IRecordProducer"/>): no object
+/// per record.
+/// </summary>
+internal interface IRecordSource
+{
+    /// <summary>
+    /// The next record, or false at the end. <paramref name="key"/> is null-free when <paramref name="hasKey"/> (an empty
+    /// key is a key); the spans stay valid until the next call.
+    /// </summary>
+    bool TryNext(out ReadOnlySpan<byte> key, out bool hasKey, out ReadOnlySpan<byte> value);
+}
+
+/// <summary>A producer that also takes records from an <see cref="IRecordSource"/>, copying each before it asks for the next.</summary>
+internal interface IRecordProducer
+{
+    /// <summary>As <see cref="IStreamProducer.ProduceAsync(string, IAsyncEnumerable{OutgoingMessage}, CancellationToken, int)"/>, for records without headers or timestamps.</summary>
+    Task<IReadOnlyList<PartitionRange>> ProduceAsync(string topic, IRecordSource records, CancellationToken cancellationToken);
+}

@@ -46,7 +46,10 @@ public static class HostingRegistration
         return builder;
     }
 
-    /// <summary>The server's settings (validated at start), the request body limit and the data directory.</summary>
+    /// <summary>
+    /// The server's settings (validated at start), the request body limit, the data directory, and the trim that
+    /// returns a burst's memory once the node is idle.
+    /// </summary>
     public static IServiceCollection AddOrchestratorHosting(this IServiceCollection services)
     {
         services.AddOptions<OrchestratorOptions>().BindConfiguration(OrchestratorOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
@@ -61,6 +64,8 @@ public static class HostingRegistration
             Directory.CreateDirectory(dataDirectory);
             return new DataDirectory(dataDirectory);
         });
+        services.AddHostedService(sp => new IdleMemoryTrim(sp.GetRequiredService<TimeProvider>()));
+
         return services;
     }
 

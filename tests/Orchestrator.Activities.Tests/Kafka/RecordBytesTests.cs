@@ -18,7 +18,7 @@ public sealed class RecordBytesTests
     private static readonly BatchLimits Everything = new() { MaxMessages = 1000, MaxWait = TimeSpan.FromSeconds(20) };
 
     /// <summary>Lines sent as they are, and lines that System.Text.Json writes otherwise (spaces, escapes, non-ASCII...).</summary>
-    private static readonly string[] JsonLines =
+    internal static readonly string[] JsonLines =
     [
         """{"id":1,"city":"Paris","amount":10.50,"tags":["a","b"],"nested":{"x":1}}""",
         """{"id": 2, "city": "Lyon"}""",
@@ -60,6 +60,7 @@ public sealed class RecordBytesTests
     [Theory]
     [InlineData("city")]
     [InlineData("${city}-${id}")]
+    [InlineData("${city}")]
     public async Task ProduceFromJsonl_SendsTheRecordsOfTheParsedFile_WithABomCrLfAndBlankLines(string key)
     {
         await using var harness = new WorkflowHarness();

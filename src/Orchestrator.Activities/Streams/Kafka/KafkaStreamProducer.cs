@@ -18,7 +18,7 @@ namespace Orchestrator.Activities.Streams.Kafka;
 /// memory. At most librdkafka's queue size is kept in flight; at the end the producer flushes and waits for every
 /// report.
 /// </summary>
-internal sealed class KafkaStreamProducer : IStreamProducer
+internal sealed class KafkaStreamProducer : IStreamProducer, IRecordProducer
 {
     private const int DefaultQueueSize = 100_000; // librdkafka's queue.buffering.max.messages
     private static readonly TimeSpan QueueFullWait = TimeSpan.FromMilliseconds(50);
@@ -150,22 +150,7 @@ internal sealed class KafkaStreamProducer : IStreamProducer
             }
 
             delivery.SendingEnded();
-            if (delivery.Sent == 0)
-            {
-                return [];
-            }
-
-            // Flush sends what linger.ms still holds back, in short steps so that it stops when cancelled.
-            await Task.Run(
-                () =>
-                {
-                    while (LibrdkafkaProducerApi.rd_kafka_flush(_client, 100) == LibrdkafkaProducerApi.TimedOut)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                    }
-                },
-                cancellationToken).ConfigureAwait(false);
-            await delivery.Completed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await CompleteAsync(delivery, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -175,6 +160,144 @@ internal sealed class KafkaStreamProducer : IStreamProducer
             }
         }
 
+        return Outcome(delivery, topic);
+    }
+
+    /// <summary>Hands each record of <paramref name="records"/> to librdkafka as it comes, with no object per record.</summary>
+    public async Task<IReadOnlyList<PartitionRange>> ProduceAsync(string topic, IRecordSource records, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        cancellationToken.ThrowIfCancellationRequested();
+        var delivery = new KafkaDeliveryTally(_window);
+        var (handle, topicError) = Topic(topic);
+        int id;
+        lock (_gate)
+        {
+            id = ++_lastTally;
+            _tallies[id] = delivery;
+        }
+
+        try
+        {
+            var refused = new RefusedRecord();
+            while (true)
+            {
+                if (delivery.WindowIsFull)
+                {
+                    await delivery.RoomAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                var ended = SendSome(records, handle, topicError, delivery, id, refused, cancellationToken);
+                if (ended)
+                {
+                    break;
+                }
+
+                if (refused.Waiting)
+                {
+                    // librdkafka's queue is full: as above, wait for it to drain a little and send the record again.
+                    cancellationToken.ThrowIfCancellationRequested();
+                    await Task.Run(() => LibrdkafkaProducerApi.rd_kafka_flush(_client, (int)QueueFullWait.TotalMilliseconds), cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await CompleteAsync(delivery, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _tallies.Remove(id);
+            }
+        }
+
+        return Outcome(delivery, topic);
+    }
+
+    /// <summary>
+    /// Sends records of <paramref name="records"/> until they end (true), the window is full or librdkafka's queue is
+    /// (false; the refused record is then kept in <paramref name="refused"/> and sent first on the next call).
+    /// </summary>
+    private bool SendSome(IRecordSource records, nint handle, int topicError, KafkaDeliveryTally delivery, int id, RefusedRecord refused, CancellationToken cancellationToken)
+    {
+        if (refused.Waiting)
+        {
+            var again = Send(handle, refused.Key, refused.HasKey, refused.Value, 0, null, id);
+            if (again == LibrdkafkaProducerApi.QueueFull)
+            {
+                return false;
+            }
+
+            refused.Waiting = false;
+            if (again != 0)
+            {
+                delivery.Report(again, Partition.Any.Value, Offset.Unset.Value);
+            }
+        }
+
+        while (!delivery.WindowIsFull)
+        {
+            if (!records.TryNext(out var key, out var hasKey, out var value))
+            {
+                delivery.SendingEnded();
+                return true;
+            }
+
+            if ((delivery.Sent & 0x3FF) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            delivery.Sending();
+            if (handle == 0)
+            {
+                delivery.Report(topicError, Partition.Any.Value, Offset.Unset.Value);
+                continue;
+            }
+
+            _producerIdRequest ??= _idempotent
+                ? Task.Factory.StartNew(() => AskForProducerId(handle), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                : Task.CompletedTask;
+            var error = Send(handle, key, hasKey, value, 0, null, id);
+            if (error == LibrdkafkaProducerApi.QueueFull)
+            {
+                refused.Keep(key, hasKey, value);
+                return false;
+            }
+
+            if (error != 0)
+            {
+                delivery.Report(error, Partition.Any.Value, Offset.Unset.Value);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The end of a call: flush, then wait for every report.</summary>
+    private async Task CompleteAsync(KafkaDeliveryTally delivery, CancellationToken cancellationToken)
+    {
+        if (delivery.Sent == 0)
+        {
+            return;
+        }
+
+        // Flush sends what linger.ms still holds back, in short steps so that it stops when cancelled.
+        await Task.Run(
+            () =>
+            {
+                while (LibrdkafkaProducerApi.rd_kafka_flush(_client, 100) == LibrdkafkaProducerApi.TimedOut)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+        await delivery.Completed.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private IReadOnlyList<PartitionRange> Outcome(KafkaDeliveryTally delivery, string topic)
+    {
         if (delivery.Failed > 0)
         {
             var (code, reason) = Describe(delivery.FirstError);
@@ -182,7 +305,43 @@ internal sealed class KafkaStreamProducer : IStreamProducer
                 $"{delivery.Failed} of {delivery.Sent} records were not delivered to topic '{topic}' on {_connection}: {reason} ({code})");
         }
 
-        return delivery.Ranges(topic);
+        return delivery.Sent == 0 ? [] : delivery.Ranges(topic);
+    }
+
+    /// <summary>A record librdkafka's full queue refused, copied to be sent again.</summary>
+    private sealed class RefusedRecord
+    {
+        private byte[] _key = [];
+        private byte[] _value = [];
+        private int _keyLength;
+        private int _valueLength;
+
+        public bool Waiting { get; set; }
+
+        public bool HasKey { get; private set; }
+
+        public ReadOnlySpan<byte> Key => _key.AsSpan(0, _keyLength);
+
+        public ReadOnlySpan<byte> Value => _value.AsSpan(0, _valueLength);
+
+        public void Keep(ReadOnlySpan<byte> key, bool hasKey, ReadOnlySpan<byte> value)
+        {
+            Copy(key, ref _key, out _keyLength);
+            Copy(value, ref _value, out _valueLength);
+            HasKey = hasKey;
+            Waiting = true;
+        }
+
+        private static void Copy(ReadOnlySpan<byte> from, ref byte[] to, out int length)
+        {
+            if (to.Length < from.Length)
+            {
+                to = new byte[from.Length];
+            }
+
+            from.CopyTo(to);
+            length = from.Length;
+        }
     }
 
     public void Dispose()
@@ -230,7 +389,7 @@ internal sealed class KafkaStreamProducer : IStreamProducer
 
     /// <summary>Hands one record to librdkafka, which copies it; returns 0 or librdkafka's error code.</summary>
     [SkipLocalsInit]
-    private unsafe int Send(nint topic, OutgoingMessage message, int tally)
+    private int Send(nint topic, OutgoingMessage message, int tally)
     {
         Span<byte> buffer = stackalloc byte[256];
         byte[]? rented = null;
@@ -249,43 +408,13 @@ internal sealed class KafkaStreamProducer : IStreamProducer
         var headers = message.Headers is { Count: > 0 } named ? Headers(named) : 0;
         try
         {
-            // References to the first element, not fixed on the array: an empty key or value is then an empty one,
-            // not a null one.
-            fixed (byte* keyBytes = &MemoryMarshal.GetReference(key))
-            fixed (byte* value = &MemoryMarshal.GetArrayDataReference(message.Value))
+            var error = Send(topic, key, message.Key is not null, message.Value, headers, message.Timestamp?.ToUnixTimeMilliseconds(), tally);
+            if (error == 0)
             {
-                var arguments = stackalloc LibrdkafkaProducerApi.Argument[8];
-                var count = 0;
-                arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentTopicHandle, Pointer = topic };
-                arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentPartition, Int32 = Partition.Any.Value };
-                arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentFlags, Int32 = LibrdkafkaProducerApi.CopyPayload };
-                arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentValue, Pointer = (nint)value, Size = (nuint)message.Value.Length };
-                arguments[count++] = new LibrdkafkaProducerApi.Argument
-                {
-                    Type = LibrdkafkaProducerApi.ArgumentKey, Pointer = message.Key is null ? 0 : (nint)keyBytes, Size = (nuint)key.Length,
-                };
-                arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentOpaque, Pointer = tally };
-                if (message.Timestamp is { } timestamp)
-                {
-                    arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentTimestamp, Int64 = timestamp.ToUnixTimeMilliseconds() };
-                }
-
-                if (headers != 0)
-                {
-                    arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentHeaders, Pointer = headers };
-                }
-
-                var error = LibrdkafkaProducerApi.rd_kafka_produceva(_client, arguments, (nuint)count);
-                if (error == 0)
-                {
-                    headers = 0; // librdkafka owns them now
-                    return 0;
-                }
-
-                var code = LibrdkafkaProducerApi.rd_kafka_error_code(error);
-                LibrdkafkaProducerApi.rd_kafka_error_destroy(error);
-                return code;
+                headers = 0; // librdkafka owns them now
             }
+
+            return error;
         }
         finally
         {
@@ -298,6 +427,53 @@ internal sealed class KafkaStreamProducer : IStreamProducer
             {
                 ArrayPool<byte>.Shared.Return(rented);
             }
+        }
+    }
+
+    /// <summary>
+    /// Hands one record to librdkafka, which copies it (and takes <paramref name="headers"/> when it succeeds); returns 0
+    /// or librdkafka's error code. An empty key or value is an empty one, not a missing one.
+    /// </summary>
+    [SkipLocalsInit]
+    private unsafe int Send(nint topic, ReadOnlySpan<byte> key, bool hasKey, ReadOnlySpan<byte> value, nint headers, long? timestamp, int tally)
+    {
+        byte empty = 0;
+        fixed (byte* keyBytes = key)
+        fixed (byte* valueBytes = value)
+        {
+            var arguments = stackalloc LibrdkafkaProducerApi.Argument[8];
+            var count = 0;
+            arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentTopicHandle, Pointer = topic };
+            arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentPartition, Int32 = Partition.Any.Value };
+            arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentFlags, Int32 = LibrdkafkaProducerApi.CopyPayload };
+            arguments[count++] = new LibrdkafkaProducerApi.Argument
+            {
+                Type = LibrdkafkaProducerApi.ArgumentValue, Pointer = (nint)(value.IsEmpty ? &empty : valueBytes), Size = (nuint)value.Length,
+            };
+            arguments[count++] = new LibrdkafkaProducerApi.Argument
+            {
+                Type = LibrdkafkaProducerApi.ArgumentKey, Pointer = !hasKey ? 0 : (nint)(key.IsEmpty ? &empty : keyBytes), Size = (nuint)key.Length,
+            };
+            arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentOpaque, Pointer = tally };
+            if (timestamp is { } milliseconds)
+            {
+                arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentTimestamp, Int64 = milliseconds };
+            }
+
+            if (headers != 0)
+            {
+                arguments[count++] = new LibrdkafkaProducerApi.Argument { Type = LibrdkafkaProducerApi.ArgumentHeaders, Pointer = headers };
+            }
+
+            var error = LibrdkafkaProducerApi.rd_kafka_produceva(_client, arguments, (nuint)count);
+            if (error == 0)
+            {
+                return 0;
+            }
+
+            var code = LibrdkafkaProducerApi.rd_kafka_error_code(error);
+            LibrdkafkaProducerApi.rd_kafka_error_destroy(error);
+            return code;
         }
     }
 
@@ -346,12 +522,19 @@ internal sealed class KafkaStreamProducer : IStreamProducer
                         nuint read;
                         while ((read = LibrdkafkaProducerApi.rd_kafka_event_message_array(item, messages, Batch)) > 0)
                         {
-                            for (nuint i = 0; i < read; i++)
+                            // Runs of reports of one call (they come in the order they were sent) are counted together.
+                            for (var start = 0; start < (int)read;)
                             {
-                                var message = messages[i];
-                                if ((int)message->Opaque != tallyId || tally is null)
+                                var id = (int)messages[start]->Opaque;
+                                var end = start + 1;
+                                while (end < (int)read && (int)messages[end]->Opaque == id)
                                 {
-                                    tallyId = (int)message->Opaque;
+                                    end++;
+                                }
+
+                                if (id != tallyId || tally is null)
+                                {
+                                    tallyId = id;
                                     lock (_gate)
                                     {
                                         tally = _tallies.GetValueOrDefault(tallyId);
@@ -359,10 +542,11 @@ internal sealed class KafkaStreamProducer : IStreamProducer
                                 }
 
                                 // A call that was cancelled no longer waits for its reports.
-                                tally?.Report(message->Error, message->Partition, message->Offset);
+                                tally?.Report(messages + start, end - start);
+                                start = end;
                             }
 
-                            if (read < Batch)
+                            if (read < (nuint)Batch)
                             {
                                 break;
                             }
