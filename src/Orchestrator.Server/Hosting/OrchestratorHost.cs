@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 using Orchestrator.Server.Alerts;
 using Orchestrator.Server.Api;
 using Orchestrator.Server.Execution;
@@ -24,7 +27,16 @@ public static class OrchestratorHost
     /// </param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The slim builder: Kestrel without HTTP/3 and without IIS integration, whose assemblies (System.Net.Quic
+        // among them) every server otherwise loaded for nothing (README, Benchmarks: server start-up). Added back as
+        // the full builder has them: HTTPS endpoints from configuration, the console's formatter chosen by
+        // configuration (the slim builder pins the simple one) and the EventSource logger that diagnostics tools read.
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.Services.RemoveAll<IConfigureOptions<ConsoleLoggerOptions>>();
+        builder.Logging.AddConsole();
+        builder.Logging.AddEventSourceLogger();
+
         configure?.Invoke(builder);
         builder.UseOrchestratorUrls();
         builder.UseOrchestratorLogging();

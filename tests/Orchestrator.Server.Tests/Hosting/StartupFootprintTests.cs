@@ -13,7 +13,7 @@ public sealed class StartupFootprintTests : IDisposable
     private readonly string _root = Directory.CreateTempSubdirectory("orchestrator-footprint-").FullName;
 
     [Fact]
-    public async Task SqliteServer_LeavesThePostgreSqlProviderAndQuartzUnloaded_WhenReady()
+    public async Task SqliteServer_LeavesThePostgreSqlProviderQuartzQuicAndIisUnloaded_WhenReady()
     {
         var workflows = Directory.CreateDirectory(Path.Combine(_root, "workflows")).FullName;
         foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "workflows"), "*.json"))
@@ -34,6 +34,10 @@ public sealed class StartupFootprintTests : IDisposable
 
         // One node schedules with timers: Quartz is for the clustered store of PostgreSQL.
         Assert.DoesNotContain(mapped, name => name.StartsWith("Quartz", StringComparison.Ordinal));
+
+        // The slim web builder: no HTTP/3 (QUIC) and no IIS integration.
+        Assert.DoesNotContain("System.Net.Quic.dll", mapped);
+        Assert.DoesNotContain(mapped, name => name.StartsWith("Microsoft.AspNetCore.Server.IIS", StringComparison.Ordinal));
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
