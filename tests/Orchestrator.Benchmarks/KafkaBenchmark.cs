@@ -229,6 +229,10 @@ internal static class KafkaBenchmark
             BatchNumMessages = 10_000,
             DeliveryReportFields = "none",
         };
+        if (!extra.ContainsKey("enable.sparse.connections"))
+        {
+            config.Set("enable.sparse.connections", "false"); // as the event stream's producer (see KafkaEventStream)
+        }
         var delivered = 0;
         var failed = 0;
         var watch = Stopwatch.StartNew();

@@ -50,6 +50,9 @@ internal static partial class PostgresBenchmark
         // previous commit's), alternated with this build's, so both meet the same machine load; --repeat K does each K
         // times; --nodes 1 and --no-hangfire narrow the section to what is being compared.
         var baseline = OptionText(args, "--baseline");
+        // --server DIR: this build's server from another directory (tests/bench.sh passes a ReadyToRun publish of it,
+        // as the image runs it); without it, the build output next to the benchmark (JIT-compiled).
+        var server = OptionText(args, "--server") is { } dir ? Path.Combine(Path.GetFullPath(dir), "Orchestrator.Server.dll") : null;
         var repeat = Option(args, "--repeat", 1);
         var nodeCounts = OptionText(args, "--nodes") is { } list ? list.Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToArray() : [1, 2];
         var withHangfire = !args.Contains("--no-hangfire");
@@ -63,7 +66,7 @@ internal static partial class PostgresBenchmark
                     rows.Add(await OursAsync(cluster, nodes, tasks, runs, chain, statements, Path.Combine(Path.GetFullPath(baseline), "Orchestrator.Server.dll")));
                 }
 
-                rows.Add(await OursAsync(cluster, nodes, tasks, runs, chain, statements));
+                rows.Add(await OursAsync(cluster, nodes, tasks, runs, chain, statements, server, tool: "Orchestrator"));
             }
         }
 
@@ -120,9 +123,9 @@ internal static partial class PostgresBenchmark
 
     // ---------------------------------------------------------------- the workflow server
 
-    private static async Task<Row> OursAsync(PostgresCluster cluster, int nodes, int tasks, int runs, int chain, bool statements, string? serverDll = null)
+    private static async Task<Row> OursAsync(
+        PostgresCluster cluster, int nodes, int tasks, int runs, int chain, bool statements, string? serverDll = null, string tool = "baseline")
     {
-        var tool = serverDll is null ? "Orchestrator" : "baseline";
         var connection = await cluster.CreateDatabaseAsync("server");
         var root = Directory.CreateTempSubdirectory("orchestrator-pg-bench-").FullName;
         var workflows = Directory.CreateDirectory(Path.Combine(root, "workflows")).FullName;
@@ -172,7 +175,7 @@ internal static partial class PostgresBenchmark
                                                          - percentile_disc(0.1) WITHIN GROUP (ORDER BY ended_at))::float8
                 FROM attempts WHERE run_id = ANY(@ids)
                 """, ids);
-            Console.WriteLine($"  {(serverDll is null ? "server" : "baseline server")}, {nodes} node(s) × {Slots} slots: {tasks:N0} task instances in {seconds:F2} s from the trigger to the " +
+            Console.WriteLine($"  {(tool == "baseline" ? "baseline server" : "server")}, {nodes} node(s) × {Slots} slots: {tasks:N0} task instances in {seconds:F2} s from the trigger to the " +
                               $"last run's end ({wall:F2} s by the harness's clock; {steady:N0}/s between the 10th and 90th percentile of attempt ends), attempts ran on {workers} node(s), " +
                               $"{cpuPerTask:F2} ms of server CPU per task instance");
             var measured = await probe.ReportAsync(tasks);

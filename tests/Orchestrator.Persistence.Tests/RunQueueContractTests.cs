@@ -301,6 +301,60 @@ public abstract class QueueWorkerTests(QueueKind kind) : IAsyncDisposable
     }
 
     [Fact]
+    public async Task MaxActiveTasks_HoldsWhileTheEndsOfAttemptsAreRecordedBesideTheClaim()
+    {
+        // Where the queue allows it (PostgreSQL), each pass records the ends of the previous pass's attempts while it
+        // claims: the ending attempts must free their slots at once (not one pass later), and no more than them.
+        var tasks = string.Join(", ", Enumerable.Range(1, 6).Select(i => $$"""{ "id": "t{{i}}", "activity": "core.noop" }"""));
+        var plan = _f.Plan($$"""{ "id": "overlap", "concurrency": { "maxActiveTasks": 2 }, "tasks": [ {{tasks}} ] }""");
+        var runId = await _f.CreateRunAsync(plan);
+        var worker = _f.Worker("node-1", slots: 10);
+
+        for (var pass = 1; pass <= 3; pass++)
+        {
+            await worker.StepAsync();
+            Assert.Equal(2, worker.RunningCount);
+            await worker.AttemptsEndedAsync();
+        }
+
+        await worker.StepAsync();
+        var details = (await _f.Store.GetDetailsAsync(runId, CancellationToken.None))!;
+        Assert.Equal(RunState.Succeeded, details.Run.State);
+        Assert.Equal(6, details.Attempts.Count);
+    }
+
+    [Fact]
+    public async Task Claim_LeavesEndingAttemptsOutOfMaxActiveTasks_WhetherOrNotTheirEndIsRecorded()
+    {
+        var tasks = string.Join(", ", Enumerable.Range(1, 6).Select(i => $$"""{ "id": "t{{i}}", "activity": "core.noop" }"""));
+        var plan = _f.Plan($$"""{ "id": "ending", "concurrency": { "maxActiveTasks": 2 }, "tasks": [ {{tasks}} ] }""");
+        await _f.CreateRunAsync(plan);
+        var now = _f.Clock.GetUtcNow();
+        await _f.Queue.StartRunsAsync(_f.Plans, now, CancellationToken.None);
+        ClaimRequest Request(params ClaimedTask[] ending) => new("node-1", 10, now, now.AddSeconds(30)) { Ending = ending };
+
+        var first = await _f.Queue.ClaimAsync(Request(), _f.Plans, CancellationToken.None);
+        Assert.Equal(2, first.Count);
+        Assert.Empty(await _f.Queue.ClaimAsync(Request(), _f.Plans, CancellationToken.None));
+
+        // The first attempt ended and its end is not written yet: its slot is free, and only its slot.
+        var second = await _f.Queue.ClaimAsync(Request(first[0]), _f.Plans, CancellationToken.None);
+        Assert.Single(second);
+        Assert.Empty(await _f.Queue.ClaimAsync(Request(first[0]), _f.Plans, CancellationToken.None));
+
+        // Its end written meanwhile: the claim does not free its slot a second time.
+        var recorded = await _f.Queue.CompleteAsync(
+            [new AttemptCompletion(first[0], new AttemptResult(AttemptOutcome.Succeeded, now, now))], _f.Plans, now, CancellationToken.None);
+        Assert.True(recorded[0]);
+        Assert.Empty(await _f.Queue.ClaimAsync(Request(first[0]), _f.Plans, CancellationToken.None));
+
+        // An attempt number that is not the running one frees nothing.
+        var stale = first[1] with { Attempt = first[1].Attempt + 1 };
+        Assert.Empty(await _f.Queue.ClaimAsync(Request(stale), _f.Plans, CancellationToken.None));
+        Assert.Single(await _f.Queue.ClaimAsync(Request(first[1]), _f.Plans, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task CancelRun_CancelsRunningAttemptsAtHeartbeat_AndEndsTheRunCancelled()
     {
         var plan = _f.Plan("""

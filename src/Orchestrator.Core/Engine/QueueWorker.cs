@@ -147,7 +147,38 @@ public sealed partial class QueueWorker(
 
     private async Task StepOnceAsync()
     {
-        await CollectFinishedAsync().ConfigureAwait(false);
+        Collect();
+
+        // Where the queue allows it, the ends of attempts are written while runs are started and new attempts
+        // claimed (two transactions at once): the worker and the database work at the same time instead of taking
+        // turns. The claim does not count the attempts being recorded as running (ClaimRequest.Ending), so their
+        // slots are free for it whether or not their end has committed yet. In process, one after the other.
+        if (_unrecorded.Count == 0 || settings.InProcess || !queue.ClaimsBesideCompletions)
+        {
+            await RecordAsync().ConfigureAwait(false);
+            await StartAndClaimAsync([]).ConfigureAwait(false);
+            return;
+        }
+
+        var ending = _unrecorded.ConvertAll(c => c.Task);
+        var recording = RecordAsync();
+        try
+        {
+            await StartAndClaimAsync(ending).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The recording still owns the list of unrecorded ends: let it finish before the next pass.
+            await recording.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)
+                .ConfigureAwait(false);
+            throw;
+        }
+
+        await recording.ConfigureAwait(false);
+    }
+
+    private async Task StartAndClaimAsync(IReadOnlyCollection<ClaimedTask> ending)
+    {
         var now = time.GetUtcNow();
         var started = await queue.StartRunsAsync(plans, now, CancellationToken.None).ConfigureAwait(false);
         foreach (var run in started)
@@ -203,7 +234,7 @@ public sealed partial class QueueWorker(
             return;
         }
 
-        var request = new ClaimRequest(settings.Name, free, now, now + settings.LeaseDuration) { Pools = settings.Pools };
+        var request = new ClaimRequest(settings.Name, free, now, now + settings.LeaseDuration) { Pools = settings.Pools, Ending = ending };
         var claims = await queue.ClaimAsync(request, plans, CancellationToken.None).ConfigureAwait(false);
         foreach (var claim in claims)
         {
@@ -277,6 +308,13 @@ public sealed partial class QueueWorker(
 
     private async Task CollectFinishedAsync()
     {
+        Collect();
+        await RecordAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Moves the attempts that ended from the running ones to the unrecorded ones.</summary>
+    private void Collect()
+    {
         _finished.Clear();
         foreach (var (key, running) in _running)
         {
@@ -290,10 +328,14 @@ public sealed partial class QueueWorker(
         {
             _running.Remove(key);
             running.Cancellation.Dispose();
-            var result = await running.Attempt.ConfigureAwait(false);
+            var result = running.Attempt.GetAwaiter().GetResult(); // completed: no wait
             _unrecorded.Add(new AttemptCompletion(running.Claim, result, running.Released && result.Outcome == Model.AttemptOutcome.Cancelled));
         }
+    }
 
+    /// <summary>Writes the unrecorded ends of attempts (and what follows from them) through the queue.</summary>
+    private async Task RecordAsync()
+    {
         if (_unrecorded.Count == 0)
         {
             return;

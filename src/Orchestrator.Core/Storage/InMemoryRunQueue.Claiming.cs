@@ -21,12 +21,23 @@ public sealed partial class InMemoryRunQueue
                 }
             }
 
+            // The worker's attempts that ended and are not recorded yet (ClaimRequest.Ending) hold no slot.
+            var ending = new HashSet<(Guid, string)>();
+            var endingByRun = new Dictionary<Guid, int>();
+            foreach (var end in request.Ending)
+            {
+                if (_leases.TryGetValue((end.RunId, end.TaskId), out var lease) && lease.Claim.Attempt == end.Attempt && ending.Add((end.RunId, end.TaskId)))
+                {
+                    endingByRun[end.RunId] = endingByRun.GetValueOrDefault(end.RunId) + 1;
+                }
+            }
+
             var pools = request.Pools.Count == 0 ? null : new PoolUsage(request.Pools);
             if (pools is not null)
             {
                 foreach (var (claim, _) in _leases.Values)
                 {
-                    if (_active.TryGetValue(claim.RunId, out var leased))
+                    if (_active.TryGetValue(claim.RunId, out var leased) && !ending.Contains((claim.RunId, claim.TaskId)))
                     {
                         pools.Add(leased.Plan.Tasks[leased.Plan.IndexOf[claim.TaskId]]);
                     }
@@ -48,7 +59,8 @@ public sealed partial class InMemoryRunQueue
 
                 var progress = active.Progress;
                 var node = active.Queued.First;
-                while (node is not null && claimed.Count < request.Max && active.Running < progress.Machine.MaxActiveTasks)
+                var endingHere = endingByRun.GetValueOrDefault(runId);
+                while (node is not null && claimed.Count < request.Max && active.Running - endingHere < progress.Machine.MaxActiveTasks)
                 {
                     var next = node.Next;
                     var task = node.Value;

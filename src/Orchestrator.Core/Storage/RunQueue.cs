@@ -25,6 +25,13 @@ public sealed record ClaimedTask(
 public sealed record ClaimRequest(string Worker, int Max, DateTimeOffset Now, DateTimeOffset LeaseUntil)
 {
     public IReadOnlyDictionary<string, int> Pools { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>
+    /// Attempts of this worker that have ended but whose end may not be recorded yet (it is being written meanwhile,
+    /// see <see cref="IRunQueue.ClaimsBesideCompletions"/>): they no longer run, so they count neither against their
+    /// run's <c>maxActiveTasks</c> nor against their pool, whether or not their end has committed.
+    /// </summary>
+    public IReadOnlyCollection<ClaimedTask> Ending { get; init; } = [];
 }
 
 /// <summary>Slots in use per pool, to admit claims within the configured counts.</summary>
@@ -102,6 +109,13 @@ public interface IRunQueue
     /// state that is not final, the queue depth and when the oldest queued task instance was queued.
     /// </summary>
     Task<QueueGauges> GaugesAsync(DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when a claim may run while the same worker's <see cref="CompleteAsync"/> is being written (its own
+    /// transaction, in parallel) and counts <see cref="ClaimRequest.Ending"/> exactly: the worker then records the
+    /// attempts that ended and claims new ones at the same time instead of one after the other.
+    /// </summary>
+    bool ClaimsBesideCompletions => false;
 
     /// <summary>Outputs of a run's succeeded tasks, for rendering templates.</summary>
     Task<IReadOnlyDictionary<string, System.Text.Json.JsonElement>> OutputsAsync(Guid runId, IReadOnlyCollection<string> taskIds, CancellationToken cancellationToken);

@@ -54,12 +54,15 @@ public sealed class PostgresQueueLocking(Core.Engine.QueueSignal signal) : IQueu
     public async Task LockRunToStopAsync(OrchestratorDbContext db, Guid runId, CancellationToken cancellationToken)
         => await db.Database.ExecuteSqlAsync($"SELECT 1 FROM runs WHERE id = {runId} FOR UPDATE", cancellationToken).ConfigureAwait(false);
 
-    public async Task<IReadOnlyCollection<Guid>> LockForClaimAsync(
-        OrchestratorDbContext db, IReadOnlyCollection<Guid> runIds, IReadOnlyCollection<string> pools, CancellationToken cancellationToken)
+    public bool ClaimsBesideCompletions => true;
+
+    public async Task<ClaimLocks> LockForClaimAsync(
+        OrchestratorDbContext db, IReadOnlyCollection<Guid> runIds, IReadOnlyCollection<string> pools,
+        IReadOnlyCollection<Core.Storage.ClaimedTask> ending, CancellationToken cancellationToken)
     {
         if (runIds.Count == 0)
         {
-            return [];
+            return new ClaimLocks([]);
         }
 
         // Every claim takes its locks in the same order, so two claims never wait for each other in a cycle. A claim
@@ -68,6 +71,10 @@ public sealed class PostgresQueueLocking(Core.Engine.QueueSignal signal) : IQueu
         var keys = runIds.Select(id => (Space: RunSpace, Key: Fold(id)))
             .Concat(pools.Select(pool => (Space: PoolSpace, Key: Hash(pool))))
             .Distinct().Order().ToArray();
+        var ids = runIds.ToArray();
+        var endingRuns = ending.Select(e => e.RunId).ToArray();
+        var endingTasks = ending.Select(e => e.TaskId).ToArray();
+        var endingAttempts = ending.Select(e => e.Attempt).ToArray();
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await using var batch = new NpgsqlBatch(connection)
         {
@@ -79,15 +86,29 @@ public sealed class PostgresQueueLocking(Core.Engine.QueueSignal signal) : IQueu
                     Parameters = { new() { Value = keys.Select(k => k.Space).ToArray() }, new() { Value = keys.Select(k => k.Key).ToArray() } },
                 },
 
-                // A statement of its own: it reads (and the claim's next statements read) after the locks are held.
+                // Statements of their own: they read (and the claim's next statements read) after the locks are held.
                 new NpgsqlBatchCommand(
                     "SELECT id FROM runs WHERE id = ANY($1) AND state = $2 AND cancel_requested_at IS NULL ORDER BY id FOR KEY SHARE SKIP LOCKED")
                 {
-                    Parameters = { new() { Value = runIds.ToArray() }, new() { Value = Running } },
+                    Parameters = { new() { Value = ids }, new() { Value = Running } },
+                },
+                new NpgsqlBatchCommand(RunningSql)
+                {
+                    Parameters = { new() { Value = ids }, new() { Value = endingRuns }, new() { Value = endingTasks }, new() { Value = endingAttempts } },
                 },
             },
         };
+        if (pools.Count > 0)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(PoolSlotsSql)
+            {
+                Parameters = { new() { Value = pools.ToArray() }, new() { Value = endingRuns }, new() { Value = endingTasks }, new() { Value = endingAttempts } },
+            });
+        }
+
         var claimable = new List<Guid>();
+        var running = new Dictionary<Guid, int>();
+        var slots = new Dictionary<string, int>(StringComparer.Ordinal);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -95,8 +116,44 @@ public sealed class PostgresQueueLocking(Core.Engine.QueueSignal signal) : IQueu
             claimable.Add(reader.GetGuid(0));
         }
 
-        return claimable;
+        await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            running[reader.GetGuid(0)] = reader.GetInt32(1);
+        }
+
+        if (pools.Count > 0)
+        {
+            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                slots[reader.GetString(0)] = reader.GetInt32(1);
+            }
+        }
+
+        return new ClaimLocks(claimable) { Running = running, PoolSlots = slots };
     }
+
+    /// <summary>
+    /// The attempts a claim leaves out of its counts (<see cref="Core.Storage.ClaimRequest.Ending"/>): ended, their end
+    /// being written by the same node in another transaction, committed or not when the count reads.
+    /// </summary>
+    private const string NotEnding = """
+        NOT EXISTS (SELECT 1 FROM unnest($2::uuid[], $3::text[], $4::int[]) AS e(run_id, task_id, attempts)
+                    WHERE e.run_id = t.run_id AND e.task_id = t.task_id AND e.attempts = t.attempts)
+        """;
+
+    private static readonly string RunningSql = $"""
+        SELECT t.run_id, count(*)::int FROM task_instances AS t
+        WHERE t.run_id = ANY($1) AND t.state = '{WireNames.Of(TaskState.Running)}' AND {NotEnding}
+        GROUP BY t.run_id
+        """;
+
+    private static readonly string PoolSlotsSql = $"""
+        SELECT t.pool, sum(t.pool_slots)::int FROM task_instances AS t
+        WHERE t.pool = ANY($1) AND t.state = '{WireNames.Of(TaskState.Running)}' AND {NotEnding}
+        GROUP BY t.pool
+        """;
 
     public async Task AnnounceAsync(OrchestratorDbContext db, CancellationToken cancellationToken)
         => await db.Database.ExecuteSqlRawAsync($"NOTIFY {Channel}", cancellationToken).ConfigureAwait(false);

@@ -48,25 +48,31 @@ internal sealed partial class EfRunQueue
             });
 
             var poolNames = candidates.Select(c => c.TaskPlan?.Pool).OfType<string>().Where(request.Pools.ContainsKey).Distinct(StringComparer.Ordinal).ToList();
-            var runIds = (await locking.LockForClaimAsync(db, candidates.Select(c => c.Task.RunId).Distinct().ToList(), poolNames, cancellationToken)
-                .ConfigureAwait(false)).ToHashSet();
-            var running = runIds.Count == 0
+            var locks = await locking.LockForClaimAsync(db, candidates.Select(c => c.Task.RunId).Distinct().ToList(), poolNames, request.Ending, cancellationToken)
+                .ConfigureAwait(false);
+            var runIds = locks.Claimable.ToHashSet();
+            var running = locks.Running?.ToDictionary() ?? (runIds.Count == 0
                 ? []
                 : (await db.TaskInstances.Where(t => runIds.Contains(t.RunId) && t.State == TaskState.Running)
                         .GroupBy(t => t.RunId).Select(g => new { g.Key, Count = g.Count() })
                         .ToListAsync(cancellationToken).ConfigureAwait(false))
-                    .ToDictionary(x => x.Key, x => x.Count);
+                    .ToDictionary(x => x.Key, x => x.Count));
 
             // Pool slots in use on every node, as recorded by the claims of the running attempts.
             var pools = new PoolUsage(request.Pools);
-            var inUse = poolNames.Count == 0
+            var inUse = locks.PoolSlots ?? (poolNames.Count == 0
                 ? []
-                : await db.TaskInstances.Where(t => t.Pool != null && poolNames.Contains(t.Pool) && t.State == TaskState.Running)
+                : (await db.TaskInstances.Where(t => t.Pool != null && poolNames.Contains(t.Pool) && t.State == TaskState.Running)
                     .GroupBy(t => t.Pool!).Select(g => new { g.Key, Slots = g.Sum(t => t.PoolSlots) })
-                    .ToListAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var pool in inUse)
+                    .ToListAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(x => x.Key, x => x.Slots));
+            foreach (var (pool, slots) in inUse)
             {
-                pools.Add(pool.Key, pool.Slots);
+                pools.Add(pool, slots);
+            }
+
+            if (locks.Running is null && request.Ending.Count > 0)
+            {
+                await LeaveOutEndingAsync(db, request.Ending, running, pools, cancellationToken).ConfigureAwait(false);
             }
 
             var writes = new QueueWrites();
@@ -119,6 +125,36 @@ internal sealed partial class EfRunQueue
         }
 
         return claimed.ConvertAll(c => c.Claim);
+    }
+
+    public bool ClaimsBesideCompletions => locking.ClaimsBesideCompletions;
+
+    /// <summary>
+    /// Where the provider did not count them with its locks (a single writer: nothing commits meanwhile), takes the
+    /// ending attempts still recorded as running out of the counts.
+    /// </summary>
+    private static async Task LeaveOutEndingAsync(
+        OrchestratorDbContext db, IReadOnlyCollection<ClaimedTask> ending, Dictionary<Guid, int> running, PoolUsage pools, CancellationToken cancellationToken)
+    {
+        var runIds = ending.Select(e => e.RunId).Distinct().ToList();
+        var taskIds = ending.Select(e => e.TaskId).Distinct().ToList();
+        var keys = ending.Select(e => (e.RunId, e.TaskId, e.Attempt)).ToHashSet();
+        var rows = await db.TaskInstances.AsNoTracking()
+            .Where(t => runIds.Contains(t.RunId) && taskIds.Contains(t.TaskId) && t.State == TaskState.Running)
+            .Select(t => new { t.RunId, t.TaskId, t.Attempts, t.Pool, t.PoolSlots })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var row in rows.Where(r => keys.Contains((r.RunId, r.TaskId, r.Attempts))))
+        {
+            if (running.TryGetValue(row.RunId, out var count))
+            {
+                running[row.RunId] = count - 1;
+            }
+
+            if (row.Pool is { } pool)
+            {
+                pools.Add(pool, -row.PoolSlots);
+            }
+        }
     }
 
     public async Task<IReadOnlyList<ClaimedTask>> RenewLeasesAsync(IReadOnlyCollection<ClaimedTask> tasks, DateTimeOffset until, CancellationToken cancellationToken)

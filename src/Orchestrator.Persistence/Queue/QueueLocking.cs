@@ -42,10 +42,20 @@ public interface IQueueLocking
     /// <summary>
     /// Inside a claim, after its candidates are locked: serializes the claims of the same runs and pools (their
     /// limits are counted next, and must count what the claim before committed) and returns the runs that may still
-    /// be claimed from (running, not stopping), holding them against a stop until the end of the transaction.
+    /// be claimed from (running, not stopping), holding them against a stop until the end of the transaction. Where
+    /// <see cref="ClaimsBesideCompletions"/>, it also counts, once the locks are held, the running task instances of
+    /// those runs and the slots in use in those pools, leaving out the <paramref name="ending"/> attempts.
     /// </summary>
-    Task<IReadOnlyCollection<Guid>> LockForClaimAsync(
-        OrchestratorDbContext db, IReadOnlyCollection<Guid> runIds, IReadOnlyCollection<string> pools, CancellationToken cancellationToken);
+    Task<ClaimLocks> LockForClaimAsync(
+        OrchestratorDbContext db, IReadOnlyCollection<Guid> runIds, IReadOnlyCollection<string> pools,
+        IReadOnlyCollection<Core.Storage.ClaimedTask> ending, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when transactions of one node run side by side (a claim while the ends of attempts are written) and
+    /// <see cref="LockForClaimAsync"/> counts running attempts without the ending ones in the same statement, so that
+    /// a commit between two statements cannot make it count wrong.
+    /// </summary>
+    bool ClaimsBesideCompletions { get; }
 
     /// <summary>
     /// Inside the transaction that queues work: tells the other nodes once it commits (PostgreSQL delivers a
@@ -55,6 +65,18 @@ public interface IQueueLocking
 
     /// <summary>After the commit: wakes this node's workers.</summary>
     void WakeLocal();
+}
+
+/// <summary>
+/// What a claim holds once <see cref="IQueueLocking.LockForClaimAsync"/> returns: the runs it may claim from and,
+/// when the provider counted them with the locks, the running task instances per run and the pool slots in use (null:
+/// the queue counts them).
+/// </summary>
+public sealed record ClaimLocks(IReadOnlyCollection<Guid> Claimable)
+{
+    public IReadOnlyDictionary<Guid, int>? Running { get; init; }
+
+    public IReadOnlyDictionary<string, int>? PoolSlots { get; init; }
 }
 
 /// <summary>SQLite: a single writer serializes transactions; the in-process signal wakes the workers.</summary>
@@ -71,9 +93,13 @@ public sealed class SqliteQueueLocking(Core.Engine.QueueSignal signal) : IQueueL
     public string CandidateRowLock => "";
 
     // The candidates were read in this write transaction: they are still what they were.
-    public Task<IReadOnlyCollection<Guid>> LockForClaimAsync(
-        OrchestratorDbContext db, IReadOnlyCollection<Guid> runIds, IReadOnlyCollection<string> pools, CancellationToken cancellationToken)
-        => Task.FromResult(runIds);
+    public Task<ClaimLocks> LockForClaimAsync(
+        OrchestratorDbContext db, IReadOnlyCollection<Guid> runIds, IReadOnlyCollection<string> pools,
+        IReadOnlyCollection<Core.Storage.ClaimedTask> ending, CancellationToken cancellationToken)
+        => Task.FromResult(new ClaimLocks(runIds));
+
+    // One writer at a time: a claim beside a completion would only wait for it.
+    public bool ClaimsBesideCompletions => false;
 
     public Task AnnounceAsync(OrchestratorDbContext db, CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -64,7 +64,7 @@ public static class HostingRegistration
             Directory.CreateDirectory(dataDirectory);
             return new DataDirectory(dataDirectory);
         });
-        services.AddHostedService(sp => new IdleMemoryTrim(sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService(sp => new IdleMemoryTrim(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<IdleMemoryTrim>>()));
 
         return services;
     }

@@ -12,7 +12,7 @@ namespace Orchestrator.Server.Hosting;
 /// <c>malloc_trim</c> returns glibc's free pages. A busy node is never interrupted: a trim comes only after a quiet
 /// interval, once per burst (README, Benchmarks: server start-up).
 /// </summary>
-public sealed class IdleMemoryTrim : BackgroundService
+public sealed partial class IdleMemoryTrim : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
@@ -26,8 +26,8 @@ public sealed class IdleMemoryTrim : BackgroundService
     private readonly Func<long> _allocatedBytes;
     private readonly Action _trim;
 
-    public IdleMemoryTrim(TimeProvider time)
-        : this(time, () => GC.GetTotalAllocatedBytes(), Trim)
+    public IdleMemoryTrim(TimeProvider time, ILogger<IdleMemoryTrim> logger)
+        : this(time, () => GC.GetTotalAllocatedBytes(), () => Trim(logger))
     {
     }
 
@@ -76,8 +76,9 @@ public sealed class IdleMemoryTrim : BackgroundService
         }
     }
 
-    private static void Trim()
+    private static void Trim(ILogger logger)
     {
+        var before = GC.GetGCMemoryInfo().TotalCommittedBytes;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         if (OperatingSystem.IsLinux())
         {
@@ -90,7 +91,13 @@ public sealed class IdleMemoryTrim : BackgroundService
                 // Not glibc (musl has no malloc_trim): that allocator keeps what it keeps.
             }
         }
+
+        var after = GC.GetGCMemoryInfo();
+        LogTrimmed(logger, before >> 20, after.TotalCommittedBytes >> 20, after.HeapSizeBytes >> 20);
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Idle after a burst: the managed heap's committed memory went from {Before} MB to {After} MB ({Live} MB live)")]
+    private static partial void LogTrimmed(ILogger logger, long before, long after, long live);
 
     [DllImport("libc.so.6", EntryPoint = "malloc_trim")]
     private static extern int MallocTrim(nuint pad);

@@ -2,13 +2,9 @@ using Quartz;
 
 namespace Orchestrator.Server.Scheduling;
 
-/// <summary>
-/// Fired by Quartz at the end of a data interval: the scheduler catches up from the workflow's cursor — the
-/// interval that just ended and any that a late fire (a loaded or recovering node) would otherwise skip; the unique
-/// (workflow, logical date) key makes a second firing harmless — and arms the next one.
-/// </summary>
+/// <summary>A Quartz trigger's fire at the end of a data interval (<see cref="ScheduleFiring"/>).</summary>
 [DisallowConcurrentExecution]
-public sealed class ScheduledRunJob(WorkflowScheduler scheduler, Observability.OrchestratorMetrics metrics, TimeProvider time) : IJob
+public sealed class ScheduledRunJob(ScheduleFiring firing) : IJob
 {
     public const string WorkflowKey = "workflow";
 
@@ -16,12 +12,5 @@ public sealed class ScheduledRunJob(WorkflowScheduler scheduler, Observability.O
     public const string LogicalDateKey = "logicalDate";
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
-    {
-        var workflowId = context.MergedJobDataMap.GetString(WorkflowKey)!;
-        await scheduler.TryRescheduleAsync(workflowId, context.ScheduledFireTimeUtc, cancellationToken).ConfigureAwait(false);
-        if (context.ScheduledFireTimeUtc is { } scheduled)
-        {
-            metrics.RecordSchedulingLag(time.GetUtcNow() - scheduled);
-        }
-    }
+        => await firing.FireAsync(context.MergedJobDataMap.GetString(WorkflowKey)!, context.ScheduledFireTimeUtc, cancellationToken).ConfigureAwait(false);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Orchestrator.Core.Engine;
@@ -7,12 +6,12 @@ using Orchestrator.Core.Model;
 using Orchestrator.Core.Storage;
 using Orchestrator.Server.Observability;
 using Orchestrator.Server.Workflows;
-using Quartz;
 
 namespace Orchestrator.Server.Scheduling;
 
 /// <summary>
-/// Keeps one Quartz trigger per scheduled, active, unpaused workflow, at the end of its next data interval.
+/// Keeps one trigger (<see cref="IScheduleTriggers"/>) per scheduled, active, unpaused workflow, at the end of its next
+/// data interval.
 /// On start, when a workflow changes or is unpaused and whenever its trigger fires, it first catches up from the
 /// workflow's cursor (<see cref="ScheduleCatchup"/>). A sweep re-arms triggers that are missing or overdue — a
 /// firing that failed while the database was away — and continues catch-ups left for a later batch, which also
@@ -22,13 +21,12 @@ public sealed partial class WorkflowScheduler(
     WorkflowCatalog catalog,
     ScheduleCatchup catchup,
     IWorkflowStateStore states,
-    ISchedulerFactory schedulers,
+    IScheduleTriggers triggers,
     RunEventHub events,
     IOptions<SchedulerOptions> options,
     TimeProvider time,
     ILogger<WorkflowScheduler> logger) : BackgroundService
 {
-    private const string Group = "scheduled";
     private readonly Channel<string> _changed = Channel.CreateUnbounded<string>();
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -75,12 +73,7 @@ public sealed partial class WorkflowScheduler(
     }
 
     /// <summary>The next fire time of a workflow, or null when it has none (manual, paused, inactive, ended).</summary>
-    public async Task<DateTimeOffset?> NextFireAsync(string workflowId, CancellationToken cancellationToken)
-    {
-        var scheduler = await schedulers.GetScheduler(cancellationToken).ConfigureAwait(false);
-        var trigger = await scheduler.GetTrigger(new TriggerKey(workflowId, Group), cancellationToken).ConfigureAwait(false);
-        return trigger?.NextFireTimeUtc;
-    }
+    public Task<DateTimeOffset?> NextFireAsync(string workflowId, CancellationToken cancellationToken) => triggers.NextFireAsync(workflowId, cancellationToken);
 
     /// <summary>Catches up missed intervals, then arms the trigger of the next one (or removes it).</summary>
     public Task RescheduleAsync(string workflowId, CancellationToken cancellationToken) => RescheduleAsync(workflowId, null, cancellationToken);
@@ -157,28 +150,11 @@ public sealed partial class WorkflowScheduler(
             return;
         }
 
-        var scheduler = await schedulers.GetScheduler(cancellationToken).ConfigureAwait(false);
-        var job = JobBuilder.Create<ScheduledRunJob>()
-            .WithIdentity(workflowId, Group)
-            .StoreDurably()
-            .Build();
-        var trigger = TriggerBuilder.Create()
-            .WithIdentity(workflowId, Group)
-            .ForJob(job)
-            .UsingJobData(ScheduledRunJob.WorkflowKey, workflowId)
-            .UsingJobData(ScheduledRunJob.LogicalDateKey, interval.Start.ToString("O", CultureInfo.InvariantCulture))
-            .StartAt(interval.End)
-            .WithSimpleSchedule(s => s.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
-            .Build();
-        await scheduler.ScheduleJob(job, [trigger], ScheduleJobOptions.Replacing, cancellationToken).ConfigureAwait(false);
+        await triggers.ArmAsync(workflowId, interval, cancellationToken).ConfigureAwait(false);
         LogArmed(logger, workflowId, interval.Start, interval.End);
     }
 
-    private async Task UnscheduleAsync(string workflowId, CancellationToken cancellationToken)
-    {
-        var scheduler = await schedulers.GetScheduler(cancellationToken).ConfigureAwait(false);
-        await scheduler.DeleteJob(new JobKey(workflowId, Group), cancellationToken).ConfigureAwait(false);
-    }
+    private Task UnscheduleAsync(string workflowId, CancellationToken cancellationToken) => triggers.RemoveAsync(workflowId, cancellationToken);
 
     private async Task SweepAsync(CancellationToken stoppingToken)
     {

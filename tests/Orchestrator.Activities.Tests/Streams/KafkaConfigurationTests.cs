@@ -42,6 +42,15 @@ public sealed class KafkaConfigurationTests
         Assert.Equal(5, config.LingerMs);
         Assert.Equal(10_000, config.BatchNumMessages);
         Assert.Equal("etl", config.ClientId);
+        Assert.Equal("false", config.Get("enable.sparse.connections"));
+    }
+
+    [Fact]
+    public void ProducerConfigOf_KeepsTheConnectionsSparseConnections_WhenTheConnectionSetsThem()
+    {
+        var config = KafkaEventStream.ProducerConfigOf(Kafka(("bootstrap.servers", "b1:9092"), ("enable.sparse.connections", "true")), new ProducerSettings());
+
+        Assert.Equal("true", config.Get("enable.sparse.connections"));
     }
 
     [Theory]

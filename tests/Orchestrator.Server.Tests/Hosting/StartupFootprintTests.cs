@@ -13,7 +13,7 @@ public sealed class StartupFootprintTests : IDisposable
     private readonly string _root = Directory.CreateTempSubdirectory("orchestrator-footprint-").FullName;
 
     [Fact]
-    public async Task SqliteServer_LeavesThePostgreSqlProviderUnloaded_WhenReady()
+    public async Task SqliteServer_LeavesThePostgreSqlProviderAndQuartzUnloaded_WhenReady()
     {
         var workflows = Directory.CreateDirectory(Path.Combine(_root, "workflows")).FullName;
         foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "workflows"), "*.json"))
@@ -31,6 +31,9 @@ public sealed class StartupFootprintTests : IDisposable
         var mapped = MappedAssemblies(node.ProcessId);
         Assert.Contains("Microsoft.EntityFrameworkCore.Sqlite.dll", mapped);
         Assert.DoesNotContain(mapped, name => name.StartsWith("Npgsql", StringComparison.Ordinal));
+
+        // One node schedules with timers: Quartz is for the clustered store of PostgreSQL.
+        Assert.DoesNotContain(mapped, name => name.StartsWith("Quartz", StringComparison.Ordinal));
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);

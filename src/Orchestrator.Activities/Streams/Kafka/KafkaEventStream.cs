@@ -51,7 +51,7 @@ public sealed class KafkaEventStream(Connection connection, TimeProvider time, I
             throw new StreamException($"linger must not be negative and the batch size must be at least 1 (got {settings.Linger}, {settings.BatchSize})");
         }
 
-        return new ProducerConfig(ClientSettings(connection))
+        var config = new ProducerConfig(ClientSettings(connection))
         {
             Acks = acks,
             EnableIdempotence = settings.Idempotent,
@@ -61,6 +61,17 @@ public sealed class KafkaEventStream(Connection connection, TimeProvider time, I
             // Reports carry partition, offset and error; copying keys and values back would only cost time.
             DeliveryReportFields = "none",
         };
+
+        // librdkafka (since 2.10) drops its bootstrap connections once it has learned the brokers, and then holds back
+        // its next connection to "any" broker for half of reconnect.backoff.ms: the producer id and the topic's
+        // partition leaders, both asked of any broker, wait about 50 ms before the first record can leave. A producer
+        // connects to the cluster's brokers as it learns them instead, unless the connection says otherwise.
+        if (!connection.Settings.ContainsKey("enable.sparse.connections"))
+        {
+            config.Set("enable.sparse.connections", "false");
+        }
+
+        return config;
     }
 
     /// <summary>
