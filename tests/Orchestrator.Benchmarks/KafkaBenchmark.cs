@@ -306,6 +306,10 @@ internal static class KafkaBenchmark
             FetchWaitMaxMs = 100,
             FetchQueueBackoffMs = 50, // as the event stream's consumer
         };
+        if (!extra.ContainsKey("enable.sparse.connections"))
+        {
+            config.Set("enable.sparse.connections", "false"); // as the event stream's consumer (see KafkaEventStream)
+        }
         var watch = Stopwatch.StartNew();
         var read = 0;
         using (var consumer = new ConsumerBuilder<byte[]?, byte[]>(config).Build())

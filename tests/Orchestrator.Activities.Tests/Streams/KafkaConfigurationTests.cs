@@ -78,19 +78,22 @@ public sealed class KafkaConfigurationTests
         Assert.Equal(AutoOffsetReset.Earliest, config.AutoOffsetReset);
         Assert.Equal(100, config.FetchWaitMaxMs);
         Assert.Equal(50, config.FetchQueueBackoffMs);
+        Assert.Equal("false", config.Get("enable.sparse.connections"));
     }
 
     [Fact]
     public void ConsumerConfigOf_KeepsTheConnectionsGroupProtocolAndFetchWaits_WhenTheConnectionSetsThem()
     {
         var connection = Kafka(
-            ("bootstrap.servers", "b1:9092"), ("group.protocol", "classic"), ("fetch.wait.max.ms", "500"), ("fetch.queue.backoff.ms", "1000"));
+            ("bootstrap.servers", "b1:9092"), ("group.protocol", "classic"), ("fetch.wait.max.ms", "500"), ("fetch.queue.backoff.ms", "1000"),
+            ("enable.sparse.connections", "true"));
 
         var config = KafkaEventStream.ConsumerConfigOf(connection, new ConsumerSettings { Group = "etl", Topics = ["events"], Start = StartPosition.Latest });
 
         Assert.Equal(GroupProtocol.Classic, config.GroupProtocol);
         Assert.Equal(500, config.FetchWaitMaxMs);
         Assert.Equal(1000, config.FetchQueueBackoffMs);
+        Assert.Equal("true", config.Get("enable.sparse.connections"));
         Assert.Equal(AutoOffsetReset.Latest, config.AutoOffsetReset);
     }
 

@@ -62,16 +62,22 @@ public sealed class KafkaEventStream(Connection connection, TimeProvider time, I
             DeliveryReportFields = "none",
         };
 
-        // librdkafka (since 2.10) drops its bootstrap connections once it has learned the brokers, and then holds back
-        // its next connection to "any" broker for half of reconnect.backoff.ms: the producer id and the topic's
-        // partition leaders, both asked of any broker, wait about 50 ms before the first record can leave. A producer
-        // connects to the cluster's brokers as it learns them instead, unless the connection says otherwise.
+        ConnectUpFront(connection, config);
+        return config;
+    }
+
+    /// <summary>
+    /// librdkafka (since 2.10) drops its bootstrap connections once it has learned the brokers, and then holds back
+    /// its next connection to "any" broker for half of reconnect.backoff.ms: a producer's id and the topic's partition
+    /// leaders, a consumer's group coordinator, all asked of any broker, wait about 50 ms each time. Clients connect
+    /// to the cluster's brokers as they learn them instead, unless the connection says otherwise.
+    /// </summary>
+    private static void ConnectUpFront(Connection connection, ClientConfig config)
+    {
         if (!connection.Settings.ContainsKey("enable.sparse.connections"))
         {
             config.Set("enable.sparse.connections", "false");
         }
-
-        return config;
     }
 
     /// <summary>
@@ -127,6 +133,7 @@ public sealed class KafkaEventStream(Connection connection, TimeProvider time, I
             config.ConsumeResultFields = "headers,timestamp";
         }
 
+        ConnectUpFront(connection, config);
         return config;
     }
 
