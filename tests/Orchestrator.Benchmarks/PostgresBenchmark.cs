@@ -617,9 +617,11 @@ internal sealed class DatabaseProbe : IAsyncDisposable
 
             await using var command = new NpgsqlCommand("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'", db);
             await command.ExecuteNonQueryAsync();
+
+            // The restart cuts this pool's connections (the only ones opened so far): none may be reused afterwards.
+            NpgsqlConnection.ClearPool(db);
         }
 
-        NpgsqlConnection.ClearAllPools();
         await cluster.StopServerAsync();
         await cluster.StartServerAsync();
         return true;
