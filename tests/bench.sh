@@ -5,6 +5,7 @@
 #   tests/bench.sh postgres [...]  only the PostgreSQL section: the workflow server (1 and 2 nodes, real processes)
 #                                  side by side with Hangfire on one throwaway PostgreSQL, and the goals met or not;
 #                                  options: --tasks N (5000) --runs R (4) --chain C (1000) --hangfire-chain C (= --chain)
+#                                  --warmup N (200) --baseline DIR --server DIR --repeat K --nodes 1,2 --no-hangfire
 # The PostgreSQL parts need Debian's postgresql package (initdb, pg_ctl); it is installed when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -108,7 +108,7 @@ internal static class AlertBenchmark
         clock.Stop();
         var received = (channel == "email:bench" ? inbox.Messages().Count : webhook.Requests.Count) - before;
         Console.WriteLine($"  {database,-8} {target,-18} {count / clock.Elapsed.TotalSeconds,8:F0} alerts/s  ({clock.Elapsed.TotalMilliseconds / count:F2} ms each, {received} received)");
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await services.DisposeAsync(); // closes the pooled connections to bench.db before its directory goes
         Directory.Delete(directory, recursive: true);
     }
 }

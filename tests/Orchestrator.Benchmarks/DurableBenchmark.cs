@@ -98,10 +98,9 @@ internal static class DurableBenchmark
             (latencies.Count == 0 ? "" : $"; upstream end -> downstream running p50 {Percentile(latencies, 0.5):F1} ms, p95 {Percentile(latencies, 0.95):F1} ms"));
         foreach (var provider in providers)
         {
-            await provider.DisposeAsync();
+            await provider.DisposeAsync(); // closes its pooled connections to bench.db
         }
 
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(directory, recursive: true);
     }
 

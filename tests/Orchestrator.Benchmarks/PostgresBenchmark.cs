@@ -27,9 +27,16 @@ internal static partial class PostgresBenchmark
 {
     private const int Slots = 64;
 
+    /// <summary>
+    /// Task instances each node configuration runs before it is measured (<c>--warmup N</c>, 200 unless told): the
+    /// first passes run the JIT's unoptimized code, which the runtime replaces only once calls have been counted.
+    /// </summary>
+    private static int Warmup { get; set; } = 200;
+
     public static async Task RunAsync(string[] args)
     {
         var tasks = Option(args, "--tasks", 5_000);
+        Warmup = Option(args, "--warmup", 200);
         var runs = Option(args, "--runs", 4);
         var chain = Option(args, "--chain", 1_000);
         var hangfireChain = Option(args, "--hangfire-chain", chain);
@@ -44,7 +51,7 @@ internal static partial class PostgresBenchmark
         Console.WriteLine($"PostgreSQL side by side: the workflow server against Hangfire {Version(typeof(BackgroundJob))} + Hangfire.PostgreSql {Version(typeof(PostgreSqlStorage))} " +
                           $"({Environment.ProcessorCount} cores, .NET {Environment.Version}, PostgreSQL {version} " +
                           $"on the same machine, fsync off): {tasks:N0} no-op task instances ({runs} runs of {tasks / runs:N0} for the server), " +
-                          $"a chain of {chain:N0} for lag; load average before: {loadBefore}");
+                          $"a chain of {chain:N0} for lag, after a warm-up run of {Warmup:N0}; load average before: {loadBefore}");
 
         // --baseline DIR: the same measurements also with the Orchestrator.Server.dll of another build (e.g. the
         // previous commit's), alternated with this build's, so both meet the same machine load; --repeat K does each K
@@ -130,7 +137,7 @@ internal static partial class PostgresBenchmark
         var root = Directory.CreateTempSubdirectory("orchestrator-pg-bench-").FullName;
         var workflows = Directory.CreateDirectory(Path.Combine(root, "workflows")).FullName;
         await File.WriteAllTextAsync(Path.Combine(workflows, "wide.json"), Workflow("wide", tasks / runs, chained: false, runs));
-        await File.WriteAllTextAsync(Path.Combine(workflows, "warmup.json"), Workflow("warmup", 200, chained: false, 1));
+        await File.WriteAllTextAsync(Path.Combine(workflows, "warmup.json"), Workflow("warmup", Warmup, chained: false, 1));
         await File.WriteAllTextAsync(Path.Combine(workflows, "chain.json"), Workflow("chain", chain, chained: true, 1));
 
         var servers = new List<ServerProcess>();
@@ -610,9 +617,11 @@ internal sealed class DatabaseProbe : IAsyncDisposable
 
             await using var command = new NpgsqlCommand("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'", db);
             await command.ExecuteNonQueryAsync();
+
+            // The restart cuts this pool's connections (the only ones opened so far): none may be reused afterwards.
+            NpgsqlConnection.ClearPool(db);
         }
 
-        NpgsqlConnection.ClearAllPools();
         await cluster.StopServerAsync();
         await cluster.StartServerAsync();
         return true;

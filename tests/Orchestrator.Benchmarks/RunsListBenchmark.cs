@@ -63,7 +63,7 @@ internal static class RunsListBenchmark
         await app.StartAsync();
         try
         {
-            await SeedAsync(app.Services.GetRequiredService<IRunStore>(), postgres, connection ?? $"Data Source={Path.Combine(root, "data", "orchestrator.db")}", size);
+            await SeedAsync(app.Services.GetRequiredService<IRunStore>(), postgres, connection ?? $"Data Source={Path.Combine(root, "data", "orchestrator.db")};Pooling=False", size);
             var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single());
             using var http = new HttpClient { BaseAddress = address };
             foreach (var (name, query, count) in new[] { ("none", "", size), ("workflowId=wf-3", "&workflowId=wf-3", size / Workflows), ("state=failed", "&state=failed", size / 10) })

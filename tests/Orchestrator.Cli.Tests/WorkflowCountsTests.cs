@@ -9,11 +9,8 @@ public sealed class WorkflowCountsTests : IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("orchestrator-counts-").FullName;
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_work, recursive: true);
-    }
+    // The CLI runs in its own process and the warehouse is read without pooling: no connection is left open here.
+    public void Dispose() => Directory.Delete(_work, recursive: true);
 
     private async Task<Dictionary<string, JsonNode>> RunAsync(string workflow, params string[] parameters)
     {
@@ -24,7 +21,7 @@ public sealed class WorkflowCountsTests : IDisposable
 
     private long Count(string table)
     {
-        using var db = new SqliteConnection($"Data Source={Path.Combine(_work, "data", "warehouse.db")}");
+        using var db = new SqliteConnection($"Data Source={Path.Combine(_work, "data", "warehouse.db")};Pooling=False");
         db.Open();
         using var command = db.CreateCommand();
         command.CommandText = $"SELECT COUNT(*) FROM {table}";

@@ -77,8 +77,7 @@ public sealed class QueueWorkerFixture : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _services.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await _services.DisposeAsync(); // closes the pooled connections to the SQLite file
         Directory.Delete(_data, recursive: true);
     }
 

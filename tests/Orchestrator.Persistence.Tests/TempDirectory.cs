@@ -1,5 +1,3 @@
-using Microsoft.Data.Sqlite;
-
 namespace Orchestrator.Persistence.Tests;
 
 /// <summary>A directory of its own for one test class, removed with everything in it afterwards.</summary>
@@ -16,10 +14,6 @@ public sealed class TempDirectory : IDisposable
     /// <summary>A path for a new database file inside the directory.</summary>
     public string NewDatabasePath() => System.IO.Path.Combine(Path, Guid.NewGuid().ToString("N") + ".db");
 
-    public void Dispose()
-    {
-        // Pooled connections keep the files open.
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(Path, recursive: true);
-    }
+    // The tests dispose the service providers of their databases, which closes the pooled connections to the files.
+    public void Dispose() => Directory.Delete(Path, recursive: true);
 }

@@ -29,8 +29,11 @@ public static class SqliteServiceCollectionExtensions
             DefaultTimeout = 30,
         }.ToString();
 
-        services.AddPooledDbContextFactory<SqliteOrchestratorDbContext>(options => options
-            .UseSqlite(connectionString)
+        // A singleton built by the container (not an instance handed to it) so that disposing the container disposes
+        // it; the context options take the connection string from it, so it exists whenever a connection can.
+        services.AddSingleton(_ => new SqliteDatabaseFile(connectionString));
+        services.AddPooledDbContextFactory<SqliteOrchestratorDbContext>((provider, options) => options
+            .UseSqlite(provider.GetRequiredService<SqliteDatabaseFile>().ConnectionString)
             .UseOrchestratorRuntime()
             .AddInterceptors(SqlitePragmas.Instance));
         services.AddSingleton<Queue.IQueueLocking, Queue.SqliteQueueLocking>();

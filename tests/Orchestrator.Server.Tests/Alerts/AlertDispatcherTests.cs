@@ -48,9 +48,8 @@ public sealed class AlertDispatcherTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _services.DisposeAsync();
+        await _services.DisposeAsync(); // closes the pooled connections to orchestrator.db
         await _inbox.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_root, recursive: true);
     }
 

@@ -62,8 +62,7 @@ public sealed class SlaMonitorTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _services.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await _services.DisposeAsync(); // closes the pooled connections to orchestrator.db
         Directory.Delete(_root, recursive: true);
     }
 

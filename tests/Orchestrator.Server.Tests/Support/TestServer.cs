@@ -71,7 +71,6 @@ public sealed class TestServer : IAsyncDisposable
         catch
         {
             await app.DisposeAsync();
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             throw;
         }
 
@@ -99,7 +98,6 @@ public sealed class TestServer : IAsyncDisposable
     {
         Client.Dispose();
         await App.StopAsync();
-        await App.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await App.DisposeAsync(); // closes the pooled connections to the database file
     }
 }

@@ -149,9 +149,9 @@ public sealed class TriggerHarness : IDisposable
 
     public void Dispose()
     {
+        // The servers over the directory were disposed by the tests, which closed their database files.
         if (_ownsRoot)
         {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             Directory.Delete(_root, recursive: true);
         }
     }
