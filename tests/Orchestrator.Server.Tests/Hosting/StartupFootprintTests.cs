@@ -13,7 +13,7 @@ public sealed class StartupFootprintTests : IDisposable
     private readonly string _root = Directory.CreateTempSubdirectory("orchestrator-footprint-").FullName;
 
     [Fact]
-    public async Task SqliteServer_LeavesThePostgreSqlProviderQuartzQuicAndIisUnloaded_WhenReady()
+    public async Task SqliteServer_LeavesThePostgreSqlProviderQuartzQuicIisAndOpenSslUnloaded_WhenReady()
     {
         var workflows = Directory.CreateDirectory(Path.Combine(_root, "workflows")).FullName;
         foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "workflows"), "*.json"))
@@ -38,15 +38,18 @@ public sealed class StartupFootprintTests : IDisposable
         // The slim web builder: no HTTP/3 (QUIC) and no IIS integration.
         Assert.DoesNotContain("System.Net.Quic.dll", mapped);
         Assert.DoesNotContain(mapped, name => name.StartsWith("Microsoft.AspNetCore.Server.IIS", StringComparison.Ordinal));
+
+        // Workflow versions and retry jitter hash without SHA-256, so OpenSSL stays unloaded without HTTPS or API keys.
+        Assert.DoesNotContain(mapped, name => name.StartsWith("libcrypto", StringComparison.Ordinal) || name.StartsWith("libssl", StringComparison.Ordinal));
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
-    /// <summary>The file names of the assemblies mapped into the process.</summary>
+    /// <summary>The file names of the assemblies and native libraries mapped into the process.</summary>
     private static HashSet<string> MappedAssemblies(int processId)
         => File.ReadLines($"/proc/{processId}/maps")
             .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Where(fields => fields.Length > 5 && fields[^1].EndsWith(".dll", StringComparison.Ordinal))
+            .Where(fields => fields.Length > 5 && fields[^1].StartsWith('/'))
             .Select(fields => Path.GetFileName(fields[^1]))
             .ToHashSet(StringComparer.Ordinal);
 }
