@@ -120,14 +120,14 @@ public sealed class WorkflowPlan
     }
 
     /// <summary>
-    /// The content hash of a definition: formatting and property order of the file do not matter. 64 bits of
-    /// XXH3-128 (a non-cryptographic hash: the version tells edits apart, it does not authenticate them; a SHA-256
-    /// here loaded OpenSSL into every server, about 3 MB of its idle resident set).
+    /// The content hash of a definition: formatting and property order of the file do not matter. The 64-bit XXH3
+    /// (a non-cryptographic hash: the version tells edits apart, it does not authenticate them; a SHA-256 here loaded
+    /// OpenSSL into every server, about 3 MB of its idle resident set).
     /// </summary>
     public static string VersionOf(WorkflowDefinition definition)
     {
         var canonical = JsonSerializer.SerializeToUtf8Bytes(definition, CompactOptions.Value);
-        return XxHash128.HashToUInt128(canonical).ToString("x32", System.Globalization.CultureInfo.InvariantCulture)[..16];
+        return XxHash3.HashToUInt64(canonical).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public static string CanonicalJson(WorkflowDefinition definition)
