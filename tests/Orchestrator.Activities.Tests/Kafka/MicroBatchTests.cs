@@ -96,7 +96,9 @@ public sealed class MicroBatchTests(KafkaClusterFixture kafka)
         var group = Unique("retry");
         await using var harness = kafka.Harness(backend, topic);
 
-        // Attempt 1 reads the batch, then cannot write it: "blocker" is a file, so blocker/ cannot be a folder.
+        // Attempt 1 reads the batch, then cannot write it: "blocker" is a file, so blocker/ cannot be a folder. It writes
+        // json, which is read in full before the file is made (a jsonl batch makes its file first and would fail before
+        // reading, with its consumer closed while it still joins the group).
         await File.WriteAllTextAsync(harness.PathOf("blocker"), "");
         var records = string.Join(",", Enumerable.Range(0, 500).Select(i => $$"""{"n":{{i}}}"""));
         var result = await harness.RunAsync($$"""
@@ -105,7 +107,7 @@ public sealed class MicroBatchTests(KafkaClusterFixture kafka)
               "tasks": [
                 { "id": "produce", "activity": "kafka.produce", "with": { "topic": "{{topic}}", "records": [{{records}}] } },
                 { "id": "consume", "activity": "kafka.consume", "dependsOn": ["produce"], "retries": 1, "retryDelay": "PT0S",
-                  "with": { "topic": "{{topic}}", "group": "{{group}}", "path": "{% if run.attempt == 1 %}blocker/{% endif %}batch.jsonl" } }
+                  "with": { "topic": "{{topic}}", "group": "{{group}}", "path": "{% if run.attempt == 1 %}blocker/batch.json{% else %}batch.jsonl{% endif %}" } }
               ]
             }
             """);
