@@ -13,7 +13,7 @@ public sealed class StartupFootprintTests : IDisposable
     private readonly string _root = Directory.CreateTempSubdirectory("orchestrator-footprint-").FullName;
 
     [Fact]
-    public async Task SqliteServer_LeavesThePostgreSqlProviderQuartzQuicIisAndOpenSslUnloaded_WhenReady()
+    public async Task SqliteServer_LeavesThePostgreSqlProviderQuartzQuicIisOpenSslAndIcuUnloaded_WhenReady()
     {
         var workflows = Directory.CreateDirectory(Path.Combine(_root, "workflows")).FullName;
         foreach (var file in Directory.GetFiles(Path.Combine(Repository.Root, "workflows"), "*.json"))
@@ -41,6 +41,9 @@ public sealed class StartupFootprintTests : IDisposable
 
         // Workflow versions and retry jitter hash without SHA-256, so OpenSSL stays unloaded without HTTPS or API keys.
         Assert.DoesNotContain(mapped, name => name.StartsWith("libcrypto", StringComparison.Ordinal) || name.StartsWith("libssl", StringComparison.Ordinal));
+
+        // Invariant globalization: time zone names resolve through the CLDR table, and nothing else needs ICU's data.
+        Assert.DoesNotContain(mapped, name => name.StartsWith("libicuuc", StringComparison.Ordinal) || name.StartsWith("libicui18n", StringComparison.Ordinal));
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
