@@ -57,9 +57,10 @@ public sealed class CronSchedule
     }
 
     /// <summary>
-    /// An IANA zone (<c>Europe/Paris</c>) or a Windows id (<c>Romance Standard Time</c>), in any letter case. The
-    /// runtime reads the one zone file asked for and converts between the two kinds of id through ICU; only a name in
-    /// another case than the system's lists the system's zones.
+    /// An IANA zone (<c>Europe/Paris</c>) or a Windows id (<c>Romance Standard Time</c>), in any letter case. The name
+    /// goes through the CLDR table (<see cref="WindowsZoneTable"/>) to the kind of id the host stores (zone files on
+    /// Unix, the registry on Windows), so it resolves the same way with ICU or without; only a name the table does not
+    /// know, in another case than the system's, lists the system's zones.
     /// </summary>
     public static bool TryFindZone(string name, out TimeZoneInfo? zone)
     {
@@ -69,14 +70,17 @@ public sealed class CronSchedule
             return false;
         }
 
-        if (TimeZoneInfo.TryFindSystemTimeZoneById(name, out zone))
+        foreach (var id in WindowsZoneTable.Instance.SystemIds(name, OperatingSystem.IsWindows()))
         {
-            return true;
+            if (TimeZoneInfo.TryFindSystemTimeZoneById(id, out zone))
+            {
+                return true;
+            }
         }
 
-        var id = TimeZoneInfo.GetSystemTimeZones(skipSorting: true)
+        var systemId = TimeZoneInfo.GetSystemTimeZones(skipSorting: true)
             .FirstOrDefault(z => string.Equals(z.Id, name, StringComparison.OrdinalIgnoreCase))?.Id;
-        return id is not null && TimeZoneInfo.TryFindSystemTimeZoneById(id, out zone);
+        return systemId is not null && TimeZoneInfo.TryFindSystemTimeZoneById(systemId, out zone);
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ public static class WorkflowFormats
     public static string? Check(string format, string value) => format switch
     {
         SchemaFormats.Cron => CronSchedule.TryParseExpression(value, out _, out var error) ? CronChecks.InvertedRange(value) : error,
-        SchemaFormats.TimeZone => CronSchedule.TryFindZone(value, out _) ? null : $"unknown time zone '{value}' (use an IANA name such as Europe/Paris)",
+        SchemaFormats.TimeZone => CronSchedule.TryFindZone(value, out _) ? null : $"unknown time zone '{value}' (use an IANA name such as Europe/Paris or a Windows id such as Romance Standard Time)",
         SchemaFormats.Duration => IsoDuration.TryParse(value, out _) ? null : $"'{value}' is not an ISO 8601 duration such as PT30S, PT1H30M or P1D",
         SchemaFormats.DateTime => IsDateTime(value) ? null : $"'{value}' is not an ISO 8601 date-time with offset such as 2026-01-01T00:00:00Z",
         _ => null,
