@@ -129,6 +129,69 @@ public sealed class KafkaMockCluster : IDisposable
         }
     }
 
+    /// <summary>Makes broker <paramref name="brokerId"/> the coordinator of consumer group <paramref name="group"/>.</summary>
+    public void SetGroupCoordinator(string group, int brokerId)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_cluster == 0, this);
+            Check(Native.MockCoordinatorSet(_cluster, "group", group, brokerId), $"rd_kafka_mock_coordinator_set({group})");
+        }
+    }
+
+    /// <summary>
+    /// Holds every response of broker <paramref name="brokerId"/> back by <paramref name="delay"/> (zero: none). The
+    /// broker still handles each request when it arrives; only the answer is late.
+    /// </summary>
+    public void SetBrokerDelay(int brokerId, TimeSpan delay)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_cluster == 0, this);
+            Check(Native.MockBrokerSetRtt(_cluster, brokerId, (int)delay.TotalMilliseconds), $"rd_kafka_mock_broker_set_rtt({brokerId})");
+        }
+    }
+
+    /// <summary>From now on the brokers record the requests they receive, for <see cref="CountRequests"/>.</summary>
+    public void StartRequestTracking()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_cluster == 0, this);
+            Native.MockStartRequestTracking(_cluster);
+        }
+    }
+
+    /// <summary>Requests of type <paramref name="apiKey"/> (see <see cref="ApiKeys"/>) the brokers received since tracking started.</summary>
+    public int CountRequests(short apiKey)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_cluster == 0, this);
+            var requests = Native.MockGetRequests(_cluster, out var count);
+            try
+            {
+                var found = 0;
+                for (nuint i = 0; i < count; i++)
+                {
+                    if (Native.MockRequestApiKey(Marshal.ReadIntPtr(requests, (int)i * IntPtr.Size)) == apiKey)
+                    {
+                        found++;
+                    }
+                }
+
+                return found;
+            }
+            finally
+            {
+                if (requests != 0)
+                {
+                    Native.MockRequestDestroyArray(requests, count);
+                }
+            }
+        }
+    }
+
     public void Dispose()
     {
         lock (_gate)
@@ -204,6 +267,25 @@ public sealed class KafkaMockCluster : IDisposable
 
         [DllImport(KafkaNativeLibrary.Name, EntryPoint = "rd_kafka_mock_topic_create")]
         public static extern int MockTopicCreate(nint cluster, [MarshalAs(UnmanagedType.LPUTF8Str)] string topic, int partitions, int replicationFactor);
+
+        [DllImport(KafkaNativeLibrary.Name, EntryPoint = "rd_kafka_mock_coordinator_set")]
+        public static extern int MockCoordinatorSet(
+            nint cluster, [MarshalAs(UnmanagedType.LPUTF8Str)] string keyType, [MarshalAs(UnmanagedType.LPUTF8Str)] string key, int brokerId);
+
+        [DllImport(KafkaNativeLibrary.Name, EntryPoint = "rd_kafka_mock_broker_set_rtt")]
+        public static extern int MockBrokerSetRtt(nint cluster, int brokerId, int milliseconds);
+
+        [DllImport(KafkaNativeLibrary.Name, EntryPoint = "rd_kafka_mock_start_request_tracking")]
+        public static extern void MockStartRequestTracking(nint cluster);
+
+        [DllImport(KafkaNativeLibrary.Name, EntryPoint = "rd_kafka_mock_get_requests")]
+        public static extern nint MockGetRequests(nint cluster, out nuint count);
+
+        [DllImport(KafkaNativeLibrary.Name, EntryPoint = "rd_kafka_mock_request_api_key")]
+        public static extern short MockRequestApiKey(nint request);
+
+        [DllImport(KafkaNativeLibrary.Name, EntryPoint = "rd_kafka_mock_request_destroy_array")]
+        public static extern void MockRequestDestroyArray(nint requests, nuint count);
 
         [DllImport(KafkaNativeLibrary.Name, EntryPoint = "rd_kafka_mock_push_request_errors_array")]
         public static extern void MockPushRequestErrorsArray(nint cluster, short apiKey, nuint count, int[] errors);

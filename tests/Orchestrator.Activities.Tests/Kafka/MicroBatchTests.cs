@@ -3,7 +3,9 @@ using System.Text.Json.Nodes;
 using Orchestrator.Activities.DataFiles;
 using Orchestrator.Activities.Streams;
 using Orchestrator.Activities.Tests.Support;
+using Orchestrator.Core.Engine;
 using Orchestrator.Core.Model;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Activities.Tests.Kafka;
 
@@ -97,8 +99,8 @@ public sealed class MicroBatchTests(KafkaClusterFixture kafka)
         await using var harness = kafka.Harness(backend, topic);
 
         // Attempt 1 reads the batch, then cannot write it: "blocker" is a file, so blocker/ cannot be a folder. It writes
-        // json, which is read in full before the file is made (a jsonl batch makes its file first and would fail before
-        // reading, with its consumer closed while it still joins the group).
+        // json, which is read in full before the file is made (a jsonl batch makes its file first, and fails before it
+        // reads: FailedConsumeAttempt_LeavesTheGroupFreeForItsRetry_WhenItFailsBeforeReading).
         await File.WriteAllTextAsync(harness.PathOf("blocker"), "");
         var records = string.Join(",", Enumerable.Range(0, 500).Select(i => $$"""{"n":{{i}}}"""));
         var result = await harness.RunAsync($$"""
@@ -119,6 +121,68 @@ public sealed class MicroBatchTests(KafkaClusterFixture kafka)
         Assert.All(outputs.GetProperty("partitions").EnumerateArray(), p => Assert.Equal(0, p.GetProperty("firstOffset").GetInt64()));
         var values = (await ReadAllAsync(harness.PathOf("batch.jsonl"))).Select(r => (int)r["value"]!["n"]!).Order();
         Assert.Equal(Enumerable.Range(0, 500), values);
+    }
+
+    [Fact]
+    public async Task FailedConsumeAttempt_LeavesTheGroupFreeForItsRetry_WhenItFailsBeforeReading()
+    {
+        // A cluster of its own: it delays its answers.
+        using var cluster = KafkaMockCluster.Start();
+        var topic = cluster.CreateTopic(Unique("events"), 3);
+        var group = Unique("early");
+        cluster.SetGroupCoordinator(group, 3);
+        cluster.StartRequestTracking();
+        await using var harness = new WorkflowHarness(new Dictionary<string, string?> { ["Orchestrator:Connections:events:uri"] = $"kafka://{cluster.BootstrapServers}" });
+
+        // Attempt 1 makes its jsonl file before it reads, and cannot: "blocker" is a file, so blocker/ cannot be a folder.
+        // While it runs, the group's coordinator answers late, and the attempt fails only once a join of the group has
+        // reached the coordinator (or after 5 s if none comes): a member that joined then is still waiting for its epoch
+        // when it is closed. The retry must get every partition at once, not after such a member expires (the group's
+        // session timeout, 45 s, is longer than the retry's 30 s).
+        await File.WriteAllTextAsync(harness.PathOf("blocker"), "");
+        var records = string.Join(",", Enumerable.Range(0, 500).Select(i => $$"""{"n":{{i}}}"""));
+        var result = await harness.RunAsync($$"""
+            {
+              "id": "retry-early-failure",
+              "tasks": [
+                { "id": "produce", "activity": "kafka.produce", "with": { "topic": "{{topic}}", "records": [{{records}}] } },
+                { "id": "consume", "activity": "kafka.consume", "dependsOn": ["produce"], "retries": 1, "retryDelay": "PT0S",
+                  "with": { "topic": "{{topic}}", "group": "{{group}}", "maxDuration": "PT30S",
+                            "path": "{% if run.attempt == 1 %}blocker/{% endif %}batch.jsonl" } }
+              ]
+            }
+            """, new SlowFirstAttempt(cluster, "consume"));
+
+        var attempts = result.Attempts.Where(a => a.TaskId == "consume").OrderBy(a => a.Number).ToList();
+        Assert.Equal([AttemptOutcome.Failed, AttemptOutcome.Succeeded], attempts.Select(a => a.Outcome!.Value));
+        Assert.Contains("blocker", attempts[0].Error);
+        var outputs = WorkflowHarness.Outputs(result, "consume");
+        Assert.Equal(500, outputs.GetProperty("count").GetInt64());
+        var values = (await ReadAllAsync(harness.PathOf("batch.jsonl"))).Select(r => (int)r["value"]!["n"]!).Order();
+        Assert.Equal(Enumerable.Range(0, 500), values);
+    }
+
+    /// <summary>
+    /// While the first attempt of <paramref name="taskId"/> runs, broker 3 answers 2 s late, and the attempt's "Reading"
+    /// line waits until a group join reached a broker (5 s at most).
+    /// </summary>
+    private sealed class SlowFirstAttempt(KafkaMockCluster cluster, string taskId) : IRunObserver
+    {
+        public void OnEvent(RunEvent runEvent)
+        {
+            switch (runEvent)
+            {
+                case AttemptStarted { Attempt: 1 } started when started.TaskId == taskId:
+                    cluster.SetBrokerDelay(3, TimeSpan.FromSeconds(2));
+                    break;
+                case TaskLogWritten { Line: { Attempt: 1 } line } when line.TaskId == taskId && line.Message.StartsWith("Reading ", StringComparison.Ordinal):
+                    SpinWait.SpinUntil(() => cluster.CountRequests(KafkaMockCluster.ApiKeys.ConsumerGroupHeartbeat) > 0, TimeSpan.FromSeconds(5));
+                    break;
+                case AttemptEnded { Attempt: 1 } ended when ended.TaskId == taskId:
+                    cluster.SetBrokerDelay(3, TimeSpan.Zero);
+                    break;
+            }
+        }
     }
 
     [Theory]

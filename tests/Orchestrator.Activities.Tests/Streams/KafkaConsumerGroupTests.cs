@@ -1,7 +1,9 @@
 using Orchestrator.Activities.Streams;
 using Orchestrator.Activities.Tests.Support;
+using Orchestrator.Testing;
 using Xunit.Abstractions;
 using static Orchestrator.Activities.Tests.Support.KafkaTestBed;
+using ApiKeys = Orchestrator.Testing.KafkaMockCluster.ApiKeys;
 
 namespace Orchestrator.Activities.Tests.Streams;
 
@@ -64,6 +66,37 @@ public sealed class KafkaConsumerGroupTests(ITestOutputHelper output) : IDisposa
         Assert.Equal(20, first.Count);
         Assert.Empty(committed);
         Assert.Equal(Identities(first), Identities(second));
+    }
+
+    [Fact]
+    public async Task Dispose_LeavesTheGroupFreeForItsNextMember_WhenTheReadIsCancelledWhileTheJoinIsUnanswered()
+    {
+        var topic = _kafka.Cluster.CreateUniqueTopic(partitions: 3);
+        var stream = _kafka.Stream();
+        await _kafka.ProduceAsync(topic, Records(30), stream);
+        var settings = new ConsumerSettings { Group = "cancelled", Topics = [topic] };
+
+        // The group's coordinator answers 2 s late: the first member's join reaches it (and is given every partition)
+        // while the member still waits for its epoch, and the read is cancelled then.
+        _kafka.Cluster.SetGroupCoordinator(settings.Group, 3);
+        _kafka.Cluster.StartRequestTracking();
+        _kafka.Cluster.SetBrokerDelay(3, TimeSpan.FromSeconds(2));
+        using (var first = stream.CreateConsumer(settings))
+        {
+            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_kafka.Token);
+            var read = first.ReadAsync(ToEnd, cancel.Token);
+            Assert.True(SpinWait.SpinUntil(() => _kafka.Cluster.CountRequests(ApiKeys.ConsumerGroupHeartbeat) > 0, TimeSpan.FromSeconds(20)));
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read);
+        }
+
+        // The next member gets every partition within its read, long before the group's session timeout (45 s) would
+        // have expired a member that never left.
+        _kafka.Cluster.SetBrokerDelay(3, TimeSpan.Zero);
+        using var second = stream.CreateConsumer(settings);
+        var all = await second.ReadAsync(ToEnd, _kafka.Token);
+
+        Assert.Equal(Enumerable.Range(0, 30), all.Select(Number).Order());
     }
 
     [Fact]

@@ -9,12 +9,15 @@ namespace Orchestrator.Activities.Streams.Kafka;
 /// A group member that reads bounded batches. Consume blocks, so each read runs on a thread of its own with short
 /// Consume timeouts, checking the deadline (on the injected clock) and the token between them. End of partition is
 /// tracked from librdkafka's EOF events: a read that stops at the end returns once every assigned partition reported
-/// its end, and never before the group assigned this consumer something.
+/// its end, and never before the group assigned this consumer something. The consumer joins its group when its first
+/// read starts, so one that is made and disposed without reading (an attempt that failed before it read) never
+/// becomes a member the group has to wait for.
 /// </summary>
 internal sealed class KafkaStreamConsumer : IStreamConsumer
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan JoinWait = TimeSpan.FromSeconds(10);
     private readonly IConsumer<string?, byte[]> _consumer;
     private readonly ConsumerSettings _settings;
     private readonly string _connection;
@@ -26,8 +29,11 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
     private readonly HashSet<TopicPartition> _started = [];
     private readonly CancellationTokenSource _closing = new();
     private readonly string? _onlyTopic; // the topic, when there is one: records then come without their topic's name
+    private readonly bool _epochs; // the KIP-848 group protocol, whose members have epochs
     private Task? _reading;
+    private bool _subscribed; // under _gate
     private volatile bool _disposed;
+    private volatile bool _brokersDown;
     private Task<int>? _topicPartitions;
     private volatile int _ends; // _endsReported.Count, read by the reading thread without the lock
     private volatile int _endsVersion; // moves whenever the assignment or the reported ends change
@@ -39,22 +45,18 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
         _connection = connection;
         _time = time;
         _logger = logger;
+        _epochs = string.Equals(config.Get("group.protocol"), "consumer", StringComparison.OrdinalIgnoreCase);
         _consumer = new ConsumerBuilder<string?, byte[]>(config)
             .SetLogHandler((_, message) => KafkaLog.Native(logger, message))
-            .SetErrorHandler((_, error) => KafkaLog.Error(logger, connection, error))
+            .SetErrorHandler((_, error) =>
+            {
+                _brokersDown |= error.Code == ErrorCode.Local_AllBrokersDown;
+                KafkaLog.Error(logger, connection, error);
+            })
             .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
             .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions.Select(p => p.TopicPartition)))
             .SetPartitionsLostHandler((_, partitions) => OnRevoked(partitions.Select(p => p.TopicPartition)))
             .Build();
-        try
-        {
-            _consumer.Subscribe(settings.Topics);
-        }
-        catch
-        {
-            _consumer.Dispose();
-            throw;
-        }
     }
 
     public bool OwnsPartitions
@@ -91,6 +93,20 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
             if (_reading is { IsCompleted: false })
             {
                 throw new InvalidOperationException("this consumer is already reading: one read at a time");
+            }
+
+            if (!_subscribed)
+            {
+                try
+                {
+                    _consumer.Subscribe(_settings.Topics);
+                }
+                catch (KafkaException e)
+                {
+                    throw new StreamException($"cannot subscribe group '{_settings.Group}' to {string.Join(", ", _settings.Topics)} on {_connection}: {e.Error.Reason} ({e.Error.Code})", e);
+                }
+
+                _subscribed = true;
             }
 
             read = Task.Factory.StartNew(() => Read(limits, started, received, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
@@ -181,10 +197,14 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
         }, cancellationToken);
     }
 
-    /// <summary>Stops a running read, leaves the group (so its partitions move to other members at once) and closes.</summary>
+    /// <summary>
+    /// Stops a running read, leaves the group (so its partitions move to other members at once) and closes. A consumer
+    /// that never read never joined, and only closes.
+    /// </summary>
     public void Dispose()
     {
         Task? reading;
+        bool subscribed;
         lock (_gate)
         {
             if (_disposed)
@@ -194,6 +214,7 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
 
             _disposed = true;
             reading = _reading;
+            subscribed = _subscribed;
         }
 
         _closing.Cancel();
@@ -216,6 +237,11 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
             // Only a read that stopped at the end needed it, and it reported the failure.
         }
 
+        if (subscribed)
+        {
+            FinishJoin();
+        }
+
         try
         {
             _consumer.Close();
@@ -227,6 +253,41 @@ internal sealed class KafkaStreamConsumer : IStreamConsumer
 
         _consumer.Dispose();
         _closing.Dispose();
+    }
+
+    /// <summary>
+    /// librdkafka leaves a KIP-848 group (a heartbeat with epoch -1) only once the coordinator has answered its join
+    /// with an epoch. A member closed while that answer is on its way is never told to leave: the coordinator keeps it,
+    /// with the partitions it gave it, until the group's session timeout (45 s by default), and the group's next member
+    /// (a retry's) gets none of them until then. So a member whose join may be in flight polls until the answer comes,
+    /// for at most <see cref="JoinWait"/> (then it closes as before and the coordinator expires it); what it reads
+    /// meanwhile is handed to no one and not committed. No wait when the epoch cannot be read, when no broker answers,
+    /// or with the classic group protocol (no epochs: librdkafka sends its LeaveGroup once the coordinator gave the
+    /// member an id).
+    /// </summary>
+    private void FinishJoin()
+    {
+        if (!_epochs)
+        {
+            return;
+        }
+
+        for (var polls = 0; polls * PollInterval < JoinWait && !_brokersDown; polls++)
+        {
+            if (LibrdkafkaGroupApi.MemberEpoch(_consumer.Handle) is not { } epoch || epoch > 0)
+            {
+                return;
+            }
+
+            try
+            {
+                _consumer.Consume(PollInterval);
+            }
+            catch (KafkaException)
+            {
+                // A consume error (reported to the error handler too) does not stop the join.
+            }
+        }
     }
 
     private IReadOnlyList<PartitionRange> Read(BatchLimits limits, long started, Action<IncomingMessage> received, CancellationToken cancellationToken)
