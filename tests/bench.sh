@@ -22,7 +22,7 @@ fi
 dotnet build -c Release tests/Orchestrator.Benchmarks -p:SkipUiBuild=true -v quiet -nologo
 bench=(dotnet run -c Release --no-build --project tests/Orchestrator.Benchmarks --)
 
-# The server as the image runs it: published for this machine's runtime, which makes it ReadyToRun.
+# The server as the image runs it: published for this machine's runtime, which precompiles EF Core (ReadyToRun).
 server_start() {
   local published
   published=$(mktemp -d)

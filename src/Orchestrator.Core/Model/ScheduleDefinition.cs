@@ -30,7 +30,7 @@ public sealed record ScheduleObject
     [SchemaFormat(SchemaFormats.Cron)]
     public required string Cron { get; init; }
 
-    [Description("IANA time zone the cron is evaluated in (DST-correct). Default UTC.")]
+    [Description("Time zone the cron is evaluated in (DST-correct): an IANA id (Europe/Paris) or a Windows id (Romance Standard Time). Default UTC.")]
     [SchemaFormat(SchemaFormats.TimeZone)]
     public string? Timezone { get; init; }
 

@@ -964,7 +964,7 @@ export interface components {
              * @description No run has a logical date before this instant.
              */
             start?: null | string;
-            /** @description IANA time zone the cron is evaluated in (DST-correct). Default UTC. */
+            /** @description Time zone the cron is evaluated in (DST-correct): an IANA id (Europe/Paris) or a Windows id (Romance Standard Time). Default UTC. */
             timezone?: null | string;
         };
         SchedulePreviewDto: {
