@@ -67,8 +67,14 @@ public sealed partial class WorkflowPagesTests(UiServer server, Browser browser)
     public async Task AlertsPage_ShowsTheSentAlertOfAFailedRun_AndSendsATest()
     {
         var before = (await server.Inbox.WaitForMessagesAsync(0, TimeSpan.Zero)).Count;
-        await server.TriggerAndWaitAsync("always-fails");
+        var runId = await server.TriggerAndWaitAsync("always-fails");
         await server.Inbox.WaitForMessagesAsync(before + 1, UiServer.Patience);
+        // The message reaches the inbox before the dispatcher records the delivery as sent, and the page shows the
+        // history as it was when it loaded: it is opened once the delivery is recorded.
+        await UiServer.WaitUntilAsync(
+            async () => (await server.Client.GetFromJsonAsync<JsonObject>($"/api/v1/alerts?runId={runId}&event=run_failed"))!["items"]!.AsArray()
+                .Any(a => (string?)a!["state"] == "sent"),
+            $"the run_failed alert of run {runId} to be recorded as sent");
 
         var page = await browser.NewPageAsync();
         await page.GotoAsync(new Uri(server.Address, "/alerts?workflow=always-fails").ToString());
