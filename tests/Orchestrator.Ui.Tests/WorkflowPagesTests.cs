@@ -69,8 +69,8 @@ public sealed partial class WorkflowPagesTests(UiServer server, Browser browser)
         var before = (await server.Inbox.WaitForMessagesAsync(0, TimeSpan.Zero)).Count;
         var runId = await server.TriggerAndWaitAsync("always-fails");
         await server.Inbox.WaitForMessagesAsync(before + 1, UiServer.Patience);
-        // The message reaches the inbox before the dispatcher records the delivery as sent, and the page shows the
-        // history as it was when it loaded: it is opened once the delivery is recorded.
+        // The message reaches the inbox before the dispatcher records the delivery as sent: the page is opened once
+        // it is recorded (a page opened before shows it pending until its next read; see the test below).
         await UiServer.WaitUntilAsync(
             async () => (await server.Client.GetFromJsonAsync<JsonObject>($"/api/v1/alerts?runId={runId}&event=run_failed"))!["items"]!.AsArray()
                 .Any(a => (string?)a!["state"] == "sent"),
@@ -88,6 +88,38 @@ public sealed partial class WorkflowPagesTests(UiServer server, Browser browser)
         await server.Inbox.WaitForMessagesAsync(before + 2, UiServer.Patience);
         await Screenshots.TakeAsync(page);
         Assert.Empty(browser.PageErrors);
+    }
+
+    [Fact]
+    public async Task AlertsPage_ShowsADeliveryThatFailed_AndThenItsRetrySent_WithoutAReload()
+    {
+        await server.Inbox.StopAsync();
+        try
+        {
+            var runId = await server.TriggerAndWaitAsync("alert-outage");
+            var alertOfRun = $"/api/v1/alerts?runId={runId}&event=run_failed";
+            await UiServer.WaitUntilAsync(
+                async () => (await server.Client.GetFromJsonAsync<JsonObject>(alertOfRun))!["items"]!.AsArray()
+                    .Any(a => (string?)a!["state"] == "pending" && a["lastError"] is not null),
+                $"the first delivery of run {runId}'s alert to fail");
+
+            var page = await browser.NewPageAsync();
+            await page.GotoAsync(new Uri(server.Address, "/alerts?workflow=alert-outage").ToString());
+            var shortId = runId.Replace("-", "", StringComparison.Ordinal)[^8..];
+            var row = page.GetByRole(AriaRole.Table, new() { Name = "Alert history" }).GetByRole(AriaRole.Row)
+                .Filter(new() { Has = page.GetByRole(AriaRole.Link, new() { Name = shortId, Exact = true }) });
+            await Expect(row).ToContainTextAsync("pending");
+
+            // The SMTP server is back: the retry (10 s later) delivers, and the open page shows it.
+            await server.Inbox.StartAsync();
+            await Expect(row).ToContainTextAsync("sent");
+            await Screenshots.TakeAsync(page);
+            Assert.Empty(browser.PageErrors);
+        }
+        finally
+        {
+            await server.Inbox.StartAsync();
+        }
     }
 
     private Task WaitForWorkflowAsync(string workflowId, int errors) => UiServer.WaitUntilAsync(

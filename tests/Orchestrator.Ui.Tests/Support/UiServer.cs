@@ -64,6 +64,17 @@ public class UiServer : IAsyncLifetime
             }
             """);
 
+        // Its own workflow, so that its alert is not throttled into always-fails' (one message per workflow, task,
+        // event and channel within the throttle window).
+        await File.WriteAllTextAsync(Path.Combine(WorkflowsDirectory, "alert-outage.json"), """
+            {
+              "id": "alert-outage",
+              "tags": ["test"],
+              "alerts": [ { "on": ["run_failed"], "notify": ["email:data-team"] } ],
+              "tasks": [ { "id": "extract", "activity": "core.fail", "retries": 0, "with": { "message": "the source is down" } } ]
+            }
+            """);
+
         // Invalid on line 5: an unknown activity.
         await File.WriteAllTextAsync(Path.Combine(WorkflowsDirectory, "broken-example.json"), """
             {

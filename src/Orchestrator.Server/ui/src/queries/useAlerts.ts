@@ -1,5 +1,6 @@
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery } from "@tanstack/react-query";
 import { api, unwrap } from "../api/client";
+import { refreshWhilePending } from "../model/alerts";
 import { keys } from "./keys";
 
 export interface AlertFilter {
@@ -19,6 +20,7 @@ export function useAlerts(filter: AlertFilter) {
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     placeholderData: keepPreviousData,
+    refetchInterval: (query) => refreshWhilePending(query.state.data?.pages.flatMap((p) => p.items.map((a) => a.state)) ?? []),
   });
 }
 
@@ -27,6 +29,7 @@ export function useAlert(id: string | null) {
     queryKey: keys.alert(id ?? ""),
     queryFn: async () => unwrap(await api.GET("/api/v1/alerts/{id}", { params: { path: { id: id! } } })),
     enabled: id != null,
+    refetchInterval: (query) => refreshWhilePending(query.state.data ? [query.state.data.alert.state] : []),
   });
 }
 
