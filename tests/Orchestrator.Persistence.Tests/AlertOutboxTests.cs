@@ -8,7 +8,7 @@ namespace Orchestrator.Persistence.Tests;
 /// The alert outbox in the database: alerts are written by the run queue with the state changes that cause them,
 /// keyed once per event and channel, leased to one dispatcher, and repeats within the throttle window folded.
 /// </summary>
-public abstract class AlertOutboxTests(QueueKind kind) : IAsyncDisposable
+public abstract class AlertOutboxTests(QueueKind kind) : IAsyncLifetime
 {
     private static readonly TimeSpan Window = TimeSpan.FromHours(1);
 
@@ -19,7 +19,9 @@ public abstract class AlertOutboxTests(QueueKind kind) : IAsyncDisposable
 
     private IAlertOutbox Outbox => _f.Outbox!;
 
-    public ValueTask DisposeAsync() => _f.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _f.DisposeAsync().AsTask();
 
     private const string Failing = """
         { "id": "failing",

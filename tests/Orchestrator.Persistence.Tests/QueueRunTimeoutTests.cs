@@ -3,11 +3,13 @@ using Orchestrator.Core.Model;
 namespace Orchestrator.Persistence.Tests;
 
 /// <summary>A run past its runTimeout is stopped through the queue, by any node's watchdog: failed, not cancelled.</summary>
-public abstract class QueueRunTimeoutTests(QueueKind kind) : IAsyncDisposable
+public abstract class QueueRunTimeoutTests(QueueKind kind) : IAsyncLifetime
 {
     private readonly QueueWorkerFixture _f = new(kind);
 
-    public ValueTask DisposeAsync() => _f.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _f.DisposeAsync().AsTask();
 
     [Fact]
     public async Task OverdueRun_FailsItsRunningAttemptAtHeartbeatAndCancelsTheRest_WhenAnotherNodesWatchdogSeesIt()

@@ -143,11 +143,13 @@ public sealed class QueueWorkerFixture : IAsyncDisposable
 }
 
 /// <summary>Durable execution through <see cref="IRunQueue"/> (in memory): claims, leases, retries, limits, cancellation.</summary>
-public abstract class QueueWorkerTests(QueueKind kind) : IAsyncDisposable
+public abstract class QueueWorkerTests(QueueKind kind) : IAsyncLifetime
 {
     private readonly QueueWorkerFixture _f = new(kind);
 
-    public ValueTask DisposeAsync() => _f.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _f.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Worker_RunsADagThroughTheQueue_WithOutputsBetweenTasks()
@@ -380,11 +382,13 @@ public abstract class QueueWorkerTests(QueueKind kind) : IAsyncDisposable
     }
 }
 
-public abstract class QueueClearTests(QueueKind kind) : IAsyncDisposable
+public abstract class QueueClearTests(QueueKind kind) : IAsyncLifetime
 {
     private readonly QueueWorkerFixture _f = new(kind);
 
-    public ValueTask DisposeAsync() => _f.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _f.DisposeAsync().AsTask();
 
     [Fact]
     public async Task RerunningAFailedTask_ClearsItsDownstream_AndTheRunSucceeds()
@@ -424,11 +428,13 @@ public abstract class QueueClearTests(QueueKind kind) : IAsyncDisposable
     }
 }
 
-public abstract class QueueCancelTests(QueueKind kind) : IAsyncDisposable
+public abstract class QueueCancelTests(QueueKind kind) : IAsyncLifetime
 {
     private readonly QueueWorkerFixture _f = new(kind);
 
-    public ValueTask DisposeAsync() => _f.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _f.DisposeAsync().AsTask();
 
     [Fact]
     public async Task CancellingRun_StartsNoQueuedTask_WhileItsRunningOnesStop()
@@ -476,11 +482,13 @@ public sealed class SqliteQueueCancelTests() : QueueCancelTests(QueueKind.Sqlite
 
 public sealed class PostgresQueueCancelTests() : QueueCancelTests(QueueKind.Postgres);
 
-public abstract class QueuePoolTests(QueueKind kind) : IAsyncDisposable
+public abstract class QueuePoolTests(QueueKind kind) : IAsyncLifetime
 {
     private readonly QueueWorkerFixture _f = new(kind);
 
-    public ValueTask DisposeAsync() => _f.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _f.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Pool_LimitsRunningSlots_AcrossRunsAndWorkers()
@@ -523,11 +531,13 @@ public sealed class SqliteQueuePoolTests() : QueuePoolTests(QueueKind.Sqlite);
 
 public sealed class PostgresQueuePoolTests() : QueuePoolTests(QueueKind.Postgres);
 
-public abstract class QueueShutdownTests(QueueKind kind) : IAsyncDisposable
+public abstract class QueueShutdownTests(QueueKind kind) : IAsyncLifetime
 {
     private readonly QueueWorkerFixture _f = new(kind);
 
-    public ValueTask DisposeAsync() => _f.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _f.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Shutdown_ReleasesUnfinishedAttempts_AndAnotherWorkerClaimsThemWithoutUsingARetry()
@@ -562,11 +572,13 @@ public sealed class SqliteQueueShutdownTests() : QueueShutdownTests(QueueKind.Sq
 
 public sealed class PostgresQueueShutdownTests() : QueueShutdownTests(QueueKind.Postgres);
 
-public abstract class QueueGaugesTests(QueueKind kind) : IAsyncDisposable
+public abstract class QueueGaugesTests(QueueKind kind) : IAsyncLifetime
 {
     private readonly QueueWorkerFixture _f = new(kind);
 
-    public ValueTask DisposeAsync() => _f.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _f.DisposeAsync().AsTask();
 
     [Fact]
     public async Task Gauges_CountRunsAndTaskInstancesByState_AndTheQueue()

@@ -9,13 +9,15 @@ namespace Orchestrator.Persistence.Tests;
 /// partition's first offset is launched once per consumer group, however often (or by however many nodes) the
 /// batch is read.
 /// </summary>
-public abstract class TriggerBatchStoreTests(QueueKind kind) : IAsyncDisposable
+public abstract class TriggerBatchStoreTests(QueueKind kind) : IAsyncLifetime
 {
     private readonly QueueWorkerFixture _f = new(kind);
     private WorkflowPlan? _plan;
     private long _dates;
 
-    public ValueTask DisposeAsync() => _f.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _f.DisposeAsync().AsTask();
 
     private WorkflowPlan Plan => _plan ??= _f.Plan("""
         {

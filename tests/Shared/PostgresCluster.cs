@@ -95,7 +95,30 @@ public sealed class PostgresCluster : IAsyncDisposable
 
         var cluster = new PostgresCluster(root, bin, port);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Stop();
+        await StartWatchdogAsync(bin, root);
         return cluster;
+    }
+
+    /// <summary>
+    /// The test runner kills a test process that does not exit soon enough after its tests, and then its exit handler
+    /// never stops the cluster, whose server (a daemon of its own) would run on. A detached shell, orphaned so that
+    /// killing the process tree does not reach it, waits for this process to end and then stops the cluster and removes
+    /// its folder; after a normal exit it finds the folder gone and does nothing.
+    /// </summary>
+    private static async Task StartWatchdogAsync(string bin, string root)
+    {
+        var pgCtl = Path.Combine(bin, "pg_ctl");
+        var stop = Environment.UserName == "root" ? $"runuser -u postgres -- '{pgCtl}'" : $"'{pgCtl}'";
+        var watch = $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; " +
+                    $"[ -d '{root}' ] || exit 0; {stop} -D '{Path.Combine(root, "data")}' -m immediate -w stop; rm -rf '{root}'";
+        var start = new ProcessStartInfo("sh") { UseShellExecute = false };
+        foreach (var arg in new[] { "-c", "setsid sh -c \"$1\" </dev/null >/dev/null 2>&1 &", "watchdog", watch })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var launcher = Process.Start(start)!;
+        await launcher.WaitForExitAsync();
     }
 
     private static Task StartServerAsync(string bin, string root, int port)

@@ -15,7 +15,7 @@ namespace Orchestrator.Core.Tests.Engine;
 /// a result that could not be written is kept and written later, and no worker expires a lease until it has seen
 /// the database for a whole lease again — while a dead node's lease still expires after that.
 /// </summary>
-public sealed class QueueWorkerOutageTests : IAsyncDisposable
+public sealed class QueueWorkerOutageTests : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(3);
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
@@ -102,7 +102,9 @@ public sealed class QueueWorkerOutageTests : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync() => await _services.DisposeAsync();
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _services.DisposeAsync().AsTask();
 
     private QueueWorker Worker(string name, WorkflowPlan plan) => new(
         Outage.Wrap(_services.GetRequiredService<IRunQueue>(), _outage),

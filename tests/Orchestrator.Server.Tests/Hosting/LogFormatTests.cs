@@ -16,7 +16,7 @@ namespace Orchestrator.Server.Tests.Hosting;
 /// every line is one JSON object with a timestamp, the lines of a task attempt carry its workflow, run, task and
 /// attempt, and a normal start (probed for readiness while it starts) logs no error.
 /// </summary>
-public sealed class LogFormatTests : IAsyncDisposable
+public sealed class LogFormatTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
@@ -127,7 +127,9 @@ public sealed class LogFormatTests : IAsyncDisposable
         Assert.True(errors.Count == 0, $"an unready server logged errors:\n{string.Join('\n', errors)}");
     }
 
-    public ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
     {
         try
         {
@@ -138,7 +140,7 @@ public sealed class LogFormatTests : IAsyncDisposable
             // A file still held by the killed process; the temp directory is cleaned by the system.
         }
 
-        return ValueTask.CompletedTask;
+        return Task.CompletedTask;
     }
 
     private static List<JsonElement> Parsed(ServerNode node)

@@ -10,7 +10,7 @@ namespace Orchestrator.Server.Tests.Hosting;
 /// <c>/metrics</c> of a real server process after a run: our series, the runtime's and ASP.NET Core's, nothing
 /// private, and every series the Grafana dashboard in <c>docker/</c> queries.
 /// </summary>
-public sealed partial class MetricsTests : IAsyncDisposable
+public sealed partial class MetricsTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
@@ -74,7 +74,9 @@ public sealed partial class MetricsTests : IAsyncDisposable
         Assert.Contains("orchestrator_alert_deliveries_total{channel=\"slack:nowhere\",outcome=\"failed\"} 1", text, StringComparison.Ordinal);
     }
 
-    public ValueTask DisposeAsync()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync()
     {
         try
         {
@@ -85,7 +87,7 @@ public sealed partial class MetricsTests : IAsyncDisposable
             // A file still held by the killed process; the temp directory is cleaned by the system.
         }
 
-        return ValueTask.CompletedTask;
+        return Task.CompletedTask;
     }
 
     /// <summary>Metric names the dashboard's panels and variables read.</summary>
