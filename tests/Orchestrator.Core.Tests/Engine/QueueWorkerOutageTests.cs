@@ -21,11 +21,11 @@ public sealed class QueueWorkerOutageTests : IAsyncLifetime
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly ServiceProvider _services;
     private readonly Outage _outage = new();
+    private readonly string _data = Directory.CreateTempSubdirectory("orchestrator-outage-").FullName;
 
     public QueueWorkerOutageTests()
     {
-        _services = new ServiceCollection().AddSingleton<TimeProvider>(_clock)
-            .AddOrchestratorCore(Directory.CreateTempSubdirectory("orchestrator-outage-").FullName).BuildServiceProvider();
+        _services = new ServiceCollection().AddSingleton<TimeProvider>(_clock).AddOrchestratorCore(_data).BuildServiceProvider();
     }
 
     [Fact]
@@ -104,7 +104,11 @@ public sealed class QueueWorkerOutageTests : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public Task DisposeAsync() => _services.DisposeAsync().AsTask();
+    public async Task DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        Directory.Delete(_data, recursive: true);
+    }
 
     private QueueWorker Worker(string name, WorkflowPlan plan) => new(
         Outage.Wrap(_services.GetRequiredService<IRunQueue>(), _outage),
