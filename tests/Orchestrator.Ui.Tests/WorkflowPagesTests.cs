@@ -71,9 +71,7 @@ public sealed partial class WorkflowPagesTests(UiServer server, Browser browser)
         await server.Inbox.WaitForMessagesAsync(before + 1, UiServer.Patience);
         // The message reaches the inbox before the dispatcher records the delivery as sent: the page is opened once
         // it is recorded (a page opened before shows it pending until its next read; see the test below).
-        await UiServer.WaitUntilAsync(
-            async () => (await server.Client.GetFromJsonAsync<JsonObject>($"/api/v1/alerts?runId={runId}&event=run_failed"))!["items"]!.AsArray()
-                .Any(a => (string?)a!["state"] == "sent"),
+        await UiServer.WaitUntilAsync(async () => (await RunFailedAlertsAsync(runId)).Any(a => (string?)a!["state"] == "sent"),
             $"the run_failed alert of run {runId} to be recorded as sent");
 
         var page = await browser.NewPageAsync();
@@ -97,10 +95,8 @@ public sealed partial class WorkflowPagesTests(UiServer server, Browser browser)
         try
         {
             var runId = await server.TriggerAndWaitAsync("alert-outage");
-            var alertOfRun = $"/api/v1/alerts?runId={runId}&event=run_failed";
             await UiServer.WaitUntilAsync(
-                async () => (await server.Client.GetFromJsonAsync<JsonObject>(alertOfRun))!["items"]!.AsArray()
-                    .Any(a => (string?)a!["state"] == "pending" && a["lastError"] is not null),
+                async () => (await RunFailedAlertsAsync(runId)).Any(a => (string?)a!["state"] == "pending" && a["lastError"] is not null),
                 $"the first delivery of run {runId}'s alert to fail");
 
             var page = await browser.NewPageAsync();
@@ -121,6 +117,9 @@ public sealed partial class WorkflowPagesTests(UiServer server, Browser browser)
             await server.Inbox.StartAsync();
         }
     }
+
+    private async Task<JsonArray> RunFailedAlertsAsync(string runId)
+        => (await server.Client.GetFromJsonAsync<JsonObject>($"/api/v1/alerts?runId={runId}&event=run_failed"))!["items"]!.AsArray();
 
     private Task WaitForWorkflowAsync(string workflowId, int errors) => UiServer.WaitUntilAsync(
         async () => (await server.Client.GetFromJsonAsync<JsonArray>("/api/v1/workflows"))!.Any(w => (string?)w!["id"] == workflowId && (int?)w["errorCount"] == errors),
